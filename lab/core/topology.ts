@@ -1,0 +1,63 @@
+/**
+ * The fixed shape of the lab: cluster names, loopback addresses, ports and CIDRs.
+ * Everything binds on 127.0.0.0/8. Service CIDRs are data only (never dialed); pod CIDRs are
+ * loopback ranges so that a pod IP a check dials is served by a real local process.
+ */
+export type LabClusterName = 'infra' | 'apps';
+export const LAB_CLUSTERS: readonly LabClusterName[] = ['infra', 'apps'];
+
+export interface ClusterTopology {
+  name: LabClusterName;
+  /** kube context name in .lab/kubeconfig */
+  context: string;
+  /** numeric id, also CLUSTER_ID in flux-system/cluster-settings */
+  id: number;
+  apiserverPort: number;
+  etcdClientPort: number;
+  etcdPeerPort: number;
+  controllerManagerPort: number;
+  schedulerPort: number;
+  /** loopback address the cluster's KWOK serves the kubelet API on; every node's InternalIP */
+  nodeIP: string;
+  kubeletPort: number;
+  /** simulated control-plane nodes */
+  nodes: string[];
+  /** loopback pod CIDR (KWOK allocates pod IPs from each node's /24 of it) */
+  podCIDR: string;
+  /** per-node pod CIDRs (node.spec.podCIDR), same order as nodes */
+  nodePodCIDRs: string[];
+  /** Service CIDR of the reference platform; data only, never dialed */
+  serviceCIDR: string;
+  /** ClusterIP of kube-dns (data only) */
+  dnsClusterIP: string;
+}
+
+function topology(name: LabClusterName, id: number, servicePrefix: string): ClusterTopology {
+  const base = id * 10_000; // infra 1xxxx, apps 2xxxx
+  return {
+    name,
+    context: `lab-${name}`,
+    id,
+    apiserverPort: base + 6443,
+    etcdClientPort: base + 2379,
+    etcdPeerPort: base + 2380,
+    controllerManagerPort: base + 1257,
+    schedulerPort: base + 1259,
+    nodeIP: `127.0.${id * 10}.1`,
+    kubeletPort: base + 250,
+    nodes: [1, 2, 3].map((i) => `${name}-cp-${i}`),
+    podCIDR: `127.${id}.0.0/16`,
+    nodePodCIDRs: [0, 1, 2].map((i) => `127.${id}.${i}.0/24`),
+    serviceCIDR: `${servicePrefix}.0.0/16`,
+    dnsClusterIP: `${servicePrefix}.0.10`,
+  };
+}
+
+export const TOPOLOGY: Record<LabClusterName, ClusterTopology> = {
+  infra: topology('infra', 1, '10.245'),
+  apps: topology('apps', 2, '10.247'),
+};
+
+export function isLabClusterName(v: string): v is LabClusterName {
+  return (LAB_CLUSTERS as readonly string[]).includes(v);
+}

@@ -1,7 +1,10 @@
 /**
  * The fixed shape of the lab: cluster names, loopback addresses, ports and CIDRs.
- * Everything binds on 127.0.0.0/8. Service CIDRs are data only (never dialed); pod CIDRs are
- * loopback ranges so that a pod IP a check dials is served by a real local process.
+ * Everything binds on 127.0.0.0/8. Pod and Service CIDRs are the reference platform's
+ * (10.244/16 infra pods, 10.246/16 apps pods; 10.245/16, 10.247/16 Services): the apiserver
+ * rejects loopback addresses in EndpointSlices, so pod IPs cannot be loopback themselves. They
+ * are data; the simulated datapath (lab/core/datapath.ts) serves pod IP 10.a.b.c on the
+ * loopback alias 127.a.b.c, and nothing ever dials a 10.x address.
  */
 export type LabClusterName = 'infra' | 'apps';
 export const LAB_CLUSTERS: readonly LabClusterName[] = ['infra', 'apps'];
@@ -22,7 +25,7 @@ export interface ClusterTopology {
   kubeletPort: number;
   /** simulated control-plane nodes */
   nodes: string[];
-  /** loopback pod CIDR (KWOK allocates pod IPs from each node's /24 of it) */
+  /** pod CIDR (data; KWOK allocates pod IPs from each node's /24 of it) */
   podCIDR: string;
   /** per-node pod CIDRs (node.spec.podCIDR), same order as nodes */
   nodePodCIDRs: string[];
@@ -32,7 +35,12 @@ export interface ClusterTopology {
   dnsClusterIP: string;
 }
 
-function topology(name: LabClusterName, id: number, servicePrefix: string): ClusterTopology {
+function topology(
+  name: LabClusterName,
+  id: number,
+  podPrefix: string,
+  servicePrefix: string,
+): ClusterTopology {
   const base = id * 10_000; // infra 1xxxx, apps 2xxxx
   return {
     name,
@@ -46,16 +54,16 @@ function topology(name: LabClusterName, id: number, servicePrefix: string): Clus
     nodeIP: `127.0.${id * 10}.1`,
     kubeletPort: base + 250,
     nodes: [1, 2, 3].map((i) => `${name}-cp-${i}`),
-    podCIDR: `127.${id}.0.0/16`,
-    nodePodCIDRs: [0, 1, 2].map((i) => `127.${id}.${i}.0/24`),
+    podCIDR: `${podPrefix}.0.0/16`,
+    nodePodCIDRs: [0, 1, 2].map((i) => `${podPrefix}.${i}.0/24`),
     serviceCIDR: `${servicePrefix}.0.0/16`,
     dnsClusterIP: `${servicePrefix}.0.10`,
   };
 }
 
 export const TOPOLOGY: Record<LabClusterName, ClusterTopology> = {
-  infra: topology('infra', 1, '10.245'),
-  apps: topology('apps', 2, '10.247'),
+  infra: topology('infra', 1, '10.244', '10.245'),
+  apps: topology('apps', 2, '10.246', '10.247'),
 };
 
 export function isLabClusterName(v: string): v is LabClusterName {

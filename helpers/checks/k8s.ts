@@ -1,0 +1,204 @@
+/**
+ * Small read helpers over a ClusterHandle for the suites: conditions, custom objects, rollouts,
+ * label selectors. Every call names its cluster (the handle) and is bounded by its request timeout.
+ */
+import type { V1DaemonSet, V1Deployment, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
+import type { ClusterHandle } from '../cluster/handle.js';
+import { registerSecret } from '../evidence/index.js';
+
+export type { ClusterHandle };
+
+/** The `cluster` fixture is typed structurally by the runner; suites use the full handle. */
+export function handle(cluster: unknown): ClusterHandle {
+  return cluster as ClusterHandle;
+}
+
+export interface Condition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+  lastTransitionTime?: string;
+}
+
+export interface KObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    uid?: string;
+    labels?: Record<string, string>;
+    generation?: number;
+  };
+  spec?: Record<string, unknown>;
+  status?: Record<string, unknown> & { conditions?: Condition[] };
+}
+
+export function conditionOf(obj: KObject | undefined, type: string): Condition | undefined {
+  return obj?.status?.conditions?.find((c) => c.type === type);
+}
+
+/** "Ready=True" / "Ready=False (Reason: message)" / "Ready missing" for messages. */
+export function describeCondition(obj: KObject | undefined, type: string): string {
+  const c = conditionOf(obj, type);
+  if (!c) return `${type} condition missing`;
+  const why = [c.reason, c.message].filter(Boolean).join(': ');
+  return `${type}=${c.status}${why ? ` (${why})` : ''}`;
+}
+
+export function isTrue(obj: KObject | undefined, type: string): boolean {
+  return conditionOf(obj, type)?.status === 'True';
+}
+
+export function refName(obj: KObject): string {
+  const m = obj.metadata ?? {};
+  return m.namespace ? `${m.namespace}/${m.name}` : String(m.name);
+}
+
+/** A custom resource type (group/version/plural) as used by CustomObjectsApi. */
+export interface Gvr {
+  group: string;
+  version: string;
+  plural: string;
+}
+
+export const GVR = {
+  kustomization: { group: 'kustomize.toolkit.fluxcd.io', version: 'v1', plural: 'kustomizations' },
+  helmRelease: { group: 'helm.toolkit.fluxcd.io', version: 'v2', plural: 'helmreleases' },
+  gitRepository: { group: 'source.toolkit.fluxcd.io', version: 'v1', plural: 'gitrepositories' },
+  clusterSecretStore: { group: 'external-secrets.io', version: 'v1', plural: 'clustersecretstores' },
+  externalSecret: { group: 'external-secrets.io', version: 'v1', plural: 'externalsecrets' },
+  cephCluster: { group: 'ceph.rook.io', version: 'v1', plural: 'cephclusters' },
+  cnpgCluster: { group: 'postgresql.cnpg.io', version: 'v1', plural: 'clusters' },
+  cnpgPooler: { group: 'postgresql.cnpg.io', version: 'v1', plural: 'poolers' },
+  dragonfly: { group: 'dragonflydb.io', version: 'v1alpha1', plural: 'dragonflies' },
+  kafka: { group: 'kafka.strimzi.io', version: 'v1beta2', plural: 'kafkas' },
+  lbIpPool: { group: 'cilium.io', version: 'v2alpha1', plural: 'ciliumloadbalancerippools' },
+  gateway: { group: 'gateway.networking.k8s.io', version: 'v1', plural: 'gateways' },
+  gatewayClass: { group: 'gateway.networking.k8s.io', version: 'v1', plural: 'gatewayclasses' },
+} satisfies Record<string, Gvr>;
+
+export async function getCustom(
+  cluster: ClusterHandle,
+  gvr: Gvr,
+  namespace: string | undefined,
+  name: string,
+): Promise<KObject> {
+  const obj = namespace
+    ? await cluster.custom.getNamespacedCustomObject({ ...gvr, namespace, name })
+    : await cluster.custom.getClusterCustomObject({ ...gvr, name });
+  return obj as KObject;
+}
+
+/** All objects of a type; in one namespace, or across namespaces when `namespace` is undefined. */
+export async function listCustom(cluster: ClusterHandle, gvr: Gvr, namespace?: string): Promise<KObject[]> {
+  const list = namespace
+    ? await cluster.custom.listNamespacedCustomObject({ ...gvr, namespace })
+    : await cluster.custom.listClusterCustomObject({ ...gvr });
+  return ((list as { items?: KObject[] }).items ?? []) as KObject[];
+}
+
+/** Why a Deployment is not rolled out and available; undefined when it is. */
+export function deploymentNotReady(d: V1Deployment): string | undefined {
+  const want = d.spec?.replicas ?? 1;
+  const s = d.status ?? {};
+  if ((s.observedGeneration ?? 0) < (d.metadata?.generation ?? 0)) return 'rollout not observed yet';
+  if ((s.updatedReplicas ?? 0) < want) return `updated ${s.updatedReplicas ?? 0}/${want}`;
+  if ((s.availableReplicas ?? 0) < want) return `available ${s.availableReplicas ?? 0}/${want}`;
+  if ((s.replicas ?? 0) > (s.updatedReplicas ?? 0))
+    return `old replicas still present (${s.replicas}/${s.updatedReplicas})`;
+  const avail = (s.conditions ?? []).find((c) => c.type === 'Available');
+  if (avail && avail.status !== 'True') return `Available=${avail.status} (${avail.reason ?? ''})`;
+  return undefined;
+}
+
+export function daemonSetNotReady(ds: V1DaemonSet): string | undefined {
+  const s = ds.status;
+  if (!s) return 'no status';
+  if ((s.observedGeneration ?? 0) < (ds.metadata?.generation ?? 0)) return 'rollout not observed yet';
+  if (s.desiredNumberScheduled === 0) return 'desiredNumberScheduled is 0';
+  if ((s.updatedNumberScheduled ?? 0) < s.desiredNumberScheduled)
+    return `updated ${s.updatedNumberScheduled ?? 0}/${s.desiredNumberScheduled}`;
+  if (s.numberReady < s.desiredNumberScheduled) return `ready ${s.numberReady}/${s.desiredNumberScheduled}`;
+  if ((s.numberAvailable ?? 0) < s.desiredNumberScheduled)
+    return `available ${s.numberAvailable ?? 0}/${s.desiredNumberScheduled}`;
+  if ((s.numberMisscheduled ?? 0) > 0) return `${s.numberMisscheduled} misscheduled`;
+  return undefined;
+}
+
+export function statefulSetNotReady(ss: V1StatefulSet): string | undefined {
+  const want = ss.spec?.replicas ?? 1;
+  const s = ss.status;
+  if (!s) return 'no status';
+  if ((s.readyReplicas ?? 0) < want) return `ready ${s.readyReplicas ?? 0}/${want}`;
+  return undefined;
+}
+
+export function podReady(p: V1Pod): boolean {
+  return (
+    p.status?.phase === 'Running' &&
+    !!p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')
+  );
+}
+
+export function restartCounts(p: V1Pod): Record<string, number> {
+  return Object.fromEntries((p.status?.containerStatuses ?? []).map((c) => [c.name, c.restartCount]));
+}
+
+export function podSummary(p: V1Pod) {
+  return {
+    name: p.metadata?.name,
+    uid: p.metadata?.uid,
+    node: p.spec?.nodeName,
+    phase: p.status?.phase,
+    ready: podReady(p),
+    podIP: p.status?.podIP,
+    restarts: restartCounts(p),
+  };
+}
+
+export async function listPods(
+  cluster: ClusterHandle,
+  namespace: string,
+  labelSelector: string,
+): Promise<V1Pod[]> {
+  return (await cluster.core.listNamespacedPod({ namespace, labelSelector })).items;
+}
+
+/** A label map as a selector string (`a=b,c=d`). */
+export function selectorOf(labels: Record<string, string> | undefined): string {
+  return Object.entries(labels ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+}
+
+/** Secret value (decoded), registered for redaction before it is returned. */
+export async function readSecretKey(
+  cluster: ClusterHandle,
+  namespace: string,
+  name: string,
+  key: string,
+): Promise<string> {
+  const s = await cluster.core.readNamespacedSecret({ namespace, name });
+  const raw = s.data?.[key];
+  if (raw === undefined) {
+    throw new Error(
+      `Secret ${namespace}/${name} has no key "${key}" (keys: ${Object.keys(s.data ?? {}).join(', ') || 'none'})`,
+    );
+  }
+  const value = Buffer.from(raw, 'base64').toString('utf8');
+  registerSecret(value);
+  return value;
+}
+
+/** True when the error is an API 404. */
+export function isNotFound(e: unknown): boolean {
+  const err = e as { code?: number; statusCode?: number; status?: number; body?: unknown; message?: string };
+  return (
+    err?.code === 404 ||
+    err?.statusCode === 404 ||
+    err?.status === 404 ||
+    /HTTP-Code: 404/.test(err?.message ?? '')
+  );
+}

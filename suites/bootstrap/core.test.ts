@@ -1,0 +1,368 @@
+/**
+ * Bootstrap and core (STORY-BOOT-CORE AC2/AC3, STORY-VALIDATE-NETWORKING AC1/AC10/AC11).
+ *
+ * Reads: Nodes, CustomResourceDefinitions, the cilium DaemonSet and operator Deployment, CoreDNS
+ * and the `cluster-settings` ConfigMap, cert-manager / External Secrets Deployments, the
+ * ClusterSecretStore, Flux controllers, GitRepository, every Kustomization and HelmRelease.
+ * Read-only: nothing is created.
+ *
+ * Lab: nodes are KWOK-simulated (Ready, control-plane label); Deployments/DaemonSets are real
+ * objects whose pods KWOK marks Running; the CRDs are real; ClusterSecretStore, GitRepository,
+ * Kustomization and HelmRelease status is written by lab/sim (what the operators would write).
+ */
+import { expect } from 'vitest';
+import { check } from '../../helpers/check/index.js';
+import {
+  GVR,
+  daemonSetNotReady,
+  deploymentNotReady,
+  describeCondition,
+  getCustom,
+  handle,
+  isTrue,
+  listCustom,
+  refName,
+} from '../../helpers/checks/k8s.js';
+import { waitForDeployments } from '../../helpers/checks/rollout.js';
+
+const BOTH = ['infra', 'apps'];
+const STORY = 'STORY-BOOT-CORE';
+
+check(
+  {
+    id: 'BOOT-CORE-001',
+    title: 'every node is Ready and the control plane has the expected node count',
+    priority: 'P0',
+    component: 'kubernetes',
+    clusters: BOTH,
+    story: STORY,
+    ac: ['AC2'],
+    risks: ['TECH-004'],
+    suggestedAction: 'kubectl --context=<ctx> get nodes -o wide; kubectl describe node <not-ready node>',
+    timeoutMs: 30_000,
+  },
+  async ({ cluster, facts, evidence }) => {
+    const nodes = (await handle(cluster).core.listNode()).items;
+    const rows = nodes.map((n) => ({
+      name: n.metadata?.name,
+      controlPlane: n.metadata?.labels?.['node-role.kubernetes.io/control-plane'] !== undefined,
+      ready: n.status?.conditions?.find((c) => c.type === 'Ready')?.status,
+      reason: n.status?.conditions?.find((c) => c.type === 'Ready')?.reason,
+    }));
+    evidence.json('nodes', rows);
+    const notReady = rows
+      .filter((r) => r.ready !== 'True')
+      .map((r) => `${r.name} (Ready=${r.ready ?? 'missing'}, ${r.reason ?? ''})`);
+    expect(notReady, `nodes not Ready: ${notReady.join(', ')}`).toEqual([]);
+    const cp = rows.filter((r) => r.controlPlane).length;
+    expect(
+      cp,
+      `control-plane nodes (label node-role.kubernetes.io/control-plane): expected ${facts.cluster.controlPlaneNodes}, saw ${cp}`,
+    ).toBe(facts.cluster.controlPlaneNodes);
+  },
+);
+
+check(
+  {
+    id: 'BOOT-CORE-002',
+    title: 'the expected number of CRDs is Established',
+    priority: 'P0',
+    component: 'kubernetes',
+    clusters: BOTH,
+    story: 'STORY-VALIDATE-NETWORKING',
+    ac: ['AC1'],
+    risks: ['TECH-005'],
+    suggestedAction:
+      'kubectl --context=<ctx> wait --for=condition=Established crd --all; re-run bootstrap phase 0',
+    timeoutMs: 30_000,
+  },
+  async ({ cluster, facts, evidence }) => {
+    const crds = (await handle(cluster).apiext.listCustomResourceDefinition()).items;
+    const established = crds.filter((c) =>
+      c.status?.conditions?.some((x) => x.type === 'Established' && x.status === 'True'),
+    );
+    const notEstablished = crds.filter((c) => !established.includes(c)).map((c) => c.metadata?.name);
+    evidence.json('crds', {
+      total: crds.length,
+      established: established.length,
+      notEstablished,
+      names: crds.map((c) => c.metadata?.name).sort(),
+    });
+    expect(notEstablished, `CRDs not Established: ${notEstablished.join(', ')}`).toEqual([]);
+    expect(
+      established.length,
+      `Established CRDs: expected at least ${facts.crds.established} (facts.crds.established), saw ${established.length}`,
+    ).toBeGreaterThanOrEqual(facts.crds.established);
+  },
+);
+
+check(
+  {
+    id: 'BOOT-CORE-003',
+    title: 'the cilium DaemonSet and operator are rolled out on every node',
+    priority: 'P0',
+    component: 'cilium',
+    clusters: BOTH,
+    story: STORY,
+    ac: ['AC2'],
+    risks: ['TECH-001', 'TECH-004'],
+    suggestedAction:
+      'kubectl -n kube-system rollout status ds/cilium; kubectl -n kube-system rollout status deploy/cilium-operator',
+    timeoutMs: 90_000,
+  },
+  async ({ cluster, facts, evidence }) => {
+    const k = handle(cluster);
+    const { namespace, daemonSet, operator } = facts.cilium;
+    const nodes = (await k.core.listNode()).items.length;
+    let last = '';
+    await expect
+      .poll(
+        async () => {
+          const ds = await k.apps.readNamespacedDaemonSet({ namespace, name: daemonSet });
+          evidence.status(ds);
+          const why = daemonSetNotReady(ds);
+          const scheduled = ds.status?.desiredNumberScheduled ?? 0;
+          last = why ?? (scheduled < nodes ? `scheduled on ${scheduled}/${nodes} nodes` : '');
+          return last;
+        },
+        { timeout: 60_000, interval: 2_000, message: `DaemonSet ${namespace}/${daemonSet} not rolled out` },
+      )
+      .toBe('');
+    await waitForDeployments(k, namespace, [operator], evidence, 30_000);
+  },
+);
+
+check(
+  {
+    id: 'BOOT-CORE-004',
+    title: 'CoreDNS ready replicas equal the count in cluster-settings',
+    priority: 'P0',
+    component: 'coredns',
+    clusters: BOTH,
+    story: STORY,
+    ac: ['AC2'],
+    risks: ['TECH-010'],
+    suggestedAction:
+      'compare COREDNS_REPLICAS in flux-system/cluster-settings with kubectl -n kube-system get deploy coredns',
+    timeoutMs: 90_000,
+  },
+  async ({ cluster, facts, evidence }) => {
+    const k = handle(cluster);
+    const s = facts.cluster.settings;
+    const cm = await k.core.readNamespacedConfigMap({ namespace: s.namespace, name: s.name });
+    const raw = cm.data?.[s.corednsReplicasKey];
+    evidence.json('cluster-settings', { [s.corednsReplicasKey]: raw });
+    const want = Number(raw);
+    expect(
+      Number.isInteger(want) && want > 0,
+      `ConfigMap ${s.namespace}/${s.name} key ${s.corednsReplicasKey}: expected a positive integer, got ${JSON.stringify(raw)}`,
+    ).toBe(true);
+    const { namespace, deployment } = facts.coredns;
+    await expect
+      .poll(
+        async () => {
+          const d = await k.apps.readNamespacedDeployment({ namespace, name: deployment });
+          evidence.status(d);
+          return {
+            spec: d.spec?.replicas,
+            ready: d.status?.readyReplicas ?? 0,
+            available: d.status?.availableReplicas ?? 0,
+          };
+        },
+        {
+          timeout: 60_000,
+          interval: 2_000,
+          message: `Deployment ${namespace}/${deployment} replicas vs ${s.corednsReplicasKey}=${want}`,
+        },
+      )
+      .toEqual({ spec: want, ready: want, available: want });
+  },
+);
+
+check(
+  {
+    id: 'BOOT-CORE-005',
+    title: 'cert-manager controller, webhook and cainjector are Available',
+    priority: 'P0',
+    component: 'cert-manager',
+    clusters: BOTH,
+    story: STORY,
+    ac: ['AC2'],
+    risks: ['TECH-004'],
+    suggestedAction: 'kubectl -n cert-manager rollout status deploy/cert-manager-webhook; check webhook logs',
+    timeoutMs: 90_000,
+  },
+  async ({ cluster, facts, evidence }) => {
+    await waitForDeployments(
+      handle(cluster),
+      facts.certManager.namespace,
+      facts.certManager.deployments,
+      evidence,
+      60_000,
+    );
+  },
+);
+
+check(
+  {
+    id: 'BOOT-CORE-006',
+    title: 'the External Secrets controller is Available',
+    priority: 'P0',
+    component: 'external-secrets',
+    clusters: BOTH,
+    story: STORY,
+    ac: ['AC2'],
+    risks: ['SEC-001'],
+    suggestedAction: 'kubectl -n external-secrets rollout status deploy/external-secrets',
+    timeoutMs: 90_000,
+  },
+  async ({ cluster, facts, evidence }) => {
+    await waitForDeployments(
+      handle(cluster),
+      facts.externalSecrets.namespace,
+      [facts.externalSecrets.deployment],
+      evidence,
+      60_000,
+    );
+  },
+);
+
+check(
+  {
+    id: 'BOOT-CORE-007',
+    title: 'the ClusterSecretStore is Ready',
+    priority: 'P0',
+    component: 'external-secrets',
+    clusters: BOTH,
+    story: 'STORY-VALIDATE-NETWORKING',
+    ac: ['AC1'],
+    risks: ['SEC-001'],
+    suggestedAction:
+      'kubectl describe clustersecretstore <name>; verify the external-secrets/onepassword-connect Secret and token',
+    timeoutMs: 60_000,
+  },
+  async ({ cluster, facts, evidence }) => {
+    const name = facts.externalSecrets.clusterSecretStore;
+    await expect
+      .poll(
+        async () => {
+          const store = await getCustom(handle(cluster), GVR.clusterSecretStore, undefined, name);
+          evidence.status(store);
+          return describeCondition(store, 'Ready');
+        },
+        { timeout: 30_000, interval: 2_000, message: `ClusterSecretStore ${name}` },
+      )
+      .toMatch(/^Ready=True/);
+  },
+);
+
+check(
+  {
+    id: 'BOOT-CORE-008',
+    title: 'the Flux controllers are running',
+    priority: 'P0',
+    component: 'flux',
+    clusters: BOTH,
+    story: 'STORY-VALIDATE-NETWORKING',
+    ac: ['AC1', 'AC10'],
+    risks: ['OPS-002'],
+    suggestedAction: 'kubectl -n flux-system get pods; flux check',
+    timeoutMs: 90_000,
+  },
+  async ({ cluster, facts, evidence }) => {
+    await waitForDeployments(handle(cluster), facts.flux.namespace, facts.flux.controllers, evidence, 60_000);
+  },
+);
+
+check(
+  {
+    id: 'BOOT-CORE-009',
+    title: 'the Flux GitRepository is Ready with an artifact revision',
+    priority: 'P0',
+    component: 'flux',
+    clusters: BOTH,
+    story: STORY,
+    ac: ['AC3', 'AC4'],
+    risks: ['TECH-009', 'OPS-002'],
+    suggestedAction: 'flux get sources git -A; flux reconcile source git flux-system',
+    timeoutMs: 60_000,
+  },
+  async ({ cluster, facts, evidence }) => {
+    const { namespace, gitRepository } = facts.flux;
+    await expect
+      .poll(
+        async () => {
+          const repo = await getCustom(handle(cluster), GVR.gitRepository, namespace, gitRepository);
+          evidence.status(repo);
+          const artifact = (repo.status?.artifact ?? {}) as { revision?: string };
+          return `${describeCondition(repo, 'Ready')}; artifact revision ${artifact.revision || 'missing'}`;
+        },
+        { timeout: 30_000, interval: 2_000, message: `GitRepository ${namespace}/${gitRepository}` },
+      )
+      .toMatch(/^Ready=True.*; artifact revision (?!missing)\S+/);
+  },
+);
+
+/** Every object of a Flux kind must be Ready; the message lists each one that is not and why. */
+async function allFluxReady(
+  cluster: unknown,
+  kind: 'kustomization' | 'helmRelease',
+  evidence: { json(n: string, v: unknown): string },
+) {
+  const k = handle(cluster);
+  let notReady: string[] = [];
+  await expect
+    .poll(
+      async () => {
+        const items = await listCustom(k, GVR[kind]);
+        evidence.json(
+          `${kind}s`,
+          items.map((o) => ({
+            name: refName(o),
+            ready: describeCondition(o, 'Ready'),
+            suspended: o.spec?.suspend ?? false,
+          })),
+        );
+        if (items.length === 0) return ['(none found)'];
+        notReady = items
+          .filter((o) => !isTrue(o, 'Ready'))
+          .map((o) => `${refName(o)}: ${describeCondition(o, 'Ready')}`);
+        return notReady;
+      },
+      { timeout: 45_000, interval: 3_000, message: `${kind}s not Ready` },
+    )
+    .toEqual([]);
+}
+
+check(
+  {
+    id: 'BOOT-CORE-010',
+    title: 'every Flux Kustomization is Ready',
+    priority: 'P0',
+    component: 'flux',
+    clusters: BOTH,
+    story: 'STORY-VALIDATE-NETWORKING',
+    ac: ['AC10', 'AC11'],
+    risks: ['OPS-002', 'TECH-004'],
+    suggestedAction:
+      'flux get kustomizations -A --status-selector ready=false; flux logs --kind=Kustomization --name=<name>',
+    timeoutMs: 90_000,
+  },
+  async ({ cluster, evidence }) => allFluxReady(cluster, 'kustomization', evidence),
+);
+
+check(
+  {
+    id: 'BOOT-CORE-011',
+    title: 'every Flux HelmRelease is Ready',
+    priority: 'P0',
+    component: 'flux',
+    clusters: BOTH,
+    story: 'STORY-VALIDATE-NETWORKING',
+    ac: ['AC10', 'AC11'],
+    risks: ['OPS-002', 'TECH-004'],
+    suggestedAction: 'flux get helmreleases -A --status-selector ready=false; kubectl describe hr <name>',
+    timeoutMs: 90_000,
+  },
+  async ({ cluster, evidence }) => allFluxReady(cluster, 'helmRelease', evidence),
+);

@@ -1,0 +1,250 @@
+// `pnpm test`: a thin wrapper over vitest's node API. Adds what vitest lacks for this project:
+// --grep <tag expression> (-> tagsFilter), --env, --allow-disruptive, --strict-junit, a run id and
+// evidence dir, run.json, and "no false greens" (zero checks, unreachable cluster -> non-zero).
+import { mkdirSync, rmSync, symlinkSync, lstatSync, renameSync } from 'node:fs';
+import path from 'node:path';
+import { createVitest, parseCLI, type Vitest } from 'vitest/node';
+import {
+  ConfigError,
+  REPO_ROOT,
+  configPath,
+  loadPlatformConfig,
+  resolveEnvironment,
+  selectEnv,
+} from '../helpers/config/index.js';
+import { ALL_TAGS } from '../helpers/check/tags.js';
+import {
+  parseTagExpression,
+  TagExpressionError,
+  toTagsFilter,
+  type TagNode,
+} from '../helpers/check/tag-expr.js';
+import { newRunId } from '../helpers/check/run-id.js';
+import { runState } from '../helpers/check/context.js';
+import { redact } from '../helpers/evidence/redact.js';
+import { PvJunitReporter } from '../reports/junit/reporter.js';
+import { parseTestArgs, UsageError } from './test-args.js';
+
+const fail = (msg: string, code = 2): never => {
+  process.stderr.write(`pnpm test: ${msg}\n`);
+  process.exit(code);
+};
+
+/** docs/qa/evidence/latest -> <run-id> (relative, replaced atomically). */
+function pointLatest(evidenceDir: string, runId: string): void {
+  const link = path.join(evidenceDir, 'latest');
+  const tmp = `${link}.${process.pid}`;
+  try {
+    rmSync(tmp, { force: true });
+    symlinkSync(runId, tmp);
+    renameSync(tmp, link);
+  } catch {
+    try {
+      if (lstatSync(link, { throwIfNoEntry: false })) rmSync(link, { recursive: true, force: true });
+      symlinkSync(runId, link);
+    } catch (e) {
+      process.stderr.write(`pnpm test: could not update ${link}: ${(e as Error).message}\n`);
+    }
+  }
+}
+
+async function main(): Promise<number> {
+  const startedAt = new Date().toISOString();
+  let args;
+  try {
+    args = parseTestArgs(process.argv.slice(2));
+  } catch (e) {
+    if (e instanceof UsageError) fail(e.message);
+    throw e;
+  }
+
+  // 1. configuration and selection, all before any cluster is touched
+  let env;
+  try {
+    const config = await loadPlatformConfig(configPath());
+    env = resolveEnvironment(config, selectEnv(config, args.env));
+  } catch (e) {
+    if (e instanceof ConfigError) return fail(e.message);
+    throw e;
+  }
+  const known = Object.keys(env.clusters);
+  const unknown = args.projects.filter((p) => !known.includes(p));
+  if (unknown.length) {
+    fail(
+      `unknown project(s) ${unknown.map((p) => `"${p}"`).join(', ')}: environment "${env.env}" (${env.configFile}) has clusters ${known.join(', ')}`,
+    );
+  }
+  const projects = args.projects.length ? [...new Set(args.projects)] : known;
+  let grepAst: TagNode | undefined;
+  if (args.grep !== undefined) {
+    try {
+      grepAst = parseTagExpression(args.grep, ALL_TAGS);
+    } catch (e) {
+      if (e instanceof TagExpressionError) fail(e.message);
+      throw e;
+    }
+  }
+  let cli;
+  try {
+    cli = parseCLI(['vitest', 'run', ...args.passthrough]);
+  } catch (e) {
+    return fail(`vitest arguments: ${(e as Error).message}`);
+  }
+  if (cli.options.project || cli.options.tagsFilter)
+    fail("use --project / --grep (vitest's --project/--tags-filter are set by this wrapper)");
+
+  // 2. the run: id, evidence dir, latest
+  const runId =
+    process.env.PV_RUN_ID && /^\d{8}T\d{6}Z-[0-9a-f]{6}$/.test(process.env.PV_RUN_ID)
+      ? process.env.PV_RUN_ID
+      : newRunId();
+  const runDir = path.join(env.evidenceDir, runId);
+  mkdirSync(path.join(runDir, 'attachments'), { recursive: true });
+  pointLatest(env.evidenceDir, runId);
+  Object.assign(process.env, {
+    PV_ENV: env.env,
+    PV_CONFIG: env.configFile,
+    PV_RUN_ID: runId,
+    PV_RUN_DIR: runDir,
+    PV_ALLOW_DISRUPTIVE: args.allowDisruptive ? '1' : '0',
+    PV_STRICT_JUNIT: args.strictJunit ? '1' : '0',
+  });
+  if (process.env.PV_IDENTITY === 'skip') {
+    process.stderr.write(
+      '\n!!! PV_IDENTITY=skip is set: cluster identities will NOT be proven. Benchmark use only. !!!\n\n',
+    );
+  }
+
+  const reporter = new PvJunitReporter({
+    runId,
+    runDir,
+    env: env.env,
+    configFile: env.configFile,
+    root: REPO_ROOT,
+    clusters: Object.fromEntries(
+      projects.map((p) => [
+        p,
+        { context: env.clusters[p]!.context, expected: env.clusters[p]!.identity.expected },
+      ]),
+    ),
+    projects,
+    grep: args.grep,
+    grepAst,
+    allowDisruptive: args.allowDisruptive,
+    strict: args.strictJunit,
+    startedAt,
+  });
+  const userReporters = cli.options.reporters;
+  const reporters = [...(userReporters ? [userReporters].flat() : ['default']), reporter];
+
+  // 3. vitest
+  let vitest: Vitest | undefined;
+  let interrupted = false;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    process.stderr.write(
+      `\npnpm test: ${sig}: stopping; run-owned resources are being removed (again to force)\n`,
+    );
+    void vitest?.cancelCurrentRun('keyboard-input');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  let startError: string | undefined;
+  try {
+    vitest = await createVitest(
+      'test',
+      {
+        ...cli.options,
+        config: path.join(REPO_ROOT, 'vitest.config.ts'),
+        root: REPO_ROOT,
+        project: projects,
+        tagsFilter: toTagsFilter(args.grep, args.allowDisruptive),
+        watch: false,
+        run: true,
+        passWithNoTests: true, // zero selected is judged below, with a clearer message
+        reporters: reporters as never,
+      },
+      {},
+      {},
+    );
+    await vitest.start(cli.filter);
+  } catch (e) {
+    startError = redact((e as Error).message ?? String(e));
+    process.stderr.write(`pnpm test: vitest failed: ${startError}\n`);
+  } finally {
+    await vitest?.close().catch(() => undefined);
+  }
+
+  // 4. verdict: no false greens
+  const s = reporter.summary;
+  const reasons: string[] = [];
+  if (startError) reasons.push(`vitest failed: ${startError}`);
+  if (interrupted) reasons.push('interrupted');
+  const ran = s ? s.totals.passed + s.totals.failed : 0;
+  if (!s) reasons.push('no test run happened (see the error above)');
+  else {
+    if (ran === 0) {
+      reasons.push(
+        `zero checks selected (projects: ${projects.join(', ')}${args.grep ? `, --grep "${args.grep}"` : ''}${s.totals.excludedDisruptive ? `, ${s.totals.excludedDisruptive} disruptive excluded` : ''})`,
+      );
+    }
+    for (const [name, id] of Object.entries(runState().clusters)) {
+      if (!id.ok) reasons.push(`cluster ${name}: ${id.error}`);
+    }
+    if (s.totals.failed) reasons.push(`${s.totals.failed} check(s) failed`);
+    reasons.push(
+      ...s.catalogueErrors,
+      ...s.collectionErrors.map((c) => `collection: ${c}`),
+      ...s.unhandledErrors.map((u) => `unhandled: ${u}`),
+    );
+  }
+  const outcome = interrupted
+    ? 'interrupted'
+    : !s || startError
+      ? 'error'
+      : reasons.length
+        ? ran === 0
+          ? 'error'
+          : 'failed'
+        : 'passed';
+  if (s) reporter.writeRunJson(outcome, reasons);
+  else {
+    // vitest never reached the reporter: still leave a run.json that says so
+    reporter.summary = undefined;
+    reporter.writeRunJson(outcome, reasons);
+  }
+
+  // 5. summary
+  const out: string[] = [
+    '',
+    `run ${runId}  env ${env.env}  projects ${projects.join(', ')}${args.grep ? `  grep "${args.grep}"` : ''}`,
+  ];
+  for (const [name, c] of Object.entries(s?.perCluster ?? {})) {
+    const id = runState().clusters[name];
+    const idText = !id
+      ? 'not contacted'
+      : id.skipped
+        ? 'identity NOT CHECKED (PV_IDENTITY=skip)'
+        : id.ok
+          ? `identity ${id.seen} (${id.serverVersion ?? '?'})`
+          : 'identity FAILED';
+    out.push(
+      `  ${name.padEnd(8)} ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped${c.flaky ? `, ${c.flaky} flaky` : ''}${c.excludedDisruptive ? `, ${c.excludedDisruptive} disruptive excluded (needs --allow-disruptive; not counted as passed)` : ''}  [${idText}]`,
+    );
+  }
+  out.push(`  evidence: ${path.relative(process.cwd(), runDir) || runDir}`);
+  if (outcome === 'passed') out.push(`PASSED: ${ran} check(s)`);
+  else out.push(`${outcome.toUpperCase()}:`, ...reasons.map((r) => `  - ${redact(r)}`));
+  process.stdout.write(`${out.join('\n')}\n`);
+  return outcome === 'passed' ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    process.stderr.write(`pnpm test: ${redact((e as Error)?.stack ?? String(e))}\n`);
+    process.exit(2);
+  },
+);

@@ -1,0 +1,45 @@
+// Values the main process hands to workers (vitest provide/inject) and state shared inside the
+// main process between the per-project globalSetup, the reporter and bin/test.ts.
+import type { ResolvedCluster } from '../config/index.js';
+
+export interface PvRun {
+  runId: string;
+  runDir: string;
+  allowDisruptive: boolean;
+  strictJunit: boolean;
+}
+
+export interface PvIdentity {
+  ok: boolean;
+  /** Identity proof was bypassed (bench only, PV_IDENTITY=skip). */
+  skipped?: boolean;
+  context: string;
+  server?: string;
+  expected: string;
+  seen?: string;
+  serverVersion?: string;
+  error?: string;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    pvCluster: string;
+    pvClusterConfig: ResolvedCluster;
+    pvEnv: { name: string; clusters: string[]; configFile: string };
+    pvRun: PvRun;
+    pvIdentity: PvIdentity;
+  }
+}
+
+export interface RunState {
+  clusters: Record<string, PvIdentity>;
+  /** Catalogue errors found across files (duplicate ids), reported by the reporter. */
+  catalogueErrors: string[];
+}
+
+const KEY = Symbol.for('pv.runState');
+/** One per main process (several module copies may exist: vite config bundle, module runner). */
+export function runState(): RunState {
+  const g = globalThis as unknown as Record<symbol, RunState | undefined>;
+  return (g[KEY] ??= { clusters: {}, catalogueErrors: [] });
+}

@@ -1,0 +1,42 @@
+// What the framework attaches by itself when a check fails: the status of every object the check
+// touched through its cluster handle, and the recent events of their namespaces.
+import type { Evidence } from '../evidence/index.js';
+import type { RunnerClusterHandle } from './seams.js';
+
+const MAX_OBJECTS = 10;
+
+export async function collectFailureEvidence(
+  cluster: RunnerClusterHandle,
+  since: number,
+  evidence: Evidence,
+): Promise<void> {
+  const touched = (cluster.touched ?? []).slice(since);
+  const seen = new Set<string>();
+  const namespaces = new Set<string>();
+  for (const ref of touched) {
+    const key = `${ref.apiVersion ?? ''}/${ref.kind}/${ref.namespace ?? ''}/${ref.name}`;
+    if (seen.has(key) || seen.size >= MAX_OBJECTS) continue;
+    seen.add(key);
+    if (ref.namespace) namespaces.add(ref.namespace);
+    if (!cluster.objects || !ref.apiVersion || ref.kind === 'Secret') continue; // never dump Secrets
+    try {
+      const obj = await cluster.objects.read({
+        apiVersion: ref.apiVersion,
+        kind: ref.kind,
+        metadata: { name: ref.name, namespace: ref.namespace },
+      });
+      evidence.status(
+        obj,
+        `failure-status-${ref.kind}-${ref.namespace ? `${ref.namespace}-` : ''}${ref.name}.json`,
+      );
+    } catch (e) {
+      evidence.text(
+        `failure-status-${ref.kind}-${ref.name}.txt`,
+        `could not read ${key}: ${(e as Error).message}\n`,
+      );
+    }
+  }
+  for (const ns of [...namespaces].slice(0, 5)) {
+    await evidence.events(cluster, ns).catch(() => undefined);
+  }
+}

@@ -1,0 +1,170 @@
+// check(): declares one vitest test per check, only in the project (= cluster) it applies to.
+// See docs/ARCHITECTURE.md "Declaring a check".
+import { inject, test, type TestContext } from 'vitest';
+import { getCurrentSuite } from 'vitest/suite';
+import type { Facts } from '../config/index.js';
+import { createEvidence, redactError, type Evidence } from '../evidence/index.js';
+import { CheckDefinitionError, parseCheckMeta, type CheckMeta, type CheckMetaInput } from './meta.js';
+import { clusterModule, handleOptions, runModule, type RunnerClusterHandle } from './seams.js';
+import { collectFailureEvidence } from './failure-evidence.js';
+import './context.js';
+
+export { CheckDefinitionError, type CheckMeta, type CheckMetaInput } from './meta.js';
+export { COMPONENTS, PRIORITIES, ALL_TAGS } from './tags.js';
+export type { Evidence } from '../evidence/index.js';
+
+declare module 'vitest' {
+  interface TaskMeta {
+    pv?: CheckMeta & { cluster: string; file: string };
+    evidence?: string[];
+    metrics?: Record<string, number>;
+  }
+}
+
+/** The run-owned resources of this cluster (helpers/run); the namespace is created on first use only. */
+export interface RunContext {
+  readonly id: string;
+  namespace(): Promise<string>;
+  name(prefix: string): string;
+}
+
+export interface CheckEvidence extends Evidence {
+  /** Record a measured value (JUnit `metric.<name>`; its target comes from the check's `targets`). */
+  metric(name: string, value: number): void;
+}
+
+// ---- fixtures ------------------------------------------------------------------------------
+// The handle the `cluster` fixture creates in this worker; failure evidence reads what it touched.
+let workerHandle: RunnerClusterHandle | undefined;
+
+export const pvTest = test
+  // eslint-disable-next-line no-empty-pattern -- vitest reads fixture dependencies from the pattern
+  .extend('cluster', { scope: 'worker' }, async ({}, { onCleanup }) => {
+    const identity = inject('pvIdentity');
+    if (!identity.ok) throw identityFailure();
+    const { createClusterHandle } = await clusterModule();
+    const handle = createClusterHandle(handleOptions(inject('pvClusterConfig')));
+    handle.identity ??= {
+      expected: identity.expected,
+      seen: identity.seen,
+      serverVersion: identity.serverVersion,
+    };
+    workerHandle = handle;
+    onCleanup(async () => {
+      workerHandle = undefined;
+      await handle.close?.();
+    });
+    return handle;
+  })
+  .extend('run', { scope: 'worker' }, async ({ cluster }) => {
+    const { runId } = inject('pvRun');
+    let ns: Promise<string> | undefined;
+    const run: RunContext = {
+      id: runId,
+      async namespace() {
+        ns ??= runModule().then((m) => m.ensureRunNamespace(cluster, runId));
+        return ns;
+      },
+      name(prefix) {
+        // synchronous by contract; falls back to a local rule only if helpers/run is absent
+        return `${prefix}-${runId.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
+      },
+    };
+    return run;
+  })
+  // eslint-disable-next-line no-empty-pattern
+  .extend('facts', async ({}) => inject('pvClusterConfig').facts as Facts)
+  .extend('evidence', async ({ task, annotate }) => evidenceFor(task, annotate))
+  // Runs for every check, before its body: the identity gate (TECH-002) and failure evidence.
+  .extend('_guard', { auto: true }, async ({ onTestFailed }) => {
+    const identity = inject('pvIdentity');
+    if (!identity.ok) throw identityFailure();
+    const touchedBefore = workerHandle?.touched?.length ?? 0;
+    onTestFailed(async ({ task: t }) => {
+      for (const e of t.result?.errors ?? []) redactError(e as { message?: string; stack?: string });
+      if (workerHandle) {
+        await collectFailureEvidence(workerHandle, touchedBefore, evidenceFor(t)).catch(() => undefined);
+      }
+    });
+    return true;
+  });
+
+function identityFailure(): Error {
+  const id = inject('pvIdentity');
+  const err = new Error(
+    id.error ??
+      `cluster "${inject('pvCluster')}": identity not proven (context "${id.context}", expected "${id.expected}", seen "${id.seen ?? 'nothing'}")`,
+  );
+  err.name = 'ClusterNotVerified';
+  err.stack = `${err.name}: ${err.message}`; // the framework's stack says nothing useful here
+  return err;
+}
+
+function evidenceFor(task: TestContext['task'], annotate?: TestContext['annotate']): CheckEvidence {
+  const pv = task.meta.pv;
+  const ev = createEvidence({
+    runDir: inject('pvRun').runDir,
+    checkId: pv?.id ?? task.name.split(' ')[0] ?? 'unknown',
+    cluster: inject('pvCluster'),
+    task: task as unknown as { meta: Record<string, unknown> },
+    annotate: annotate ? (m, t) => annotate(m, t) : undefined,
+  });
+  return Object.assign(ev, {
+    metric(name: string, value: number) {
+      task.meta.metrics = { ...task.meta.metrics, [name]: value };
+    },
+  });
+}
+
+// ---- check() -------------------------------------------------------------------------------
+type Fixtures = {
+  cluster: RunnerClusterHandle & Record<string, unknown>;
+  facts: Facts;
+  evidence: CheckEvidence;
+  run: RunContext;
+} & TestContext;
+
+/** Ids declared in this file (same worker module instance). Cross-file duplicates: the reporter. */
+const declared = new Map<string, string>();
+
+function currentFile(): string {
+  const f = getCurrentSuite()?.file;
+  return f?.filepath ?? f?.name ?? '(unknown file)';
+}
+
+export function check(meta: CheckMetaInput, fn: (ctx: Fixtures) => unknown | Promise<unknown>): void {
+  const file = currentFile();
+  const m = parseCheckMeta(meta, file);
+  const env = inject('pvEnv');
+  const project = inject('pvCluster');
+  if (!env || !project) {
+    throw new CheckDefinitionError(
+      `${file}: check ${m.id} declared outside a cluster project (run it through pnpm test)`,
+    );
+  }
+  const missing = m.clusters.filter((c) => !env.clusters.includes(c));
+  if (missing.length) {
+    throw new CheckDefinitionError(
+      `${file}: check ${m.id} names cluster(s) ${missing.map((c) => `"${c}"`).join(', ')} that environment "${env.name}" of ${env.configFile} does not define; expected any of: ${env.clusters.join(', ')}`,
+    );
+  }
+  const prev = declared.get(m.id);
+  if (prev !== undefined) {
+    throw new CheckDefinitionError(`duplicate check id ${m.id}: declared in ${prev} and again in ${file}`);
+  }
+  declared.set(m.id, file);
+  if (!m.clusters.includes(project)) return;
+
+  const { allowDisruptive } = inject('pvRun');
+  void allowDisruptive; // selection of disruptive checks is a tagsFilter (`!disruptive`), set by bin/test.ts
+  pvTest(
+    `${m.id} ${m.title}`,
+    {
+      tags: [m.priority, m.component, ...(m.disruptive ? ['disruptive'] : [])],
+      timeout: m.timeoutMs,
+      retry: m.retry,
+      meta: { pv: { ...m, cluster: project, file } },
+    },
+    fn as never,
+  );
+}

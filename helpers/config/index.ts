@@ -1,0 +1,14 @@
+export { definePlatform, platformSchema, type PlatformConfigInput } from './schema.js';
+export {
+  ConfigError,
+  configPath,
+  loadEnvironment,
+  loadPlatformConfig,
+  resolveEnvironment,
+  selectEnv,
+  REPO_ROOT,
+  type ResolvedCluster,
+  type ResolvedEnvironment,
+  type ResolvedIdentity,
+} from './load.js';
+export { factsSchema, factsDefaults, type Facts } from './facts.js';

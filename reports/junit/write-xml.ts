@@ -1,0 +1,67 @@
+// One JUnit file per cluster. Default: testcase-level <properties> (read by GitLab, Jenkins and the
+// gate). Strict (--strict-junit): valid against junit-10.xsd as written — testcase properties go to
+// <system-out> lines `[[PROPERTY|name=value]]` and evidence to `[[ATTACHMENT|path]]`.
+import { attrs, escText, seconds } from './xml.js';
+import type { ClusterReport } from './model.js';
+
+export function junitXml(
+  report: ClusterReport,
+  opts: { strict: boolean; timestamp: string; hostname: string },
+): string {
+  const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
+  const all = report.suites.flatMap((s) => s.cases);
+  const count = (st: string) => all.filter((c) => c.state === st).length;
+  const total = all.reduce((t, c) => t + c.durationMs, 0);
+  out.push(
+    `<testsuites${attrs({ name: `platform-validation ${report.cluster}`, tests: all.length, failures: count('failed'), errors: count('error'), time: seconds(total) })}>`,
+  );
+  for (const s of report.suites) {
+    const c = (st: string) => s.cases.filter((x) => x.state === st).length;
+    out.push(
+      `  <testsuite${attrs({
+        name: `${report.cluster}: ${s.name}`,
+        tests: s.cases.length,
+        failures: c('failed'),
+        errors: c('error'),
+        skipped: c('skipped'),
+        time: seconds(s.cases.reduce((t, x) => t + x.durationMs, 0)),
+        timestamp: opts.timestamp,
+        hostname: opts.hostname,
+        file: s.file,
+      })}>`,
+    );
+    if (report.suiteProperties.length) {
+      out.push('    <properties>');
+      for (const [n, v] of report.suiteProperties)
+        out.push(`      <property${attrs({ name: n, value: v })}/>`);
+      out.push('    </properties>');
+    }
+    for (const tc of s.cases) {
+      out.push(
+        `    <testcase${attrs({ name: tc.name, classname: tc.classname, time: seconds(tc.durationMs) })}>`,
+      );
+      if (!opts.strict && tc.properties.length) {
+        out.push('      <properties>');
+        for (const [n, v] of tc.properties) out.push(`        <property${attrs({ name: n, value: v })}/>`);
+        out.push('      </properties>');
+      }
+      if (tc.failure) {
+        const tag = tc.state === 'error' ? 'error' : 'failure';
+        out.push(
+          `      <${tag}${attrs({ message: tc.failure.message, type: tc.failure.type })}>${escText(tc.failure.body)}</${tag}>`,
+        );
+      }
+      if (tc.state === 'skipped') out.push('      <skipped/>');
+      const sysout = [
+        ...(opts.strict ? tc.properties.map(([n, v]) => `[[PROPERTY|${n}=${v}]]`) : []),
+        ...tc.evidence.map((p) => `[[ATTACHMENT|${p}]]`),
+        ...(tc.systemOut ? [tc.systemOut] : []),
+      ];
+      if (sysout.length) out.push(`      <system-out>${escText(sysout.join('\n'))}</system-out>`);
+      out.push('    </testcase>');
+    }
+    out.push('  </testsuite>');
+  }
+  out.push('</testsuites>');
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,67 @@
+// One vitest project per cluster of the selected environment (each `provide`s its cluster), plus
+// the framework's own `unit` and `lab` projects. Normally driven by bin/test.ts (pnpm test), which
+// sets PV_ENV, PV_RUN_ID, PV_RUN_DIR, PV_ALLOW_DISRUPTIVE; PV_SUITES overrides the suites glob and
+// PV_CONFIG the config file (self-tests).
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
+import { loadEnvironment, REPO_ROOT } from './helpers/config/index.js';
+import { tagDefinitions } from './helpers/check/tags.js';
+import { newRunId } from './helpers/check/run-id.js';
+
+export default defineConfig(async () => {
+  const env = await loadEnvironment();
+  // reuse the run of bin/test.ts; a bare `vitest` gets its own
+  const runId = (process.env.PV_RUN_ID ??= newRunId());
+  const runDir = (process.env.PV_RUN_DIR ??= path.join(env.evidenceDir, runId));
+  const suites = (process.env.PV_SUITES ?? 'suites/**/*.test.ts').split(',');
+  const tags = tagDefinitions();
+  const clusterNames = Object.keys(env.clusters);
+
+  const clusterProjects: TestProjectInlineConfiguration[] = Object.values(env.clusters).map((c) => ({
+    test: {
+      name: c.name,
+      root: REPO_ROOT,
+      include: suites,
+      tags,
+      strictTags: true,
+      globalSetup: [path.join(REPO_ROOT, 'helpers/check/global-setup.ts')],
+      setupFiles: [path.join(REPO_ROOT, 'helpers/check/setup-worker.ts')],
+      testTimeout: 60_000,
+      hookTimeout: 60_000,
+      provide: {
+        pvCluster: c.name,
+        pvClusterConfig: c,
+        pvEnv: { name: env.env, clusters: clusterNames, configFile: env.configFile },
+        pvRun: {
+          runId,
+          runDir,
+          allowDisruptive: process.env.PV_ALLOW_DISRUPTIVE === '1',
+          strictJunit: process.env.PV_STRICT_JUNIT === '1',
+        },
+      },
+    },
+  }));
+  if (process.env.PV_RUN_DIR) mkdirSync(runDir, { recursive: true });
+
+  return {
+    test: {
+      projects: [
+        ...clusterProjects,
+        {
+          test: { name: 'unit', root: REPO_ROOT, include: ['test/unit/**/*.test.ts'], testTimeout: 120_000 },
+        },
+        {
+          test: {
+            name: 'lab',
+            root: REPO_ROOT,
+            include: ['test/lab/**/*.test.ts'],
+            testTimeout: 300_000,
+            hookTimeout: 300_000,
+            fileParallelism: false,
+          },
+        },
+      ],
+    },
+  };
+});

@@ -1,0 +1,194 @@
+// `pnpm gate`: QA gate decision from a run's JUnit. Exit 0 PASS/WAIVED, 1 FAIL, 2 CONCERNS, 3 bad input.
+import { join, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { writeReport } from '../html/index.js';
+import { evaluate, storiesInRun, type Evaluation } from './evaluate.js';
+import { writeGateFile } from './gatefile.js';
+import { buildTrend, notableTrends, trendString } from './history.js';
+import { GateInputError, type GateStatus } from './model.js';
+import { loadRuns } from './run.js';
+import { findStory, PLATFORM_STORY, storySlug } from './stories.js';
+import { loadWaivers, type WaiverSet } from './waivers.js';
+
+export const EXIT: Record<GateStatus, number> = { PASS: 0, WAIVED: 0, FAIL: 1, CONCERNS: 2 };
+export const EXIT_BAD_INPUT = 3;
+
+const USAGE = `usage: pnpm gate [--run <dir>]... [--story <id>] [--waivers <file>] [--reviewer <name>] [--history <n>]
+                 [--gates-dir <dir>] [--out <dir>] [--no-report]
+  --run <dir>       run dir with junit-*.xml and run.json (default docs/qa/evidence/latest);
+                    repeat for the shards of one run (vitest --shard): they are merged
+  --story <id>      gate one story (e.g. STORY-VALIDATE-NETWORKING); default: the whole run
+                    (docs/qa/gates/platform.yml) plus one gate file per story the checks name
+  --waivers <file>  YAML list of {check|risk, reason, approved_by, expires[, cluster]}
+  --reviewer <name> reviewer recorded in the gate file (default $PV_REVIEWER or "pnpm gate")
+  --history <n>     runs in the per-check trend, this one included (default 10)
+  --gates-dir <dir> where gate files go (default docs/qa/gates)
+  --out <dir>       where report.html goes (default: the (first) run dir)
+  --no-report       do not write report.html
+exit: 0 PASS or WAIVED, 1 FAIL, 2 CONCERNS, 3 bad input (flag, file, XML, waiver)`;
+
+interface Options {
+  runs: string[];
+  story?: string;
+  waivers?: string;
+  reviewer: string;
+  history: number;
+  gatesDir: string;
+  out?: string;
+  report: boolean;
+}
+
+export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): Options | 'help' {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        run: { type: 'string', multiple: true },
+        story: { type: 'string' },
+        waivers: { type: 'string' },
+        reviewer: { type: 'string' },
+        history: { type: 'string' },
+        'gates-dir': { type: 'string' },
+        out: { type: 'string' },
+        'no-report': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (e) {
+    throw new GateInputError(`${(e as Error).message}\n${USAGE}`);
+  }
+  if (values.help) return 'help';
+  const history = values.history === undefined ? 10 : Number(values.history);
+  if (!Number.isInteger(history) || history < 1 || history > 1000) {
+    throw new GateInputError(
+      `--history ${values.history}: expected a whole number of runs between 1 and 1000`,
+    );
+  }
+  return {
+    runs: values.run?.length ? values.run : ['docs/qa/evidence/latest'],
+    story: values.story,
+    waivers: values.waivers,
+    reviewer: values.reviewer ?? env['PV_REVIEWER'] ?? 'pnpm gate',
+    history,
+    gatesDir: values['gates-dir'] ?? 'docs/qa/gates',
+    out: values.out,
+    report: !values['no-report'],
+  };
+}
+
+function rel(p: string): string {
+  const r = relative(process.cwd(), p);
+  return r.startsWith('..') ? p : r;
+}
+
+function printEvaluation(e: Evaluation, gateFile: string, log: (s: string) => void) {
+  const d = e.decision;
+  log(`QA gate ${e.story}: ${d.gate}`);
+  for (const r of d.reasons) log(`  - ${r}`);
+  const c = d.counts;
+  log(
+    `  checks: ${d.executed} executed, ${d.skipped} skipped | P0 ${c.P0.passed}/${c.P0.executed}, P1 ${c.P1.passed}/${c.P1.executed}, P2 ${c.P2.passed}/${c.P2.executed}` +
+      (d.waived.length ? ` | ${d.waived.length} waived` : ''),
+  );
+  log(
+    `  trace: ${e.trace.covered.length} AC covered, ${e.trace.gaps.length} gaps${e.trace.gaps.length ? ` (${e.trace.gaps.join(', ')})` : ''}`,
+  );
+  log(`  gate file: ${rel(gateFile)}`);
+}
+
+export async function main(argv: string[], log = console.log, warn = console.error): Promise<number> {
+  try {
+    const parsed = parseOptions(argv[0] === '--' ? argv.slice(1) : argv);
+    if (parsed === 'help') {
+      log(USAGE);
+      return 0;
+    }
+    const opts: Options = parsed;
+    const run = loadRuns(opts.runs);
+    let waivers: WaiverSet = { active: [], expired: [], warnings: [] };
+    if (opts.waivers) waivers = loadWaivers(opts.waivers);
+    for (const w of waivers.warnings) warn(`gate: warning: ${w}`);
+
+    let scopes: string[];
+    const story = opts.story;
+    if (story) {
+      const known = story.toLowerCase() === PLATFORM_STORY || !!findStory(story);
+      const inRun = storiesInRun(run.checks).some((s) => s.toUpperCase() === story.toUpperCase());
+      if (!known && !inRun) {
+        const present = storiesInRun(run.checks);
+        throw new GateInputError(
+          `--story ${story}: no check of this run names it and it is not in reports/gate/stories.ts` +
+            ` (stories in this run: ${present.length ? present.join(', ') : 'none'})`,
+        );
+      }
+      scopes = [story.toLowerCase() === PLATFORM_STORY ? PLATFORM_STORY : story];
+    } else {
+      scopes = [PLATFORM_STORY, ...storiesInRun(run.checks)];
+    }
+
+    const trend = buildTrend(run.runs, run.checks, waivers.active, opts.history);
+    for (const w of trend.warnings) warn(`gate: warning: ${w}`);
+
+    const now = new Date();
+    const evaluations = scopes.map((s) => evaluate(run, s, waivers.active));
+    let report: string | undefined;
+    if (opts.report) {
+      const platform = evaluations[0]!;
+      report = await writeReport(run.runs[0]!.dir, {
+        loaded: run,
+        waivers: waivers.active,
+        outDir: opts.out ? resolve(opts.out) : undefined,
+        trend,
+        evaluation: platform,
+      });
+    }
+    let exitCode = 0;
+    evaluations.forEach((e, i) => {
+      const file = join(resolve(opts.gatesDir), `${storySlug(e.story)}.yml`);
+      const { warnings } = writeGateFile(file, {
+        evaluation: e,
+        run,
+        waivers,
+        reviewer: opts.reviewer,
+        now,
+        trend,
+        report: report ? rel(report) : undefined,
+      });
+      for (const w of warnings) warn(`gate: warning: ${w}`);
+      printEvaluation(e, file, log);
+      if (i === 0) exitCode = EXIT[e.decision.gate];
+    });
+    const scopeKeys = new Set(evaluations[0]!.checks.map((c) => `${c.id}@${c.cluster}`));
+    const notable = notableTrends(trend).filter((t) => scopeKeys.has(t.key));
+    if (notable.length && trend.runs.length > 1) {
+      log(
+        `trend over ${trend.runs.length} runs (oldest first; P pass, F fail, W waived, S skipped, - absent):`,
+      );
+      for (const t of notable.slice(0, 15)) log(`  ${trendString(t)}  ${t.key} [${t.priority}]`);
+      if (notable.length > 15) log(`  ... ${notable.length - 15} more in the report`);
+    }
+    if (report) log(`report: ${rel(report)}`);
+    log(`decision: ${evaluations[0]!.decision.gate} (exit ${exitCode})`);
+    return exitCode;
+  } catch (e) {
+    if (e instanceof GateInputError) {
+      warn(`gate: error: ${e.message}`);
+      return EXIT_BAD_INPUT;
+    }
+    throw e;
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      console.error(`gate: internal error: ${(e as Error).stack ?? String(e)}`);
+      process.exit(EXIT_BAD_INPUT + 1);
+    },
+  );
+}

@@ -78,11 +78,15 @@ export function traceStories(stories: StoryInfo[], checks: CheckResult[], waiver
 
   const riskOrder: string[] = [];
   const byRisk = new Map<string, RiskTrace['checks']>();
-  for (const s of stories)
-    for (const r of s.risks) if (!byRisk.has(r)) (byRisk.set(r, []), riskOrder.push(r));
+  const addRisk = (r: string) => {
+    if (byRisk.has(r)) return;
+    byRisk.set(r, []);
+    riskOrder.push(r);
+  };
+  for (const s of stories) s.risks.forEach(addRisk);
   for (const c of checks) {
     for (const r of c.risks) {
-      if (!byRisk.has(r)) (byRisk.set(r, []), riskOrder.push(r));
+      addRisk(r);
       byRisk.get(r)!.push({ key: checkKey(c), outcome: cellOutcome(c, waivers) });
     }
   }

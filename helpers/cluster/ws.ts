@@ -99,6 +99,6 @@ export async function openChannel(
       : typeof ev?.message === 'string'
         ? ev.message
         : String(err);
-    throw new Error(detail ?? base, { cause: inner ?? err });
+    throw new Error(detail ?? base, { cause: err });
   }
 }

@@ -57,6 +57,7 @@ export async function readBaseline(file: string): Promise<Baseline | undefined> 
   } catch (e) {
     throw new Error(
       `baseline ${file} is not valid JSON (${(e as Error).message}); delete it or run with PV_BASELINE=write`,
+      { cause: e },
     );
   }
 }

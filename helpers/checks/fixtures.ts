@@ -16,7 +16,9 @@ export function fixtureText(rel: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (e) {
-    throw new Error(`fixture ${path.relative(process.cwd(), file)} cannot be read: ${(e as Error).message}`);
+    throw new Error(`fixture ${path.relative(process.cwd(), file)} cannot be read: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import type { V1DaemonSet, V1Deployment, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
 import type { ClusterHandle } from '../cluster/handle.js';
-import { registerSecret } from '../evidence/index.js';
+import { readSecretValue } from '../cluster/secrets.js';
 
 export type { ClusterHandle };
 
@@ -173,23 +173,14 @@ export function selectorOf(labels: Record<string, string> | undefined): string {
     .join(',');
 }
 
-/** Secret value (decoded), registered for redaction before it is returned. */
+/** Secret value (decoded) through helpers/cluster, which registers it for redaction first. */
 export async function readSecretKey(
   cluster: ClusterHandle,
   namespace: string,
   name: string,
   key: string,
 ): Promise<string> {
-  const s = await cluster.core.readNamespacedSecret({ namespace, name });
-  const raw = s.data?.[key];
-  if (raw === undefined) {
-    throw new Error(
-      `Secret ${namespace}/${name} has no key "${key}" (keys: ${Object.keys(s.data ?? {}).join(', ') || 'none'})`,
-    );
-  }
-  const value = Buffer.from(raw, 'base64').toString('utf8');
-  registerSecret(value);
-  return value;
+  return readSecretValue(cluster, namespace, name, key);
 }
 
 /** True when the error is an API 404. */

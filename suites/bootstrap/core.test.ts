@@ -15,7 +15,6 @@ import { check } from '../../helpers/check/index.js';
 import {
   GVR,
   daemonSetNotReady,
-  deploymentNotReady,
   describeCondition,
   getCustom,
   handle,

@@ -1,12 +1,12 @@
 // What the framework attaches by itself when a check fails: the status of every object the check
 // touched through its cluster handle, and the recent events of their namespaces.
 import type { Evidence } from '../evidence/index.js';
-import type { RunnerClusterHandle } from './seams.js';
+import type { ClusterHandle } from './seams.js';
 
 const MAX_OBJECTS = 10;
 
 export async function collectFailureEvidence(
-  cluster: RunnerClusterHandle,
+  cluster: ClusterHandle,
   since: number,
   evidence: Evidence,
 ): Promise<void> {

@@ -5,13 +5,8 @@
 import type { TestProject } from 'vitest/node';
 import { redact } from '../evidence/redact.js';
 import { runState, type PvIdentity } from './context.js';
-import {
-  clusterModule,
-  handleOptions,
-  identityTimeout,
-  runModule,
-  type RunnerClusterHandle,
-} from './seams.js';
+import { createClusterHandle, proveIdentity } from '../cluster/index.js';
+import { handleOptions, identityTimeout, runModule, type RunnerClusterHandle } from './seams.js';
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -39,7 +34,6 @@ export default async function setup(project: TestProject) {
   } else {
     const timeoutMs = identityTimeout();
     try {
-      const { createClusterHandle, proveIdentity } = await clusterModule();
       handle = createClusterHandle(handleOptions(cfg));
       const proven = await withTimeout(
         proveIdentity(handle, { timeoutMs }),
@@ -83,6 +77,5 @@ export default async function setup(project: TestProject) {
         `[pv] ${name}: cleanup of run ${run.runId} failed: ${redact((e as Error).message)}\n`,
       );
     }
-    await handle.close?.();
   };
 }

@@ -5,7 +5,7 @@ import { getCurrentSuite } from 'vitest/suite';
 import type { Facts } from '../config/index.js';
 import { createEvidence, redactError, type Evidence } from '../evidence/index.js';
 import { CheckDefinitionError, parseCheckMeta, type CheckMeta, type CheckMetaInput } from './meta.js';
-import { clusterModule, handleOptions, runModule, type RunnerClusterHandle } from './seams.js';
+import { handleOptions, runModule, type ClusterHandle } from './seams.js';
 import { collectFailureEvidence } from './failure-evidence.js';
 import './context.js';
 
@@ -35,24 +35,25 @@ export interface CheckEvidence extends Evidence {
 
 // ---- fixtures ------------------------------------------------------------------------------
 // The handle the `cluster` fixture creates in this worker; failure evidence reads what it touched.
-let workerHandle: RunnerClusterHandle | undefined;
+let workerHandle: ClusterHandle | undefined;
 
 export const pvTest = test
   // eslint-disable-next-line no-empty-pattern -- vitest reads fixture dependencies from the pattern
   .extend('cluster', { scope: 'worker' }, async ({}, { onCleanup }) => {
     const identity = inject('pvIdentity');
     if (!identity.ok) throw identityFailure();
-    const { createClusterHandle } = await clusterModule();
+    // loaded on first use: checks that never touch the cluster do not pay for the client library
+    const { createClusterHandle } = await import('../cluster/index.js');
     const handle = createClusterHandle(handleOptions(inject('pvClusterConfig')));
     handle.identity ??= {
       expected: identity.expected,
-      seen: identity.seen,
-      serverVersion: identity.serverVersion,
+      seen: identity.seen ?? '',
+      serverVersion: identity.serverVersion ?? '',
+      server: identity.server,
     };
     workerHandle = handle;
-    onCleanup(async () => {
+    onCleanup(() => {
       workerHandle = undefined;
-      await handle.close?.();
     });
     return handle;
   })
@@ -118,7 +119,7 @@ function evidenceFor(task: TestContext['task'], annotate?: TestContext['annotate
 
 // ---- check() -------------------------------------------------------------------------------
 type Fixtures = {
-  cluster: RunnerClusterHandle & Record<string, unknown>;
+  cluster: ClusterHandle;
   facts: Facts;
   evidence: CheckEvidence;
   run: RunContext;

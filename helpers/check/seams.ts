@@ -1,54 +1,23 @@
 // The runner's view of helpers/cluster and helpers/run (owned by the cluster helper; signatures in
-// docs/ARCHITECTURE.md). Imported lazily so a run that never reaches a cluster (bad config, unknown
-// tag) does not load client libraries, and so the runner can be unit-tested on its own.
+// docs/ARCHITECTURE.md). helpers/run is imported lazily: read-only runs never need it, and the
+// runner keeps working while it lands.
 import { fileURLToPath } from 'node:url';
+import type { ClusterHandle } from '../cluster/index.js';
 import type { ResolvedCluster } from '../config/index.js';
 
-export interface ClusterIdentity {
-  expected: string;
-  seen: string;
-  serverVersion: string;
-  server?: string;
-}
-
-/** Structural subset of helpers/cluster's ClusterHandle the runner uses. */
-export interface RunnerClusterHandle {
-  name: string;
-  context: string;
-  server?: string;
-  identity?: Partial<ClusterIdentity>;
-  core: import('@kubernetes/client-node').CoreV1Api;
-  objects?: import('@kubernetes/client-node').KubernetesObjectApi;
-  touched?: Array<{ apiVersion?: string; kind: string; namespace?: string; name: string }>;
-  close?: () => void | Promise<void>;
-}
-
-interface ClusterModule {
-  createClusterHandle(opts: {
-    name: string;
-    context: string;
-    kubeconfig?: string;
-    identity: ResolvedCluster['identity'];
-    requestTimeoutMs?: number;
-  }): RunnerClusterHandle;
-  proveIdentity(cluster: RunnerClusterHandle, opts?: { timeoutMs?: number }): Promise<ClusterIdentity>;
-}
+export type { ClusterHandle };
+export type RunnerClusterHandle = ClusterHandle;
 
 interface RunModule {
-  ensureRunNamespace(cluster: RunnerClusterHandle, runId: string): Promise<string>;
+  ensureRunNamespace(cluster: ClusterHandle, runId: string): Promise<string>;
   runOwnedName(runId: string, prefix: string): string;
-  cleanupRun(cluster: RunnerClusterHandle, runId: string): Promise<void>;
-  sweepExpired(cluster: RunnerClusterHandle): Promise<string[]>;
+  cleanupRun(cluster: ClusterHandle, runId: string): Promise<void>;
+  sweepExpired(cluster: ClusterHandle): Promise<string[]>;
 }
 
-// absolute paths in variables: vite's module runner (globalSetup, workers) resolves them as is, and
-// TypeScript does not require the modules to have landed yet
-const CLUSTER_MODULE = fileURLToPath(new URL('../cluster/index.ts', import.meta.url));
+// an absolute path in a variable: vite's module runner resolves it as is, and TypeScript does not
+// require the module to exist yet
 const RUN_MODULE = fileURLToPath(new URL('../run/index.ts', import.meta.url));
-
-export async function clusterModule(): Promise<ClusterModule> {
-  return (await import(/* @vite-ignore */ CLUSTER_MODULE)) as ClusterModule;
-}
 
 export async function runModule(): Promise<RunModule> {
   return (await import(/* @vite-ignore */ RUN_MODULE)) as RunModule;

@@ -16,13 +16,9 @@ export class ConfigError extends Error {
   }
 }
 
-export interface ResolvedIdentity {
-  kind: 'configMap';
-  namespace: string;
-  name: string;
-  key: string;
-  expected: string;
-}
+export type ResolvedIdentity =
+  | { kind: 'configMap'; namespace: string; name: string; key: string; expected: string }
+  | { kind: 'nodeLabel'; key: string; expected: string };
 
 export interface ResolvedCluster {
   name: string;
@@ -125,7 +121,9 @@ export function resolveEnvironment(
   const dir = path.dirname(config.file);
   const clusters: Record<string, ResolvedCluster> = {};
   for (const [name, c] of Object.entries(e.clusters)) {
-    const idn = { ...e.identity, ...c.identity };
+    const expected = c.identity?.expected ?? e.identity?.expected ?? name;
+    // a cluster's own identity kind wins over the environment's
+    const nodeLabel = c.identity?.nodeLabel ?? (c.identity?.configMap ? undefined : e.identity?.nodeLabel);
     const cm = {
       namespace: 'flux-system',
       name: 'cluster-settings',
@@ -133,6 +131,9 @@ export function resolveEnvironment(
       ...e.identity?.configMap,
       ...c.identity?.configMap,
     };
+    const identity: ResolvedIdentity = nodeLabel
+      ? { kind: 'nodeLabel', key: nodeLabel.key, expected }
+      : { kind: 'configMap', namespace: cm.namespace, name: cm.name, key: cm.key, expected };
     const factsIn = deepMerge(factsDefaults(name), c.facts ?? {});
     const facts = factsSchema.safeParse(factsIn);
     if (!facts.success) {
@@ -144,7 +145,7 @@ export function resolveEnvironment(
       name,
       context: c.context,
       kubeconfig: c.kubeconfig ? path.resolve(dir, c.kubeconfig) : undefined,
-      identity: { kind: 'configMap', ...cm, expected: idn.expected ?? name },
+      identity,
       facts: facts.data as Facts,
     };
   }

@@ -14,17 +14,23 @@ export const clusterNameSchema = z
     message: 'a cluster name other than the reserved project names "unit" and "lab"',
   });
 
-/** How a cluster proves who it is: a ConfigMap key that must equal `expected` (default: the cluster name). */
-export const identitySchema = z.strictObject({
-  configMap: z
-    .strictObject({
-      namespace: z.string().min(1).default('flux-system'),
-      name: z.string().min(1).default('cluster-settings'),
-      key: z.string().min(1).default('CLUSTER'),
-    })
-    .optional(),
-  expected: z.string().min(1).optional(),
-});
+/**
+ * How a cluster proves who it is: a ConfigMap key (default flux-system/cluster-settings CLUSTER) or a
+ * label every node carries, equal to `expected` (default: the cluster name).
+ */
+export const identitySchema = z
+  .strictObject({
+    configMap: z
+      .strictObject({
+        namespace: z.string().min(1).optional(),
+        name: z.string().min(1).optional(),
+        key: z.string().min(1).optional(),
+      })
+      .optional(),
+    nodeLabel: z.strictObject({ key: z.string().min(1) }).optional(),
+    expected: z.string().min(1).optional(),
+  })
+  .refine((i) => !(i.configMap && i.nodeLabel), { message: 'either configMap or nodeLabel, not both' });
 
 export const clusterSchema = z.strictObject({
   context: z.string().min(1, 'a kube context name'),

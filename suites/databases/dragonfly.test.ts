@@ -1,0 +1,373 @@
+/**
+ * DragonflyDB shared cache (STORY-VALIDATE-NETWORKING AC4; Dragonfly risk profile SEC-001,
+ * OPS-001, OPS-002, TECH-001, PERF-001).
+ *
+ * Reads: the Dragonfly object, its pods, PodDisruptionBudgets, NetworkPolicies, the ExternalSecret
+ * and the password Secret (redacted). Probes Redis protocol through a tunnel to the Service: PING,
+ * SET/GET/DEL of a run-owned key (deleted in `finally`), SET/GET latency samples. The
+ * denied-namespace test deploys a client pod in the run namespace.
+ *
+ * Lab: the operator is simulated (Dragonfly status from lab/sim); a real Redis server speaks the
+ * protocol behind the pods. The CNI is simulated, so NetworkPolicy is not enforced there:
+ * `facts.cilium.enforcesNetworkPolicy` is false in the lab and the negative test is skipped (never
+ * counted as passed).
+ */
+import { randomBytes } from 'node:crypto';
+import type { V1Pod } from '@kubernetes/client-node';
+import { expect } from 'vitest';
+import { check } from '../../helpers/check/index.js';
+import { exec } from '../../helpers/cluster/exec.js';
+import { redisClient } from '../../helpers/checks/db.js';
+import { fixtureYaml } from '../../helpers/checks/fixtures.js';
+import {
+  GVR,
+  describeCondition,
+  getCustom,
+  handle,
+  listCustom,
+  listPods,
+  podReady,
+  readSecretKey,
+  refName,
+} from '../../helpers/checks/k8s.js';
+import { matchesSelector } from '../../helpers/checks/selectors.js';
+import { sampleLatency, summarize } from '../../helpers/checks/stats.js';
+import { withTunnel } from '../../helpers/checks/tunnel.js';
+
+const STORY = 'STORY-VALIDATE-NETWORKING';
+const RISK_STORY = 'STORY-DB-DRAGONFLY-OPERATOR-CLUSTER';
+
+function parseSelector(s: string): Record<string, string> {
+  return Object.fromEntries(s.split(',').map((kv) => kv.split('=') as [string, string]));
+}
+
+check(
+  {
+    id: 'DB-DRAGONFLY-001',
+    title: 'Dragonfly is ready and answers PING, SET/GET/DEL with the password from its Secret',
+    priority: 'P0',
+    component: 'dragonfly',
+    clusters: ['apps'],
+    story: STORY,
+    ac: ['AC4'],
+    risks: ['R6', 'OPS-002'],
+    suggestedAction:
+      'kubectl -n dragonfly-system get dragonfly,pods; redis-cli -a <password> PING through a port-forward',
+    timeoutMs: 60_000,
+  },
+  async ({ cluster, facts, evidence, run, skip }) => {
+    const k = handle(cluster);
+    const d = facts.dragonfly;
+    if (!d.enabled) skip('facts.dragonfly.enabled is false');
+    const df = await getCustom(k, GVR.dragonfly, d.namespace, d.name);
+    evidence.status(df);
+    expect(String(df.status?.phase ?? 'no status.phase'), `Dragonfly ${d.namespace}/${d.name} phase`).toBe(
+      'ready',
+    );
+    const password = await readSecretKey(k, d.namespace, d.password.name, d.password.key);
+    const key = `${run.name('pv')}:${randomBytes(4).toString('hex')}`;
+    const value = randomBytes(8).toString('hex');
+    const log: string[] = [];
+    await withTunnel(
+      k,
+      { kind: 'Service', namespace: d.namespace, name: d.service, port: d.port },
+      async (t) => {
+        const r = redisClient({ host: t.host, port: t.port, password });
+        try {
+          await r.connect();
+          log.push(`PING -> ${await r.ping()}`);
+          log.push(`SET ${key} -> ${await r.set(key, value, 'EX', 300)}`);
+          const got = await r.get(key);
+          log.push(`GET ${key} -> ${got === value ? '(the value written)' : JSON.stringify(got)}`);
+          expect(got, 'GET returns the value just SET').toBe(value);
+        } finally {
+          const del = await r.del(key).catch((e: Error) => `DEL failed: ${e.message}`);
+          log.push(`DEL ${key} -> ${del}`);
+          const left = await r.exists(key).catch(() => -1);
+          log.push(`EXISTS ${key} -> ${left}`);
+          r.disconnect();
+        }
+      },
+    );
+    evidence.text('redis-session.txt', log.join('\n') + '\n');
+    expect(log[0], 'PING').toBe('PING -> PONG');
+    expect(log.at(-1), 'the run-owned key is gone').toBe(`EXISTS ${key} -> 0`);
+  },
+);
+
+check(
+  {
+    id: 'DB-DRAGONFLY-002',
+    title: 'the Dragonfly password comes from a Ready ExternalSecret',
+    priority: 'P0',
+    component: 'external-secrets',
+    clusters: ['apps'],
+    story: RISK_STORY,
+    ac: ['AC4'],
+    risks: ['OPS-002'],
+    suggestedAction: 'kubectl -n dragonfly-system describe externalsecret; verify the 1Password item path',
+    timeoutMs: 60_000,
+  },
+  async ({ cluster, facts, evidence, skip }) => {
+    const d = facts.dragonfly;
+    if (!d.enabled) skip('facts.dragonfly.enabled is false');
+    await expect
+      .poll(
+        async () => {
+          const list = await listCustom(handle(cluster), GVR.externalSecret, d.namespace);
+          const es = list.find(
+            (e) =>
+              ((e.spec?.target as { name?: string } | undefined)?.name ?? e.metadata?.name) ===
+              d.password.name,
+          );
+          if (!es) return `no ExternalSecret in ${d.namespace} targets Secret ${d.password.name}`;
+          evidence.status(es);
+          return `${refName(es)}: ${describeCondition(es, 'Ready')}`;
+        },
+        { timeout: 30_000, interval: 2_000, message: 'ExternalSecret for the Dragonfly password' },
+      )
+      .toMatch(/: Ready=True/);
+  },
+);
+
+check(
+  {
+    id: 'DB-DRAGONFLY-003',
+    title: 'Dragonfly runs its replicas Ready on distinct nodes',
+    priority: 'P1',
+    component: 'dragonfly',
+    clusters: ['apps'],
+    story: RISK_STORY,
+    ac: ['AC4'],
+    risks: ['TECH-001'],
+    suggestedAction:
+      'add podAntiAffinity / topologySpreadConstraints to the Dragonfly CR; kubectl -n dragonfly-system get pods -o wide',
+    timeoutMs: 60_000,
+  },
+  async ({ cluster, facts, evidence, skip }) => {
+    const d = facts.dragonfly;
+    if (!d.enabled) skip('facts.dragonfly.enabled is false');
+    const pods = await listPods(handle(cluster), d.namespace, d.podSelector);
+    const rows = pods.map((p) => ({ name: p.metadata?.name, node: p.spec?.nodeName, ready: podReady(p) }));
+    evidence.json('pods', rows);
+    expect(rows.filter((r) => r.ready).length, `Ready Dragonfly pods (${d.podSelector})`).toBe(d.replicas);
+    const nodes = new Set(rows.map((r) => r.node));
+    expect(
+      nodes.size,
+      `distinct nodes of ${rows.length} pods: ${rows.map((r) => `${r.name}@${r.node}`).join(', ')}`,
+    ).toBe(rows.length);
+  },
+);
+
+check(
+  {
+    id: 'DB-DRAGONFLY-004',
+    title: `a PodDisruptionBudget protects the Dragonfly pods with minAvailable >= the required count`,
+    priority: 'P1',
+    component: 'dragonfly',
+    clusters: ['apps'],
+    story: RISK_STORY,
+    ac: ['AC4'],
+    risks: ['OPS-001'],
+    suggestedAction: 'add a PDB (minAvailable: 2) selecting the Dragonfly data pods',
+    timeoutMs: 30_000,
+  },
+  async ({ cluster, facts, evidence, skip }) => {
+    const k = handle(cluster);
+    const d = facts.dragonfly;
+    if (!d.enabled) skip('facts.dragonfly.enabled is false');
+    const labels = parseSelector(d.podSelector);
+    const pdbs = (await k.policy.listNamespacedPodDisruptionBudget({ namespace: d.namespace })).items;
+    evidence.json(
+      'pdbs',
+      pdbs.map((p) => ({
+        name: p.metadata?.name,
+        selector: p.spec?.selector,
+        minAvailable: p.spec?.minAvailable,
+        maxUnavailable: p.spec?.maxUnavailable,
+        status: p.status,
+      })),
+    );
+    const covering = pdbs.filter((p) => matchesSelector(p.spec?.selector, labels));
+    expect(
+      covering.map((p) => p.metadata?.name),
+      `PDBs in ${d.namespace} selecting ${d.podSelector}`,
+    ).not.toEqual([]);
+    const best = Math.max(
+      ...covering.map((p) => {
+        const m = p.spec?.minAvailable;
+        if (typeof m === 'number') return m;
+        if (typeof m === 'string' && m.endsWith('%'))
+          return Math.ceil((Number(m.slice(0, -1)) / 100) * d.replicas);
+        return 0;
+      }),
+    );
+    expect(
+      best,
+      `minAvailable of the PDB(s) covering Dragonfly (required >= ${d.pdbMinAvailable})`,
+    ).toBeGreaterThanOrEqual(d.pdbMinAvailable);
+  },
+);
+
+check(
+  {
+    id: 'DB-DRAGONFLY-005',
+    title: 'a NetworkPolicy restricts ingress to the Dragonfly pods',
+    priority: 'P1',
+    component: 'dragonfly',
+    clusters: ['apps'],
+    story: RISK_STORY,
+    ac: ['AC4'],
+    risks: ['SEC-001', 'SEC-002'],
+    suggestedAction:
+      'add a NetworkPolicy allowing only gitlab-system, harbor, selected apps and observability to port 6379',
+    timeoutMs: 30_000,
+  },
+  async ({ cluster, facts, evidence, skip }) => {
+    const d = facts.dragonfly;
+    if (!d.enabled) skip('facts.dragonfly.enabled is false');
+    const labels = parseSelector(d.podSelector);
+    const nps = (await handle(cluster).networking.listNamespacedNetworkPolicy({ namespace: d.namespace }))
+      .items;
+    evidence.json(
+      'networkpolicies',
+      nps.map((n) => ({ name: n.metadata?.name, spec: n.spec })),
+    );
+    const covering = nps.filter(
+      (n) =>
+        matchesSelector(n.spec?.podSelector, labels) &&
+        (n.spec?.policyTypes ?? ['Ingress']).includes('Ingress'),
+    );
+    expect(
+      covering.map((n) => n.metadata?.name),
+      `NetworkPolicies selecting ${d.podSelector} for Ingress`,
+    ).not.toEqual([]);
+    // an ingress rule without `from` admits every source: that is not a restriction
+    const allowAll = covering.filter((n) =>
+      (n.spec?.ingress ?? []).some((r) => !r._from || r._from.length === 0),
+    );
+    expect(
+      allowAll.map((n) => n.metadata?.name),
+      'NetworkPolicies with an allow-all ingress rule',
+    ).toEqual([]);
+  },
+);
+
+check(
+  {
+    id: 'DB-DRAGONFLY-006',
+    title: 'a pod in a namespace not allowed by the NetworkPolicy cannot reach Dragonfly',
+    priority: 'P1',
+    component: 'dragonfly',
+    clusters: ['apps'],
+    story: RISK_STORY,
+    ac: ['AC4'],
+    risks: ['SEC-001'],
+    suggestedAction:
+      'check the NetworkPolicy and that the CNI enforces it (cilium-dbg policy get; hubble observe --verdict DROPPED)',
+    timeoutMs: 120_000,
+  },
+  async ({ cluster, facts, evidence, run, skip }) => {
+    const k = handle(cluster);
+    const d = facts.dragonfly;
+    if (!d.enabled) skip('facts.dragonfly.enabled is false');
+    if (!facts.cilium.enforcesNetworkPolicy) {
+      skip(
+        'facts.cilium.enforcesNetworkPolicy is false (CNI does not enforce NetworkPolicy here): negative test not run',
+      );
+    }
+    const namespace = await run.namespace();
+    const targets = (await listPods(k, d.namespace, d.podSelector)).filter((p) => p.status?.podIP);
+    expect(targets.length, 'Dragonfly pods with an IP').toBeGreaterThan(0);
+    const pod = fixtureYaml<V1Pod>('networking/netexec-pod.yaml');
+    const name = 'pv-np-denied';
+    pod.metadata = {
+      ...pod.metadata,
+      name,
+      namespace,
+      labels: { ...pod.metadata?.labels, 'platform-validation/role': 'np-client' },
+    };
+    const ctr = pod.spec!.containers[0]!;
+    ctr.image = facts.connectivity.image;
+    ctr.args = facts.connectivity.serverArgs;
+    await k.core.createNamespacedPod({ namespace, body: pod });
+    await expect
+      .poll(async () => podReady(await k.core.readNamespacedPod({ namespace, name })), {
+        timeout: facts.connectivity.readyTimeoutMs,
+        interval: 1_000,
+        message: 'client pod Ready',
+      })
+      .toBe(true);
+    const attempts = [];
+    for (const t of targets) {
+      const r = await exec(k, {
+        namespace,
+        pod: name,
+        container: 'netexec',
+        command: ['nc', '-z', '-w', '3', t.status!.podIP!, String(d.port)],
+        timeoutMs: 15_000,
+      });
+      attempts.push({
+        target: `${t.metadata?.name} ${t.status?.podIP}:${d.port}`,
+        exitCode: r.exitCode,
+        output: (r.stdout + r.stderr).trim(),
+      });
+    }
+    evidence.json('denied-attempts', attempts);
+    const reached = attempts.filter((a) => a.exitCode === 0).map((a) => a.target);
+    expect(reached, `reachable from denied namespace ${namespace}: ${reached.join(', ')}`).toEqual([]);
+  },
+);
+
+check(
+  {
+    id: 'DB-DRAGONFLY-007',
+    title: 'Dragonfly SET/GET latency p95 is recorded',
+    priority: 'P2',
+    component: 'dragonfly',
+    clusters: ['apps'],
+    story: RISK_STORY,
+    ac: ['AC4'],
+    risks: ['PERF-001'],
+    suggestedAction:
+      'compare with earlier runs; check node load and cross-cluster routing of the Global Service',
+    timeoutMs: 120_000,
+  },
+  async ({ cluster, facts, evidence, run, skip }) => {
+    const k = handle(cluster);
+    const d = facts.dragonfly;
+    if (!d.enabled) skip('facts.dragonfly.enabled is false');
+    const password = await readSecretKey(k, d.namespace, d.password.name, d.password.key);
+    const key = `${run.name('pv-lat')}:${randomBytes(4).toString('hex')}`;
+    const { set, get } = await withTunnel(
+      k,
+      { kind: 'Service', namespace: d.namespace, name: d.service, port: d.port },
+      async (t) => {
+        const r = redisClient({ host: t.host, port: t.port, password });
+        try {
+          await r.connect();
+          const set = await sampleLatency(
+            d.samples,
+            async (i) => void (await r.set(key, String(i), 'EX', 300)),
+          );
+          const get = await sampleLatency(d.samples, async () => void (await r.get(key)));
+          return { set, get };
+        } finally {
+          await r.del(key).catch(() => undefined);
+          r.disconnect();
+        }
+      },
+    );
+    const s = summarize(set);
+    const g = summarize(get);
+    evidence.json('latency', {
+      note: 'measured from the runner through a port-forward tunnel',
+      set: s,
+      get: g,
+      samplesMs: { set, get },
+    });
+    evidence.metric('dragonfly_set_p95_ms', s.p95Ms);
+    evidence.metric('dragonfly_get_p95_ms', g.p95Ms);
+    expect(s.samples + g.samples).toBe(2 * d.samples);
+  },
+);

@@ -1,0 +1,76 @@
+/**
+ * Pinned versions (lab/build/services/versions.env) and cache locations of the service
+ * artifacts: ${PV_LAB_CACHE:-~/.cache/platform-validation}/<component>-<version>/, each with a
+ * `.complete` marker written last.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const SERVICES_BUILD_DIR = path.dirname(fileURLToPath(import.meta.url));
+export const SCHEMA_REGISTRY_SOURCE = path.resolve(
+  SERVICES_BUILD_DIR,
+  '..',
+  '..',
+  'services',
+  'schema-registry',
+  'LabSchemaRegistry.java',
+);
+
+export interface ServiceVersions {
+  COREDNS_VERSION: string;
+  KAFKA_VERSION: string;
+  AVRO_VERSION: string;
+}
+
+export function readServiceVersions(file = path.join(SERVICES_BUILD_DIR, 'versions.env')): ServiceVersions {
+  const out: Record<string, string> = {};
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    const m = /^([A-Z_]+)=(\S+)\s*$/.exec(line.trim());
+    if (m) out[m[1]!] = m[2]!;
+  }
+  for (const key of ['COREDNS_VERSION', 'KAFKA_VERSION', 'AVRO_VERSION']) {
+    if (!out[key]) throw new Error(`${file}: missing ${key}=<version>`);
+  }
+  return out as unknown as ServiceVersions;
+}
+
+/** short hash of the schema registry's Java source: its classes are rebuilt when it changes */
+export function schemaRegistrySourceHash(): string {
+  return createHash('sha256').update(fs.readFileSync(SCHEMA_REGISTRY_SOURCE)).digest('hex').slice(0, 12);
+}
+
+export interface ServiceArtifacts {
+  corednsDir: string;
+  coredns: string;
+  kafkaDir: string;
+  kafkaLibs: string;
+  schemaRegistryDir: string;
+  schemaRegistryLibs: string;
+  schemaRegistryClasses: string;
+}
+
+export function serviceArtifacts(cache: string, v = readServiceVersions()): ServiceArtifacts {
+  const corednsDir = path.join(cache, `coredns-${v.COREDNS_VERSION}`);
+  const kafkaDir = path.join(cache, `kafka-${v.KAFKA_VERSION}`);
+  const schemaRegistryDir = path.join(cache, `schema-registry-avro-${v.AVRO_VERSION}`);
+  return {
+    corednsDir,
+    coredns: path.join(corednsDir, 'bin', 'coredns'),
+    kafkaDir,
+    kafkaLibs: path.join(kafkaDir, 'libs'),
+    schemaRegistryDir,
+    schemaRegistryLibs: path.join(schemaRegistryDir, 'libs'),
+    schemaRegistryClasses: path.join(schemaRegistryDir, `classes-${schemaRegistrySourceHash()}`),
+  };
+}
+
+export const isComplete = (dir: string) => fs.existsSync(path.join(dir, '.complete'));
+
+/** Fail with the fix when an artifact was not built. */
+export function requireBuilt(dir: string, what: string): void {
+  if (!isComplete(dir)) {
+    throw new Error(`${what} is not built (${dir} has no .complete marker): run \`pnpm lab build\` first`);
+  }
+}

@@ -1,0 +1,219 @@
+/**
+ * Builds/resolves the artifacts of the lab's real services into the versioned cache:
+ * - CoreDNS: `go install github.com/coredns/coredns@<COREDNS_VERSION>` (Go module proxy)
+ * - Kafka: `mvn dependency:copy-dependencies` of lab/build/services/kafka/pom.xml (Maven Central)
+ * - Schema registry: Avro + Jackson jars the same way, then javac of
+ *   lab/services/schema-registry/LabSchemaRegistry.java against them
+ * Each artifact is skipped when its `.complete` marker exists, so a warm build takes ~1 s.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  SCHEMA_REGISTRY_SOURCE,
+  SERVICES_BUILD_DIR,
+  isComplete,
+  readServiceVersions,
+  serviceArtifacts,
+  type ServiceVersions,
+} from './artifacts.js';
+
+export interface BuildServicesOptions {
+  /** one line per step / progress tick */
+  progress?: (message: string) => void;
+  /** rebuild even when cached */
+  force?: boolean;
+}
+
+interface RunOpts {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  timeoutMs: number;
+  /** called per output line (progress counting) */
+  onLine?: (line: string) => void;
+}
+
+function run(command: string, args: string[], opts: RunOpts): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: opts.cwd,
+      env: opts.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let partial = '';
+    const onData = (d: Buffer) => {
+      const s = d.toString();
+      out = (out + s).slice(-20_000);
+      if (opts.onLine) {
+        const lines = (partial + s).split('\n');
+        partial = lines.pop() ?? '';
+        lines.forEach(opts.onLine);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs);
+    child.once('error', (e) => {
+      clearTimeout(timer);
+      const hint = (e as NodeJS.ErrnoException).code === 'ENOENT' ? ` ('${command}' not found on PATH)` : '';
+      reject(new Error(`${command}: ${e.message}${hint}`));
+    });
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(out);
+      else {
+        const why = signal
+          ? `killed by ${signal}${signal === 'SIGKILL' ? ` after ${opts.timeoutMs} ms` : ''}`
+          : `exit ${code}`;
+        reject(
+          new Error(
+            `${command} ${args.join(' ')} failed (${why}):\n${out.trim().split('\n').slice(-25).join('\n')}`,
+          ),
+        );
+      }
+    });
+  });
+}
+
+function requireTool(tool: string, fix: string): Promise<void> {
+  return run(tool, tool === 'go' ? ['version'] : ['-version'], { timeoutMs: 30_000 }).then(
+    () => undefined,
+    () => {
+      throw new Error(`'${tool}' is needed to build the lab services but is not runnable: ${fix}`);
+    },
+  );
+}
+
+async function buildCoreDNS(cache: string, v: ServiceVersions, o: BuildServicesOptions): Promise<void> {
+  const a = serviceArtifacts(cache, v);
+  if (isComplete(a.corednsDir) && !o.force) return o.progress?.(`coredns ${v.COREDNS_VERSION}: cached`);
+  await requireTool('go', 'install Go >= 1.24 (Debian golang-go or go.dev)');
+  fs.rmSync(a.corednsDir, { recursive: true, force: true });
+  fs.mkdirSync(path.join(a.corednsDir, 'bin'), { recursive: true });
+  o.progress?.(`coredns ${v.COREDNS_VERSION}: go install github.com/coredns/coredns (cold: several minutes)`);
+  let packages = 0;
+  const started = Date.now();
+  await run(
+    'go',
+    ['install', '-v', '-trimpath', '-ldflags=-s -w', `github.com/coredns/coredns@${v.COREDNS_VERSION}`],
+    {
+      cwd: a.corednsDir,
+      env: {
+        ...process.env,
+        GOBIN: path.join(a.corednsDir, 'bin'),
+        CGO_ENABLED: '0',
+        GOTOOLCHAIN: 'local',
+        GOFLAGS: '-mod=mod',
+      },
+      timeoutMs: 60 * 60_000,
+      onLine: (line) => {
+        if (/^[a-z0-9.-]+\.[a-z]+\/|^[a-z]+(\/|$)/.test(line) && !line.startsWith('go: ')) {
+          packages++;
+          if (packages % 50 === 0) o.progress?.(`coredns: ${packages} packages compiled`);
+        }
+      },
+    },
+  );
+  if (!fs.existsSync(a.coredns)) throw new Error(`coredns build finished but ${a.coredns} is missing`);
+  fs.writeFileSync(path.join(a.corednsDir, '.complete'), `${new Date().toISOString()}\n`);
+  o.progress?.(`coredns ${v.COREDNS_VERSION}: built in ${Math.round((Date.now() - started) / 1000)} s`);
+}
+
+async function mavenCopy(pomDir: string, outLibs: string, props: Record<string, string>): Promise<void> {
+  await run(
+    'mvn',
+    [
+      '-q',
+      '-B',
+      '-f',
+      path.join(pomDir, 'pom.xml'),
+      'dependency:copy-dependencies',
+      `-DoutputDirectory=${outLibs}`,
+      '-DincludeScope=runtime',
+      ...Object.entries(props).map(([k, val]) => `-D${k}=${val}`),
+    ],
+    { timeoutMs: 20 * 60_000 },
+  );
+}
+
+async function buildKafka(cache: string, v: ServiceVersions, o: BuildServicesOptions): Promise<void> {
+  const a = serviceArtifacts(cache, v);
+  if (isComplete(a.kafkaDir) && !o.force) return o.progress?.(`kafka ${v.KAFKA_VERSION}: cached`);
+  await requireTool('mvn', 'install Maven (apt-get install maven)');
+  fs.rmSync(a.kafkaDir, { recursive: true, force: true });
+  o.progress?.(
+    `kafka ${v.KAFKA_VERSION}: resolving org.apache.kafka:kafka_2.13 and its runtime dependencies (Maven Central)`,
+  );
+  const started = Date.now();
+  await mavenCopy(path.join(SERVICES_BUILD_DIR, 'kafka'), a.kafkaLibs, { 'kafka.version': v.KAFKA_VERSION });
+  if (!fs.existsSync(path.join(a.kafkaLibs, `kafka_2.13-${v.KAFKA_VERSION}.jar`))) {
+    throw new Error(
+      `kafka jars resolved but kafka_2.13-${v.KAFKA_VERSION}.jar is missing from ${a.kafkaLibs}`,
+    );
+  }
+  fs.writeFileSync(path.join(a.kafkaDir, '.complete'), `${new Date().toISOString()}\n`);
+  o.progress?.(
+    `kafka ${v.KAFKA_VERSION}: ${fs.readdirSync(a.kafkaLibs).length} jars in ${Math.round((Date.now() - started) / 1000)} s`,
+  );
+}
+
+async function buildSchemaRegistry(
+  cache: string,
+  v: ServiceVersions,
+  o: BuildServicesOptions,
+): Promise<void> {
+  const a = serviceArtifacts(cache, v);
+  const started = Date.now();
+  if (!isComplete(a.schemaRegistryDir) || o.force) {
+    await requireTool('mvn', 'install Maven (apt-get install maven)');
+    fs.rmSync(a.schemaRegistryDir, { recursive: true, force: true });
+    o.progress?.(`schema-registry: resolving org.apache.avro:avro ${v.AVRO_VERSION} (Maven Central)`);
+    await mavenCopy(path.join(SERVICES_BUILD_DIR, 'schema-registry'), a.schemaRegistryLibs, {
+      'avro.version': v.AVRO_VERSION,
+    });
+    fs.writeFileSync(path.join(a.schemaRegistryDir, '.complete'), `${new Date().toISOString()}\n`);
+  }
+  if (isComplete(a.schemaRegistryClasses) && !o.force) return o.progress?.('schema-registry: cached');
+  await requireTool('javac', 'install a JDK >= 17 (apt-get install openjdk-17-jdk-headless)');
+  fs.rmSync(a.schemaRegistryClasses, { recursive: true, force: true });
+  fs.mkdirSync(a.schemaRegistryClasses, { recursive: true });
+  o.progress?.('schema-registry: javac LabSchemaRegistry.java');
+  await run(
+    'javac',
+    [
+      '-nowarn',
+      '-d',
+      a.schemaRegistryClasses,
+      '-cp',
+      path.join(a.schemaRegistryLibs, '*'),
+      SCHEMA_REGISTRY_SOURCE,
+    ],
+    { timeoutMs: 5 * 60_000 },
+  );
+  fs.writeFileSync(path.join(a.schemaRegistryClasses, '.complete'), `${new Date().toISOString()}\n`);
+  o.progress?.(`schema-registry: built in ${Math.round((Date.now() - started) / 1000)} s`);
+}
+
+/**
+ * Build every service artifact (in parallel: the Go build is CPU-bound, Maven network-bound).
+ * `ctx` needs only `paths.cache` (LabContext satisfies it).
+ */
+export async function buildServices(
+  ctx: { paths: { cache: string } },
+  opts: BuildServicesOptions = {},
+): Promise<void> {
+  const v = readServiceVersions();
+  fs.mkdirSync(ctx.paths.cache, { recursive: true });
+  const results = await Promise.allSettled([
+    buildCoreDNS(ctx.paths.cache, v, opts),
+    buildKafka(ctx.paths.cache, v, opts),
+    buildSchemaRegistry(ctx.paths.cache, v, opts),
+  ]);
+  const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed.length) {
+    throw new Error(
+      `building the lab services failed:\n${failed.map((f) => `- ${(f.reason as Error).message}`).join('\n')}`,
+    );
+  }
+}

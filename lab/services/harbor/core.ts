@@ -1,0 +1,209 @@
+/**
+ * Lab simulation of harbor-core (documented as such in lab/services/README.md). Harbor itself
+ * cannot run here; what the checks need from its core is served from real things:
+ * - GET /api/v2.0/health: Harbor's shape ({status, components: [{name, status, error?}]}), each
+ *   component's status from a real probe: registry (the real Distribution registry), database
+ *   (SELECT 1 through the real harbor PgBouncer pooler with the harbor role), redis (PING to
+ *   the real Dragonfly/Redis with the dragonfly-auth password), core (this process).
+ * - GET /api/v2.0/ping: "Pong".
+ * - /v2/*: reverse-proxied to the real registry (auth is the registry's own htpasswd), like
+ *   Harbor's core fronts its registry.
+ * Config from env: PV_HARBOR_CORE_PORT, PV_REGISTRY_PORT, PV_HARBOR_POOLER_PORT,
+ * PV_DRAGONFLY_PORT, PV_LAB_CREDENTIALS (the lab's credentials file, read per probe).
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+
+function envPort(name: string): number {
+  const v = Number(process.env[name]);
+  if (!Number.isInteger(v) || v <= 0) {
+    console.error(`harbor-core: ${name} must be a port number, got '${process.env[name] ?? ''}'`);
+    process.exit(2);
+  }
+  return v;
+}
+
+const PORT = envPort('PV_HARBOR_CORE_PORT');
+const REGISTRY_PORT = envPort('PV_REGISTRY_PORT');
+const POOLER_PORT = envPort('PV_HARBOR_POOLER_PORT');
+const DRAGONFLY_PORT = envPort('PV_DRAGONFLY_PORT');
+const CREDENTIALS = process.env.PV_LAB_CREDENTIALS ?? '';
+
+interface Creds {
+  postgres: { apps: { harbor: string } };
+  dragonfly: { password: string };
+}
+const creds = (): Creds => JSON.parse(fs.readFileSync(CREDENTIALS, 'utf8')) as Creds;
+
+type Component = { name: string; status: 'healthy' | 'unhealthy'; error?: string };
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
+
+function timeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let t: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>(
+      (_, rej) => (t = setTimeout(() => rej(new Error(`${what}: timeout after ${ms} ms`)), ms)),
+    ),
+  ]).finally(() => clearTimeout(t));
+}
+
+async function probeRegistry(): Promise<Component> {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port: REGISTRY_PORT, path: '/v2/', timeout: 2_000 }, (res) => {
+      res.resume();
+      // 401 = up with auth on (what Harbor's registry answers anonymously); 200 = up
+      const ok = res.statusCode === 401 || res.statusCode === 200;
+      resolve(
+        ok
+          ? { name: 'registry', status: 'healthy' }
+          : { name: 'registry', status: 'unhealthy', error: `HTTP ${res.statusCode}` },
+      );
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout after 2000 ms')));
+    req.on('error', (e) => resolve({ name: 'registry', status: 'unhealthy', error: message(e) }));
+  });
+}
+
+async function probeDatabase(): Promise<Component> {
+  const client = new pg.Client({
+    host: '127.0.0.1',
+    port: POOLER_PORT,
+    user: 'harbor',
+    password: creds().postgres.apps.harbor,
+    database: 'registry',
+    connectionTimeoutMillis: 2_000,
+    query_timeout: 2_000,
+  });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return { name: 'database', status: 'healthy' };
+  } catch (e) {
+    return { name: 'database', status: 'unhealthy', error: message(e) };
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+async function probeRedis(): Promise<Component> {
+  const r = new Redis({
+    host: '127.0.0.1',
+    port: DRAGONFLY_PORT,
+    password: creds().dragonfly.password,
+    lazyConnect: true,
+    connectTimeout: 2_000,
+    commandTimeout: 2_000,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+  });
+  r.on('error', () => {});
+  try {
+    await timeout(r.connect(), 3_000, 'redis connect');
+    await r.ping();
+    return { name: 'redis', status: 'healthy' };
+  } catch (e) {
+    return { name: 'redis', status: 'unhealthy', error: message(e) };
+  } finally {
+    r.disconnect();
+  }
+}
+
+let last: { at: number; body: { status: string; components: Component[] } } | undefined;
+const lastLogged = new Map<string, string>();
+
+async function health() {
+  if (last && Date.now() - last.at < 1_000) return last.body; // coalesce bursts of probes
+  const components = [
+    { name: 'core', status: 'healthy' } as Component,
+    ...(await Promise.all([probeDatabase(), probeRedis(), probeRegistry()])),
+  ];
+  for (const c of components) {
+    const line = `${c.status}${c.error ? ` (${c.error})` : ''}`;
+    if (lastLogged.get(c.name) !== line) {
+      console.log(`${new Date().toISOString()} health: ${c.name} is ${line}`);
+      lastLogged.set(c.name, line);
+    }
+  }
+  const body = {
+    status: components.every((c) => c.status === 'healthy') ? 'healthy' : 'unhealthy',
+    components,
+  };
+  last = { at: Date.now(), body };
+  return body;
+}
+
+function proxyToRegistry(req: http.IncomingMessage, res: http.ServerResponse) {
+  const upstream = http.request(
+    {
+      host: '127.0.0.1',
+      port: REGISTRY_PORT,
+      method: req.method,
+      path: req.url,
+      // keep the client's Host: the registry builds Location headers from it
+      headers: { ...req.headers, 'x-forwarded-proto': 'http' },
+      timeout: 60_000,
+    },
+    (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    },
+  );
+  upstream.on('timeout', () => upstream.destroy(new Error('registry timeout')));
+  upstream.on('error', (e) => {
+    if (!res.headersSent) {
+      res.writeHead(502, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({ errors: [{ code: 'UNKNOWN', message: `registry unreachable: ${message(e)}` }] }),
+      );
+    } else res.destroy();
+  });
+  req.pipe(upstream);
+}
+
+const server = http.createServer((req, res) => {
+  const url = req.url ?? '/';
+  if (url === '/v2' || url.startsWith('/v2/')) return proxyToRegistry(req, res);
+  if (req.method === 'GET' && url.split('?')[0] === '/api/v2.0/health') {
+    health().then(
+      (body) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(body));
+      },
+      (e) => {
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ errors: [{ code: 'UNKNOWN', message: message(e) }] }));
+      },
+    );
+    return;
+  }
+  if (req.method === 'GET' && url === '/api/v2.0/ping') {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end('Pong');
+    return;
+  }
+  res.writeHead(404, { 'content-type': 'application/json' });
+  res.end(
+    JSON.stringify({
+      errors: [{ code: 'NOT_FOUND', message: `${req.method} ${url}: not served by the lab's harbor-core` }],
+    }),
+  );
+});
+
+server.listen(PORT, '127.0.0.1', () => {
+  console.log(`${new Date().toISOString()} harbor-core (lab simulation) listening on 127.0.0.1:${PORT}`);
+  console.log(
+    `database: postgresql://harbor@harbor-pooler-rw.cnpg-system:5432/registry (harbor-pooler, PgBouncer)`,
+  );
+  console.log(`redis: dragonfly.dragonfly-system:6379 (DragonflyDB, password from dragonfly-auth)`);
+  console.log(`registry: http://harbor-registry:5000 (storage driver: filesystem, lab)`);
+  void health();
+});
+
+const stop = () => server.close(() => process.exit(0));
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);

@@ -1,0 +1,47 @@
+/**
+ * The lab's Schema Registry (a documented lab simulation of Confluent's REST API; see
+ * schema-registry/LabSchemaRegistry.java): a small JVM whose compatibility decisions come from
+ * Apache Avro's SchemaCompatibility. One process backs both schema-registry pods.
+ */
+import path from 'node:path';
+import fs from 'node:fs';
+import { requireBuilt, serviceArtifacts } from '../build/services/artifacts.js';
+import { servicePorts } from './ports.js';
+import { probeHttp } from './probes.js';
+import { procName, serviceDir, type ServicesContext } from './runtime.js';
+
+const JAVA = process.env.PV_LAB_JAVA || 'java';
+
+export async function startSchemaRegistry(ctx: ServicesContext): Promise<void> {
+  const a = serviceArtifacts(ctx.paths.cache);
+  requireBuilt(a.schemaRegistryDir, 'the schema registry (Avro jars)');
+  requireBuilt(a.schemaRegistryClasses, 'the schema registry (compiled LabSchemaRegistry)');
+  const port = servicePorts().schemaRegistry;
+  const dir = serviceDir(ctx, 'schema-registry');
+  fs.mkdirSync(dir, { recursive: true });
+  await ctx.procs.start({
+    name: procName('schema-registry'),
+    command: JAVA,
+    args: [
+      '-Xms16m',
+      '-Xmx64m',
+      '-XX:+UseSerialGC',
+      '-XX:TieredStopAtLevel=1',
+      '-XX:ReservedCodeCacheSize=16m',
+      '-Xss512k',
+      '-cp',
+      `${path.join(a.schemaRegistryLibs, '*')}:${a.schemaRegistryClasses}`,
+      'LabSchemaRegistry',
+      String(port),
+      path.join(dir, 'state.json'),
+    ],
+    ports: [port],
+    group: 'services',
+    ready: async () => (await probeHttp(`http://127.0.0.1:${port}/subjects`, [200], 2_000)).ok,
+    readyTimeoutMs: 60_000,
+  });
+}
+
+export async function stopSchemaRegistry(ctx: ServicesContext): Promise<void> {
+  await ctx.procs.stop(procName('schema-registry'), 5_000);
+}

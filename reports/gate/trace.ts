@@ -43,7 +43,13 @@ function acKey(story: string | undefined, ac: string, prefixed: boolean): string
  * Trace one story (or, with `stories` of several, the whole platform: AC ids then read
  * `STORY-ID:AC3`). `checks` are the checks in scope of the gate.
  */
-export function traceStories(stories: StoryInfo[], checks: CheckResult[], waivers: Waiver[]): StoryTrace {
+export function traceStories(
+  stories: StoryInfo[],
+  inputChecks: CheckResult[],
+  waivers: Waiver[],
+): StoryTrace {
+  // Input order depends on JUnit file order (and shard split): sort for a stable trace.
+  const checks = [...inputChecks].sort((a, b) => checkKey(a).localeCompare(checkKey(b)));
   const prefixed = stories.length !== 1;
   const acOrder: string[] = [];
   const derived: string[] = [];

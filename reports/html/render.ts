@@ -6,7 +6,7 @@ import { notableTrends, type Trend } from '../gate/history.js';
 import { checkKey, PRIORITIES, type CheckResult, type GateStatus } from '../gate/model.js';
 import type { LoadedRun } from '../gate/run.js';
 import { bySeverity } from '../gate/rule.js';
-import { cellOutcome, type CellOutcome } from '../gate/trace.js';
+import { cellOutcome, type AcTrace, type CellOutcome } from '../gate/trace.js';
 import type { Waiver } from '../gate/waivers.js';
 import { findWaiver } from '../gate/waivers.js';
 import { readAttachment } from './attachments.js';
@@ -46,7 +46,7 @@ pre{background:#f6f8fa;border:1px solid #d8dee4;border-radius:6px;padding:8px;ov
 .att{margin:6px 0}.att .name{font:12px ui-monospace,monospace;color:#57606a}.act{background:#fff8c5;border:1px solid #d4a72c;border-radius:6px;padding:4px 8px;margin:6px 0}
 .cell{display:inline-block;min-width:22px;text-align:center;border-radius:4px;font:11px ui-monospace,monospace;padding:1px 3px}
 .gap{color:#a40e26;font-weight:600}.ok{color:#116329;font-weight:600}.small{font-size:12px;color:#57606a}
-.matrix td,.matrix th{padding:2px 5px;font-size:12px}.matrix th.v{writing-mode:vertical-rl;transform:rotate(180deg);white-space:nowrap}
+.matrix td,.matrix th{padding:2px 5px;font-size:12px;text-align:center}.matrix td.id,.matrix th:first-child{text-align:left}td.id,.nw{white-space:nowrap}
 `;
 
 function pill(p: string): string {
@@ -140,47 +140,62 @@ function failures(m: ReportModel): string {
   return `<h2>Failures (${failed.length})</h2>${failed.map((c) => failureCard(c, findWaiver(m.waivers, c))).join('')}`;
 }
 
-function matrix(m: ReportModel): string {
-  const e = m.evaluation;
-  const acs = e.trace.acs;
-  if (!acs.length) return `<h2>Traceability</h2><p class="small">No acceptance criteria referenced.</p>`;
-  const checks = e.checks.filter((c) => c.ac.length).sort((a, b) => checkKey(a).localeCompare(checkKey(b)));
-  const acHead = acs
-    .map((a) => `<th class="v" title="${esc(a.gap ?? 'covered')}">${esc(a.ac)}</th>`)
-    .join('');
+/** Split `STORY:AC3` (platform scope) into story and AC; a story-scoped AC has no prefix. */
+function splitAc(ac: string, story: string): [string, string] {
+  const i = ac.lastIndexOf(':');
+  return i < 0 ? [story, ac] : [ac.slice(0, i), ac.slice(i + 1)];
+}
+
+function storyMatrix(story: string, acs: AcTrace[], checks: CheckResult[]): string {
+  const keys = new Set(acs.flatMap((a) => a.checks.map((c) => c.key)));
+  const rows = checks
+    .filter((c) => keys.has(checkKey(c)))
+    .sort((a, b) => checkKey(a).localeCompare(checkKey(b)));
+  const label = (a: AcTrace) => splitAc(a.ac, story)[1];
+  const head = acs.map((a) => `<th title="${esc(a.gap ?? 'covered')}">${esc(label(a))}</th>`).join('');
   const status = acs
     .map(
       (a) =>
         `<td>${a.covered ? '<span class="ok">✓</span>' : `<span class="gap" title="${esc(a.gap)}">gap</span>`}</td>`,
     )
     .join('');
-  const rows = checks.map((c) => {
+  const body = rows.map((c) => {
     const key = checkKey(c);
     const cells = acs
       .map((a) => {
         const hit = a.checks.find((x) => x.key === key);
-        return `<td>${hit ? cell(hit.outcome, `${key} ${hit.outcome}`) : ''}</td>`;
+        return `<td>${hit ? cell(hit.outcome, `${key} ${label(a)}: ${hit.outcome}`) : ''}</td>`;
       })
       .join('');
-    return `<tr><td>${esc(key)}</td><td>${pill(c.priority)}</td>${cells}</tr>`;
+    return `<tr><td class="id">${esc(key)}</td><td>${pill(c.priority)}</td>${cells}</tr>`;
   });
+  const gaps = acs.filter((a) => a.gap);
+  const byReason = new Map<string, string[]>();
+  for (const g of gaps) byReason.set(g.gap!, [...(byReason.get(g.gap!) ?? []), label(g)]);
+  const gapText = [...byReason].map(([why, list]) => `${esc(list.join(', '))}: ${esc(why)}`).join('; ');
+  return `<h3>${esc(story)}</h3>
+<div style="overflow-x:auto"><table class="matrix"><tr><th>check</th><th></th>${head}</tr><tr><th>AC status</th><th></th>${status}</tr>${body.join('')}</table></div>
+<p class="small">${acs.length - gaps.length}/${acs.length} AC covered${gaps.length ? `. Gaps: ${gapText}` : ''}.</p>`;
+}
+
+function matrix(m: ReportModel): string {
+  const e = m.evaluation;
+  if (!e.trace.acs.length)
+    return `<h2>Traceability</h2><p class="small">No acceptance criteria referenced.</p>`;
+  const groups = new Map<string, AcTrace[]>();
+  for (const a of e.trace.acs) {
+    const story = splitAc(a.ac, e.story)[0];
+    groups.set(story, [...(groups.get(story) ?? []), a]);
+  }
   const risks = e.trace.risks
     .map(
       (r) =>
-        `<tr><td>${esc(r.risk)}</td><td class="${r.status === 'failed' ? 'gap' : r.status === 'passed' ? 'ok' : ''}">${esc(r.status)}</td><td>${r.checks.map((c) => `${cell(c.outcome)} ${esc(c.key)}`).join('<br>')}</td></tr>`,
+        `<tr><td>${esc(r.risk)}</td><td class="${r.status === 'failed' ? 'gap' : r.status === 'passed' ? 'ok' : ''}">${esc(r.status)}</td><td>${r.checks.map((c) => `${cell(c.outcome)} ${esc(c.key)}`).join(' &nbsp; ')}</td></tr>`,
     )
     .join('');
   return `<h2>Traceability: acceptance criteria &times; checks</h2>
-<p class="small">${e.trace.covered.length} AC covered, ${e.trace.gaps.length} gaps (an AC with no executed check or a failing one). ${esc(e.trace.note ?? '')}</p>
-<div style="overflow-x:auto"><table class="matrix"><tr><th>check</th><th></th>${acHead}</tr><tr><th>AC status</th><th></th>${status}</tr>${rows.join('')}</table></div>
-${
-  e.trace.gaps.length
-    ? `<table><tr><th>gap</th><th>why</th></tr>${acs
-        .filter((a) => a.gap)
-        .map((a) => `<tr><td>${esc(a.ac)}</td><td>${esc(a.gap)}</td></tr>`)
-        .join('')}</table>`
-    : ''
-}
+<p class="small">${e.trace.covered.length} AC covered, ${e.trace.gaps.length} gaps (a gap is an AC with no executed check, or with a failing one). ${esc(e.trace.note ?? '')}</p>
+${[...groups].map(([story, acs]) => storyMatrix(story, acs, e.checks)).join('')}
 ${risks ? `<h3>Risks &rarr; checks</h3><table><tr><th>risk</th><th>status</th><th>checks</th></tr>${risks}</table>` : ''}`;
 }
 
@@ -197,6 +212,12 @@ ${points.length ? baselineChart(points) : '<p class="small">No baseline check in
 <h3>NFR validation</h3><table><tr><th>NFR</th><th>status</th><th>notes</th></tr>${nfrRows}</table>`;
 }
 
+/** `20261122T020000Z-a1b2c3` -> `11-22 02:00`; other ids as they are. */
+export function runLabel(runId: string): string {
+  const m = /^\d{4}(\d{2})(\d{2})T(\d{2})(\d{2})/.exec(runId);
+  return m ? `${m[1]}-${m[2]} ${m[3]}:${m[4]}` : runId.slice(0, 16);
+}
+
 function trend(m: ReportModel): string {
   const t = m.trend;
   const scope = new Set(m.evaluation.checks.map(checkKey));
@@ -207,12 +228,12 @@ function trend(m: ReportModel): string {
   const rows = notable
     .map(
       (x) =>
-        `<tr><td>${esc(x.key)}</td><td>${pill(x.priority)}</td>${x.outcomes.map((o, i) => `<td>${cell(o, `${t.runs[i]?.runId}: ${o}`)}</td>`).join('')}</tr>`,
+        `<tr><td class="id">${esc(x.key)}</td><td>${pill(x.priority)}</td>${x.outcomes.map((o, i) => `<td>${cell(o, `${t.runs[i]?.runId}: ${o}`)}</td>`).join('')}</tr>`,
     )
     .join('');
   return `<h2>Trend across runs</h2>
 <p class="small">${t.runs.length} run${t.runs.length === 1 ? '' : 's'} (oldest left). Green passed, red failed, grey skipped.</p>
-${trendChart(t.runs)}
+${trendChart(t.runs, runLabel)}
 ${notable.length ? `<h3>Checks that failed or changed</h3><div style="overflow-x:auto"><table class="matrix"><tr><th>check</th><th></th>${head}</tr>${rows}</table></div>` : '<p class="small">No check failed or changed outcome in this window.</p>'}`;
 }
 
@@ -221,7 +242,7 @@ function allChecks(m: ReportModel): string {
     .sort((a, b) => a.cluster.localeCompare(b.cluster) || a.id.localeCompare(b.id))
     .map((c) => {
       const o = cellOutcome(c, m.waivers);
-      return `<tr><td>${esc(c.id)}</td><td>${esc(c.cluster)}</td><td>${pill(c.priority)}${c.prioritySource === 'default' ? '<span class="small"> (default)</span>' : ''}</td><td>${esc(c.component ?? '')}</td><td>${esc(c.story ?? '')} ${esc(c.ac.join(', '))}</td><td>${cell(o)} ${esc(o)}${c.flaky ? ' <span class="small">(flaky)</span>' : ''}</td><td class="n">${c.attempts}</td><td class="n">${(c.durationMs / 1000).toFixed(1)}s</td><td>${esc(c.title)}</td></tr>`;
+      return `<tr><td class="nw">${esc(c.id)}</td><td>${esc(c.cluster)}</td><td>${pill(c.priority)}${c.prioritySource === 'default' ? '<span class="small"> (default)</span>' : ''}</td><td>${esc(c.component ?? '')}</td><td>${esc(c.story ?? '')} ${esc(c.ac.join(', '))}</td><td>${cell(o)} ${esc(o)}${c.flaky ? ' <span class="small">(flaky)</span>' : ''}</td><td class="n">${c.attempts}</td><td class="n">${(c.durationMs / 1000).toFixed(1)}s</td><td>${esc(c.title)}</td></tr>`;
     })
     .join('');
   return `<h2>All checks (${m.evaluation.checks.length})</h2>

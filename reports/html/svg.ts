@@ -49,9 +49,9 @@ export function baselineChart(points: BaselinePoint[]): string {
 }
 
 /** Stacked bars per run: passed / failed / skipped, newest on the right. */
-export function trendChart(runs: TrendRun[]): string {
+export function trendChart(runs: TrendRun[], runLabel: (id: string) => string): string {
   if (runs.length === 0) return '';
-  const colW = 46;
+  const colW = 64;
   const chartH = 120;
   const w = Math.max(runs.length * colW + 40, 200);
   const max = Math.max(1, ...runs.map((r) => r.passed + r.failed + r.skipped));
@@ -72,11 +72,11 @@ export function trendChart(runs: TrendRun[]): string {
         `<rect x="${x}" y="${y.toFixed(1)}" width="${colW - 14}" height="${hh.toFixed(1)}" fill="${color}"/>`,
       );
     }
-    const label = r.runId.slice(0, 15);
+    const label = runLabel(r.runId);
     return (
       `<g><title>${esc(r.runId)}: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped</title>${parts.join('')}` +
-      `<text x="${x}" y="${chartH + 24}" font-size="9" transform="rotate(30 ${x} ${chartH + 24})"${r.current ? ' font-weight="bold"' : ''}>${esc(label)}</text></g>`
+      `<text x="${x}" y="${chartH + 24}" font-size="9"${r.current ? ' font-weight="bold"' : ''}>${esc(label)}</text></g>`
     );
   });
-  return `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="checks per run" width="${w}" height="${chartH + 80}" font-family="system-ui, sans-serif"><text x="0" y="12" font-size="10" fill="#57606a">${max}</text><line x1="26" x2="${w}" y1="${chartH + 10}" y2="${chartH + 10}" stroke="#d0d7de"/>${bars.join('')}</svg>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="checks per run" width="${w}" height="${chartH + 34}" font-family="system-ui, sans-serif"><text x="0" y="12" font-size="10" fill="#57606a">${max}</text><line x1="26" x2="${w}" y1="${chartH + 10}" y2="${chartH + 10}" stroke="#d0d7de"/>${bars.join('')}</svg>`;
 }

@@ -1,0 +1,44 @@
+// Shared helpers of the gate tests: temp dirs, running the CLI as a subprocess, reading gate files.
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+export const FIXTURES = join(REPO, 'test/fixtures/junit');
+export const NIGHTLY = '20261122T020000Z-a1b2c3';
+
+export function tmp(prefix = 'pv-gate-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** A private copy of a fixture tree (tests write gate files, reports and screenshots). */
+export function copyFixture(rel: string): string {
+  const dest = join(tmp(), rel.split('/').pop()!);
+  cpSync(join(FIXTURES, rel), dest, { recursive: true });
+  return dest;
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `pnpm gate` as a subprocess (same entry point: tsx reports/gate/cli.ts). */
+export function gate(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliResult {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO, 'reports/gate/cli.ts'), ...args], {
+    cwd: opts.cwd ?? REPO,
+    env: { ...process.env, ...opts.env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function readGate(file: string): any {
+  return parse(readFileSync(file, 'utf8'));
+}

@@ -1,0 +1,28 @@
+/**
+ * The faults a scenario turns on. The simulated world (object status, toolbox output, pod
+ * readiness) is a function of the fixtures and these faults; `healthy` is the empty set.
+ */
+import type { LabClusterName } from '../core/topology.js';
+
+export interface Faults {
+  /** Ceph OSD ids down per cluster (HEALTH_WARN) */
+  cephOsdsDown?: Partial<Record<LabClusterName, number[]>>;
+  /** pooler apps whose PgBouncer is stopped (their pooler pods CrashLoopBackOff) */
+  poolersDown?: string[];
+  /** Kafka node ids whose broker process is stopped */
+  kafkaBrokersDown?: number[];
+  /** Flux Kustomizations (per cluster, by name) that fail their health checks */
+  kustomizationsNotReady?: Partial<Record<LabClusterName, string[]>>;
+  /** clusters whose CoreDNS process is stopped (pods CrashLoopBackOff) */
+  corednsDown?: LabClusterName[];
+  /** Redis (Dragonfly) requires a password other than the one in its Secret */
+  dragonflyAuthWrong?: boolean;
+  /** the registry's htpasswd no longer accepts the credentials in harbor-admin */
+  registryAuthBroken?: boolean;
+  /** clusters whose agent pods were restarted (one recreated, one container restart) */
+  ciliumAgentsRestarted?: LabClusterName[];
+  /** cluster-settings CLUSTER override per cluster (the context answers as another cluster) */
+  identity?: Partial<Record<LabClusterName, string>>;
+}
+
+export const NO_FAULTS: Faults = {};

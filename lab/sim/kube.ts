@@ -1,0 +1,229 @@
+/**
+ * The lab's writes to the real apiservers: server-side apply of objects (field manager
+ * `pv-lab-sim`), status through the status subresource (as an operator does), with condition
+ * lastTransitionTime kept while a condition's status does not change.
+ */
+import {
+  ApiextensionsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubernetesObjectApi,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubeConfig,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
+import type { K8sObject } from './fixtures.js';
+import { CRDS, crdObject, pluralFor } from './crds.js';
+
+export const FIELD_MANAGER = 'pv-lab-sim';
+const APPLY = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
+const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+export function httpCode(e: unknown): number | undefined {
+  return typeof e === 'object' && e !== null && 'code' in e
+    ? Number((e as { code: unknown }).code)
+    : undefined;
+}
+
+export interface Kube {
+  kc: KubeConfig;
+  objects: KubernetesObjectApi;
+  custom: CustomObjectsApi;
+  core: CoreV1Api;
+  ext: ApiextensionsV1Api;
+}
+
+export function kube(kc: KubeConfig): Kube {
+  return {
+    kc,
+    objects: KubernetesObjectApi.makeApiClient(kc),
+    custom: kc.makeApiClient(CustomObjectsApi),
+    core: kc.makeApiClient(CoreV1Api),
+    ext: kc.makeApiClient(ApiextensionsV1Api),
+  };
+}
+
+/** Run `fn` over `items` with at most `n` in flight. */
+export async function pool<T, R>(items: T[], n: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(n, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]!);
+      }
+    }),
+  );
+  return out;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Apply the project's CRDs and wait until every one is Established (bounded). */
+export async function applyCrds(k: Kube, timeoutMs = 60_000): Promise<number> {
+  await pool(CRDS, 8, (d) => apply(k, crdObject(d) as unknown as K8sObject));
+  const names = new Set(CRDS.map((d) => `${d.plural}.${d.group}`));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const list = await k.ext.listCustomResourceDefinition();
+    const pending = [...names].filter((n) => {
+      const crd = list.items.find((c) => c.metadata?.name === n);
+      return !crd?.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
+    });
+    if (!pending.length) return names.size;
+    if (Date.now() > deadline)
+      throw new Error(`CRDs not Established after ${timeoutMs / 1000}s: ${pending.join(', ')}`);
+    await sleep(250);
+  }
+}
+
+/** Server-side apply of one object (status stripped: it goes through the status subresource). */
+export async function apply(k: Kube, obj: K8sObject, source?: string): Promise<KubernetesObject> {
+  const { status: _status, ...body } = obj;
+  try {
+    return await k.objects.patch(
+      body as KubernetesObject,
+      undefined,
+      undefined,
+      FIELD_MANAGER,
+      true,
+      PatchStrategy.ServerSideApply,
+    );
+  } catch (e) {
+    const msg = (e as { body?: unknown }).body ?? (e as Error).message;
+    throw new Error(
+      `apply ${source ?? `${obj.kind} ${obj.metadata.namespace ?? ''}/${obj.metadata.name}`}: ${typeof msg === 'string' ? msg : JSON.stringify(msg)}`,
+      { cause: e },
+    );
+  }
+}
+
+type Cond = Record<string, unknown> & { type?: string; status?: string };
+
+function fillTimes(value: unknown, now: Record<string, string>): unknown {
+  if (typeof value === 'string')
+    return value.replace(/\$\{(NOW[A-Z0-9_]*)\}/g, (m, n: string) => now[n] ?? m);
+  if (Array.isArray(value)) return value.map((v) => fillTimes(v, now));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fillTimes(v, now)]));
+  return value;
+}
+
+/**
+ * The status to write: placeholders filled, observedGeneration set where the status carries one,
+ * and each condition's lastTransitionTime kept from `current` when type and status are unchanged.
+ */
+export function prepareStatus(
+  desired: Record<string, unknown>,
+  current: Record<string, unknown> | undefined,
+  generation: number,
+  times: Record<string, string>,
+): Record<string, unknown> {
+  const s = fillTimes(desired, times) as Record<string, unknown>;
+  if ('observedGeneration' in s) s.observedGeneration = generation;
+  if ('lastAttemptedGeneration' in s) s.lastAttemptedGeneration = generation;
+  const old = (current?.conditions as Cond[] | undefined) ?? [];
+  if (Array.isArray(s.conditions)) {
+    s.conditions = (s.conditions as Cond[]).map((c) => {
+      const prev = old.find((o) => o.type === c.type);
+      const ltt =
+        prev && prev.status === c.status && typeof prev.lastTransitionTime === 'string'
+          ? prev.lastTransitionTime
+          : times.NOW;
+      return {
+        ...c,
+        ...('observedGeneration' in c ? { observedGeneration: generation } : {}),
+        lastTransitionTime: ltt,
+      };
+    });
+  }
+  return s;
+}
+
+export function nowTimes(now = Date.now()): Record<string, string> {
+  const iso = (ms: number) => new Date(now + ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const h = 3_600_000;
+  return {
+    NOW: iso(0),
+    NOW_MINUS_1H: iso(-h),
+    NOW_PLUS_23H: iso(23 * h),
+    NOW_PLUS_60D: iso(60 * 24 * h),
+    NOW_PLUS_90D: iso(90 * 24 * h),
+  };
+}
+
+function stable(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) =>
+    x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort()) : x,
+  );
+}
+
+/** Volatile keys that change every write without meaning a new state. */
+function withoutVolatile(s: Record<string, unknown> | undefined): unknown {
+  return JSON.parse(
+    JSON.stringify(s ?? {}, (k, v: unknown) =>
+      [
+        'lastTransitionTime',
+        'refreshTime',
+        'lastUpdateTime',
+        'lastChecked',
+        'lastUpdated',
+        'btime',
+        'modified',
+      ].includes(k)
+        ? undefined
+        : v,
+    ),
+  );
+}
+
+/**
+ * Write one custom object's status via the status subresource (SSA, field manager pv-lab-sim),
+ * skipping the write when nothing but timestamps would change. Returns true if written.
+ */
+export async function writeStatus(
+  k: Kube,
+  ref: { apiVersion: string; kind: string; name: string; namespace?: string },
+  desired: Record<string, unknown>,
+  times: Record<string, string>,
+): Promise<boolean> {
+  const p = pluralFor(ref.apiVersion, ref.kind);
+  if (!p) throw new Error(`writeStatus: ${ref.kind} (${ref.apiVersion}) is not a simulated custom resource`);
+  const base = { group: p.group, version: p.version, plural: p.plural, name: ref.name };
+  const current = (await (p.namespaced
+    ? k.custom.getNamespacedCustomObject({ ...base, namespace: ref.namespace! })
+    : k.custom.getClusterCustomObject(base))) as {
+    metadata: { generation?: number };
+    status?: Record<string, unknown>;
+  };
+  const status = prepareStatus(desired, current.status, current.metadata.generation ?? 1, times);
+  if (stable(withoutVolatile(status)) === stable(withoutVolatile(current.status))) return false;
+  const body = {
+    apiVersion: ref.apiVersion,
+    kind: ref.kind,
+    metadata: { name: ref.name, ...(p.namespaced ? { namespace: ref.namespace } : {}) },
+    status,
+  };
+  await (p.namespaced
+    ? k.custom.patchNamespacedCustomObjectStatus(
+        { ...base, namespace: ref.namespace!, body, fieldManager: FIELD_MANAGER, force: true },
+        APPLY,
+      )
+    : k.custom.patchClusterCustomObjectStatus(
+        { ...base, body, fieldManager: FIELD_MANAGER, force: true },
+        APPLY,
+      ));
+  return true;
+}
+
+/** Merge-patch a pod's status (readiness, restart counts) as the kubelet would report it. */
+export async function patchPodStatus(
+  k: Kube,
+  namespace: string,
+  name: string,
+  status: Record<string, unknown>,
+): Promise<void> {
+  await k.core.patchNamespacedPodStatus({ name, namespace, body: { status } }, MERGE);
+}

@@ -253,8 +253,14 @@ function baseFacts(clusterName: string): Facts {
     },
     gateway: {
       className: 'cilium',
-      gateway: { namespace: 'kube-system', name: 'cilium-gateway' },
-      probe: { service: { namespace: 'kube-system', name: 'cilium-gateway' }, port: 80, path: '/' },
+      // the reference platform names its Gateway after the cluster (networking/<cluster>-gateway)
+      gateway: { namespace: 'networking', name: `${clusterName}-gateway` },
+      // Cilium exposes a Gateway through the Service cilium-gateway-<gateway name>
+      probe: {
+        service: { namespace: 'networking', name: `cilium-gateway-${clusterName}-gateway` },
+        port: 80,
+        path: '/',
+      },
     },
     coredns: {
       namespace: 'kube-system',
@@ -323,8 +329,8 @@ function baseFacts(clusterName: string): Facts {
     observability: {
       enabled: false,
       namespace: 'observability',
-      metrics: { service: 'vmselect', port: 8481, path: '/select/0/prometheus' },
-      logs: { service: 'victorialogs', port: 9428, path: '/select/logsql/query' },
+      metrics: { service: 'vmselect-victoria-metrics', port: 8481, path: '/select/0/prometheus' },
+      logs: { service: 'vlselect-victoria-logs', port: 9471, path: '/select/logsql/query' },
       clusters: ['infra', 'apps'],
     },
     performance: {
@@ -353,20 +359,38 @@ export function factsDefaults(clusterName: string): Facts {
     f.cilium.lbPool = { name: 'apps-pool', cidr: '10.247.10.0/24' };
     // AC4/AC6/AC9: the shared Postgres with its poolers, Dragonfly, Kafka and Harbor live on apps
     f.cnpg.enabled = true;
-    f.cnpg.poolers = [
-      { name: 'gitlab-pooler', port: 5432, secret: 'gitlab-db-credentials', database: 'gitlabhq_production' },
-      { name: 'harbor-pooler', port: 5432, secret: 'harbor-db-credentials', database: 'harbor' },
-      { name: 'keycloak-pooler', port: 5432, secret: 'keycloak-db-credentials', database: 'keycloak' },
-      {
-        name: 'synergyflow-pooler',
-        port: 5432,
-        secret: 'synergyflow-db-credentials',
-        database: 'synergyflow',
-      },
-    ];
+    // CNPG names a Pooler's Service after the Pooler: <app>-pooler-rw (AC4's psql test host)
+    f.cnpg.poolers = (
+      [
+        ['gitlab', 'gitlabhq_production'],
+        ['harbor', 'registry'],
+        ['keycloak', 'keycloak'],
+        ['synergyflow', 'synergyflow'],
+      ] as const
+    ).map(([app, database]) => ({
+      name: `${app}-pooler-rw`,
+      port: 5432,
+      secret: `${app}-db-credentials`,
+      database,
+    }));
     f.dragonfly.enabled = true;
     f.kafka.enabled = true;
     f.harbor.enabled = true;
   }
   return f;
+}
+
+/**
+ * What the local lab (lab/) differs in from the reference platform, as facts overrides for the
+ * `lab` environment of platform.config.ts (`facts: labFacts('infra')`). Pod CIDRs are loopback
+ * ranges there (the lab never dials anything else), and the CNI is simulated, so NetworkPolicy is
+ * not enforced: the denied-namespace test is skipped instead of being counted as passed.
+ */
+export function labFacts(clusterName: string): Record<string, unknown> {
+  const id = clusterName === 'apps' ? 2 : 1;
+  const podCidr = `127.${id}.0.0/16`;
+  return {
+    cluster: { podCidr, nativeRoutingCidr: podCidr },
+    cilium: { enforcesNetworkPolicy: false },
+  };
 }

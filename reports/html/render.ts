@@ -223,7 +223,9 @@ function trend(m: ReportModel): string {
   const scope = new Set(m.evaluation.checks.map(checkKey));
   const notable = notableTrends(t).filter((x) => scope.has(x.key));
   const head = t.runs
-    .map((r) => `<th class="v">${esc(r.runId)}${r.current ? ' (this run)' : ''}</th>`)
+    .map(
+      (r) => `<th title="${esc(r.runId)}">${esc(runLabel(r.runId))}${r.current ? '<br>(this run)' : ''}</th>`,
+    )
     .join('');
   const rows = notable
     .map(

@@ -1,0 +1,64 @@
+// Run identity and run-owned names. PV_RUN_ID is set by bin/test.ts (YYYYMMDDTHHMMSSZ-<6 hex>).
+import { randomBytes } from 'node:crypto';
+
+export const LABEL_RUN_ID = 'platform-validation/run-id';
+export const LABEL_OWNED = 'platform-validation/owned';
+export const ANNOTATION_EXPIRES = 'platform-validation/expires-at';
+export const NAMESPACE_PREFIX = 'pv-run-';
+
+const RUN_ID_RE = /^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}$/;
+
+let generated: string | undefined;
+
+/** The run id: PV_RUN_ID, else one generated for this process (standalone scripts). */
+export function currentRunId(env: NodeJS.ProcessEnv = process.env): string {
+  const v = env.PV_RUN_ID;
+  if (v) {
+    if (!RUN_ID_RE.test(v))
+      throw new Error(`PV_RUN_ID "${v}" is not a run id (expected YYYYMMDDTHHMMSSZ-<6 hex>)`);
+    return v;
+  }
+  generated ??= newRunId();
+  return generated;
+}
+
+export function newRunId(now = new Date()): string {
+  const ts = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  return `${ts}-${randomBytes(3).toString('hex')}`;
+}
+
+function slug(s: string): string {
+  return s
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/^-|-$/g, '');
+}
+
+/** The run's namespace name on every cluster: `pv-run-<runid-lowercase>` (a DNS label, <= 63 chars). */
+export function runNamespaceName(runId: string): string {
+  return `${NAMESPACE_PREFIX}${slug(runId)}`.slice(0, 63).replace(/-$/, '');
+}
+
+/**
+ * A run-owned name for keys, topics, schema subjects, repositories: `<prefix>-<runid-lowercase>`, valid as a
+ * Kafka topic, a Redis key, a DNS label (<= 63 chars) and an OCI repository path component.
+ */
+export function runOwnedName(runId: string, prefix: string): string {
+  const p = slug(prefix);
+  if (!p) throw new Error(`run-owned name: prefix "${prefix}" has no letters or digits`);
+  return `${p}-${slug(runId)}`.slice(0, 63).replace(/-$/, '');
+}
+
+/** runOwnedName for the current run. */
+export function runName(prefix: string): string {
+  return runOwnedName(currentRunId(), prefix);
+}
+
+/** True when `name` was made by runOwnedName/runNamespaceName for `runId`. */
+export function isOwnedBy(name: string, runId: string): boolean {
+  return name.endsWith(`-${slug(runId)}`);
+}

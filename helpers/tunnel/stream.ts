@@ -1,0 +1,121 @@
+// One port-forward stream through the API server (the websocket port-forward protocol, as client-node's
+// PortForward speaks it, on its WebSocketHandler): channel 0 carries data, channel 1 errors; each starts
+// with the 2-byte port number. The kubelet (or KWOK) dials the target only after the websocket is up and
+// reports a failed dial as text on channel 1, then closes.
+import type { ClusterHandle } from '../cluster/handle.js';
+import { openChannel, type ChannelSocket } from '../cluster/ws.js';
+
+export const DATA = 0;
+export const ERROR = 1;
+
+export interface StreamHandlers {
+  /** Remote bytes (header already stripped). Return false to ask for backpressure (the stream pauses). */
+  onData(chunk: Buffer): boolean;
+  /** The stream ended; `error` is the error channel's text, if any. */
+  onClose(error: string | undefined): void;
+}
+
+export interface PortForwardStream {
+  ws: ChannelSocket;
+  /** Sends bytes to the remote; `cb` fires when the frame left the process. */
+  write(chunk: Buffer, cb?: (err?: Error) => void): void;
+  bufferedAmount(): number;
+  pause(): void;
+  resume(): void;
+  /** Graceful close (queued frames go first). */
+  end(): void;
+  destroy(): void;
+  /** Resolves once both channel headers arrived (the API server reached the kubelet). */
+  established: Promise<void>;
+  /** Error-channel text received so far. */
+  errorText(): string;
+  readonly closed: boolean;
+}
+
+export async function openPortForwardStream(
+  cluster: ClusterHandle,
+  namespace: string,
+  pod: string,
+  port: number,
+  h: StreamHandlers,
+  handshakeTimeoutMs?: number,
+): Promise<PortForwardStream> {
+  const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/portforward?ports=${port}`;
+  // header bytes still to strip per channel (a header may in theory arrive split)
+  const headerLeft = [2, 2];
+  let err = '';
+  let closed = false;
+  let establishedResolve!: () => void;
+  let establishedReject!: (e: Error) => void;
+  const established = new Promise<void>((res, rej) => {
+    establishedResolve = res;
+    establishedReject = rej;
+  });
+  established.catch(() => {});
+  const ref: { ws?: ChannelSocket } = {}; // set once the handshake completes
+  const pending: Buffer[] = []; // data that arrived before `ws` was assigned (cannot pause yet)
+
+  const onBinary = (stream: number, data: Buffer): boolean => {
+    if (stream > ERROR) return true;
+    let d = data;
+    if (headerLeft[stream]! > 0) {
+      const n = Math.min(headerLeft[stream]!, d.length);
+      headerLeft[stream]! -= n;
+      d = d.subarray(n);
+      if (headerLeft[DATA] === 0 && headerLeft[ERROR] === 0) establishedResolve();
+    }
+    if (d.length === 0) return true;
+    if (stream === ERROR) {
+      if (err.length < 4096) err += d.toString('utf8');
+      return true;
+    }
+    if (!ref.ws) {
+      pending.push(Buffer.from(d));
+      return true;
+    }
+    if (!h.onData(d)) ref.ws.pause();
+    return true;
+  };
+
+  const socket = await openChannel(cluster, path, onBinary, { handshakeTimeoutMs });
+  ref.ws = socket;
+  const finish = () => {
+    if (closed) return;
+    closed = true;
+    establishedReject(new Error(err || 'port-forward stream closed before it was established'));
+    h.onClose(err || undefined);
+  };
+  socket.on('error', () => {}); // a close always follows; the reason is reported there
+  socket.on('close', finish);
+  if (socket.readyState === socket.CLOSED || socket.readyState === socket.CLOSING) finish();
+  for (const p of pending.splice(0)) if (!h.onData(p)) socket.pause();
+
+  return {
+    ws: socket,
+    write(chunk, cb) {
+      if (socket.readyState !== socket.OPEN) {
+        cb?.(new Error('port-forward stream is closed'));
+        return;
+      }
+      const frame = Buffer.allocUnsafe(chunk.length + 1);
+      frame[0] = DATA;
+      chunk.copy(frame, 1);
+      socket.send(frame, { binary: true }, cb);
+    },
+    bufferedAmount: () => socket.bufferedAmount,
+    pause: () => socket.pause(),
+    resume: () => socket.resume(),
+    end() {
+      if (socket.readyState === socket.OPEN) socket.close(1000);
+      else if (socket.readyState === socket.CONNECTING) socket.terminate();
+    },
+    destroy() {
+      if (socket.readyState !== socket.CLOSED) socket.terminate();
+    },
+    established,
+    errorText: () => err,
+    get closed() {
+      return closed;
+    },
+  };
+}

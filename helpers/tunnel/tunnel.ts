@@ -1,0 +1,346 @@
+// A local TCP listener on 127.0.0.1 that opens one port-forward stream through the API server per
+// accepted connection (like `kubectl port-forward`, but per target kind and with a proven round trip).
+import net from 'node:net';
+import { errorText } from '../cluster/errors.js';
+import { where, type ClusterHandle } from '../cluster/handle.js';
+import { describeTarget, resolveTarget, type ResolvedTarget, type TunnelTarget } from './resolve.js';
+import { openPortForwardStream, type PortForwardStream } from './stream.js';
+
+export interface TunnelOptions {
+  /** How long a fresh stream must stay free of dial errors to count as a round trip (default 300 ms). */
+  proveMs?: number;
+  /** Bound of the whole open (resolve + prove), default 20 s. */
+  openTimeoutMs?: number;
+  /** Skip the round-trip proof (only for benchmarks that measure it separately). */
+  skipProof?: boolean;
+}
+
+export interface TunnelStats {
+  connections: number;
+  active: number;
+  failed: number;
+  retried: number;
+  reresolved: number;
+  bytesToRemote: number;
+  bytesFromRemote: number;
+}
+
+export interface Tunnel {
+  host: '127.0.0.1';
+  port: number;
+  /** The pod and container port currently served (changes after a re-resolve). */
+  target: { pod: string; port: number; namespace: string };
+  spec: TunnelTarget;
+  stats: TunnelStats;
+  /** Last stream errors (error channel text or connect failures), newest last, at most 20. */
+  errors: string[];
+  /** Time the round-trip proof took, ms. */
+  proofMs: number;
+  close(): Promise<void>;
+}
+
+const open = new Set<Tunnel>();
+
+/** Closes every tunnel this process opened (the runner calls this at the end of a run and on signals). */
+export async function closeAllTunnels(): Promise<void> {
+  await Promise.allSettled([...open].map((t) => t.close()));
+}
+export function openTunnelCount(): number {
+  return open.size;
+}
+
+const HIGH_WATER = 4 * 1024 * 1024;
+const LOW_WATER = 1024 * 1024;
+/** Client bytes kept until the first remote byte, to replay on a new stream if the first one fails. */
+const REPLAY_LIMIT = 256 * 1024;
+/** After the client half-closes, wait this long for the remote to finish before closing the stream. */
+const HALF_CLOSE_GRACE_MS = 1000;
+
+class TunnelError extends Error {
+  override name = 'TunnelError';
+}
+
+/**
+ * Proves the path: a stream is established (both channel headers arrived: API server -> kubelet) and the
+ * kubelet's dial to the container port did not fail within `proveMs` (a failed dial is reported on the
+ * error channel at once). Closes the stream afterwards.
+ */
+async function prove(
+  cluster: ClusterHandle,
+  r: ResolvedTarget,
+  proveMs: number,
+  timeoutMs: number,
+): Promise<void> {
+  let closedWith: string | undefined;
+  let closed = false;
+  let onClosed: (() => void) | undefined;
+  const s = await openPortForwardStream(
+    cluster,
+    r.namespace,
+    r.pod,
+    r.port,
+    {
+      onData: () => true, // a server that speaks first (SSH, SMTP…) is fine
+      onClose: (e) => {
+        closed = true;
+        closedWith = e;
+        onClosed?.();
+      },
+    },
+    timeoutMs,
+  );
+  try {
+    await Promise.race([
+      s.established,
+      new Promise((_, rej) =>
+        setTimeout(() => rej(new Error(`stream not established within ${timeoutMs} ms`)), timeoutMs).unref(),
+      ),
+    ]);
+    await new Promise<void>((res) => {
+      if (closed) return res();
+      onClosed = res;
+      setTimeout(res, proveMs).unref();
+    });
+    if (closed || s.errorText()) {
+      throw new Error(
+        closedWith || s.errorText() || 'the stream was closed by the remote side right after it opened',
+      );
+    }
+  } finally {
+    s.end();
+  }
+}
+
+export async function openTunnel(
+  cluster: ClusterHandle,
+  spec: TunnelTarget,
+  opts: TunnelOptions = {},
+): Promise<Tunnel> {
+  const proveMs = opts.proveMs ?? 300;
+  const openTimeoutMs = opts.openTimeoutMs ?? 20_000;
+  const label = `tunnel to ${describeTarget(spec)} on ${where(cluster)}`;
+  const stats: TunnelStats = {
+    connections: 0,
+    active: 0,
+    failed: 0,
+    retried: 0,
+    reresolved: 0,
+    bytesToRemote: 0,
+    bytesFromRemote: 0,
+  };
+  const errors: string[] = [];
+  const noteError = (e: string) => {
+    errors.push(e);
+    if (errors.length > 20) errors.shift();
+  };
+
+  // resolve + prove; a Service/Deployment/StatefulSet gets one more try on another pod
+  const t0 = Date.now();
+  let current: ResolvedTarget;
+  const attempt = async (exclude: Set<string>) => {
+    const r = await resolveTarget(cluster, spec, exclude);
+    if (!opts.skipProof) await prove(cluster, r, proveMs, Math.max(1000, openTimeoutMs - (Date.now() - t0)));
+    return r;
+  };
+  try {
+    current = await attempt(new Set());
+  } catch (first) {
+    if (spec.kind === 'Pod' || Date.now() - t0 > openTimeoutMs)
+      throw new TunnelError(`${label}: ${errorText(first)}`);
+    try {
+      current = await attempt(new Set());
+    } catch (second) {
+      throw new TunnelError(`${label}: ${errorText(second)}`);
+    }
+  }
+  const proofMs = Date.now() - t0;
+
+  // re-resolution shared by all connections: one in flight at a time
+  let reresolving: Promise<ResolvedTarget> | undefined;
+  const reresolve = (failedPod: string): Promise<ResolvedTarget> => {
+    if (!reresolving) {
+      stats.reresolved++;
+      reresolving = resolveTarget(cluster, spec, new Set([failedPod]))
+        .then((r) => {
+          current = r;
+          tunnel.target = { ...r };
+          return r;
+        })
+        .finally(() => {
+          setTimeout(() => (reresolving = undefined), 200).unref();
+        });
+    }
+    return reresolving;
+  };
+
+  const sockets = new Set<net.Socket>();
+  const streams = new Set<PortForwardStream>();
+  let closing = false;
+
+  const handle = (sock: net.Socket) => {
+    stats.connections++;
+    stats.active++;
+    sockets.add(sock);
+    sock.setNoDelay(true);
+    sock.pause();
+    let stream: PortForwardStream | undefined;
+    let done = false;
+    let gotRemoteByte = false;
+    let replay: Buffer[] | undefined = [];
+    let replayBytes = 0;
+    let retried = false;
+    let localEnded = false;
+    let pausedForRemote = false;
+    const queued: Buffer[] = []; // client bytes while no stream is open
+
+    const cleanup = (why?: string) => {
+      if (done) return;
+      done = true;
+      stats.active--;
+      sockets.delete(sock);
+      if (why) {
+        stats.failed++;
+        noteError(why);
+      }
+      if (stream) {
+        streams.delete(stream);
+        stream.end();
+      }
+      if (!sock.destroyed) {
+        if (why) sock.destroy();
+        else sock.end();
+      }
+    };
+
+    const send = (chunk: Buffer) => {
+      const s = stream!;
+      stats.bytesToRemote += chunk.length;
+      s.write(chunk, () => {
+        if (pausedForRemote && s.bufferedAmount() < LOW_WATER) {
+          pausedForRemote = false;
+          if (!done) sock.resume();
+        }
+      });
+      if (s.bufferedAmount() > HIGH_WATER && !pausedForRemote) {
+        pausedForRemote = true;
+        sock.pause();
+      }
+    };
+
+    const connect = async (r: ResolvedTarget): Promise<void> => {
+      let s: PortForwardStream;
+      try {
+        s = await openPortForwardStream(cluster, r.namespace, r.pod, r.port, {
+          onData: (chunk) => {
+            if (!gotRemoteByte) {
+              gotRemoteByte = true;
+              replay = undefined;
+            }
+            stats.bytesFromRemote += chunk.length;
+            if (sock.destroyed) return true;
+            const ok = sock.write(chunk);
+            if (!ok) sock.once('drain', () => s.resume());
+            return ok;
+          },
+          onClose: (err) => {
+            streams.delete(s);
+            if (done) return;
+            if (err && !gotRemoteByte && !retried && replay) return void retry(r, err);
+            if (err) return cleanup(`${label} (pod ${r.pod}:${r.port}): ${err}`);
+            cleanup(); // the remote closed: end the client side too
+          },
+        });
+      } catch (e) {
+        if (!retried && !done) return retry(r, errorText(e));
+        return cleanup(`${label} (pod ${r.pod}:${r.port}): ${errorText(e)}`);
+      }
+      if (done || closing) {
+        s.destroy();
+        return;
+      }
+      stream = s;
+      streams.add(s);
+      for (const b of queued.splice(0)) send(b);
+      if (localEnded) scheduleEnd();
+      else sock.resume();
+    };
+
+    // the stream failed before the remote said anything: the pod may have been replaced
+    const retry = async (failed: ResolvedTarget, why: string) => {
+      retried = true;
+      stats.retried++;
+      noteError(`${label} (pod ${failed.pod}:${failed.port}): ${why}; re-resolving`);
+      stream = undefined;
+      if (replay) queued.unshift(...replay);
+      replay = undefined; // no second replay
+      let r: ResolvedTarget;
+      try {
+        r = await reresolve(failed.pod);
+      } catch (e) {
+        return cleanup(`${label}: re-resolve after "${why}" failed: ${errorText(e)}`);
+      }
+      if (!done) await connect(r);
+    };
+
+    const scheduleEnd = () => {
+      const s = stream;
+      if (!s) return;
+      setTimeout(() => {
+        if (!done) cleanup();
+      }, HALF_CLOSE_GRACE_MS).unref();
+    };
+
+    sock.on('data', (chunk: Buffer) => {
+      if (done) return;
+      if (replay) {
+        replayBytes += chunk.length;
+        if (replayBytes <= REPLAY_LIMIT) replay.push(chunk);
+        else replay = undefined;
+      }
+      if (!stream) queued.push(chunk);
+      else send(chunk);
+    });
+    sock.on('end', () => {
+      localEnded = true;
+      scheduleEnd();
+    });
+    sock.on('error', (e) => cleanup(`${label}: local socket: ${errorText(e)}`));
+    sock.on('close', () => cleanup());
+
+    void connect(current);
+  };
+
+  const server = net.createServer({ allowHalfOpen: true, noDelay: true }, handle);
+  server.on('error', (e) => noteError(`${label}: listener: ${errorText(e)}`));
+  await new Promise<void>((res, rej) => {
+    server.once('error', rej);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', rej);
+      res();
+    });
+  });
+  server.unref(); // an open tunnel never keeps a process alive on its own
+
+  let closedP: Promise<void> | undefined;
+  const tunnel: Tunnel = {
+    host: '127.0.0.1',
+    port: (server.address() as net.AddressInfo).port,
+    target: { ...current },
+    spec,
+    stats,
+    errors,
+    proofMs,
+    close() {
+      closedP ??= new Promise<void>((res) => {
+        closing = true;
+        open.delete(tunnel);
+        for (const s of streams) s.destroy();
+        for (const s of sockets) s.destroy();
+        server.close(() => res());
+      });
+      return closedP;
+    },
+  };
+  open.add(tunnel);
+  return tunnel;
+}

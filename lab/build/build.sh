@@ -96,6 +96,19 @@ GO
     mkdir -p "$out/bin"
     echo "step: compile kwok"
     GOBIN="$out/bin" GOFLAGS= go install -p "$jobs" -v -trimpath -ldflags="-s -w" "sigs.k8s.io/kwok/cmd/kwok@$ver" 2>&1
+    # kwok alone neither installs its CRDs nor ships default stages (kwokctl does): take both
+    # from the same module version.
+    echo "step: copy kwok CRDs and default stages"
+    dir="$(cd "$out" && GOFLAGS= go mod download -json "sigs.k8s.io/kwok@$ver" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')"
+    [ -d "$dir/kustomize/crd/bases" ] || { echo "error: kwok module source not found for $ver" >&2; exit 3; }
+    rm -rf "$out/share" && mkdir -p "$out/share/crds"
+    cp "$dir"/kustomize/crd/bases/*.yaml "$out/share/crds/"
+    chmod -R u+w "$out/share"
+    : > "$out/share/stages.yaml"
+    for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
+             pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
+      { echo "---"; cat "$dir/kustomize/stage/$f"; } >> "$out/share/stages.yaml"
+    done
     ;;
   *) echo "error: unknown component '$component' (expected kubernetes, etcd or kwok)" >&2; exit 2 ;;
 esac

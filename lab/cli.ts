@@ -1,0 +1,230 @@
+/**
+ * pnpm lab up | down [--purge] | status | scenario <name> | reset | build
+ *
+ * up: build what is missing, start both control planes (infra, apps) with KWOK nodes, write
+ * .lab/kubeconfig, start the pod runtime, then lab/services startServices(ctx) and lab/sim
+ * seed(ctx) when those modules exist. Idempotent. down: stopServices(ctx), then every process
+ * the lab recorded; fails if a lab port still listens.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { buildAll, BuildError } from './build/index.js';
+import type { LabContext } from './core/context.js';
+import { loadLabContext } from './core/index.js';
+import { labPaths, type LabPaths } from './core/paths.js';
+import { createProcessManager, tail } from './core/process.js';
+import { LAB_CLUSTERS, TOPOLOGY } from './core/topology.js';
+import { readVersions } from './core/versions.js';
+import { controlPlaneUp, leftoverListeners, stopAll } from './cluster/up.js';
+import { makeKubectl } from './cluster/seed.js';
+
+const log = (m: string) => process.stderr.write(`${m}\n`);
+
+class UsageError extends Error {}
+
+/** import lab/<dir>/index.ts if it exists (other parts of the lab may not be there yet) */
+async function optionalModule(paths: LabPaths, dir: string): Promise<Record<string, unknown> | undefined> {
+  const file = path.join(paths.repo, 'lab', dir, 'index.ts');
+  if (!fs.existsSync(file)) return undefined;
+  return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+}
+
+async function hook(paths: LabPaths, dir: string, fn: string, ...args: unknown[]): Promise<unknown> {
+  const mod = await optionalModule(paths, dir);
+  const f = mod?.[fn];
+  if (typeof f !== 'function') {
+    log(`  (lab/${dir}/index.ts ${mod ? `does not export ${fn}` : 'not present'}; skipped)`);
+    return undefined;
+  }
+  const t0 = Date.now();
+  const out: unknown = await (f as (...a: unknown[]) => unknown)(...args);
+  log(`  lab/${dir} ${fn}() done (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  return out;
+}
+
+function activeScenario(paths: LabPaths): string {
+  try {
+    return fs.readFileSync(paths.scenarioFile, 'utf8').trim() || '(none)';
+  } catch {
+    return '(none)';
+  }
+}
+
+async function up(): Promise<void> {
+  const t0 = Date.now();
+  const paths = labPaths();
+  log(`lab up: state in ${paths.root}, cache in ${paths.cache}`);
+  await controlPlaneUp(paths, readVersions(), log);
+  const ctx = loadLabContext({ log });
+  await hook(paths, 'services', 'startServices', ctx);
+  await hook(paths, 'sim', 'seed', ctx);
+  if (!fs.existsSync(paths.scenarioFile)) fs.writeFileSync(paths.scenarioFile, 'healthy\n');
+  log(`lab up: ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `kubeconfig: ${paths.kubeconfig} (contexts ${LAB_CLUSTERS.map((c) => TOPOLOGY[c].context).join(', ')})`,
+  );
+  console.log(
+    `kubectl:    ${ctx.kubectl}   e.g. ${ctx.kubectl} --kubeconfig ${paths.kubeconfig} --context lab-apps get nodes`,
+  );
+}
+
+async function down(purge: boolean): Promise<void> {
+  const paths = labPaths();
+  const procs = createProcessManager(paths.run, paths.logs);
+  const extraPorts = procs.list().flatMap((r) => r.ports);
+  if (fs.existsSync(paths.kubeconfig)) {
+    try {
+      await hook(paths, 'services', 'stopServices', loadLabContext({ log }));
+    } catch (e) {
+      log(`  stopServices failed (continuing with the recorded processes): ${(e as Error).message}`);
+    }
+  }
+  await stopAll(procs, log);
+  const left = leftoverListeners(extraPorts);
+  if (purge) {
+    for (const d of [paths.data, paths.run, paths.logs, paths.pki, paths.shims, paths.bin]) {
+      fs.rmSync(d, { recursive: true, force: true });
+    }
+    for (const f of [paths.kubeconfig, paths.scenarioFile]) fs.rmSync(f, { force: true });
+    log('  purged .lab/ state (data, pki, logs, kubeconfig)');
+  }
+  if (left.length > 0) {
+    throw new Error(
+      `lab down: ports still listening: ${left
+        .map((l) => `${l.address}:${l.port}${l.process ? ` (${l.process} pid ${l.pid})` : ''}`)
+        .join(', ')}. They were not started by this lab's records; stop them by pid.`,
+    );
+  }
+  log('lab down: no lab process or port left');
+}
+
+async function status(): Promise<number> {
+  const paths = labPaths();
+  const procs = createProcessManager(paths.run, paths.logs);
+  const records = procs.list();
+  let ok = true;
+  console.log(
+    `kubeconfig: ${fs.existsSync(paths.kubeconfig) ? paths.kubeconfig : `${paths.kubeconfig} (absent: lab is not up)`}`,
+  );
+  console.log(`scenario:   ${activeScenario(paths)}`);
+  console.log('clusters:');
+  const kubectl = path.join(paths.bin, 'kubectl');
+  const k =
+    fs.existsSync(kubectl) && fs.existsSync(paths.kubeconfig)
+      ? makeKubectl(kubectl, paths.kubeconfig, process.env)
+      : undefined;
+  for (const c of LAB_CLUSTERS) {
+    const t = TOPOLOGY[c];
+    let line = `  ${c.padEnd(6)} context ${t.context}  https://127.0.0.1:${t.apiserverPort}  `;
+    try {
+      if (!k) throw new Error('not up');
+      const out = await k(c, [
+        'get',
+        'nodes',
+        '--request-timeout=5s',
+        '-o',
+        'jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{" "}{end}',
+      ]);
+      const ready = out.split(' ').filter((s) => s === 'True').length;
+      line += `nodes Ready ${ready}/${t.nodes.length}`;
+      if (ready < t.nodes.length) ok = false;
+    } catch (e) {
+      line += `DOWN (${(e as Error).message.split('\n')[0]})`;
+      ok = false;
+    }
+    console.log(line);
+  }
+  console.log('processes:');
+  if (records.length === 0) console.log('  (none)');
+  for (const r of records.sort((a, b) => a.group.localeCompare(b.group) || a.name.localeCompare(b.name))) {
+    const running = procs.isRunning(r.name);
+    if (!running) ok = false;
+    console.log(
+      `  ${r.name.padEnd(28)} ${running ? 'running' : 'STOPPED'} pid ${String(r.pid).padEnd(7)} ${r.group.padEnd(14)} ${r.ports.length ? `ports ${r.ports.join(',')}` : ''}`,
+    );
+    if (!running) console.log(`    last log lines (${r.log}):\n${tail(r.log, 3).replace(/^/gm, '      ')}`);
+  }
+  if (fs.existsSync(paths.kubeconfig)) {
+    const mod = await optionalModule(paths, 'services').catch(() => undefined);
+    const fn = mod?.servicesStatus;
+    console.log('services:');
+    if (typeof fn !== 'function') {
+      console.log('  (lab/services does not export servicesStatus)');
+    } else {
+      try {
+        const rows = (await (fn as (ctx: LabContext) => unknown)(loadLabContext({ log }))) as Array<{
+          name: string;
+          ok: boolean;
+          detail?: string;
+        }>;
+        for (const s of rows ?? []) {
+          if (!s.ok) ok = false;
+          console.log(`  ${s.name.padEnd(28)} ${s.ok ? 'ok' : 'FAILING'}${s.detail ? `  ${s.detail}` : ''}`);
+        }
+      } catch (e) {
+        ok = false;
+        console.log(`  servicesStatus failed: ${(e as Error).message}`);
+      }
+    }
+  }
+  return ok ? 0 : 1;
+}
+
+async function scenario(name: string | undefined): Promise<void> {
+  const paths = labPaths();
+  if (!name) throw new UsageError('lab scenario: missing <name>. Usage: pnpm lab scenario <name>');
+  const mod = await optionalModule(paths, 'scenarios');
+  if (!mod || typeof mod.applyScenario !== 'function') {
+    throw new Error('lab scenario: lab/scenarios/index.ts with applyScenario(ctx, name) is not present yet');
+  }
+  const known = Array.isArray(mod.scenarioNames) ? (mod.scenarioNames as string[]) : undefined;
+  if (known && !known.includes(name)) {
+    throw new UsageError(`lab scenario: unknown scenario '${name}'. Known scenarios: ${known.join(', ')}`);
+  }
+  const ctx = loadLabContext({ log });
+  const t0 = Date.now();
+  await (mod.applyScenario as (c: LabContext, n: string) => Promise<unknown>)(ctx, name);
+  fs.writeFileSync(paths.scenarioFile, `${name}\n`);
+  log(`lab scenario: '${name}' active (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case 'up':
+      await up();
+      return 0;
+    case 'down':
+      await down(rest.includes('--purge'));
+      return 0;
+    case 'status':
+      return status();
+    case 'scenario':
+      await scenario(rest[0]);
+      return 0;
+    case 'reset':
+      await scenario('healthy');
+      return 0;
+    case 'build': {
+      const paths = labPaths();
+      const t0 = Date.now();
+      await buildAll(paths.cache, readVersions(), log);
+      log(`lab build: done in ${Math.round((Date.now() - t0) / 1000)} s`);
+      return 0;
+    }
+    default:
+      throw new UsageError(
+        `${cmd ? `unknown command '${cmd}'. ` : ''}Usage: pnpm lab up | down [--purge] | status | scenario <name> | reset | build`,
+      );
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    const err = e as Error;
+    log(`${err instanceof UsageError || err instanceof BuildError ? '' : 'lab: error: '}${err.message}`);
+    process.exit(err instanceof UsageError ? 2 : 1);
+  },
+);

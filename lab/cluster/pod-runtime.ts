@@ -1,0 +1,138 @@
+/**
+ * The lab's pod runtime (a long-running process started by `lab up`): the simulated datapath
+ * for pods the checks deploy. For each Running pod on a KWOK node whose container runs agnhost
+ * `netexec`, it serves netexec's HTTP API on the pod IP's loopback alias, routes
+ * `kubectl port-forward` of that port there, routes `kubectl exec` to the local shims and
+ * `kubectl logs` to the server's request log; all of it goes away with the pod.
+ *
+ * Run: node --import tsx lab/cluster/pod-runtime.ts
+ */
+import fs from 'node:fs';
+import type http from 'node:http';
+import path from 'node:path';
+import { CoreV1Api, makeInformer, type V1Pod } from '@kubernetes/client-node';
+import { loopbackFor } from '../core/datapath.js';
+import { loadLabContext } from '../core/index.js';
+import type { LabClusterName } from '../core/topology.js';
+import { netexecPort, startNetexec } from './netexec.js';
+
+const ctx = loadLabContext({ log: (m) => console.log(`${new Date().toISOString()} ${m}`) });
+const podLogs = path.join(ctx.paths.data, 'pod-runtime');
+fs.mkdirSync(podLogs, { recursive: true });
+
+interface Served {
+  uid: string;
+  /** netexec server, when the pod runs one */
+  server?: http.Server;
+  port?: number;
+}
+const served = new Map<string, Served>(); // key: cluster/namespace/name
+
+/** test-client images whose pods get exec/logs routes even without a server (curl/wget/nc via shims) */
+const CLIENT_IMAGE = /agnhost|curl|busybox|netshoot|alpine|debian|ubuntu/;
+
+function netexecOf(pod: V1Pod): { container: string; port: number } | undefined {
+  for (const c of pod.spec?.containers ?? []) {
+    if (!/agnhost/.test(c.image ?? '')) continue;
+    const port = netexecPort([...(c.command ?? []), ...(c.args ?? [])]);
+    if (port) return { container: c.name, port };
+  }
+  return undefined;
+}
+
+async function stop(cluster: LabClusterName, key: string, ns: string, name: string): Promise<void> {
+  const s = served.get(key);
+  if (!s) return;
+  served.delete(key);
+  if (s.server) {
+    const srv = s.server;
+    await new Promise<void>((r) => srv.close(() => r()));
+    srv.closeAllConnections();
+  }
+  await ctx.routing
+    .unroutePod(cluster, ns, name)
+    .catch((e: Error) => ctx.log(`unroute ${key}: ${e.message}`));
+  ctx.log(`stopped routes${s.server ? ' and netexec' : ''} for ${key}`);
+}
+
+async function reconcile(cluster: LabClusterName, pod: V1Pod, deleted: boolean): Promise<void> {
+  const ns = pod.metadata?.namespace ?? '';
+  const name = pod.metadata?.name ?? '';
+  const key = `${cluster}/${ns}/${name}`;
+  const ne = netexecOf(pod);
+  const client = (pod.spec?.containers ?? []).some((c) => CLIENT_IMAGE.test(c.image ?? ''));
+  const ip = pod.status?.podIP;
+  const live =
+    !deleted && !pod.metadata?.deletionTimestamp && pod.status?.phase === 'Running' && (ne || client) && ip;
+  const current = served.get(key);
+  if (!live) {
+    if (current) await stop(cluster, key, ns, name);
+    return;
+  }
+  if (current && current.uid === pod.metadata?.uid && current.port === ne?.port) return;
+  if (current) await stop(cluster, key, ns, name);
+  const address = loopbackFor(ip);
+  const logFile = path.join(podLogs, `${cluster}_${ns}_${name}.log`);
+  const out = fs.createWriteStream(logFile, { flags: 'a' });
+  try {
+    const entry: Served = { uid: pod.metadata?.uid ?? '' };
+    if (ne) {
+      entry.server = await startNetexec({ name, address, port: ne.port, log: (l) => out.write(`${l}\n`) });
+      entry.port = ne.port;
+      entry.server.on('close', () => out.end());
+    }
+    served.set(key, entry);
+    if (ne) {
+      await ctx.routing.routePodPort(cluster, {
+        namespace: ns,
+        pods: [name],
+        ports: [ne.port],
+        target: { address, port: ne.port },
+      });
+    }
+    await ctx.routing.routeExec(cluster, { namespace: ns, pods: [name], env: { PV_LAB_POD_IP: ip } });
+    await ctx.routing.routeLogs(cluster, { namespace: ns, pods: [name], logsFile: logFile });
+    const what = ne ? `netexec on ${ip}:${ne.port} (lab: ${address}:${ne.port})` : 'exec/logs routes';
+    out.write(`${new Date().toISOString()} pod runtime: ${what}\n`);
+    if (!ne) out.end();
+    ctx.log(`${key}: ${what}`);
+  } catch (e) {
+    out.end();
+    ctx.log(`cannot serve ${key} (${address}): ${(e as Error).message}`);
+  }
+}
+
+async function watch(cluster: LabClusterName): Promise<void> {
+  const kc = ctx.clusters[cluster].kc;
+  const core = kc.makeApiClient(CoreV1Api);
+  const informer = makeInformer<V1Pod>(kc, '/api/v1/pods', () => core.listPodForAllNamespaces());
+  // reconcile one pod at a time per cluster, in event order
+  let chain = Promise.resolve();
+  const queue = (pod: V1Pod, deleted: boolean) => {
+    chain = chain
+      .then(() => reconcile(cluster, pod, deleted))
+      .catch((e: Error) => ctx.log(`reconcile: ${e.message}`));
+  };
+  informer.on('add', (p) => queue(p, false));
+  informer.on('update', (p) => queue(p, false));
+  informer.on('delete', (p) => queue(p, true));
+  informer.on('error', (err: unknown) => {
+    ctx.log(`${cluster}: watch error ${String(err)}; restarting in 3 s`);
+    setTimeout(() => void informer.start().catch(() => undefined), 3000);
+  });
+  await informer.start();
+  ctx.log(`${cluster}: watching pods`);
+}
+
+const shutdown = async () => {
+  for (const [key, s] of served) {
+    s.server?.close();
+    s.server?.closeAllConnections();
+    served.delete(key);
+  }
+  process.exit(0);
+};
+process.on('SIGTERM', () => void shutdown());
+process.on('SIGINT', () => void shutdown());
+
+await Promise.all(ctx.clusterNames.map((c) => watch(c)));

@@ -1,7 +1,7 @@
 // check(): declares one vitest test per check, only in the project (= cluster) it applies to.
 // See docs/ARCHITECTURE.md "Declaring a check".
-import { inject, test, type TestContext } from 'vitest';
-import { getCurrentSuite } from 'vitest/suite';
+import path from 'node:path';
+import { inject, test, TestRunner, type TestContext } from 'vitest';
 import type { Facts } from '../config/index.js';
 import { createEvidence, redactError, type Evidence } from '../evidence/index.js';
 import { CheckDefinitionError, parseCheckMeta, type CheckMeta, type CheckMetaInput } from './meta.js';
@@ -128,9 +128,12 @@ type Fixtures = {
 /** Ids declared in this file (same worker module instance). Cross-file duplicates: the reporter. */
 const declared = new Map<string, string>();
 
+/** The test file being collected, relative to the project root. */
 function currentFile(): string {
-  const f = getCurrentSuite()?.file;
-  return f?.filepath ?? f?.name ?? '(unknown file)';
+  const f = TestRunner.getCurrentSuite()?.file;
+  const abs = f?.filepath ?? f?.name;
+  if (!abs) return '(unknown file)';
+  return path.isAbsolute(abs) ? path.relative(process.cwd(), abs) || abs : abs;
 }
 
 export function check(meta: CheckMetaInput, fn: (ctx: Fixtures) => unknown | Promise<unknown>): void {

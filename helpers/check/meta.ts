@@ -44,15 +44,16 @@ export function parseCheckMeta(meta: unknown, file: string): CheckMeta {
   const r = checkMetaSchema.safeParse(meta);
   if (r.success) return r.data;
   const id = (meta as { id?: unknown } | null)?.id;
-  const lines = r.error.issues.map((i) => {
+  const problems = r.error.issues.map((i) => {
     const key = i.path.map(String).join('.') || '(meta)';
     const msg =
       i.code === 'unrecognized_keys'
         ? `unknown key(s) ${i.keys.join(', ')}`
         : i.message.replace(/^Invalid input: /, '');
-    return `  ${key}: ${msg}`;
+    return `${key}: ${msg}`;
   });
+  // one line: vitest shows the first line of a collection error
   throw new CheckDefinitionError(
-    `${file}: check ${typeof id === 'string' ? id : '(no id)'} has invalid metadata\n${lines.join('\n')}`,
+    `${file}: check ${typeof id === 'string' ? id : '(no id)'}: ${problems.join('; ')}`,
   );
 }

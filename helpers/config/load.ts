@@ -51,6 +51,7 @@ function formatIssues(
     const key = [...prefix, ...i.path].map(String).join('.') || '(root)';
     let msg = i.message;
     if (i.code === 'unrecognized_keys') msg = `unknown key(s) ${i.keys.map((k) => `"${k}"`).join(', ')}`;
+    else if (i.code === 'invalid_key') msg = `expected ${i.issues.map((x) => x.message).join('; ')}`;
     else if (!/^(Invalid input: )?expected/i.test(msg)) msg = `expected ${msg}`;
     return `  ${key}: ${msg.replace(/^Invalid input: /, '')}`;
   });
@@ -85,7 +86,15 @@ export async function loadPlatformConfig(
     throw new ConfigError(`${file}: cannot load configuration: ${(e as Error).message}`);
   }
   const raw = (mod.default as { default?: unknown } | undefined)?.default ?? mod.default;
-  if (raw === undefined) {
+  // files outside an ESM package load as CommonJS: their "default" is then the object of named exports
+  const named = Object.keys(mod).filter((k) => k !== 'default' && k !== 'module.exports');
+  const onlyNamed =
+    raw !== null &&
+    typeof raw === 'object' &&
+    named.length > 0 &&
+    Object.keys(raw).every((k) => named.includes(k)) &&
+    !('environments' in raw);
+  if (raw === undefined || onlyNamed) {
     throw new ConfigError(`${file}: expected a default export (export default definePlatform({...}))`);
   }
   const parsed = platformSchema.safeParse(raw);

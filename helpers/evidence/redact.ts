@@ -45,7 +45,7 @@ export function clearSecrets(): void {
 
 const RULES: [RegExp, string][] = [
   // scheme://user:pass@host -> scheme://user:***@host
-  [/\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@'"]+):([^\s@/'"]+)@/gi, `$1:${MASK}@`],
+  [/\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@'"]*):([^\s@/'"]+)@/gi, `$1:${MASK}@`],
   // Authorization: Bearer xxx / bearer tokens anywhere
   [/\b(bearer\s+)[A-Za-z0-9\-._~+/]+=*/gi, `$1${MASK}`],
   // "password": "x" / 'password': 'x' (JSON-ish; also passwd, secret, token, apiKey keys)

@@ -39,6 +39,9 @@ export interface RunSummary {
   reason: string;
 }
 
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[[0-9;]*m/g;
+
 type TestError = {
   message?: string;
   name?: string;
@@ -132,7 +135,11 @@ export class PvJunitReporter implements Reporter {
         ...(pv?.suggestedAction ? [`suggested action: ${pv.suggestedAction}`, ''] : []),
         ...errs.flatMap((e) => [e.diff ? `${e.diff}\n` : '', e.stack ?? e.message ?? '']),
       ].join('\n');
-      rec.failure = { message: redact(message), type: first.name ?? 'AssertionError', body: redact(body) };
+      rec.failure = {
+        message: redact(message.replace(ANSI, '')),
+        type: first.name ?? 'AssertionError',
+        body: redact(body.replace(ANSI, '')),
+      };
     }
     return rec;
   }
@@ -190,7 +197,7 @@ export class PvJunitReporter implements Reporter {
       const modErrors = (mod as unknown as { errors(): TestError[] }).errors?.() ?? [];
       if (modErrors.length) {
         const msg = modErrors.map((e) => e.message ?? String(e)).join('\n');
-        collectionErrors.push(`${cluster}: ${rel}: ${msg}`);
+        collectionErrors.push(`(${cluster}) ${msg.includes(rel) ? msg : `${rel}: ${msg}`}`);
         counts.failed++;
         suite.cases.push({
           name: `(collection) ${rel}`,

@@ -1,6 +1,6 @@
 // `pnpm gate` as a subprocess: exit codes, gate files, waivers, history, foreign and malformed
 // JUnit, redaction, traceability, shard merging.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeRun, type CaseSpec } from './builder.js';
@@ -273,6 +273,30 @@ describe('shards', () => {
     expect(b.evidence.trace).toEqual(a.evidence.trace);
     expect(b.evidence.risk_coverage).toEqual(a.evidence.risk_coverage);
     expect(b.evidence.tests_reviewed).toBe(a.evidence.tests_reviewed);
+    // CI layout: docs/qa/evidence/<run-id>/<shard>/ ; an earlier sharded night beside it is one run in the trend
+    const ci = join(tmp(), 'evidence');
+    cpSync(join(shards, 'shard-1', NIGHTLY), join(ci, NIGHTLY, 'evidence-1'), { recursive: true });
+    cpSync(join(shards, 'shard-2', NIGHTLY), join(ci, NIGHTLY, 'evidence-2'), { recursive: true });
+    cpSync(join(ev, '20261121T020000Z-9c8b7a'), join(ci, '20261121T020000Z-9c8b7a', 'evidence-all'), {
+      recursive: true,
+    });
+    const inCi = gate([
+      '--run',
+      join(ci, NIGHTLY, 'evidence-1'),
+      '--run',
+      join(ci, NIGHTLY, 'evidence-2'),
+      '--history-dir',
+      ci,
+      '--gates-dir',
+      join(ci, '..', 'g'),
+      '--out',
+      join(ci, NIGHTLY),
+    ]);
+    expect(inCi.code).toBe(1);
+    expect(existsSync(join(ci, NIGHTLY, 'report.html'))).toBe(true);
+    const c = readGate(join(ci, '..', 'g', 'platform.yml'));
+    expect(c.trend.runs).toEqual(['20261121T020000Z-9c8b7a', NIGHTLY]);
+    expect(c.trend.checks['STO-CEPH-001@infra']).toBe('PF');
     // the same shard twice is an input error, not a double count
     const twice = gate([
       '--run',

@@ -1,0 +1,115 @@
+// Helpers for the runner's self-tests: throwaway platform configs and `pnpm test` as a subprocess.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const XSD = path.resolve(ROOT, '../shared/schemas/junit-10.xsd');
+
+export function tmpDir(prefix = 'pv-unit-'): string {
+  return mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** A TCP port on 127.0.0.1 that nothing listens on (bound, then released). */
+export async function closedPort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+/** A kubeconfig whose contexts all point at https://127.0.0.1:<port>. */
+export function writeKubeconfig(dir: string, port: number, contexts: string[], name = 'kubeconfig'): string {
+  const file = path.join(dir, name);
+  const ctx = contexts.map((c) => `- name: ${c}\n  context: { cluster: closed, user: u }`).join('\n');
+  writeFileSync(
+    file,
+    `apiVersion: v1\nkind: Config\nclusters:\n- name: closed\n  cluster: { server: "https://127.0.0.1:${port}", insecure-skip-tls-verify: true }\nusers:\n- name: u\n  user: { token: "tok-3f9a7c1e5d" }\ncontexts:\n${ctx}\ncurrent-context: ${contexts[0]}\n`,
+  );
+  return file;
+}
+
+/** Write a config file (plain default export; definePlatform is only a typed identity). */
+export function writeConfig(dir: string, config: unknown, name = 'platform.config.ts'): string {
+  const file = path.join(dir, name);
+  writeFileSync(file, `export default ${JSON.stringify(config, null, 2)};\n`);
+  return file;
+}
+
+export interface PvResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+  runDir?: string;
+}
+
+/** Run bin/test.ts as `pnpm test` would, bounded in time. */
+export function runPv(
+  args: string[],
+  env: Record<string, string | undefined>,
+  timeoutMs = 150_000,
+): Promise<PvResult> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bin/test.ts'), ...args], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        FORCE_COLOR: '0',
+        NO_COLOR: '1',
+        PV_RUN_ID: undefined,
+        PV_RUN_DIR: undefined,
+        PV_ENV: undefined,
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const m = /^ {2}evidence: (.+)$/m.exec(stdout);
+      resolve({
+        code,
+        stdout,
+        stderr,
+        ms: Date.now() - started,
+        runDir: m ? path.resolve(ROOT, m[1]!.trim()) : undefined,
+      });
+    });
+  });
+}
+
+export function readJson<T = Record<string, unknown>>(file: string): T {
+  return JSON.parse(readFileSync(file, 'utf8')) as T;
+}
+
+/** All files under a directory, recursively. */
+export function walk(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)],
+  );
+}
+
+/** JUnit testcases as {name, body} (body = inner XML), for assertions. */
+export function testcases(xml: string): { name: string; body: string }[] {
+  return [...xml.matchAll(/<testcase name="([^"]*)"[^>]*>([\s\S]*?)<\/testcase>/g)].map((m) => ({
+    name: m[1]!,
+    body: m[2]!,
+  }));
+}
+
+export function prop(body: string, name: string): string[] {
+  return [
+    ...body.matchAll(new RegExp(`<property name="${name.replace('.', '\\.')}" value="([^"]*)"/>`, 'g')),
+  ].map((m) => m[1]!);
+}

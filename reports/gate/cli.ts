@@ -23,6 +23,8 @@ const USAGE = `usage: pnpm gate [--run <dir>]... [--story <id>] [--waivers <file
   --waivers <file>  YAML list of {check|risk, reason, approved_by, expires[, cluster]}
   --reviewer <name> reviewer recorded in the gate file (default $PV_REVIEWER or "pnpm gate")
   --history <n>     runs in the per-check trend, this one included (default 10)
+  --history-dir <d> where past runs are (default: the parent of the (first) run dir); a subdir
+                    with junit-*.xml is a run, one whose subdirs have them is a sharded run
   --gates-dir <dir> where gate files go (default docs/qa/gates)
   --out <dir>       where report.html goes (default: the (first) run dir)
   --no-report       do not write report.html
@@ -34,6 +36,7 @@ interface Options {
   waivers?: string;
   reviewer: string;
   history: number;
+  historyDir?: string;
   gatesDir: string;
   out?: string;
   report: boolean;
@@ -52,6 +55,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
         waivers: { type: 'string' },
         reviewer: { type: 'string' },
         history: { type: 'string' },
+        'history-dir': { type: 'string' },
         'gates-dir': { type: 'string' },
         out: { type: 'string' },
         'no-report': { type: 'boolean' },
@@ -74,6 +78,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     waivers: values.waivers,
     reviewer: values.reviewer ?? env['PV_REVIEWER'] ?? 'pnpm gate',
     history,
+    historyDir: values['history-dir'],
     gatesDir: values['gates-dir'] ?? 'docs/qa/gates',
     out: values.out,
     report: !values['no-report'],
@@ -130,7 +135,13 @@ export async function main(argv: string[], log = console.log, warn = console.err
       scopes = [PLATFORM_STORY, ...storiesInRun(run.checks)];
     }
 
-    const trend = buildTrend(run.runs, run.checks, waivers.active, opts.history);
+    const trend = buildTrend(
+      run.runs,
+      run.checks,
+      waivers.active,
+      opts.history,
+      opts.historyDir ? resolve(opts.historyDir) : undefined,
+    );
     for (const w of trend.warnings) warn(`gate: warning: ${w}`);
 
     const now = new Date();

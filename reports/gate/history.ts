@@ -4,7 +4,7 @@
 import { existsSync, lstatSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { checkKey, type CheckResult, type Priority } from './model.js';
-import { junitFilesIn, loadRunDir, type RunDir } from './run.js';
+import { junitFilesIn, loadRuns, type RunDir } from './run.js';
 import { cellOutcome, type CellOutcome } from './trace.js';
 import type { Waiver } from './waivers.js';
 
@@ -44,15 +44,33 @@ function sortKey(r: { runId: string; startedAt?: string }): string {
   return r.startedAt ?? r.runId;
 }
 
-/** Past run dirs beside the current ones (newest last), excluding the current ones and `latest`. */
-export function pastRunDirs(current: RunDir[]): string[] {
-  const root = dirname(current[0]!.dir);
-  const skip = new Set(current.map((r) => r.dir));
-  if (!existsSync(root)) return [];
-  return readdirSync(root)
-    .map((name) => join(root, name))
-    .filter((p) => !skip.has(p) && !lstatSync(p).isSymbolicLink() && lstatSync(p).isDirectory())
-    .filter((p) => junitFilesIn(p).length > 0);
+function isDir(p: string): boolean {
+  return existsSync(p) && !lstatSync(p).isSymbolicLink() && lstatSync(p).isDirectory();
+}
+
+/**
+ * Past runs under `root` (default: the parent of the current run dir), each a list of run dirs:
+ * a dir with junit-*.xml is one run; a dir whose subdirs hold junit-*.xml is one sharded run (CI
+ * downloads each shard into its own subdir). The current run and `latest` are left out.
+ */
+export function pastRuns(current: RunDir[], root?: string): string[][] {
+  const base = root ?? dirname(current[0]!.dir);
+  const currentDirs = current.map((r) => r.dir);
+  if (!isDir(base)) return [];
+  const out: string[][] = [];
+  for (const name of readdirSync(base)) {
+    const p = join(base, name);
+    if (!isDir(p) || currentDirs.some((d) => d === p || d.startsWith(`${p}/`))) continue;
+    if (junitFilesIn(p).length > 0) {
+      out.push([p]);
+      continue;
+    }
+    const shards = readdirSync(p)
+      .map((n) => join(p, n))
+      .filter((q) => isDir(q) && junitFilesIn(q).length > 0);
+    if (shards.length) out.push(shards);
+  }
+  return out;
 }
 
 export function buildTrend(
@@ -60,14 +78,20 @@ export function buildTrend(
   currentChecks: CheckResult[],
   waivers: Waiver[],
   n: number,
+  historyRoot?: string,
 ): Trend {
   const warnings: string[] = [];
   const past: { run: RunDir; checks: CheckResult[] }[] = [];
-  for (const dir of pastRunDirs(current)) {
+  for (const dirs of pastRuns(current, historyRoot)) {
     try {
-      past.push(loadRunDir(dir));
+      const loaded = loadRuns(dirs);
+      const first = loaded.runs[0]!;
+      past.push({
+        run: { ...first, runId: [...new Set(loaded.runs.map((r) => r.runId))].join('+') },
+        checks: loaded.checks,
+      });
     } catch (e) {
-      warnings.push(`history: skipped ${dir}: ${(e as Error).message}`);
+      warnings.push(`history: skipped ${dirs.join(', ')}: ${(e as Error).message}`);
     }
   }
   const currentStart = current.map((r) => r.runJson?.startedAt ?? r.runId).sort()[0]!;
@@ -89,7 +113,7 @@ export function buildTrend(
       current: false,
     })),
     {
-      runId: current.map((r) => r.runId).join('+'),
+      runId: [...new Set(current.map((r) => r.runId))].join('+'),
       startedAt: current[0]!.runJson?.startedAt,
       checks: currentChecks,
       current: true,

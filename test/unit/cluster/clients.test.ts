@@ -71,7 +71,6 @@ describe('kafka broker address -> pod', () => {
 
 describe('DNS over TCP (dns2 codec, against dns2 own TCP server on loopback)', () => {
   const require = createRequire(import.meta.url);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const DNS = require('dns2') as {
     Packet: {
       TYPE: Record<string, number>;

@@ -6,17 +6,11 @@
  *
  * Per-pod labels that differ between replicas (CNPG instance role, Strimzi pod name, Dragonfly
  * master/replica) are not expressible in a pod template; `podLabels()` returns them and the
- * simulated operator loop (operators/labeler.ts) puts them on the pods, as the operators do.
+ * simulated operator loop (lab/sim/operators.ts) puts them on the pods, as the operators do.
  */
-import {
-  serviceCatalogue,
-  appDatabases,
-  cnpgKeys,
-  type ServiceEntry,
-  type SecretRef,
-  type PoolerApp,
-} from '../services/catalogue.js';
-import { loadCredentials } from '../services/credentials.js';
+import { serviceCatalogue, type ServiceEntry } from '../services/catalogue.js';
+import { serviceSecrets } from '../services/secrets.js';
+import type { LabPaths } from '../core/paths.js';
 import type { LabClusterName } from '../core/topology.js';
 import type { K8sObject } from './fixtures.js';
 
@@ -30,6 +24,9 @@ const IMAGES: Record<ServiceEntry['kind'], string> = {
   'harbor-core': 'docker.io/goharbor/harbor-core:v2.14.0',
   coredns: 'mirror.gcr.io/coredns/coredns:1.12.3',
 };
+
+/** Marks the workloads and pods a real local process backs (the operator loop re-routes new pods). */
+export const BACKED = { 'lab.platform-validation.io/backed-by': 'local-process' };
 
 /** Labels the kube-controller-manager sets itself on StatefulSet pods. */
 const CONTROLLER_SET = new Set(['statefulset.kubernetes.io/pod-name', 'apps.kubernetes.io/pod-index']);
@@ -167,7 +164,7 @@ function workload(g: Group, uids: Map<string, string>): K8sObject {
     metadata: {
       name: g.workload.name,
       namespace: g.namespace,
-      labels: { ...labels, 'lab.platform-validation.io/backed-by': 'local-process' },
+      labels: { ...labels, ...BACKED },
       ...(owners ? { ownerReferences: owners } : {}),
     },
   };
@@ -182,7 +179,7 @@ function workload(g: Group, uids: Map<string, string>): K8sObject {
         podManagementPolicy: 'Parallel',
         ...(start !== 0 ? { ordinals: { start } } : {}),
         selector: { matchLabels: labels },
-        template: { metadata: { labels }, spec: podSpec },
+        template: { metadata: { labels: { ...labels, ...BACKED } }, spec: podSpec },
       },
     };
   }
@@ -193,7 +190,7 @@ function workload(g: Group, uids: Map<string, string>): K8sObject {
     spec: {
       replicas: g.workload.replicas,
       selector: { matchLabels: labels },
-      template: { metadata: { labels }, spec: podSpec },
+      template: { metadata: { labels: { ...labels, ...BACKED } }, spec: podSpec },
     },
   };
 }
@@ -219,61 +216,16 @@ function services(g: Group): K8sObject[] {
   }));
 }
 
-/** CNPG-shaped credentials (pkg/specs/secrets.go keys) and the other services' Secrets. */
-export function secretData(ref: SecretRef, stateRoot: string): Record<string, string> {
-  const c = loadCredentials(stateRoot);
-  const cnpg = (user: string, password: string, dbname: string, host: string): Record<string, string> => {
-    const fqdn = `${host}.cnpg-system.svc.cluster.local`;
-    const all: Record<string, string> = {
-      username: user,
-      user,
-      password,
-      dbname,
-      host,
-      hostname: host,
-      port: '5432',
-      pgpass: `${host}:5432:${dbname}:${user}:${password}\n`,
-      uri: `postgresql://${user}:${password}@${host}.cnpg-system:5432/${dbname}`,
-      'jdbc-uri': `jdbc:postgresql://${host}.cnpg-system:5432/${dbname}?password=${password}&user=${user}`,
-      'fqdn-uri': `postgresql://${user}:${password}@${fqdn}:5432/${dbname}`,
-      'fqdn-jdbc-uri': `jdbc:postgresql://${fqdn}:5432/${dbname}?password=${password}&user=${user}`,
-    };
-    return Object.fromEntries(cnpgKeys.filter((k) => k in all).map((k) => [k, all[k]!]));
-  };
-  if (ref.name === 'shared-postgres-superuser')
-    return cnpg('postgres', c.postgres.superuser, '*', 'shared-postgres-rw');
-  const app = ref.name.match(/^(.+)-db-credentials$/)?.[1] as PoolerApp | undefined;
-  if (app && app in appDatabases) {
-    const db = appDatabases[app];
-    return cnpg(db.user, c.postgres.apps[app], db.database, `${app}-pooler-rw`);
-  }
-  if (ref.name === 'dragonfly-auth') return { password: c.dragonfly.password };
-  if (ref.name === 'harbor-admin')
-    return {
-      username: c.harbor.username,
-      password: c.harbor.password,
-      HARBOR_ADMIN_PASSWORD: c.harbor.password,
-    };
-  throw new Error(`backed objects: no credentials known for Secret ${ref.namespace}/${ref.name}`);
-}
-
-function secrets(g: Group, stateRoot: string): K8sObject[] {
-  const seen = new Map<string, SecretRef>();
-  for (const e of g.entries) if (e.secret) seen.set(`${e.secret.namespace}/${e.secret.name}`, e.secret);
-  return [...seen.values()].map((ref): K8sObject => ({
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: {
-      name: ref.name,
-      namespace: ref.namespace,
-      labels:
-        ref.name.endsWith('-db-credentials') || ref.name.startsWith('shared-postgres')
-          ? { 'cnpg.io/cluster': 'shared-postgres', 'cnpg.io/reload': 'true' }
-          : { 'reconcile.external-secrets.io/created-by': ref.name },
-    },
-    type: ref.type,
-    stringData: secretData(ref, stateRoot),
-  }));
+/** The credential Secrets of the services of this cluster, as lab/services shapes them (CNPG keys etc.). */
+function secrets(cluster: LabClusterName, stateRoot: string): K8sObject[] {
+  const namespaces = new Set(
+    serviceCatalogue()
+      .filter((e) => e.cluster === cluster)
+      .map((e) => e.namespace),
+  );
+  return serviceSecrets({ paths: { root: stateRoot } as LabPaths })
+    .filter((s) => namespaces.has(s.metadata.namespace))
+    .map((s) => ({ ...s, metadata: { ...s.metadata } }) as unknown as K8sObject);
 }
 
 /**
@@ -290,12 +242,16 @@ export function backedObjects(
   const out: K8sObject[] = [];
   const seen = new Set<string>();
   for (const g of groups(cluster)) {
-    for (const o of [workload(g, uids), ...services(g), ...secrets(g, stateRoot)]) {
+    for (const o of [workload(g, uids), ...services(g)]) {
       const key = `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
       if (skip.has(key) || seen.has(key)) continue;
       seen.add(key);
       out.push(o);
     }
+  }
+  for (const o of secrets(cluster, stateRoot)) {
+    const key = `Secret/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+    if (!skip.has(key) && !seen.has(key)) out.push(o);
   }
   return out;
 }

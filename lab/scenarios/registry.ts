@@ -1,0 +1,39 @@
+/** Every scenario the lab knows, by name (`healthy` first). */
+import type { Faults } from '../sim/faults.js';
+import { cephHealthWarn } from './ceph-health-warn.js';
+import { ciliumAgentRestarted } from './cilium-agent-restarted.js';
+import { corednsDown } from './coredns-down.js';
+import { dragonflyAuthWrong } from './dragonfly-auth-wrong.js';
+import { healthy } from './healthy.js';
+import { kafkaBrokerDown } from './kafka-broker-down.js';
+import { kustomizationNotReady } from './kustomization-not-ready.js';
+import { poolerDown } from './pooler-down.js';
+import { registryAuthBroken } from './registry-auth-broken.js';
+import type { Scenario } from './types.js';
+import { wrongClusterIdentity } from './wrong-cluster-identity.js';
+
+export const SCENARIOS: readonly Scenario[] = [
+  healthy,
+  cephHealthWarn,
+  poolerDown,
+  dragonflyAuthWrong,
+  kafkaBrokerDown,
+  kustomizationNotReady,
+  ciliumAgentRestarted,
+  corednsDown,
+  registryAuthBroken,
+  wrongClusterIdentity,
+];
+
+export const scenarioNames: string[] = SCENARIOS.map((s) => s.name);
+
+export function getScenario(name: string): Scenario {
+  const s = SCENARIOS.find((x) => x.name === name);
+  if (!s) throw new Error(`unknown scenario '${name}'; known scenarios: ${scenarioNames.join(', ')}`);
+  return s;
+}
+
+/** The simulated-world faults of a scenario (unknown names are an error listing the known ones). */
+export function scenarioFaults(name: string): Faults {
+  return getScenario(name).faults;
+}

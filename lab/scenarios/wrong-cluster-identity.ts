@@ -1,0 +1,11 @@
+import type { Scenario } from './types.js';
+
+/** The apps context answers as infra: its cluster-settings say CLUSTER=infra. */
+export const wrongClusterIdentity: Scenario = {
+  name: 'wrong-cluster-identity',
+  summary:
+    'apps: flux-system/cluster-settings CLUSTER=infra, CLUSTER_ID=1 (the context points at what claims to be the other cluster)',
+  expect:
+    'the apps project fails loudly at the identity guard before any check runs (no green, no empty report); infra passes',
+  faults: { identity: { apps: 'infra' } },
+};

@@ -1,0 +1,48 @@
+/**
+ * The `sim-operators` process (started by seed with ctx.procs.start, stopped by `lab down`):
+ * the simulated operator loop of both clusters (lab/sim/operators.ts) and the Hubble relay gRPC
+ * stubs. Loops once a second; each pass is bounded by the apiserver client's timeouts.
+ *   node --import tsx lab/sim/operators-main.ts
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadLabContext } from '../core/index.js';
+import { startHubbleRelay } from './hubble-relay.js';
+import { kube } from './kube.js';
+import { reconcileCluster } from './operators.js';
+import { HUBBLE_RELAY_PORT, heartbeatFile } from './ports.js';
+import { simStateFile } from './world.js';
+
+const log = (m: string) => process.stdout.write(`${new Date().toISOString()} ${m}\n`);
+const ctx = loadLabContext({ log });
+const stateFile = simStateFile(ctx);
+const servers = await Promise.all(
+  ctx.clusterNames.map((c) => startHubbleRelay(HUBBLE_RELAY_PORT[c], () => ctx.clusters[c].nodes.length)),
+);
+log(
+  `hubble relay stubs on ${ctx.clusterNames.map((c) => `${c}=127.0.0.1:${HUBBLE_RELAY_PORT[c]}`).join(' ')}`,
+);
+
+const state = Object.fromEntries(
+  ctx.clusterNames.map((c) => [c, { execRouted: new Map<string, string>(), poolerPods: '', stateFile }]),
+);
+const clients = Object.fromEntries(ctx.clusterNames.map((c) => [c, kube(ctx.clusters[c].kc)]));
+let stopping = false;
+const stop = () => {
+  stopping = true;
+  for (const s of servers) s.close();
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
+
+const hb = heartbeatFile(ctx.paths.root);
+fs.mkdirSync(path.dirname(hb), { recursive: true });
+while (!stopping) {
+  const started = Date.now();
+  await Promise.all(ctx.clusterNames.map((c) => reconcileCluster(ctx, c, clients[c]!, state[c]!, log)));
+  fs.writeFileSync(hb, new Date().toISOString());
+  const wait = Math.max(200, 1000 - (Date.now() - started));
+  await new Promise((r) => setTimeout(r, wait));
+}
+log('stopped');
+process.exit(0);

@@ -49,7 +49,13 @@ export default defineConfig(async () => {
       projects: [
         ...clusterProjects,
         {
-          test: { name: 'unit', root: REPO_ROOT, include: ['test/unit/**/*.test.ts'], testTimeout: 120_000 },
+          test: {
+            name: 'unit',
+            root: REPO_ROOT,
+            include: ['test/unit/**/*.test.ts'],
+            testTimeout: 300_000,
+            hookTimeout: 300_000,
+          },
         },
         {
           test: {

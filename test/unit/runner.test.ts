@@ -1,0 +1,255 @@
+// pnpm test end to end on fixture suites: metadata errors at collection, --grep/--project/disruptive
+// selection, and the JUnit reporter (XSD in both modes, retries/flaky, evidence, redaction).
+// Selection and reporter runs need checks that PASS, which needs a proven cluster identity: without
+// the lab they use the bench-only PV_IDENTITY=skip (the checks here never touch a cluster). The
+// identity guard itself is covered by no-false-green.test.ts and test/lab/identity.test.ts.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  closedPort,
+  prop,
+  readJson,
+  runPv,
+  testcases,
+  tmpDir,
+  walk,
+  writeConfig,
+  writeKubeconfig,
+  XSD,
+  type PvResult,
+} from './harness.js';
+
+async function twoClusterConfig(): Promise<string> {
+  const dir = tmpDir();
+  const kc = writeKubeconfig(dir, await closedPort(), ['c-infra', 'c-apps']);
+  return writeConfig(dir, {
+    defaultEnv: 'x',
+    evidenceDir: path.join(dir, 'evidence'),
+    environments: {
+      x: {
+        clusters: {
+          infra: { context: 'c-infra', kubeconfig: kc },
+          apps: { context: 'c-apps', kubeconfig: kc },
+        },
+      },
+    },
+  });
+}
+
+function xmllint(file: string): { ok: boolean; out: string } {
+  try {
+    const out = execFileSync('xmllint', ['--noout', '--schema', XSD, file], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return { ok: true, out };
+  } catch (e) {
+    return { ok: false, out: String((e as { stderr?: string }).stderr ?? e) };
+  }
+}
+
+/** The default JUnit minus testcase-level <properties> (the one extension outside junit-10.xsd). */
+function stripCaseProperties(xml: string): string {
+  return xml.replace(/(<testcase [^>]*>)\s*<properties>[\s\S]*?<\/properties>/g, '$1');
+}
+
+describe('check metadata errors at collection', () => {
+  let r: PvResult;
+  beforeAll(async () => {
+    r = await runPv([], {
+      PV_CONFIG: await twoClusterConfig(),
+      PV_SUITES: 'test/fixtures/suites/metadata/*.test.ts',
+    });
+  });
+
+  it('fails the run', () => expect(r.code).toBe(1));
+
+  it('duplicate id across two files names both files and the id', () => {
+    expect(r.stdout).toMatch(
+      /duplicate check id META-DUP-001: declared in test\/fixtures\/suites\/metadata\/dup-[ab]\.test\.ts and in test\/fixtures\/suites\/metadata\/dup-[ab]\.test\.ts/,
+    );
+    const xml = readFileSync(path.join(r.runDir!, 'junit-infra.xml'), 'utf8');
+    expect(xml).toMatch(/<error message="duplicate check id META-DUP-001/);
+  });
+
+  it('unknown component tag and priority name the file and the check', () => {
+    expect(r.stdout).toMatch(
+      /test\/fixtures\/suites\/metadata\/bad-tag\.test\.ts: check META-TAG-001: component: component tag "nosuchcomponent" is unknown/,
+    );
+    expect(r.stdout).toMatch(
+      /test\/fixtures\/suites\/metadata\/bad-priority\.test\.ts: check META-PRIO-001: priority: priority "P7" is unknown; expected one of P0, P1, P2/,
+    );
+  });
+
+  it('a cluster the config lacks names the file, the check and the cluster', () => {
+    expect(r.stdout).toMatch(
+      /bad-cluster\.test\.ts: check META-CLU-001 names cluster\(s\) "edge" that environment "x" of .* does not define; expected any of: infra, apps/,
+    );
+    const xml = readFileSync(path.join(r.runDir!, 'junit-apps.xml'), 'utf8');
+    expect(xml).toMatch(
+      /<testcase name="\(collection\) test\/fixtures\/suites\/metadata\/bad-cluster\.test\.ts"[\s\S]*?<error /,
+    );
+  });
+});
+
+describe('selection: --grep, --project, disruptive', () => {
+  let cfg: string;
+  beforeAll(async () => {
+    cfg = await twoClusterConfig();
+  });
+  const env = () => ({
+    PV_CONFIG: cfg,
+    PV_SUITES: 'test/fixtures/suites/select/*.test.ts',
+    PV_IDENTITY: 'skip',
+  });
+  const ids = (runDir: string, cluster: string) =>
+    testcases(readFileSync(path.join(runDir, `junit-${cluster}.xml`), 'utf8'))
+      .map((c) => c.name.split(' ')[0])
+      .sort();
+
+  it('--grep "P0 || P1" on both projects, disruptive excluded and counted, never passed', async () => {
+    const r = await runPv(['--grep', 'P0 || P1'], env());
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/PV_IDENTITY=skip/); // loud
+    expect(ids(r.runDir!, 'infra')).toEqual(['SEL-001', 'SEL-002', 'SEL-004']);
+    expect(ids(r.runDir!, 'apps')).toEqual(['SEL-001', 'SEL-002', 'SEL-004']);
+    expect(r.stdout).toMatch(
+      /infra +3 passed, 0 failed, 0 skipped, 1 disruptive excluded \(needs --allow-disruptive; not counted as passed\)/,
+    );
+    const run = readJson<{
+      selection: { excludedDisruptive: number; grep: string };
+      counts: { passed: number };
+    }>(path.join(r.runDir!, 'run.json'));
+    expect(run.selection).toMatchObject({ excludedDisruptive: 1, grep: 'P0 || P1' });
+    expect(run.counts.passed).toBe(6);
+  });
+
+  it('--project infra --grep "dragonfly && P0"; --allow-disruptive runs the disruptive check', async () => {
+    const r = await runPv(['--project', 'infra', '--grep', 'dragonfly && P0'], env());
+    expect(r.code).toBe(0);
+    expect(ids(r.runDir!, 'infra')).toEqual(['SEL-004']);
+    expect(existsSync(path.join(r.runDir!, 'junit-apps.xml'))).toBe(false);
+
+    const d = await runPv(['--project=infra', '--grep=P1', '--allow-disruptive'], env());
+    expect(d.code).toBe(0);
+    expect(ids(d.runDir!, 'infra')).toEqual(['SEL-002', 'SEL-005']);
+    const dis = testcases(readFileSync(path.join(d.runDir!, 'junit-infra.xml'), 'utf8')).find((c) =>
+      c.name.startsWith('SEL-005'),
+    )!;
+    expect(prop(dis.body, 'disruptive')).toEqual(['true']);
+  });
+});
+
+describe('JUnit reporter', () => {
+  let r: PvResult;
+  let strict: PvResult;
+  beforeAll(async () => {
+    const dir = tmpDir();
+    const cfg = writeConfig(dir, {
+      defaultEnv: 'x',
+      evidenceDir: path.join(dir, 'evidence'),
+      environments: {
+        x: {
+          clusters: {
+            infra: { context: 'c-infra', kubeconfig: writeKubeconfig(dir, await closedPort(), ['c-infra']) },
+          },
+        },
+      },
+    });
+    const env = { PV_CONFIG: cfg, PV_SUITES: 'test/fixtures/suites/reporter/*.test.ts', PV_IDENTITY: 'skip' };
+    r = await runPv([], env);
+    strict = await runPv(['--strict-junit'], env);
+  });
+
+  it('exits non-zero when a check failed', () => {
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/infra +2 passed, 2 failed, 0 skipped, 1 flaky/);
+  });
+
+  it('default output validates against junit-10.xsd once testcase <properties> are removed (and not before)', () => {
+    const file = path.join(r.runDir!, 'junit-infra.xml');
+    const xml = readFileSync(file, 'utf8');
+    expect(xmllint(file).ok).toBe(false); // the testcase-level properties are the one extension
+    const stripped = path.join(tmpDir(), 'stripped.xml');
+    writeFileSync(stripped, stripCaseProperties(xml));
+    const v = xmllint(stripped);
+    expect(v.ok, v.out).toBe(true);
+  });
+
+  it('--strict-junit output validates as written and still carries the properties', () => {
+    const file = path.join(strict.runDir!, 'junit-infra.xml');
+    const v = xmllint(file);
+    expect(v.ok, v.out).toBe(true);
+    expect(readFileSync(file, 'utf8')).toMatch(/\[\[PROPERTY\|id=REP-PASS-001\]\]/);
+  });
+
+  it('carries the check metadata, metrics and evidence paths as properties', () => {
+    const cases = testcases(readFileSync(path.join(r.runDir!, 'junit-infra.xml'), 'utf8'));
+    const pass = cases.find((c) => c.name.startsWith('REP-PASS-001'))!;
+    expect(prop(pass.body, 'id')).toEqual(['REP-PASS-001']);
+    expect(prop(pass.body, 'priority')).toEqual(['P0']);
+    expect(prop(pass.body, 'cluster')).toEqual(['infra']);
+    expect(prop(pass.body, 'component')).toEqual(['framework']);
+    expect(prop(pass.body, 'story')).toEqual(['STORY-SELFTEST']);
+    expect(prop(pass.body, 'ac')).toEqual(['AC1,AC2']);
+    expect(prop(pass.body, 'risks')).toEqual(['TECH-002']);
+    expect(prop(pass.body, 'attempts')).toEqual(['1']);
+    expect(prop(pass.body, 'metric.dns_avg_ms')).toEqual(['12.5']);
+    expect(prop(pass.body, 'target.dns_avg_ms')).toEqual(['50']);
+    const ev = prop(pass.body, 'evidence');
+    expect(ev).toEqual([
+      'attachments/REP-PASS-001/infra/output.txt',
+      'attachments/REP-PASS-001/infra/object.json',
+    ]);
+    for (const e of ev) expect(existsSync(path.join(r.runDir!, e))).toBe(true);
+  });
+
+  it('failure: expected/actual in the message, evidence and suggested action in the body', () => {
+    const cases = testcases(readFileSync(path.join(r.runDir!, 'junit-infra.xml'), 'utf8'));
+    const fail = cases.find((c) => c.name.startsWith('REP-FAIL-001'))!;
+    expect(fail.body).toMatch(
+      /<failure message="ready replicas: expected 1 to be 3[^"]*\(expected: 3; actual: 1\)" type="AssertionError">/,
+    );
+    expect(fail.body).toMatch(/attachments\/REP-FAIL-001\/infra\/command\.txt/);
+    expect(fail.body).toMatch(/suggested action: kubectl get pods -A/);
+    expect(fail.body).not.toMatch(/\[3\dm/); // no ANSI colour codes
+  });
+
+  it('retries are visible: passed on attempt 2 -> attempts=2, flaky=true', () => {
+    const cases = testcases(readFileSync(path.join(r.runDir!, 'junit-infra.xml'), 'utf8'));
+    const flaky = cases.find((c) => c.name.startsWith('REP-FLAKY-001'))!;
+    expect(flaky.body).not.toMatch(/<failure/);
+    expect(prop(flaky.body, 'attempts')).toEqual(['2']);
+    expect(prop(flaky.body, 'flaky')).toEqual(['true']);
+  });
+
+  it('secrets never reach stdout, attachments, JUnit or run.json', () => {
+    const leaks = ['pv-s3cr3t-Value-91xq', 'pv-b64-secret-77', 'hunter2pw', 'eyJabc.def.ghi'];
+    const files = walk(r.runDir!);
+    expect(files.some((f) => f.endsWith('conn.txt'))).toBe(true);
+    const all = [r.stdout, r.stderr, strict.stdout, ...files.map((f) => readFileSync(f, 'utf8'))].join('\n');
+    for (const s of leaks) expect(all).not.toContain(s);
+    expect(all).toContain('login failed for password ***REDACTED***'); // the failure itself still reads well
+    expect(r.stdout).toMatch(
+      /connecting with \*\*\*REDACTED\*\*\* and postgres:\/\/app:\*\*\*REDACTED\*\*\*@127\.0\.0\.1:5432\/db/,
+    );
+  });
+
+  it('writes run.json with the run, its selection and outcome; latest points at the run', () => {
+    const run = readJson<Record<string, unknown>>(path.join(r.runDir!, 'run.json'));
+    expect(run).toMatchObject({
+      runId: path.basename(r.runDir!),
+      env: 'x',
+      outcome: 'failed',
+      counts: { passed: 2, failed: 2, skipped: 0, flaky: 1 },
+      selection: { projects: ['infra'], grep: null, allowDisruptive: false },
+      clusters: { infra: { context: 'c-infra', ok: true, identity: { expected: 'infra', skipped: true } } },
+    });
+    expect(run.runId).toMatch(/^\d{8}T\d{6}Z-[0-9a-f]{6}$/);
+    expect((run.git as { revision: string }).revision).toMatch(/^[0-9a-f]{40}$/);
+    const latest = path.join(path.dirname(strict.runDir!), 'latest');
+    expect(readFileSync(path.join(latest, 'run.json'), 'utf8')).toContain(path.basename(strict.runDir!));
+  });
+});

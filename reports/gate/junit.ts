@@ -48,15 +48,29 @@ function text(node: XmlNode | string | undefined): string {
   return typeof t === 'string' ? t : '';
 }
 
-/** Properties as a multimap (evidence repeats). */
-function properties(node: XmlNode): Map<string, string[]> {
+/**
+ * Properties as a multimap (evidence repeats). The reporter's strict mode (valid against
+ * junit-10.xsd) moves testcase properties into <system-out> as `[[PROPERTY|name=value]]` lines and
+ * evidence as `[[ATTACHMENT|path]]` (the Jenkins/GitLab attachment convention); both are read.
+ */
+function properties(node: XmlNode, withSystemOut = false): Map<string, string[]> {
   const out = new Map<string, string[]>();
+  const add = (name: string, value: string) => {
+    const prev = out.get(name) ?? [];
+    if (name === 'evidence' && prev.includes(value)) return;
+    out.set(name, [...prev, value]);
+  };
+  if (withSystemOut) {
+    const raw = node['system-out'];
+    const so = typeof raw === 'string' ? raw : raw && typeof raw === 'object' ? text(raw as XmlNode) : '';
+    for (const m of so.matchAll(/^\[\[PROPERTY\|([^=\]]+)=(.*)\]\]\s*$/gm)) add(m[1]!, m[2]!);
+    for (const m of so.matchAll(/^\[\[ATTACHMENT\|(.+)\]\]\s*$/gm)) add('evidence', m[1]!);
+  }
   for (const props of asArray(node['properties'])) {
     for (const p of asArray(props['property'])) {
       const name = attr(p, 'name');
       if (!name) continue;
-      const value = attr(p, 'value') ?? text(p);
-      out.set(name, [...(out.get(name) ?? []), value]);
+      add(name, attr(p, 'value') ?? text(p));
     }
   }
   return out;
@@ -69,10 +83,14 @@ function list(v: string | undefined): string[] {
     .filter(Boolean);
 }
 
-function parseTarget(raw: string): { op: Baseline['op']; target: number } | undefined {
-  const m = /^\s*(<=|>=|<|>)?\s*(-?[0-9]+(?:\.[0-9]+)?)\s*$/.exec(raw);
+/** Metrics where more is better; any other bare target is an upper bound (latencies, durations). */
+const HIGHER_IS_BETTER = /(throughput|per_s(ec)?$|_ops|rps|qps|_rate$|availability|success)/;
+
+function parseTarget(raw: string, metric: string): { op: Baseline['op']; target: number } | undefined {
+  const m = /^\s*(<=|>=|<|>)?\s*(-?[0-9]+(?:\.[0-9]+)?(?:e-?[0-9]+)?)\s*$/.exec(raw);
   if (!m) return undefined;
-  return { op: (m[1] as Baseline['op'] | undefined) ?? '<=', target: Number(m[2]) };
+  const op = (m[1] as Baseline['op'] | undefined) ?? (HIGHER_IS_BETTER.test(metric) ? '>=' : '<=');
+  return { op, target: Number(m[2]) };
 }
 
 function baselines(props: Map<string, string[]>, file: string, id: string): Baseline[] {
@@ -89,7 +107,7 @@ function baselines(props: Map<string, string[]>, file: string, id: string): Base
       out.push({ metric, value, op: '<=' });
       continue;
     }
-    const t = parseTarget(rawTarget);
+    const t = parseTarget(rawTarget, metric);
     if (!t) {
       throw new GateInputError(
         `${file}: check ${id}: property target.${metric}="${rawTarget}" is not a number (optionally prefixed by <, <=, >, >=)`,
@@ -148,6 +166,7 @@ function priorityOf(
   props: Map<string, string[]>,
   name: string,
   file: string,
+  frameworkError: boolean,
 ): { priority: Priority; source: PrioritySource } {
   const p = props.get('priority')?.[0];
   if (p !== undefined) {
@@ -161,6 +180,9 @@ function priorityOf(
   const m = MARKER.exec(name);
   const marked = m?.[1] ?? m?.[2] ?? m?.[3];
   if (marked) return { priority: marked as Priority, source: 'marker' };
+  // Our reporter's own error cases (a suite file that failed to load, a duplicate id) carry no
+  // priority: the checks behind them never ran, which weighs like a P0 failure.
+  if (frameworkError) return { priority: 'P0', source: 'default' };
   // Unmarked foreign tests count as P1: a failure weighs on the 90% rule without alone failing the gate.
   return { priority: 'P1', source: 'default' };
 }
@@ -205,14 +227,15 @@ export function readJUnit(file: string, runDir: string): CheckResult[] {
   return cases.map(({ tc, suiteProps }) => {
     const rawName = attr(tc, 'name') ?? '';
     const classname = attr(tc, 'classname') ?? '';
-    const props = properties(tc);
-    const foreign = props.size === 0;
+    const props = properties(tc, true);
+    const foreign = props.size === 0 || (props.size === 1 && props.has('evidence'));
     const one = (k: string) => props.get(k)?.[0];
     const leading = LEADING_ID.exec(rawName);
     const id = one('id') ?? leading?.[1] ?? (classname ? `${classname} > ${rawName}` : rawName);
     const title = (leading && leading[1] === id ? leading[2] : rawName) ?? rawName;
     const cluster = one('cluster') ?? suiteProps.get('cluster')?.[0] ?? fileCluster ?? 'default';
-    const { priority, source } = priorityOf(props, rawName, file);
+    const outcome = outcomeOf(tc);
+    const { priority, source } = priorityOf(props, rawName, file, !foreign && outcome.outcome === 'failed');
     const attempts = Number(one('attempts') ?? '1');
     const time = Number(attr(tc, 'time') ?? '0');
     const result: CheckResult = {
@@ -235,7 +258,7 @@ export function readJUnit(file: string, runDir: string): CheckResult[] {
       foreign,
       runDir,
       source: file,
-      ...outcomeOf(tc),
+      ...outcome,
     };
     return result;
   });

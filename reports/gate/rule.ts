@@ -62,6 +62,7 @@ export function runProblems(runs: RunDir[]): string[] {
     if (j.outcome === 'interrupted')
       out.push(`run ${j.runId} was interrupted, so its results are incomplete`);
     if (j.outcome === 'error') out.push(`run ${j.runId} ended in error before its checks completed`);
+    if (j.outcome === 'running') out.push(`run ${j.runId} never finished (run.json still says running)`);
   }
   return out;
 }

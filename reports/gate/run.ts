@@ -12,8 +12,9 @@ const ClusterInfo = z
     server: z.string().optional(),
     identity: z.union([z.string(), z.record(z.string(), z.unknown()), z.null()]).optional(),
     serverVersion: z.string().optional(),
-    ok: z.boolean().optional(),
-    error: z.string().optional(),
+    // null: not contacted (no selected check of that cluster ran)
+    ok: z.boolean().nullable().optional(),
+    error: z.string().nullable().optional(),
   })
   .loose();
 
@@ -22,11 +23,15 @@ export const RunJson = z
     runId: z.string(),
     env: z.string().optional(),
     clusters: z.record(z.string(), ClusterInfo).default({}),
-    git: z.object({ revision: z.string().optional(), dirty: z.boolean().optional() }).loose().optional(),
+    git: z
+      .object({ revision: z.string().nullable().optional(), dirty: z.boolean().nullable().optional() })
+      .loose()
+      .optional(),
     selection: z.record(z.string(), z.unknown()).optional(),
     startedAt: z.string().optional(),
-    endedAt: z.string().optional(),
-    outcome: z.enum(['passed', 'failed', 'interrupted', 'error']).optional(),
+    endedAt: z.string().nullable().optional(),
+    // 'running': the run never wrote its end (crashed or still going)
+    outcome: z.enum(['passed', 'failed', 'interrupted', 'error', 'running']).optional(),
     counts: z.record(z.string(), z.number()).optional(),
   })
   .loose();

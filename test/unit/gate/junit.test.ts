@@ -83,4 +83,61 @@ describe('readJUnit', () => {
     );
     expect(() => readJUnit(f, d)).toThrow('property priority="high", expected P0, P1 or P2');
   });
+
+  it("reads the reporter's strict JUnit (properties and attachments in <system-out>) and its collection errors as P0", () => {
+    const d = tmp();
+    const f = join(d, 'junit-apps.xml');
+    writeFileSync(
+      f,
+      `<?xml version="1.0" encoding="UTF-8"?>
+<testsuites name="platform-validation apps" tests="2" failures="1" errors="1" time="0.5">
+  <testsuite name="apps: suites/databases/cnpg.test.ts" tests="2" failures="1" errors="1" skipped="0" time="0.5" file="suites/databases/cnpg.test.ts">
+    <properties><property name="cluster" value="apps"/><property name="identity_seen" value="apps"/></properties>
+    <testcase name="DB-CNPG-004 pooler p95 latency" classname="apps.suites/databases/cnpg.test.ts" time="0.400">
+      <failure message="p95 31 ms (expected: &lt;= 20; actual: 31)" type="AssertionError">evidence (relative to the run directory):
+  attachments/DB-CNPG-004/latency.json</failure>
+      <system-out>[[PROPERTY|id=DB-CNPG-004]]
+[[PROPERTY|priority=P2]]
+[[PROPERTY|cluster=apps]]
+[[PROPERTY|ac=AC4,AC11]]
+[[PROPERTY|risks=R6]]
+[[PROPERTY|attempts=2]]
+[[PROPERTY|flaky=false]]
+[[PROPERTY|evidence=attachments/DB-CNPG-004/latency.json]]
+[[PROPERTY|metric.pooler_p95_ms=31]]
+[[PROPERTY|target.pooler_p95_ms=20]]
+[[PROPERTY|metric.pooler_throughput_per_s=950]]
+[[PROPERTY|target.pooler_throughput_per_s=500]]
+[[ATTACHMENT|attachments/DB-CNPG-004/latency.json]]</system-out>
+    </testcase>
+    <testcase name="(collection) suites/databases/broken.test.ts" classname="apps.suites/databases/broken.test.ts" time="0.000">
+      <error message="SyntaxError: Unexpected token" type="SyntaxError">stack</error>
+      <system-out>[[PROPERTY|id=COLLECT:suites/databases/broken.test.ts]]
+[[PROPERTY|cluster=apps]]</system-out>
+    </testcase>
+  </testsuite>
+</testsuites>
+`,
+    );
+    const [cnpg, collect] = readJUnit(f, d);
+    expect(cnpg).toMatchObject({
+      id: 'DB-CNPG-004',
+      priority: 'P2',
+      foreign: false,
+      ac: ['AC4', 'AC11'],
+      attempts: 2,
+      evidence: ['attachments/DB-CNPG-004/latency.json'],
+    });
+    expect(cnpg!.baselines).toEqual([
+      { metric: 'pooler_p95_ms', value: 31, target: 20, op: '<=', met: false },
+      { metric: 'pooler_throughput_per_s', value: 950, target: 500, op: '>=', met: true },
+    ]);
+    expect(collect).toMatchObject({
+      id: 'COLLECT:suites/databases/broken.test.ts',
+      priority: 'P0',
+      prioritySource: 'default',
+      outcome: 'failed',
+      message: 'SyntaxError: Unexpected token',
+    });
+  });
 });

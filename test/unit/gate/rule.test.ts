@@ -176,4 +176,17 @@ describe('gate rule', () => {
     expect(d.gate).toBe('CONCERNS');
     expect(d.evidence.problems).toContain('NET-DNS-010@infra: metric.dns_avg_ms has no target.dns_avg_ms');
   });
+
+  it("accepts the reporter's run.json nulls and FAILs a run that never finished", () => {
+    const dir = writeRun(tmp(), {
+      runId: '20261122T020000Z-000003',
+      cases: [p0('NET-A-001')],
+      outcome: 'running' as 'passed',
+      clusters: ['infra', 'apps'],
+      clusterOverrides: { apps: { ok: null, identity: { expected: 'apps' } } },
+    });
+    const d = evaluate(loadRuns([dir]), PLATFORM_STORY, []).decision;
+    expect(d.gate).toBe('FAIL');
+    expect(d.reasons).toEqual(['Run 20261122T020000Z-000003 never finished (run.json still says running).']);
+  });
 });

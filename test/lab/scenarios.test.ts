@@ -1,0 +1,456 @@
+/**
+ * The lab's scenarios, end to end (needs `pnpm lab up`): each fault observably changes what a
+ * client sees through the real apiservers (object status, `kubectl exec` output, a protocol client
+ * through a port-forward failing) and `reset` (= healthy) brings every observation back.
+ * Runs serially; leaves the lab in `healthy`.
+ */
+import { execFile } from 'node:child_process';
+import net from 'node:net';
+import { promisify } from 'node:util';
+import { CoreV1Api, CustomObjectsApi, PortForward, type V1Pod } from '@kubernetes/client-node';
+import DNS from 'dns2';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadLabContext, type LabContext } from '../../lab/core/index.js';
+import type { LabClusterName } from '../../lab/core/topology.js';
+import { applyScenario, scenarioNames } from '../../lab/scenarios/index.js';
+
+const { Packet } = DNS;
+const run = promisify(execFile);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+let ctx: LabContext;
+
+const core = (c: LabClusterName) => ctx.clusters[c].kc.makeApiClient(CoreV1Api);
+const custom = (c: LabClusterName) => ctx.clusters[c].kc.makeApiClient(CustomObjectsApi);
+
+async function kubectl(
+  c: LabClusterName,
+  args: string[],
+): Promise<{ stdout: string; stderr: string; code: number }> {
+  try {
+    const r = await run(
+      ctx.kubectl,
+      ['--kubeconfig', ctx.paths.kubeconfig, '--context', ctx.clusters[c].context, ...args],
+      { env: ctx.env, timeout: 60_000 },
+    );
+    return { stdout: r.stdout, stderr: r.stderr, code: 0 };
+  } catch (e) {
+    const err = e as { stdout?: string; stderr?: string; code?: number };
+    return {
+      stdout: err.stdout ?? '',
+      stderr: err.stderr ?? '',
+      code: typeof err.code === 'number' ? err.code : -1,
+    };
+  }
+}
+
+/** poll until `probe` returns a value that `ok` accepts (bounded) */
+async function until<T>(
+  what: string,
+  probe: () => Promise<T>,
+  ok: (v: T) => boolean,
+  timeoutMs = 45_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  let err: unknown;
+  while (Date.now() < deadline) {
+    try {
+      last = await probe();
+      if (ok(last)) return last;
+    } catch (e) {
+      err = e;
+    }
+    await sleep(500);
+  }
+  throw new Error(
+    `${what}: not reached in ${timeoutMs} ms (last: ${JSON.stringify(last)}${err ? `, error: ${(err as Error).message}` : ''})`,
+  );
+}
+
+/** a local listener whose connections go through the apiserver's port-forward to pod:port */
+async function withForward<T>(
+  c: LabClusterName,
+  namespace: string,
+  pod: string,
+  port: number,
+  fn: (localPort: number) => Promise<T>,
+): Promise<T> {
+  const pf = new PortForward(ctx.clusters[c].kc);
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+    s.on('error', () => {});
+    pf.portForward(namespace, pod, [port], s, null, s).catch(() => s.destroy());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  try {
+    return await fn((server.address() as net.AddressInfo).port);
+  } finally {
+    for (const s of sockets) s.destroy();
+    server.close();
+  }
+}
+
+async function secretValue(c: LabClusterName, namespace: string, name: string, key: string): Promise<string> {
+  const s = await core(c).readNamespacedSecret({ name, namespace });
+  const v = s.data?.[key];
+  if (!v) throw new Error(`Secret ${namespace}/${name} has no key ${key}`);
+  return Buffer.from(v, 'base64').toString('utf8');
+}
+
+async function pods(c: LabClusterName, namespace: string, labelSelector: string): Promise<V1Pod[]> {
+  return (await core(c).listNamespacedPod({ namespace, labelSelector })).items.filter(
+    (p) => !p.metadata?.deletionTimestamp,
+  );
+}
+const ready = (p: V1Pod) =>
+  p.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') ?? false;
+
+async function cephHealth(c: LabClusterName): Promise<{ object: string; exec: string }> {
+  const cc = (await custom(c).getNamespacedCustomObject({
+    group: 'ceph.rook.io',
+    version: 'v1',
+    namespace: 'rook-ceph',
+    plural: 'cephclusters',
+    name: 'rook-ceph',
+  })) as { status?: { ceph?: { health?: string } } };
+  const r = await kubectl(c, [
+    '-n',
+    'rook-ceph',
+    'exec',
+    'deploy/rook-ceph-tools',
+    '--',
+    'ceph',
+    'status',
+    '-f',
+    'json',
+  ]);
+  if (r.code !== 0) throw new Error(`ceph status exited ${r.code}: ${r.stderr}`);
+  return {
+    object: cc.status?.ceph?.health ?? 'none',
+    exec: (JSON.parse(r.stdout) as { health: { status: string } }).health.status,
+  };
+}
+
+async function harborPoolerQuery(): Promise<string> {
+  const p = (await pods('apps', 'cnpg-system', 'cnpg.io/poolerName=harbor-pooler-rw'))[0];
+  if (!p) throw new Error('no harbor pooler pod');
+  const [user, password, database] = await Promise.all(
+    ['username', 'password', 'dbname'].map((k) =>
+      secretValue('apps', 'cnpg-system', 'harbor-db-credentials', k),
+    ),
+  );
+  return withForward('apps', 'cnpg-system', p.metadata!.name!, 5432, async (port) => {
+    const client = new pg.Client({
+      host: '127.0.0.1',
+      port,
+      user,
+      password,
+      database,
+      connectionTimeoutMillis: 8_000,
+    });
+    try {
+      await client.connect();
+      const r = await client.query<{ one: number }>('SELECT 1 AS one');
+      return `ok ${r.rows[0]!.one}`;
+    } finally {
+      await client.end().catch(() => {});
+    }
+  });
+}
+
+async function redisPing(): Promise<string> {
+  const password = await secretValue('apps', 'dragonfly-system', 'dragonfly-auth', 'password');
+  return withForward('apps', 'dragonfly-system', 'dragonfly-0', 6379, async (port) => {
+    const r = new Redis({
+      host: '127.0.0.1',
+      port,
+      password,
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      connectTimeout: 8_000,
+    });
+    r.on('error', () => {});
+    try {
+      await r.connect();
+      return await r.ping();
+    } catch (e) {
+      return `error: ${(e as Error).message}`;
+    } finally {
+      r.disconnect();
+    }
+  });
+}
+
+async function registryStatus(): Promise<number> {
+  const [user, password] = await Promise.all(
+    ['username', 'password'].map((k) => secretValue('apps', 'harbor', 'harbor-admin', k)),
+  );
+  const p = (await pods('apps', 'harbor', 'app=harbor,component=registry'))[0];
+  if (!p) throw new Error('no harbor-registry pod');
+  return withForward('apps', 'harbor', p.metadata!.name!, 5000, async (port) => {
+    const res = await fetch(`http://127.0.0.1:${port}/v2/`, {
+      headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` },
+      signal: AbortSignal.timeout(8_000),
+    });
+    return res.status;
+  });
+}
+
+/** DNS over TCP through a port-forward to a coredns pod; resolves to the answer count or an error */
+async function dnsLookup(c: LabClusterName): Promise<string> {
+  const p = (await pods(c, 'kube-system', 'k8s-app=kube-dns'))[0];
+  if (!p) throw new Error('no coredns pod');
+  return withForward(
+    c,
+    'kube-system',
+    p.metadata!.name!,
+    53,
+    (port) =>
+      new Promise<string>((resolve) => {
+        const q = new Packet();
+        q.header.id = 4242;
+        q.header.rd = 1;
+        q.questions.push({
+          name: 'kubernetes.default.svc.cluster.local',
+          type: Packet.TYPE.A!,
+          class: Packet.CLASS.IN!,
+        });
+        const body = q.toBuffer();
+        const len = Buffer.alloc(2);
+        len.writeUInt16BE(body.length);
+        const s = net.connect({ host: '127.0.0.1', port });
+        let buf = Buffer.alloc(0);
+        const done = (v: string) => {
+          s.destroy();
+          resolve(v);
+        };
+        s.setTimeout(8_000, () => done('error: timeout'));
+        s.on('error', (e) => done(`error: ${e.message}`));
+        s.on('close', () => done('error: closed'));
+        s.on('connect', () => s.write(Buffer.concat([len, body])));
+        s.on('data', (d) => {
+          buf = Buffer.concat([buf, d]);
+          if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
+            const ans = Packet.parse(buf.subarray(2, 2 + buf.readUInt16BE(0)));
+            done(`answers ${ans.answers.length}`);
+          }
+        });
+      }),
+  );
+}
+
+async function kustomizationReady(c: LabClusterName, name: string): Promise<string> {
+  const k = (await custom(c).getNamespacedCustomObject({
+    group: 'kustomize.toolkit.fluxcd.io',
+    version: 'v1',
+    namespace: 'flux-system',
+    plural: 'kustomizations',
+    name,
+  })) as { status?: { conditions?: { type: string; status: string; reason: string }[] } };
+  const r = k.status?.conditions?.find((x) => x.type === 'Ready');
+  return `${r?.status}/${r?.reason}`;
+}
+
+async function kafkaState(): Promise<{ condition: string; brokersReady: number }> {
+  const k = (await custom('apps').getNamespacedCustomObject({
+    group: 'kafka.strimzi.io',
+    version: 'v1beta2',
+    namespace: 'messaging',
+    plural: 'kafkas',
+    name: 'kafka-cluster',
+  })) as { status?: { conditions?: { type: string; status: string }[] } };
+  const c = k.status?.conditions?.find((x) => x.status === 'True');
+  const brokers = await pods(
+    'apps',
+    'messaging',
+    'strimzi.io/cluster=kafka-cluster,strimzi.io/broker-role=true',
+  );
+  return { condition: c?.type ?? 'none', brokersReady: brokers.filter(ready).length };
+}
+
+async function clusterSetting(c: LabClusterName): Promise<string | undefined> {
+  return (await core(c).readNamespacedConfigMap({ name: 'cluster-settings', namespace: 'flux-system' })).data
+    ?.CLUSTER;
+}
+
+async function agents(): Promise<{ name: string; uid: string; node: string; restarts: number }[]> {
+  return (await pods('infra', 'kube-system', 'k8s-app=cilium')).map((p) => ({
+    name: p.metadata!.name!,
+    uid: p.metadata!.uid!,
+    node: p.spec?.nodeName ?? '',
+    restarts: p.status?.containerStatuses?.[0]?.restartCount ?? -1,
+  }));
+}
+
+beforeAll(async () => {
+  ctx = loadLabContext({ log: () => {} });
+  await applyScenario(ctx, 'healthy');
+}, 300_000);
+
+afterAll(async () => {
+  if (ctx) await applyScenario(ctx, 'healthy');
+}, 300_000);
+
+describe('lab scenarios', () => {
+  it('an unknown scenario is an error listing the known ones', async () => {
+    await expect(applyScenario(ctx, 'no-such-fault')).rejects.toThrow(
+      /unknown scenario 'no-such-fault'; known scenarios: healthy, ceph-health-warn/,
+    );
+    expect(scenarioNames).toHaveLength(10);
+  });
+
+  it('healthy: every probe sees a healthy platform', async () => {
+    expect(await cephHealth('infra')).toEqual({ object: 'HEALTH_OK', exec: 'HEALTH_OK' });
+    expect(await harborPoolerQuery()).toBe('ok 1');
+    expect(await redisPing()).toBe('PONG');
+    expect(await registryStatus()).toBe(200);
+    expect(await dnsLookup('infra')).toMatch(/^answers [1-9]/);
+    expect(await kustomizationReady('apps', 'cluster-apps-workloads')).toBe('True/ReconciliationSucceeded');
+    expect(await kafkaState()).toEqual({ condition: 'Ready', brokersReady: 3 });
+    expect(await clusterSetting('apps')).toBe('apps');
+    const cilium = await kubectl('infra', [
+      '-n',
+      'kube-system',
+      'exec',
+      'ds/cilium',
+      '-c',
+      'cilium-agent',
+      '--',
+      'cilium-dbg',
+      'status',
+    ]);
+    expect(cilium.stdout).toMatch(/^Encryption:\s+Wireguard/m);
+  });
+
+  it('ceph-health-warn: CephCluster and `ceph status` report HEALTH_WARN on infra only; reset: HEALTH_OK', async () => {
+    await applyScenario(ctx, 'ceph-health-warn');
+    expect(await cephHealth('infra')).toEqual({ object: 'HEALTH_WARN', exec: 'HEALTH_WARN' });
+    expect(await cephHealth('apps')).toEqual({ object: 'HEALTH_OK', exec: 'HEALTH_OK' });
+    const detail = await kubectl('infra', [
+      '-n',
+      'rook-ceph',
+      'exec',
+      'deploy/rook-ceph-tools',
+      '--',
+      'ceph',
+      'health',
+      'detail',
+    ]);
+    expect(detail.stdout).toMatch(/OSD_DOWN/);
+    await applyScenario(ctx, 'healthy');
+    expect(await cephHealth('infra')).toEqual({ object: 'HEALTH_OK', exec: 'HEALTH_OK' });
+  });
+
+  it('pooler-down: psql through the harbor pooler fails and its pod is not Ready; reset: query works', async () => {
+    await applyScenario(ctx, 'pooler-down');
+    await expect(harborPoolerQuery()).rejects.toThrow();
+    const p = await pods('apps', 'cnpg-system', 'cnpg.io/poolerName=harbor-pooler-rw');
+    expect(p.map(ready)).toEqual([false]);
+    expect(p[0]!.status?.containerStatuses?.[0]?.state?.waiting?.reason).toBe('CrashLoopBackOff');
+    await applyScenario(ctx, 'healthy');
+    expect(await until('harbor pooler query', harborPoolerQuery, (v) => v === 'ok 1')).toBe('ok 1');
+    expect((await pods('apps', 'cnpg-system', 'cnpg.io/poolerName=harbor-pooler-rw')).map(ready)).toEqual([
+      true,
+    ]);
+  });
+
+  it('dragonfly-auth-wrong: AUTH with the Secret password fails; reset: PONG', async () => {
+    await applyScenario(ctx, 'dragonfly-auth-wrong');
+    expect(await redisPing()).toMatch(/WRONGPASS|NOAUTH|invalid (username-)?password/i);
+    await applyScenario(ctx, 'healthy');
+    expect(await redisPing()).toBe('PONG');
+  });
+
+  it('kafka-broker-down: Kafka NotReady and 2/3 broker pods ready; reset: Ready 3/3', async () => {
+    await applyScenario(ctx, 'kafka-broker-down');
+    expect(await kafkaState()).toEqual({ condition: 'NotReady', brokersReady: 2 });
+    await applyScenario(ctx, 'healthy');
+    expect(await kafkaState()).toEqual({ condition: 'Ready', brokersReady: 3 });
+  });
+
+  it('kustomization-not-ready: cluster-apps-workloads Ready=False on apps only; reset: Ready', async () => {
+    await applyScenario(ctx, 'kustomization-not-ready');
+    expect(await kustomizationReady('apps', 'cluster-apps-workloads')).toBe('False/HealthCheckFailed');
+    expect(await kustomizationReady('infra', 'cluster-infra-workloads')).toBe('True/ReconciliationSucceeded');
+    await applyScenario(ctx, 'healthy');
+    expect(await kustomizationReady('apps', 'cluster-apps-workloads')).toBe('True/ReconciliationSucceeded');
+  });
+
+  it('cilium-agent-restarted: one agent has a new UID, another a restart; reset: restart counts back', async () => {
+    const before = await agents();
+    expect(before).toHaveLength(3);
+    await applyScenario(ctx, 'cilium-agent-restarted');
+    const after = await until(
+      'agent recreated on node 1',
+      agents,
+      (a) =>
+        a.length === 3 &&
+        a.every((x) => x.restarts >= 0) &&
+        a.some((x) => !before.some((b) => b.uid === x.uid)),
+    );
+    const node1 = ctx.clusters.infra.nodes[0]!;
+    const node2 = ctx.clusters.infra.nodes[1]!;
+    expect(after.find((a) => a.node === node1)!.uid).not.toBe(before.find((b) => b.node === node1)!.uid);
+    expect(after.find((a) => a.node === node2)!.restarts).toBe(
+      before.find((b) => b.node === node2)!.restarts + 1,
+    );
+    await applyScenario(ctx, 'healthy');
+    const reset = await agents();
+    expect(reset.find((a) => a.node === node2)!.restarts).toBe(
+      before.find((b) => b.node === node2)!.restarts,
+    );
+    const status = await until(
+      'agent on node 1 answers',
+      () =>
+        kubectl('infra', [
+          '-n',
+          'kube-system',
+          'exec',
+          after.find((a) => a.node === node1)!.name,
+          '-c',
+          'cilium-agent',
+          '--',
+          'cilium-dbg',
+          'status',
+        ]),
+      (r) => r.code === 0,
+    );
+    expect(status.stdout).toMatch(/^Cilium:\s+Ok/m);
+  });
+
+  it('coredns-down: DNS over the pod port fails and pods are not Ready on infra; reset: answers', async () => {
+    await applyScenario(ctx, 'coredns-down');
+    expect(await dnsLookup('infra')).toMatch(/^error/);
+    expect((await pods('infra', 'kube-system', 'k8s-app=kube-dns')).map(ready)).toEqual([false, false]);
+    expect(await dnsLookup('apps')).toMatch(/^answers [1-9]/);
+    await applyScenario(ctx, 'healthy');
+    expect(
+      await until(
+        'infra DNS',
+        () => dnsLookup('infra'),
+        (v) => v.startsWith('answers'),
+      ),
+    ).toMatch(/^answers [1-9]/);
+    expect((await pods('infra', 'kube-system', 'k8s-app=kube-dns')).map(ready)).toEqual([true, true]);
+  });
+
+  it('registry-auth-broken: /v2/ with harbor-admin credentials is 401; reset: 200', async () => {
+    await applyScenario(ctx, 'registry-auth-broken');
+    expect(await registryStatus()).toBe(401);
+    await applyScenario(ctx, 'healthy');
+    expect(await registryStatus()).toBe(200);
+  });
+
+  it('wrong-cluster-identity: apps cluster-settings says infra; reset: apps', async () => {
+    await applyScenario(ctx, 'wrong-cluster-identity');
+    expect(await clusterSetting('apps')).toBe('infra');
+    expect(await clusterSetting('infra')).toBe('infra');
+    await applyScenario(ctx, 'healthy');
+    expect(await clusterSetting('apps')).toBe('apps');
+  });
+});

@@ -125,9 +125,11 @@ export async function resolveTarget(
       cluster,
     );
     const ports = svc.spec?.ports ?? [];
+    // by number: a TCP port first (port-forward carries TCP; kube-dns has UDP and TCP on 53)
     const sp =
       typeof t.port === 'number' || /^\d+$/.test(String(t.port))
-        ? ports.find((p) => p.port === Number(t.port))
+        ? (ports.find((p) => p.port === Number(t.port) && (p.protocol ?? 'TCP') === 'TCP') ??
+          ports.find((p) => p.port === Number(t.port)))
         : ports.find((p) => p.name === t.port);
     if (!sp) {
       throw new TunnelResolveError(

@@ -4,7 +4,8 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { writeReport } from '../html/index.js';
 import { evaluate, storiesInRun, type Evaluation } from './evaluate.js';
-import { writeGateFile } from './gatefile.js';
+import { redact } from '../../helpers/evidence/redact.js';
+import { finding, writeGateFile } from './gatefile.js';
 import { buildTrend, notableTrends, trendString } from './history.js';
 import { GateInputError, type GateStatus } from './model.js';
 import { loadRuns } from './run.js';
@@ -105,6 +106,18 @@ function printEvaluation(e: Evaluation, gateFile: string, log: (s: string) => vo
   log(`  gate file: ${rel(gateFile)}`);
 }
 
+function printIssues(e: Evaluation, log: (s: string) => void) {
+  const issues = [...e.decision.open, ...e.decision.waived.map((w) => w.check)];
+  if (!issues.length) return;
+  log(`top issues:`);
+  for (const c of issues.slice(0, 10)) {
+    const waived = e.decision.waived.some((w) => w.check === c) ? ' (waived)' : '';
+    log(`  [${c.priority}] ${c.id}@${c.cluster}${waived}: ${finding(c)}`);
+    if (c.suggestedAction) log(`       action: ${redact(c.suggestedAction)}`);
+  }
+  if (issues.length > 10) log(`  ... ${issues.length - 10} more in the gate file`);
+}
+
 export async function main(argv: string[], log = console.log, warn = console.error): Promise<number> {
   try {
     const parsed = parseOptions(argv[0] === '--' ? argv.slice(1) : argv);
@@ -173,6 +186,7 @@ export async function main(argv: string[], log = console.log, warn = console.err
       printEvaluation(e, file, log);
       if (i === 0) exitCode = EXIT[e.decision.gate];
     });
+    printIssues(evaluations[0]!, log);
     const scopeKeys = new Set(evaluations[0]!.checks.map((c) => `${c.id}@${c.cluster}`));
     const notable = notableTrends(trend).filter((t) => scopeKeys.has(t.key));
     if (notable.length && trend.runs.length > 1) {

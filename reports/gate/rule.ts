@@ -126,6 +126,13 @@ export function decide(
       );
     }
   }
+  // All P0 must pass: one selected but skipped did not, yet it proves nothing failed either.
+  const p0Skipped = checks.filter((c) => c.priority === 'P0' && c.outcome === 'skipped');
+  if (p0Skipped.length && executed > 0) {
+    concerns.push(
+      `P0 check${p0Skipped.length > 1 ? 's' : ''} skipped, so not shown to pass: ${ids(p0Skipped)}.`,
+    );
+  }
   const p2Open = open.filter((c) => c.priority === 'P2');
   if (p2Open.length) concerns.push(`P2 check${p2Open.length > 1 ? 's' : ''} failed: ${ids(p2Open)}.`);
   if (!evidence.complete && executed > 0) {

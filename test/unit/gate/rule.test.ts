@@ -189,4 +189,10 @@ describe('gate rule', () => {
     expect(d.gate).toBe('FAIL');
     expect(d.reasons).toEqual(['Run 20261122T020000Z-000003 never finished (run.json still says running).']);
   });
+
+  it('CONCERNS when a selected P0 check was skipped (all P0 must pass; a skip is not a pass)', () => {
+    const d = gateOf([p0('NET-A-001'), p0('NET-A-002', { outcome: 'skipped' }), ...tenP1(0)]);
+    expect(d.gate).toBe('CONCERNS');
+    expect(d.reasons[0]).toBe('P0 check skipped, so not shown to pass: NET-A-002@infra.');
+  });
 });

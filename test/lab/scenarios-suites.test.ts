@@ -1,0 +1,218 @@
+/**
+ * The catalogue against every lab scenario: exactly the checks that should fail do fail (by id and
+ * cluster), each failure names its cause and carries evidence, the others pass, and nothing a run
+ * created remains afterwards (run namespaces on both clusters).
+ *
+ * Needs the lab up (`pnpm lab up`). Each scenario runs the full catalogue through `pnpm test --env
+ * lab` in a subprocess and reads its JUnit. The zero-disruption baseline lives in a temporary
+ * PV_BASELINE_DIR that the healthy run writes first, so the `cilium-agent-restarted` scenario is
+ * compared with a baseline of this lab incarnation (and the repo's docs/qa/baselines is untouched).
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { XMLParser } from 'fast-xml-parser';
+import { afterAll, describe, expect, test } from 'vitest';
+import { REPO_ROOT } from '../../helpers/config/index.js';
+
+/** `<cluster>:<check id>` that must fail, with a pattern the failure message must match (the cause). */
+type Expected = Record<string, RegExp>;
+
+interface ScenarioCase {
+  name: string;
+  fail: Expected;
+  /** documented as "may fail" by the scenario (e.g. produce through the remaining brokers) */
+  mayFail?: string[];
+  /** the whole project fails before any check (identity guard) */
+  projectFails?: { cluster: string; message: RegExp };
+}
+
+// From lab/scenarios/*.ts `expect` texts, mapped onto check ids.
+const CASES: ScenarioCase[] = [
+  { name: 'healthy', fail: {} },
+  {
+    name: 'ceph-health-warn',
+    fail: {
+      'infra:STO-CEPH-001': /HEALTH_WARN|OSD_DOWN/,
+      'infra:STO-CEPH-002': /HEALTH_WARN|OSD_DOWN|OSDs up/,
+    },
+  },
+  {
+    name: 'cilium-agent-restarted',
+    fail: { 'infra:NET-CILIUM-005': /changed since the baseline.*(recreated|restarts|gone|new)/ },
+  },
+  {
+    name: 'coredns-down',
+    fail: {
+      'infra:BOOT-CORE-004': /coredns|ready|available/i,
+      'infra:NET-DNS-001': /.+/,
+      'infra:PERF-DNS-001': /.+/,
+    },
+  },
+  {
+    name: 'pooler-down',
+    fail: { 'apps:DB-CNPG-002': /harbor-pooler-rw/, 'apps:REG-HARBOR-001': /database|core|unhealthy/i },
+  },
+  {
+    name: 'dragonfly-auth-wrong',
+    fail: {
+      'apps:DB-DRAGONFLY-001': /WRONGPASS|NOAUTH|invalid password/i,
+      'apps:DB-DRAGONFLY-007': /WRONGPASS|NOAUTH|invalid password/i,
+    },
+  },
+  {
+    name: 'kafka-broker-down',
+    fail: { 'apps:MSG-KAFKA-001': /Ready=False|ready brokers 2/ },
+    mayFail: ['apps:MSG-KAFKA-002', 'apps:PERF-KAFKA-001'],
+  },
+  {
+    name: 'kustomization-not-ready',
+    fail: { 'apps:BOOT-CORE-010': /cluster-apps-workloads/ },
+    mayFail: ['apps:GITOPS-FLUX-002'],
+  },
+  { name: 'registry-auth-broken', fail: { 'apps:REG-HARBOR-002': /401/ } },
+  {
+    name: 'wrong-cluster-identity',
+    fail: { 'infra:NET-CILIUM-007': /identity|expected|apps/i },
+    projectFails: { cluster: 'apps', message: /identity|expected "apps"/i },
+  },
+];
+
+/** Checks that fail on the healthy lab because the lab lacks what they need (see the report). */
+const LAB_GAPS = (process.env.PV_LAB_GAPS ?? '').split(',').filter(Boolean);
+
+function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 600_000) {
+  return new Promise<{ code: number; out: string }>((resolve) => {
+    execFile(
+      cmd,
+      args,
+      { cwd: REPO_ROOT, env: { ...process.env, ...env }, timeout: timeoutMs, maxBuffer: 64 << 20 },
+      (err, stdout, stderr) => {
+        const code = err ? ((err as { code?: number }).code ?? 1) : 0;
+        resolve({ code: typeof code === 'number' ? code : 1, out: `${stdout}\n${stderr}` });
+      },
+    );
+  });
+}
+
+interface Outcome {
+  status: 'passed' | 'failed' | 'skipped';
+  message: string;
+  evidence: string[];
+}
+
+function readJunit(runDir: string): Map<string, Outcome> {
+  const parser = new XMLParser({
+    ignoreAttributes: false,
+    attributeNamePrefix: '',
+    isArray: (n) => ['testsuite', 'testcase', 'property'].includes(n),
+  });
+  const out = new Map<string, Outcome>();
+  for (const cluster of ['infra', 'apps']) {
+    const file = path.join(runDir, `junit-${cluster}.xml`);
+    if (!existsSync(file)) continue;
+    const doc = parser.parse(readFileSync(file, 'utf8')) as {
+      testsuites?: { testsuite?: { testcase?: Record<string, unknown>[] }[] };
+    };
+    for (const suite of doc.testsuites?.testsuite ?? []) {
+      for (const tc of suite.testcase ?? []) {
+        const props =
+          (tc.properties as { property?: { name: string; value: string }[] } | undefined)?.property ?? [];
+        const id = props.find((p) => p.name === 'id')?.value ?? String(tc.name).split(' ')[0];
+        const failure = (tc.failure ?? tc.error) as { message?: string } | string | undefined;
+        out.set(`${cluster}:${id}`, {
+          status: failure ? 'failed' : tc.skipped !== undefined ? 'skipped' : 'passed',
+          message: typeof failure === 'string' ? failure : (failure?.message ?? ''),
+          evidence: props.filter((p) => p.name === 'evidence').map((p) => p.value),
+        });
+      }
+    }
+  }
+  return out;
+}
+
+async function leftoverRunNamespaces(runId: string): Promise<string[]> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(path.join(REPO_ROOT, '.lab', 'kubeconfig'));
+  const left: string[] = [];
+  for (const ctx of ['lab-infra', 'lab-apps']) {
+    kc.setCurrentContext(ctx);
+    const core = kc.makeApiClient(CoreV1Api);
+    const list = await core.listNamespace();
+    for (const ns of list.items) {
+      if (Object.values(ns.metadata?.labels ?? {}).includes(runId) && ns.status?.phase !== 'Terminating') {
+        left.push(`${ctx}/${ns.metadata?.name}`);
+      }
+    }
+  }
+  return left;
+}
+
+const labUp = existsSync(path.join(REPO_ROOT, '.lab', 'kubeconfig'));
+const baselineDir = mkdtempSync(path.join(os.tmpdir(), 'pv-baseline-'));
+
+describe.skipIf(!labUp)('catalogue against the lab scenarios', () => {
+  afterAll(async () => {
+    await sh('pnpm', ['lab', 'reset'], {}, 120_000);
+  });
+
+  for (const c of CASES) {
+    test(
+      `scenario ${c.name}: exactly the expected checks fail, for the right reason, with evidence`,
+      { timeout: 900_000 },
+      async () => {
+        const scen = await sh('pnpm', ['lab', 'scenario', c.name], {}, 120_000);
+        expect(scen.code, `pnpm lab scenario ${c.name}\n${scen.out.slice(-2000)}`).toBe(0);
+        const ts = new Date()
+          .toISOString()
+          .replace(/[-:]/g, '')
+          .replace(/\.\d+Z$/, 'Z');
+        const runId = `${ts}-${randomBytes(3).toString('hex')}`;
+        const run = await sh('pnpm', ['test', '--env', 'lab'], {
+          PV_RUN_ID: runId,
+          PV_BASELINE_DIR: baselineDir,
+        });
+        const runDir = path.join(REPO_ROOT, 'docs', 'qa', 'evidence', runId);
+        const results = readJunit(runDir);
+        expect(results.size, `JUnit testcases in ${runDir}\n${run.out.slice(-3000)}`).toBeGreaterThan(0);
+
+        const failed = [...results].filter(([, o]) => o.status === 'failed').map(([k]) => k);
+        const projectFailed = c.projectFails
+          ? failed.filter((k) => k.startsWith(`${c.projectFails!.cluster}:`))
+          : [];
+        const expectedKeys = Object.keys(c.fail);
+        const unexpected = failed.filter(
+          (k) =>
+            !expectedKeys.includes(k) &&
+            !(c.mayFail ?? []).includes(k) &&
+            !projectFailed.includes(k) &&
+            !LAB_GAPS.includes(k),
+        );
+        const missing = expectedKeys.filter((k) => results.get(k)?.status !== 'failed');
+        expect({ unexpected, missing }, `scenario ${c.name}`).toEqual({ unexpected: [], missing: [] });
+        for (const k of expectedKeys) {
+          const o = results.get(k)!;
+          expect(o.message, `${k} failure names the cause`).toMatch(c.fail[k]!);
+          expect(o.evidence.length, `${k} has evidence attached`).toBeGreaterThan(0);
+        }
+        if (c.projectFails) {
+          expect(
+            projectFailed.length,
+            `every ${c.projectFails.cluster} check fails at the identity guard`,
+          ).toBeGreaterThan(0);
+          for (const k of projectFailed) expect(results.get(k)!.message, k).toMatch(c.projectFails.message);
+        }
+        // the CNI is simulated in the lab: the NetworkPolicy negative test must be skipped, never passed
+        if (!c.projectFails)
+          expect(results.get('apps:DB-DRAGONFLY-006')?.status, 'denied-namespace test in the lab').toBe(
+            'skipped',
+          );
+        expect(run.code, 'pnpm test exit code reflects failures').toBe(failed.length ? 1 : 0);
+        expect(await leftoverRunNamespaces(runId), 'run-owned namespaces left behind').toEqual([]);
+      },
+    );
+  }
+});

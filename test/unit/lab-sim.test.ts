@@ -1,0 +1,234 @@
+/**
+ * lab/sim without a lab: the fixtures parse and only use kinds the lab serves, the CRDs are well
+ * formed, each scenario changes the simulated world it claims to, the exec shims answer from the
+ * state file, and the Hubble relay stub speaks gRPC.
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { grpcUnaryEmpty } from '../../helpers/checks/grpc.js';
+import { TOPOLOGY } from '../../lab/core/topology.js';
+import { SCENARIOS, getScenario } from '../../lab/scenarios/registry.js';
+import { serviceCatalogue } from '../../lab/services/catalogue.js';
+import { backedObjects } from '../../lab/sim/backed.js';
+import { cephModel } from '../../lab/sim/ceph.js';
+import { ciliumFacts } from '../../lab/sim/cilium.js';
+import { CRDS, crdObject } from '../../lab/sim/crds.js';
+import { loadFixtures, type K8sObject } from '../../lab/sim/fixtures.js';
+import { startHubbleRelay } from '../../lab/sim/hubble-relay.js';
+import { prepareStatus } from '../../lab/sim/kube.js';
+import { desiredStatuses, objectKey } from '../../lab/sim/status.js';
+import { substitute } from '../../lab/sim/values.js';
+import { clusterValues } from '../../lab/sim/values.js';
+
+const run = promisify(execFile);
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'pv-lab-sim-'));
+const BUILTIN = new Set([
+  'v1/Namespace',
+  'v1/ConfigMap',
+  'v1/Service',
+  'v1/Secret',
+  'v1/ServiceAccount',
+  'apps/v1/Deployment',
+  'apps/v1/DaemonSet',
+  'apps/v1/StatefulSet',
+  'policy/v1/PodDisruptionBudget',
+  'networking.k8s.io/v1/NetworkPolicy',
+  'storage.k8s.io/v1/StorageClass',
+]);
+const objects = (c: 'infra' | 'apps'): K8sObject[] =>
+  loadFixtures(c, clusterValues(TOPOLOGY[c], root)).map((s) => s.obj);
+
+describe('lab/sim fixtures and CRDs', () => {
+  for (const c of ['infra', 'apps'] as const) {
+    it(`${c}: every object is of a built-in kind or a CRD the lab installs, and unique`, () => {
+      const objs = objects(c);
+      expect(objs.length).toBeGreaterThan(100);
+      const unknown = objs.filter((o) => {
+        const [group, version] = o.apiVersion.includes('/') ? o.apiVersion.split('/') : ['', o.apiVersion];
+        return (
+          !BUILTIN.has(`${o.apiVersion}/${o.kind}`) &&
+          !CRDS.some((d) => d.group === group && d.kind === o.kind && d.versions.includes(version!))
+        );
+      });
+      expect(unknown.map((o) => `${o.apiVersion} ${o.kind} ${o.metadata.name}`)).toEqual([]);
+      const keys = objs.map(objectKey);
+      expect(keys.filter((k, i) => keys.indexOf(k) !== i)).toEqual([]);
+      expect(JSON.stringify(objs)).not.toMatch(/\$\{[A-Z_]+\}/);
+    });
+  }
+
+  it('apps: the backed workloads cover every catalogue pod and select them by label', () => {
+    const b = backedObjects('apps', root, new Map(), new Set());
+    const names = b.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'StatefulSet/cnpg-system/shared-postgres',
+        'Deployment/cnpg-system/harbor-pooler-rw',
+        'StatefulSet/dragonfly-system/dragonfly',
+        'StatefulSet/messaging/kafka-cluster-kafka',
+        'Secret/dragonfly-system/dragonfly-auth',
+      ]),
+    );
+    const pg = b.find((o) => o.metadata.name === 'shared-postgres' && o.kind === 'StatefulSet')!;
+    expect((pg.spec as { ordinals?: { start: number } }).ordinals?.start).toBe(1);
+    const rw = b.find((o) => o.kind === 'Service' && o.metadata.name === 'shared-postgres-rw')!;
+    expect((rw.spec as { selector: Record<string, string> }).selector['cnpg.io/instanceRole']).toBe(
+      'primary',
+    );
+    const missing = serviceCatalogue()
+      .filter((e) => e.cluster === 'apps' && e.kind !== 'coredns')
+      .filter((e) => !names.includes(`${e.workload.kind}/${e.namespace}/${e.workload.name}`));
+    expect(missing.map((e) => e.name)).toEqual([]);
+  });
+
+  it('every CRD has one storage version, a status subresource and the plural.group name', () => {
+    for (const d of CRDS) {
+      const o = crdObject(d) as {
+        metadata: { name: string };
+        spec: { versions: { storage: boolean; subresources: unknown }[] };
+      };
+      expect(o.metadata.name).toBe(`${d.plural}.${d.group}`);
+      expect(o.spec.versions.filter((v) => v.storage)).toHaveLength(1);
+      expect(o.spec.versions.every((v) => v.subresources)).toBe(true);
+    }
+    expect(new Set(CRDS.map((d) => `${d.plural}.${d.group}`)).size).toBe(CRDS.length);
+  });
+
+  it('an unknown substitution variable is an error naming the file and the variable', () => {
+    expect(() => substitute('a: ${NOPE}', { A: '1' }, 'fixtures/x.yaml')).toThrow(
+      /fixtures\/x.yaml: unknown substitution variable \$\{NOPE\}/,
+    );
+  });
+});
+
+describe('lab scenarios change the simulated world they claim to', () => {
+  const apps = objects('apps');
+  const infra = objects('infra');
+  const status = (c: 'infra' | 'apps', name: string, key: string) =>
+    desiredStatuses(c, c === 'apps' ? apps : infra, getScenario(name).faults).get(key) as Record<
+      string,
+      unknown
+    >;
+
+  it('ceph-health-warn: infra CephCluster HEALTH_WARN, apps HEALTH_OK; healthy: HEALTH_OK', () => {
+    const h = (c: 'infra' | 'apps', s: string) =>
+      (status(c, s, 'CephCluster/rook-ceph/rook-ceph').ceph as { health: string }).health;
+    expect(h('infra', 'ceph-health-warn')).toBe('HEALTH_WARN');
+    expect(h('apps', 'ceph-health-warn')).toBe('HEALTH_OK');
+    expect(h('infra', 'healthy')).toBe('HEALTH_OK');
+    expect(cephModel('infra', { osdsDown: [2] }).status).toMatchObject({
+      osdmap: { num_up_osds: 2 },
+      health: { status: 'HEALTH_WARN' },
+    });
+  });
+
+  it('kafka-broker-down: Kafka NotReady naming the pod; kustomization-not-ready: only cluster-apps-workloads', () => {
+    const k = status('apps', 'kafka-broker-down', 'Kafka/messaging/kafka-cluster').conditions as {
+      type: string;
+      message: string;
+    }[];
+    expect(k[0]).toMatchObject({ type: 'NotReady' });
+    expect(k[0]!.message).toMatch(/kafka-cluster-kafka-2/);
+    const ready = (name: string, s: string) =>
+      (
+        status('apps', s, `Kustomization/flux-system/${name}`).conditions as {
+          type: string;
+          status: string;
+        }[]
+      )[0]!.status;
+    expect(ready('cluster-apps-workloads', 'kustomization-not-ready')).toBe('False');
+    expect(ready('cluster-apps-infrastructure', 'kustomization-not-ready')).toBe('True');
+    expect(ready('cluster-apps-workloads', 'healthy')).toBe('True');
+  });
+
+  it('every scenario names real services and documents what fails', () => {
+    const known = new Set(serviceCatalogue().map((e) => e.name));
+    for (const s of SCENARIOS) {
+      expect(s.expect.length, s.name).toBeGreaterThan(20);
+      for (const n of s.services?.stopped ?? []) expect(known.has(n), `${s.name}: ${n}`).toBe(true);
+    }
+    expect(() => getScenario('nope')).toThrow(/known scenarios: healthy, ceph-health-warn, pooler-down/);
+  });
+
+  it('a condition keeps its lastTransitionTime while its status does not change', () => {
+    const times = { NOW: '2030-01-01T00:00:00Z' };
+    const cur = {
+      conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: '2020-01-01T00:00:00Z' }],
+    };
+    expect(
+      prepareStatus({ conditions: [{ type: 'Ready', status: 'True', observedGeneration: 0 }] }, cur, 3, times)
+        .conditions,
+    ).toEqual([
+      { type: 'Ready', status: 'True', observedGeneration: 3, lastTransitionTime: '2020-01-01T00:00:00Z' },
+    ]);
+    expect(
+      (
+        prepareStatus({ conditions: [{ type: 'Ready', status: 'False' }] }, cur, 3, times).conditions as {
+          lastTransitionTime: string;
+        }[]
+      )[0]!.lastTransitionTime,
+    ).toBe('2030-01-01T00:00:00Z');
+  });
+});
+
+describe('exec shims and the Hubble relay stub', () => {
+  const state = path.join(root, 'state.json');
+  fs.writeFileSync(
+    state,
+    JSON.stringify({
+      scenario: 'ceph-health-warn',
+      clusters: {
+        infra: {
+          ceph: cephModel('infra', { osdsDown: [2] }).status,
+          cilium: ciliumFacts(TOPOLOGY.infra, 'v1.34.4'),
+        },
+        apps: { ceph: cephModel('apps', undefined).status, cilium: ciliumFacts(TOPOLOGY.apps, 'v1.34.4') },
+      },
+    }),
+  );
+  const tool = (name: string, args: string[], env: Record<string, string>) =>
+    run(path.resolve('lab/tools/bin', name), args, {
+      env: { ...process.env, PV_LAB_SIM_STATE: state, ...env },
+    }).catch((e: { stdout: string; stderr: string; code: number }) => e);
+
+  it('ceph status -f json follows the model per cluster; unknown commands exit 22', async () => {
+    const warn = await tool('ceph', ['status', '-f', 'json'], { PV_LAB_CLUSTER: 'infra' });
+    expect(JSON.parse(warn.stdout).health.status).toBe('HEALTH_WARN');
+    const ok = await tool('ceph', ['health'], { PV_LAB_CLUSTER: 'apps' });
+    expect(ok.stdout.trim()).toBe('HEALTH_OK');
+    const bad = (await tool('ceph', ['frobnicate'], { PV_LAB_CLUSTER: 'apps' })) as {
+      code: number;
+      stderr: string;
+    };
+    expect(bad.code).toBe(22);
+    expect(bad.stderr).toMatch(/no valid command/);
+  });
+
+  it('cilium-dbg status reports Ok, WireGuard and the node pod CIDR', async () => {
+    const r = await tool('cilium-dbg', ['status'], { PV_LAB_CLUSTER: 'apps', PV_LAB_NODE: 'apps-cp-3' });
+    expect(r.stdout).toMatch(/^Cilium:\s+Ok/m);
+    expect(r.stdout).toMatch(/^Encryption:\s+Wireguard\s+\[NodeEncryption: Disabled/m);
+    expect(r.stdout).toMatch(/allocated from 10\.246\.2\.0\/24/);
+    expect(r.stdout).toMatch(/^Cluster health:\s+3\/3 reachable/m);
+  });
+
+  it('the relay stub answers ServerStatus with grpc-status 0 and rejects other methods', async () => {
+    const server = await startHubbleRelay(0, () => 3);
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const r = await grpcUnaryEmpty('127.0.0.1', port, '/observer.Observer/ServerStatus', 5_000);
+      expect(r.httpStatus).toBe(200);
+      expect(r.grpcStatus).toBe('0');
+      expect(r.message.length).toBeGreaterThan(10);
+      const bad = await grpcUnaryEmpty('127.0.0.1', port, '/observer.Observer/Nope', 5_000);
+      expect(bad.grpcStatus).toBe('12');
+    } finally {
+      server.close();
+    }
+  });
+});

@@ -1,0 +1,131 @@
+// Pure plumbing of the suites (helpers/checks): statistics, values diff, baseline compare, CIDR
+// membership, agent-status parsing, revision parsing, and the generated OCI image (checked with tar).
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, test } from 'vitest';
+import { compareBaseline, describeDiff, isClean } from '../../helpers/checks/baseline.js';
+import { parseAgentStatus } from '../../helpers/checks/cilium.js';
+import { revisionSha } from '../../helpers/checks/git.js';
+import { inCidr } from '../../helpers/checks/net.js';
+import { sha256, tinyImage } from '../../helpers/checks/oci.js';
+import { matchesSelector } from '../../helpers/checks/selectors.js';
+import { percentile, summarize } from '../../helpers/checks/stats.js';
+import { diffValues } from '../../helpers/checks/values.js';
+import { factsDefaults, factsSchema } from '../../helpers/config/facts.js';
+
+describe('stats', () => {
+  test('nearest-rank percentile and summary', () => {
+    const v = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(percentile(v, 95)).toBe(95);
+    expect(percentile([5], 95)).toBe(5);
+    expect(summarize([1, 2, 3, 4])).toMatchObject({ samples: 4, avgMs: 2.5, p95Ms: 4, minMs: 1, maxMs: 4 });
+    expect(() => percentile([], 50)).toThrow(/empty/);
+  });
+});
+
+describe('values diff (TECH-007)', () => {
+  test('ignores cluster-specific keys and reports everything else', () => {
+    const infra = {
+      cluster: { name: 'infra', id: 1 },
+      kubeProxyReplacement: true,
+      hubble: { enabled: true },
+    };
+    const apps = { cluster: { name: 'apps', id: 2 }, kubeProxyReplacement: false, hubble: { enabled: true } };
+    expect(diffValues(infra, apps, ['cluster.name', 'cluster.id'])).toEqual([
+      { key: 'kubeProxyReplacement', left: true, right: false },
+    ]);
+    expect(diffValues(infra, { ...infra, extra: 1 }, [])).toEqual([
+      { key: 'extra', left: undefined, right: 1 },
+    ]);
+    expect(diffValues(infra, apps, ['cluster', 'kubeProxyReplacement'])).toEqual([]);
+  });
+});
+
+describe('zero-disruption baseline (TECH-001)', () => {
+  const base = [{ name: 'cilium-a', uid: 'u1', node: 'n1', startTime: 't', restarts: { 'cilium-agent': 0 } }];
+  test('clean when nothing changed', () => expect(isClean(compareBaseline(base, base))).toBe(true));
+  test('a recreated pod and a restart are reported', () => {
+    const d = compareBaseline(base, [{ ...base[0]!, uid: 'u2', restarts: { 'cilium-agent': 1 } }]);
+    expect(isClean(d)).toBe(false);
+    expect(describeDiff(d)).toBe('cilium-a recreated (uid u1 -> u2); cilium-a/cilium-agent restarts 0 -> 1');
+  });
+  test('a replaced pod shows as gone + new', () => {
+    expect(describeDiff(compareBaseline(base, [{ ...base[0]!, name: 'cilium-b' }]))).toBe(
+      'cilium-a gone; cilium-b new',
+    );
+  });
+});
+
+describe('net, selectors, revisions', () => {
+  test('CIDR membership', () => {
+    expect(inCidr('10.245.10.7', '10.245.10.0/24')).toBe(true);
+    expect(inCidr('10.245.11.7', '10.245.10.0/24')).toBe(false);
+    expect(() => inCidr('10.245.300.1', '10.0.0.0/8')).toThrow(/IPv4/);
+  });
+  test('label selectors', () => {
+    expect(matchesSelector({ matchLabels: { app: 'dragonfly' } }, { app: 'dragonfly', x: 'y' })).toBe(true);
+    expect(
+      matchesSelector(
+        { matchExpressions: [{ key: 'app', operator: 'In', values: ['other'] }] },
+        { app: 'dragonfly' },
+      ),
+    ).toBe(false);
+    expect(matchesSelector(undefined, { app: 'dragonfly' })).toBe(false);
+  });
+  test('Flux revision formats', () => {
+    const sha = '4f1c2b9e7d3a5c8b0e6f2a1d9c7b5e3f8a0d2c4b';
+    expect(revisionSha(`main@sha1:${sha}`)).toBe(sha);
+    expect(revisionSha(`main/${sha}`)).toBe(sha);
+    expect(revisionSha('garbage')).toBeUndefined();
+  });
+});
+
+describe('cilium-dbg status parsing', () => {
+  const ok =
+    'KVStore:  Disabled\nKubernetes:              Ok         1.34 (v1.34.1)\nCilium:                  Ok   1.18.2\nEncryption:              Wireguard       [NodeEncryption: Disabled]\nCluster health:          3/3 reachable   (now)\n';
+  test('healthy', () =>
+    expect(parseAgentStatus(ok, 0)).toMatchObject({
+      ok: true,
+      encryption: expect.stringMatching(/^Wireguard/),
+    }));
+  test('unreachable nodes and a failing exit code', () => {
+    const s = parseAgentStatus(ok.replace('3/3', '2/3'), 1);
+    expect(s.ok).toBe(false);
+    expect(s.problems).toEqual(['cilium-dbg status exited 1', 'Cluster health: 2/3 reachable']);
+  });
+});
+
+describe('tiny OCI image', () => {
+  test('layer is a valid gzipped tar holding the marker; digests are content hashes', () => {
+    const img = tinyImage('run-123');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'pv-oci-'));
+    const tarFile = path.join(dir, 'layer.tar');
+    writeFileSync(tarFile, gunzipSync(img.layer.data));
+    expect(execFileSync('tar', ['-xOf', tarFile, 'platform-validation.txt']).toString()).toBe('run-123\n');
+    expect(img.layer.digest).toBe(sha256(img.layer.data));
+    const manifest = JSON.parse(img.manifest.data.toString()) as {
+      config: { digest: string };
+      layers: { digest: string }[];
+    };
+    expect(manifest.config.digest).toBe(img.config.digest);
+    expect(manifest.layers[0]!.digest).toBe(img.layer.digest);
+    expect(tinyImage('run-123').manifest.digest).toBe(img.manifest.digest);
+  });
+});
+
+describe('facts defaults', () => {
+  test('both reference clusters validate and differ where the stories say', () => {
+    const infra = factsSchema.parse(factsDefaults('infra'));
+    const apps = factsSchema.parse(factsDefaults('apps'));
+    expect(infra.cilium.lbPool.cidr).toBe('10.245.10.0/24');
+    expect(apps.cilium.lbPool.cidr).toBe('10.247.10.0/24');
+    expect(apps.cnpg.poolers.map((p) => p.name)).toContain('gitlab-pooler-rw');
+    expect(infra.observability.enabled && !apps.observability.enabled).toBe(true);
+    expect(factsSchema.safeParse({ ...infra, cluster: { ...infra.cluster, podCidr: 'nope' } }).success).toBe(
+      false,
+    );
+  });
+});

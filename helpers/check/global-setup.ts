@@ -6,7 +6,8 @@ import type { TestProject } from 'vitest/node';
 import { redact } from '../evidence/redact.js';
 import { runState, type PvIdentity } from './context.js';
 import { createClusterHandle, proveIdentity } from '../cluster/index.js';
-import { handleOptions, identityTimeout, runModule, type RunnerClusterHandle } from './seams.js';
+import { cleanupRun, sweepExpired } from '../run/index.js';
+import { handleOptions, identityTimeout, type RunnerClusterHandle } from './seams.js';
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -59,7 +60,7 @@ export default async function setup(project: TestProject) {
 
   if (handle) {
     try {
-      const swept = await (await runModule()).sweepExpired(handle);
+      const swept = await sweepExpired(handle);
       if (swept.length) process.stderr.write(`[pv] ${name}: swept expired leftovers: ${swept.join(', ')}\n`);
     } catch (e) {
       process.stderr.write(
@@ -71,7 +72,7 @@ export default async function setup(project: TestProject) {
   return async () => {
     if (!handle) return;
     try {
-      await (await runModule()).cleanupRun(handle, run.runId);
+      await cleanupRun(handle, run.runId);
     } catch (e) {
       process.stderr.write(
         `[pv] ${name}: cleanup of run ${run.runId} failed: ${redact((e as Error).message)}\n`,

@@ -5,7 +5,7 @@ import { inject, test, TestRunner, type TestContext } from 'vitest';
 import type { Facts } from '../config/index.js';
 import { createEvidence, redactError, type Evidence } from '../evidence/index.js';
 import { CheckDefinitionError, parseCheckMeta, type CheckMeta, type CheckMetaInput } from './meta.js';
-import { handleOptions, runModule, type ClusterHandle } from './seams.js';
+import { handleOptions, type ClusterHandle } from './seams.js';
 import { collectFailureEvidence } from './failure-evidence.js';
 import './context.js';
 
@@ -52,24 +52,22 @@ export const pvTest = test
       server: identity.server,
     };
     workerHandle = handle;
-    onCleanup(() => {
+    onCleanup(async () => {
       workerHandle = undefined;
+      // cleanups registered in this worker (run-owned objects, tunnels) live in this worker
+      const { shutdownProcessResources } = await import('../run/index.js');
+      await shutdownProcessResources();
     });
     return handle;
   })
   .extend('run', { scope: 'worker' }, async ({ cluster }) => {
     const { runId } = inject('pvRun');
-    let ns: Promise<string> | undefined;
+    const { ensureRunNamespace, runOwnedName } = await import('../run/index.js');
     const run: RunContext = {
       id: runId,
-      async namespace() {
-        ns ??= runModule().then((m) => m.ensureRunNamespace(cluster, runId));
-        return ns;
-      },
-      name(prefix) {
-        // synchronous by contract; falls back to a local rule only if helpers/run is absent
-        return `${prefix}-${runId.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
-      },
+      // created on first use (idempotent across workers); refused unless the identity was proven
+      namespace: () => ensureRunNamespace(cluster, runId),
+      name: (prefix) => runOwnedName(runId, prefix),
     };
     return run;
   })

@@ -132,10 +132,29 @@ export function createHttpLayer(o: HttpLayerOptions): HttpLibrary {
         });
       }
       const isSecretPath = p?.resource === 'secrets';
+      // a create names its object only in the response: record it from there
+      const isCreate = method === 'POST' && !!p && !p.name && resp.httpStatusCode < 300;
       const origText = resp.body.text.bind(resp.body);
       resp.body.text = async () => {
         const t = await origText();
         if (isSecretPath || t.includes('"kind":"Secret')) registerSecretsInBody(t);
+        if (isCreate && t.length < 1_000_000) {
+          try {
+            const obj = JSON.parse(t) as {
+              apiVersion?: string;
+              kind?: string;
+              metadata?: { name?: string; namespace?: string };
+            };
+            if (obj.kind && obj.metadata?.name) {
+              recordTouched(o.touched, {
+                apiVersion: obj.apiVersion,
+                kind: obj.kind,
+                namespace: obj.metadata.namespace,
+                name: obj.metadata.name,
+              });
+            }
+          } catch {}
+        }
         return t;
       };
       return resp;

@@ -34,7 +34,9 @@ import { routeServices } from './routes.js';
 import { assertPortsFree, portFree, procName, serviceDir, type ServicesContext } from './runtime.js';
 import { startSchemaRegistry, stopSchemaRegistry } from './schema-registry.js';
 
-export { buildServices } from '../build/services/build.js';
+import { buildServices } from '../build/services/build.js';
+
+export { buildServices };
 export {
   serviceCatalogue as servicesCatalogue,
   kafkaAdvertisedHost,
@@ -138,6 +140,8 @@ async function stopOne(ctx: ServicesContext, e: ServiceEntry): Promise<void> {
  */
 export async function startServices(ctx: ServicesContext): Promise<void> {
   const started = Date.now();
+  // builds only what is missing from the versioned cache (a warm check takes milliseconds)
+  await buildServices(ctx, { progress: (m) => ctx.log(`services build: ${m}`), quiet: true });
   const list = entries(ctx);
   for (const e of list) {
     if (!ctx.procs.isRunning(procName(e.name))) await assertPortsFree(e.name, portsOf(e.name));

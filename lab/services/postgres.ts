@@ -152,6 +152,8 @@ async function bootstrapSql(creds: ServiceCredentials): Promise<void> {
   });
   await client.connect();
   try {
+    // the standbys are cloned after this: do not wait for a synchronous standby that is not there yet
+    await client.query('SET synchronous_commit TO local');
     const lit = (s: string) => client.escapeLiteral(s);
     const id = (s: string) => client.escapeIdentifier(s);
     const role = async (name: string, password: string, extra = '') => {

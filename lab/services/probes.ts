@@ -60,14 +60,16 @@ export async function probeRedis(port: number, password: string, timeoutMs = 3_0
     enableOfflineQueue: false,
     retryStrategy: () => null,
   });
-  redis.on('error', () => {});
+  // ioredis reports an AUTH failure as an 'error' event, then rejects with "Connection is closed."
+  let lastError: unknown;
+  redis.on('error', (e) => (lastError = e));
   try {
     await redis.connect();
     const pong = await redis.ping();
     const role = (await redis.call('ROLE')) as unknown[];
     return { ok: pong === 'PONG', detail: `${pong} role=${String(role[0])}` };
   } catch (e) {
-    return { ok: false, detail: errText(e) };
+    return { ok: false, detail: errText(lastError ?? e) };
   } finally {
     redis.disconnect();
   }

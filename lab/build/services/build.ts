@@ -23,6 +23,8 @@ export interface BuildServicesOptions {
   progress?: (message: string) => void;
   /** rebuild even when cached */
   force?: boolean;
+  /** do not report artifacts that are already cached */
+  quiet?: boolean;
 }
 
 interface RunOpts {
@@ -76,6 +78,10 @@ function run(command: string, args: string[], opts: RunOpts): Promise<string> {
   });
 }
 
+function cached(o: BuildServicesOptions, what: string): void {
+  if (!o.quiet) o.progress?.(`${what}: cached`);
+}
+
 function requireTool(tool: string, fix: string): Promise<void> {
   return run(tool, tool === 'go' ? ['version'] : ['-version'], { timeoutMs: 30_000 }).then(
     () => undefined,
@@ -87,7 +93,7 @@ function requireTool(tool: string, fix: string): Promise<void> {
 
 async function buildCoreDNS(cache: string, v: ServiceVersions, o: BuildServicesOptions): Promise<void> {
   const a = serviceArtifacts(cache, v);
-  if (isComplete(a.corednsDir) && !o.force) return o.progress?.(`coredns ${v.COREDNS_VERSION}: cached`);
+  if (isComplete(a.corednsDir) && !o.force) return cached(o, `coredns ${v.COREDNS_VERSION}`);
   await requireTool('go', 'install Go >= 1.24 (Debian golang-go or go.dev)');
   fs.rmSync(a.corednsDir, { recursive: true, force: true });
   fs.mkdirSync(path.join(a.corednsDir, 'bin'), { recursive: true });
@@ -139,7 +145,7 @@ async function mavenCopy(pomDir: string, outLibs: string, props: Record<string, 
 
 async function buildKafka(cache: string, v: ServiceVersions, o: BuildServicesOptions): Promise<void> {
   const a = serviceArtifacts(cache, v);
-  if (isComplete(a.kafkaDir) && !o.force) return o.progress?.(`kafka ${v.KAFKA_VERSION}: cached`);
+  if (isComplete(a.kafkaDir) && !o.force) return cached(o, `kafka ${v.KAFKA_VERSION}`);
   await requireTool('mvn', 'install Maven (apt-get install maven)');
   fs.rmSync(a.kafkaDir, { recursive: true, force: true });
   o.progress?.(
@@ -174,7 +180,7 @@ async function buildSchemaRegistry(
     });
     fs.writeFileSync(path.join(a.schemaRegistryDir, '.complete'), `${new Date().toISOString()}\n`);
   }
-  if (isComplete(a.schemaRegistryClasses) && !o.force) return o.progress?.('schema-registry: cached');
+  if (isComplete(a.schemaRegistryClasses) && !o.force) return cached(o, 'schema-registry');
   await requireTool('javac', 'install a JDK >= 17 (apt-get install openjdk-17-jdk-headless)');
   fs.rmSync(a.schemaRegistryClasses, { recursive: true, force: true });
   fs.mkdirSync(a.schemaRegistryClasses, { recursive: true });

@@ -31,9 +31,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Executors;
+import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
-import org.apache.avro.SchemaParseException;
 
 public final class LabSchemaRegistry {
   static final String CT = "application/vnd.schemaregistry.v1+json";
@@ -122,7 +122,7 @@ public final class LabSchemaRegistry {
     }
     try {
       return new Schema.Parser().parse(schema.asText());
-    } catch (SchemaParseException | NullPointerException e) {
+    } catch (AvroRuntimeException | NullPointerException e) { // SchemaParseException, AvroTypeException ...
       throw new ApiError(422, 42201, "Invalid schema " + schema.asText() + ": " + e.getMessage());
     }
   }
@@ -192,7 +192,13 @@ public final class LabSchemaRegistry {
     if (n == 0 && method.equals("GET")) return JSON.createObjectNode();
     String head = p.get(0);
     if (head.equals("subjects")) {
-      if (n == 1 && method.equals("GET")) return new ArrayList<>(subjects.keySet());
+      if (n == 1 && method.equals("GET")) {
+        List<String> names = new ArrayList<>();
+        subjects.forEach((name, versions) -> {
+          if (!versions.isEmpty()) names.add(name);
+        });
+        return names;
+      }
       String subject = p.get(1);
       if (n == 2 && method.equals("DELETE")) {
         TreeMap<Integer, Integer> versions = subjectOrThrow(subject);

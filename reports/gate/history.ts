@@ -26,9 +26,21 @@ export interface CheckTrend {
   outcomes: (CellOutcome | 'absent')[];
 }
 
+/** One baseline metric across the runs of the window (values aligned with Trend.runs). */
+export interface MetricTrend {
+  key: string;
+  metric: string;
+  cluster: string;
+  op: string;
+  /** Target of the newest run that measured it. */
+  target?: number;
+  values: (number | undefined)[];
+}
+
 export interface Trend {
   runs: TrendRun[];
   checks: CheckTrend[];
+  metrics: MetricTrend[];
   warnings: string[];
 }
 
@@ -141,7 +153,30 @@ export function buildTrend(
       outcomes: maps.map((m) => m.get(checkKey(c)) ?? ('absent' as const)),
     }))
     .sort((a, b) => a.key.localeCompare(b.key));
-  return { runs, checks, warnings };
+  const metrics = new Map<string, MetricTrend>();
+  series.forEach((s, i) => {
+    for (const c of s.checks) {
+      for (const b of c.baselines) {
+        const key = `${b.metric}@${c.cluster}`;
+        let m = metrics.get(key);
+        if (!m) {
+          m = { key, metric: b.metric, cluster: c.cluster, op: b.op, values: series.map(() => undefined) };
+          metrics.set(key, m);
+        }
+        m.values[i] = b.value;
+        if (b.target !== undefined) {
+          m.target = b.target;
+          m.op = b.op;
+        }
+      }
+    }
+  });
+  return {
+    runs,
+    checks,
+    metrics: [...metrics.values()].sort((a, b) => a.key.localeCompare(b.key)),
+    warnings,
+  };
 }
 
 /** `PPFF` style string, oldest first. */

@@ -11,7 +11,7 @@ import type { Waiver } from '../gate/waivers.js';
 import { findWaiver } from '../gate/waivers.js';
 import { readAttachment } from './attachments.js';
 import { esc } from './html.js';
-import { baselineChart, trendChart, type BaselinePoint } from './svg.js';
+import { baselineChart, metricTrendChart, trendChart, type BaselinePoint } from './svg.js';
 
 export interface ReportModel {
   loaded: LoadedRun;
@@ -222,6 +222,9 @@ function trend(m: ReportModel): string {
   const t = m.trend;
   const scope = new Set(m.evaluation.checks.map(checkKey));
   const notable = notableTrends(t).filter((x) => scope.has(x.key));
+  const scopeMetric = new Set(
+    m.evaluation.checks.flatMap((c) => c.baselines.map((b) => `${b.metric}@${c.cluster}`)),
+  );
   const head = t.runs
     .map(
       (r) => `<th title="${esc(r.runId)}">${esc(runLabel(r.runId))}${r.current ? '<br>(this run)' : ''}</th>`,
@@ -236,6 +239,14 @@ function trend(m: ReportModel): string {
   return `<h2>Trend across runs</h2>
 <p class="small">${t.runs.length} run${t.runs.length === 1 ? '' : 's'} (oldest left). Green passed, red failed, grey skipped.</p>
 ${trendChart(t.runs, runLabel)}
+${
+  t.runs.length > 1 && t.metrics.length
+    ? `<h3>Baselines across runs</h3>${metricTrendChart(
+        t.metrics.filter((x) => scopeMetric.has(x.key)),
+        t.runs.length,
+      )}`
+    : ''
+}
 ${notable.length ? `<h3>Checks that failed or changed</h3><div style="overflow-x:auto"><table class="matrix"><tr><th>check</th><th></th>${head}</tr>${rows}</table></div>` : '<p class="small">No check failed or changed outcome in this window.</p>'}`;
 }
 

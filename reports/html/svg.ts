@@ -1,5 +1,5 @@
 // Inline SVG charts (no script, no network): baselines against their targets, and run trend.
-import type { TrendRun } from '../gate/history.js';
+import type { MetricTrend, TrendRun } from '../gate/history.js';
 import type { Baseline } from '../gate/model.js';
 import { esc } from './html.js';
 
@@ -79,4 +79,55 @@ export function trendChart(runs: TrendRun[], runLabel: (id: string) => string): 
     );
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="checks per run" width="${w}" height="${chartH + 34}" font-family="system-ui, sans-serif"><text x="0" y="12" font-size="10" fill="#57606a">${max}</text><line x1="26" x2="${w}" y1="${chartH + 10}" y2="${chartH + 10}" stroke="#d0d7de"/>${bars.join('')}</svg>`;
+}
+
+/** Small multiples: each baseline metric across the runs of the window, with its target line. */
+export function metricTrendChart(metrics: MetricTrend[], runCount: number): string {
+  const shown = metrics.filter((m) => m.values.filter((v) => v !== undefined).length > 0);
+  if (shown.length === 0 || runCount < 2) return '';
+  const w = 260;
+  const h = 90;
+  const pad = 22;
+  const cells = shown.map((m, k) => {
+    const vals = m.values.filter((v): v is number => v !== undefined);
+    const max = Math.max(...vals, m.target ?? 0) * 1.2 || 1;
+    const x = (i: number) => pad + (i * (w - 2 * pad)) / Math.max(1, runCount - 1);
+    const y = (v: number) => h - 14 - (v / max) * (h - 30);
+    const pts = m.values.map((v, i) =>
+      v === undefined ? undefined : `${x(i).toFixed(1)},${y(v).toFixed(1)}`,
+    );
+    const line = pts.filter(Boolean).join(' ');
+    const last = vals[vals.length - 1]!;
+    const ok =
+      m.target === undefined
+        ? undefined
+        : m.op === '<'
+          ? last < m.target
+          : m.op === '<='
+            ? last <= m.target
+            : m.op === '>'
+              ? last > m.target
+              : last >= m.target;
+    const color = ok === undefined ? GREY : ok ? GREEN : RED;
+    const ox = (k % 3) * (w + 16);
+    const oy = Math.floor(k / 3) * (h + 10);
+    const target =
+      m.target === undefined
+        ? ''
+        : `<line x1="${pad}" x2="${w - pad}" y1="${y(m.target).toFixed(1)}" y2="${y(m.target).toFixed(1)}" stroke="#24292f" stroke-dasharray="4 3"/>`;
+    const dots = m.values
+      .map((v, i) =>
+        v === undefined
+          ? ''
+          : `<circle cx="${x(i).toFixed(1)}" cy="${y(v).toFixed(1)}" r="3" fill="${color}"><title>${esc(num(v))}</title></circle>`,
+      )
+      .join('');
+    return (
+      `<g transform="translate(${ox},${oy})"><rect width="${w}" height="${h}" fill="#fff" stroke="#d0d7de"/>` +
+      `<text x="6" y="13" font-size="11">${esc(m.key)}: ${esc(num(last))}${m.target === undefined ? '' : ` (target ${esc(m.op)} ${esc(num(m.target))})`}</text>` +
+      `${target}<polyline points="${line}" fill="none" stroke="${color}" stroke-width="2"/>${dots}</g>`
+    );
+  });
+  const rows = Math.ceil(shown.length / 3);
+  return `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="baselines across runs" width="${3 * (w + 16)}" height="${rows * (h + 10)}" font-family="system-ui, sans-serif">${cells.join('')}</svg>`;
 }

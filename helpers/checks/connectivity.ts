@@ -8,7 +8,7 @@
 import type { V1Pod, V1Service } from '@kubernetes/client-node';
 import { expect } from 'vitest';
 import type { Facts } from '../config/facts.js';
-import { exec } from '../cluster/exec.js';
+import { exec } from '../cluster/index.js';
 import { fixtureYaml } from './fixtures.js';
 import { podReady, type ClusterHandle } from './k8s.js';
 

@@ -4,7 +4,7 @@
  */
 import type { V1DaemonSet, V1Deployment, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
 import type { ClusterHandle } from '../cluster/handle.js';
-import { readSecretValue } from '../cluster/secrets.js';
+import { readSecretValue } from '../cluster/index.js';
 
 export type { ClusterHandle };
 

@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import type { V1Pod } from '@kubernetes/client-node';
 import { expect } from 'vitest';
 import { check } from '../../helpers/check/index.js';
-import { exec } from '../../helpers/cluster/exec.js';
+import { exec } from '../../helpers/cluster/index.js';
 import { redisClient } from '../../helpers/checks/db.js';
 import { fixtureYaml } from '../../helpers/checks/fixtures.js';
 import {

@@ -128,7 +128,7 @@ check(
   async ({ cluster, facts, evidence, run, skip }) => {
     if (!facts.kafka.enabled) skip('facts.kafka.enabled is false');
     const topic = run.name('pv-perf');
-    const access = await kafkaAccess(handle(cluster), facts, 'platform-validation-perf');
+    const access = kafkaAccess(handle(cluster), facts, 'platform-validation-perf');
     const admin = access.kafka.admin();
     let samples: number[] | undefined;
     let leftover: boolean | undefined;

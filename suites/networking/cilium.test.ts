@@ -14,7 +14,7 @@
  */
 import { expect } from 'vitest';
 import { check } from '../../helpers/check/index.js';
-import { exec } from '../../helpers/cluster/exec.js';
+import { exec } from '../../helpers/cluster/index.js';
 import {
   baselinePath,
   compareBaseline,

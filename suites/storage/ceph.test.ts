@@ -12,7 +12,7 @@
 import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import { expect } from 'vitest';
 import { check } from '../../helpers/check/index.js';
-import { exec } from '../../helpers/cluster/exec.js';
+import { exec } from '../../helpers/cluster/index.js';
 import { fixtureYaml } from '../../helpers/checks/fixtures.js';
 import { GVR, getCustom, handle, isNotFound, selectorOf } from '../../helpers/checks/k8s.js';
 

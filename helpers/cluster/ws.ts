@@ -55,18 +55,20 @@ export async function openChannel(
       perMessageDeflate: false,
       handshakeTimeout,
     });
-    ws.on('unexpected-response', (req, res) => {
+    ws.on('unexpected-response', (_req, res) => {
       // Keep the API server's own words (e.g. `pods "x" not found`), bounded in size and time.
       let body = '';
+      let finished = false;
       const done = () => {
+        if (finished) return;
+        finished = true;
         let msg = body;
         try {
           msg = (JSON.parse(body) as { message?: string }).message ?? body;
         } catch {}
         (ws as unknown as Record<symbol, string>)[HANDSHAKE_ERROR] =
           `HTTP ${res.statusCode}: ${msg.slice(0, 500)}`;
-        req.destroy();
-        ws.terminate();
+        ws.terminate(); // aborts the request; the 'error' it emits rejects the connect
       };
       res.setEncoding('utf8');
       res.on('data', (c: string) => {

@@ -20,6 +20,7 @@ export async function probePostgres(o: {
   marker: string;
   timeoutMs?: number;
 }): Promise<PgProbe> {
+  // no statement_timeout: PgBouncer rejects it as a startup parameter; query_timeout bounds the client side
   const client = new pg.Client({
     host: o.host,
     port: o.port,
@@ -28,7 +29,6 @@ export async function probePostgres(o: {
     database: o.database,
     connectionTimeoutMillis: o.timeoutMs ?? 10_000,
     query_timeout: o.timeoutMs ?? 10_000,
-    statement_timeout: o.timeoutMs ?? 10_000,
   });
   client.on('error', () => undefined);
   await client.connect();

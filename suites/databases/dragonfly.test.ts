@@ -162,7 +162,7 @@ check(
 check(
   {
     id: 'DB-DRAGONFLY-004',
-    title: `a PodDisruptionBudget protects the Dragonfly pods with minAvailable >= the required count`,
+    title: 'a PodDisruptionBudget protects the Dragonfly pods with minAvailable >= the required count',
     priority: 'P1',
     component: 'dragonfly',
     clusters: ['apps'],

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dumpDom, screenshot } from '../../../reports/html/chromium.js';
 import { writeReport } from '../../../reports/html/index.js';
+import { verifyReport } from '../../../reports/html/verify.js';
 import { copyFixture, gate, NIGHTLY } from './helpers.js';
 
 describe('HTML report', () => {
@@ -48,5 +49,21 @@ describe('HTML report', () => {
     expect(res.code).toBe(1);
     expect(res.stdout).toMatch(new RegExp(`report: .*${NIGHTLY}/report\\.html`));
     expect(existsSync(join(ev, NIGHTLY, 'report.html'))).toBe(true);
+  });
+
+  it('verifyReport (for real runs in selftest) finds every failure with its evidence in the rendered page', async () => {
+    const ev = copyFixture('evidence');
+    const v = await verifyReport(join(ev, NIGHTLY));
+    expect(v.problems).toEqual([]);
+    expect(v.failures.map((f) => f.key).sort()).toEqual([
+      'DB-DRAGONFLY-003@apps',
+      'NET-GW-011@apps',
+      'STO-CEPH-001@infra',
+    ]);
+    expect(v.failures.find((f) => f.key === 'STO-CEPH-001@infra')!.evidenceShown).toEqual([
+      'attachments/STO-CEPH-001/ceph-status.txt',
+      'attachments/STO-CEPH-001/cephcluster-status.json',
+    ]);
+    expect(existsSync(v.screenshot)).toBe(true);
   });
 });

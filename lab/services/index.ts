@@ -198,14 +198,24 @@ export async function startServices(ctx: ServicesContext): Promise<void> {
 export async function stopServices(ctx: ServicesContext): Promise<void> {
   const all = serviceCatalogue();
   const byKind = (k: ServiceEntry['kind']) => all.filter((e) => e.kind === k);
+  const started = Date.now();
+  const timed = async (what: string, f: () => Promise<unknown>) => {
+    const t = Date.now();
+    await f();
+    if (Date.now() - t > 2_000)
+      ctx.log(`services: ${what} stopped (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+  };
   await Promise.all([
-    stopHarborCore(ctx).then(() => stopRegistry(ctx)),
-    stopSchemaRegistry(ctx),
-    ...byKind('coredns').map((e) => stopOne(ctx, e)),
-    stopKafka(ctx),
-    Promise.all(poolerApps.map((a) => stopPgbouncer(ctx, a))).then(() => stopPostgres(ctx)),
-    Promise.all([stopRedis(ctx, 1), stopRedis(ctx, 2)]).then(() => stopRedis(ctx, 0)),
+    timed('harbor-core + registry', () => stopHarborCore(ctx).then(() => stopRegistry(ctx))),
+    timed('schema registry', () => stopSchemaRegistry(ctx)),
+    timed('coredns', () => Promise.all(byKind('coredns').map((e) => stopOne(ctx, e)))),
+    timed('kafka', () => stopKafka(ctx)),
+    timed('poolers + postgres', () =>
+      Promise.all(poolerApps.map((a) => stopPgbouncer(ctx, a))).then(() => stopPostgres(ctx)),
+    ),
+    timed('redis', () => Promise.all([stopRedis(ctx, 1), stopRedis(ctx, 2)]).then(() => stopRedis(ctx, 0))),
   ]);
+  ctx.log(`services: stopped in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   const busy: string[] = [];
   for (const e of all) {
     for (const port of portsOf(e.name)) if (!(await portFree(port))) busy.push(`${e.name}:${port}`);

@@ -382,15 +382,10 @@ export function factsDefaults(clusterName: string): Facts {
 
 /**
  * What the local lab (lab/) differs in from the reference platform, as facts overrides for the
- * `lab` environment of platform.config.ts (`facts: labFacts('infra')`). Pod CIDRs are loopback
- * ranges there (the lab never dials anything else), and the CNI is simulated, so NetworkPolicy is
- * not enforced: the denied-namespace test is skipped instead of being counted as passed.
+ * `lab` environment of platform.config.ts (`facts: labFacts('infra')`). The lab keeps the
+ * reference CIDRs as data; its CNI is simulated, so NetworkPolicy is not enforced there and the
+ * denied-namespace test is skipped instead of being counted as passed.
  */
-export function labFacts(clusterName: string): Record<string, unknown> {
-  const id = clusterName === 'apps' ? 2 : 1;
-  const podCidr = `127.${id}.0.0/16`;
-  return {
-    cluster: { podCidr, nativeRoutingCidr: podCidr },
-    cilium: { enforcesNetworkPolicy: false },
-  };
+export function labFacts(_clusterName: string): Record<string, unknown> {
+  return { cilium: { enforcesNetworkPolicy: false } };
 }

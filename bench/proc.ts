@@ -1,0 +1,81 @@
+// Run a command and measure its wall time and peak memory (sum of RSS over the whole process tree,
+// sampled from /proc), so worker processes count, as they do for a user.
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+
+export interface Measured {
+  wallMs: number;
+  peakRssMb: number;
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function children(): Map<number, number[]> {
+  const kids = new Map<number, number[]>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const list = kids.get(ppid) ?? [];
+      list.push(Number(d));
+      kids.set(ppid, list);
+    } catch {
+      // process ended while we looked
+    }
+  }
+  return kids;
+}
+
+function rssKb(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function treeRssKb(root: number): number {
+  const kids = children();
+  let total = 0;
+  const stack = [root];
+  for (let guard = 0; stack.length && guard < 10_000; guard++) {
+    const pid = stack.pop()!;
+    total += rssKb(pid);
+    stack.push(...(kids.get(pid) ?? []));
+  }
+  return total;
+}
+
+export function measure(
+  cmd: string,
+  args: string[],
+  opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number; sampleMs?: number },
+): Promise<Measured> {
+  const started = process.hrtime.bigint();
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let peak = 0;
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const sampler = setInterval(() => {
+      if (child.pid) peak = Math.max(peak, treeRssKb(child.pid));
+    }, opts.sampleMs ?? 50);
+    const killer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 300_000);
+    child.on('close', (code) => {
+      clearInterval(sampler);
+      clearTimeout(killer);
+      resolve({
+        wallMs: Number(process.hrtime.bigint() - started) / 1e6,
+        peakRssMb: peak / 1024,
+        code,
+        stdout,
+        stderr,
+      });
+    });
+  });
+}

@@ -18,6 +18,8 @@ export interface CrdDef {
   owner: string;
   /** Extra printer columns (besides Age); READY/STATUS from the Ready condition by default. */
   columns?: { name: string; jsonPath: string; type?: string }[];
+  /** fields the kind keeps at the top level instead of under spec (schema properties) */
+  topLevel?: Record<string, unknown>;
 }
 
 const ready = [
@@ -752,6 +754,11 @@ export const CRDS: CrdDef[] = [
     shortNames: ['vsclass', 'vsclasses'],
     scope: 'Cluster',
     owner: 'snapshot-controller',
+    topLevel: {
+      driver: { type: 'string' },
+      deletionPolicy: { type: 'string' },
+      parameters: { type: 'object', additionalProperties: { type: 'string' } },
+    },
   },
   {
     group: 'snapshot.storage.k8s.io',
@@ -793,6 +800,11 @@ export const CRDS: CrdDef[] = [
   },
 ];
 
+const APPROVALS: Record<string, string> = {
+  'gateway.networking.k8s.io': 'https://github.com/kubernetes-sigs/gateway-api/pull/2997',
+  'snapshot.storage.k8s.io': 'https://github.com/kubernetes-csi/external-snapshotter/pull/814',
+};
+
 /** The CRD object for a definition: minimal schema, status subresource, real names. */
 export function crdObject(d: CrdDef): Record<string, unknown> {
   const singular = d.kind.toLowerCase();
@@ -805,6 +817,7 @@ export function crdObject(d: CrdDef): Record<string, unknown> {
         metadata: { type: 'object' },
         spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
         status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+        ...(d.topLevel ?? {}),
       },
     },
   };
@@ -816,6 +829,8 @@ export function crdObject(d: CrdDef): Record<string, unknown> {
       labels: { 'app.kubernetes.io/part-of': d.owner, 'lab.platform-validation.io/simulated': 'true' },
       annotations: {
         'lab.platform-validation.io/note': 'minimal schema written by the lab; the operator is simulated',
+        // *.k8s.io groups are protected: the real CRDs carry their API review approval
+        ...(APPROVALS[d.group] ? { 'api-approved.kubernetes.io': APPROVALS[d.group] } : {}),
       },
     },
     spec: {

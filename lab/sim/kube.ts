@@ -17,6 +17,8 @@ import type { K8sObject } from './fixtures.js';
 import { CRDS, crdObject, pluralFor } from './crds.js';
 
 export const FIELD_MANAGER = 'pv-lab-sim';
+/** a separate manager, so a scenario's partial apply never prunes the fixture's fields */
+export const SCENARIO_MANAGER = 'pv-lab-scenario';
 const APPLY = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
 const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
@@ -61,9 +63,24 @@ export async function pool<T, R>(items: T[], n: number, fn: (t: T) => Promise<R>
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * client-node serializes built-in kinds through its typed models, which spell
+ * `x-kubernetes-*` schema keys as `x_kubernetes_*` and drop unknown keys: rename them for the model.
+ */
+function typedKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(typedKeys);
+  if (!v || typeof v !== 'object') return v;
+  return Object.fromEntries(
+    Object.entries(v).map(([key, val]) => [
+      key.startsWith('x-kubernetes-') ? key.replace(/-/g, '_') : key,
+      typedKeys(val),
+    ]),
+  );
+}
+
 /** Apply the project's CRDs and wait until every one is Established (bounded). */
 export async function applyCrds(k: Kube, timeoutMs = 60_000): Promise<number> {
-  await pool(CRDS, 8, (d) => apply(k, crdObject(d) as unknown as K8sObject));
+  await pool(CRDS, 8, (d) => apply(k, typedKeys(crdObject(d)) as unknown as K8sObject));
   const names = new Set(CRDS.map((d) => `${d.plural}.${d.group}`));
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -80,14 +97,19 @@ export async function applyCrds(k: Kube, timeoutMs = 60_000): Promise<number> {
 }
 
 /** Server-side apply of one object (status stripped: it goes through the status subresource). */
-export async function apply(k: Kube, obj: K8sObject, source?: string): Promise<KubernetesObject> {
+export async function apply(
+  k: Kube,
+  obj: K8sObject,
+  source?: string,
+  fieldManager = FIELD_MANAGER,
+): Promise<KubernetesObject> {
   const { status: _status, ...body } = obj;
   try {
     return await k.objects.patch(
       body as KubernetesObject,
       undefined,
       undefined,
-      FIELD_MANAGER,
+      fieldManager,
       true,
       PatchStrategy.ServerSideApply,
     );

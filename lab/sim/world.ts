@@ -16,7 +16,17 @@ import { ciliumFacts, ciliumNodeObjects, type CiliumFacts } from './cilium.js';
 import type { Faults } from './faults.js';
 import { loadFixtures, type K8sObject } from './fixtures.js';
 import { helmStorageSecret } from './helm.js';
-import { apply, applyCrds, httpCode, kube, nowTimes, pool, writeStatus, type Kube } from './kube.js';
+import {
+  SCENARIO_MANAGER,
+  apply,
+  applyCrds,
+  httpCode,
+  kube,
+  nowTimes,
+  pool,
+  writeStatus,
+  type Kube,
+} from './kube.js';
 import { containerRestart, crashLoop, podsBy, restoreFaultedPods } from './pods.js';
 import { desiredStatuses, objectKey } from './status.js';
 import { clusterValues } from './values.js';
@@ -169,13 +179,17 @@ export async function syncCluster(
   // identity (flux-system/cluster-settings CLUSTER / CLUSTER_ID)
   const as = faults.identity?.[cluster];
   const idTopo = as ? ctx.clusters[as as LabClusterName] : undefined;
-  await apply(k, {
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    metadata: { name: 'cluster-settings', namespace: 'flux-system' },
-    data: { CLUSTER: as ?? cluster, CLUSTER_ID: String(idTopo?.id ?? ctx.clusters[cluster].id) },
-  } as K8sObject);
-  // the fixture's other keys are re-applied by seed; here only identity is scenario-driven
+  await apply(
+    k,
+    {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'cluster-settings', namespace: 'flux-system' },
+      data: { CLUSTER: as ?? cluster, CLUSTER_ID: String(idTopo?.id ?? ctx.clusters[cluster].id) },
+    } as K8sObject,
+    'cluster-settings identity',
+    SCENARIO_MANAGER,
+  );
 
   // custom resource status
   const desired = desiredStatuses(cluster, objects, faults);

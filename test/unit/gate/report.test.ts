@@ -28,7 +28,8 @@ describe('HTML report', () => {
     const failuresAt = dom.indexOf('Failures (3)');
     expect(failuresAt).toBeGreaterThan(0);
     expect(failuresAt).toBeLessThan(dom.indexOf('Traceability'));
-    // secrets in a failure message never reach the page
+    // secrets in a failure message or an attachment never reach the page
+    expect(dom).toContain('REDIS_URL=redis://default:***REDACTED***@dragonfly.databases:6379');
     expect(dom).not.toContain('hunter2');
     // baselines plotted against targets, trend over the three nightly runs
     expect(dom).toMatch(/<svg[^>]*aria-label="latency baselines against targets"/);

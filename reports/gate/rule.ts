@@ -59,9 +59,11 @@ export function runProblems(runs: RunDir[]): string[] {
       if (info.ok === false)
         out.push(`cluster ${name} was not proven (${info.error ?? 'identity check failed'})`);
     }
+    const why = Array.isArray(j['reasons']) && j['reasons'].length ? `: ${String(j['reasons'][0])}` : '';
     if (j.outcome === 'interrupted')
-      out.push(`run ${j.runId} was interrupted, so its results are incomplete`);
-    if (j.outcome === 'error') out.push(`run ${j.runId} ended in error before its checks completed`);
+      out.push(`run ${j.runId} was interrupted, so its results are incomplete${why}`);
+    if (j.outcome === 'error')
+      out.push(`run ${j.runId} ended in error${why || ' before its checks completed'}`);
     if (j.outcome === 'running') out.push(`run ${j.runId} never finished (run.json still says running)`);
   }
   return out;

@@ -161,8 +161,10 @@ export async function startServices(ctx: ServicesContext): Promise<void> {
       await startRedis(ctx, creds, 0);
       await Promise.all([startRedis(ctx, creds, 1), startRedis(ctx, creds, 2)]);
     }),
-    timed('kafka x3 (KRaft)', () => startKafka(ctx)),
-    timed('schema registry', () => startSchemaRegistry(ctx)),
+    timed('kafka x3 (KRaft) and the schema registry (journal in _schemas)', async () => {
+      await startKafka(ctx);
+      await startSchemaRegistry(ctx);
+    }),
     timed('registry + harbor-core', async () => {
       await startRegistry(ctx, creds);
       await startHarborCore(ctx);

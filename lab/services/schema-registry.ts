@@ -1,7 +1,8 @@
 /**
  * The lab's Schema Registry (a documented lab simulation of Confluent's REST API; see
  * schema-registry/LabSchemaRegistry.java): a small JVM whose compatibility decisions come from
- * Apache Avro's SchemaCompatibility. One process backs both schema-registry pods.
+ * Apache Avro's SchemaCompatibility, every change journaled to Kafka's `_schemas` topic (so it
+ * starts after Kafka). One process backs both schema-registry pods.
  */
 import path from 'node:path';
 import fs from 'node:fs';
@@ -24,7 +25,7 @@ export async function startSchemaRegistry(ctx: ServicesContext): Promise<void> {
     command: JAVA,
     args: [
       '-Xms16m',
-      '-Xmx64m',
+      '-Xmx96m',
       '-XX:+UseSerialGC',
       '-XX:TieredStopAtLevel=1',
       '-XX:ReservedCodeCacheSize=16m',
@@ -34,6 +35,10 @@ export async function startSchemaRegistry(ctx: ServicesContext): Promise<void> {
       'LabSchemaRegistry',
       String(port),
       path.join(dir, 'state.json'),
+      // the REPLICATION listeners advertise 127.0.0.1, so a host-side client can use them
+      servicePorts()
+        .kafkaReplication.map((p) => `127.0.0.1:${p}`)
+        .join(','),
     ],
     ports: [port],
     group: 'services',

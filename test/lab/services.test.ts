@@ -315,6 +315,42 @@ describe('Kafka (Strimzi kafka-cluster, KRaft, 3 brokers)', () => {
   }, 120_000);
 });
 
+/** consume a topic from the beginning until `count` records whose key matches (bounded) */
+async function readTopic(
+  topic: string,
+  match: (key: string) => boolean,
+  count: number,
+): Promise<[string, string | null][]> {
+  const k = new Kafka({
+    clientId: `pv-lab-test-${suffix}`,
+    brokers: [`127.0.0.1:${P.kafkaClient[0]}`],
+    socketFactory: kafkaSocketFactory(kafkaRoutes()),
+    logLevel: logLevel.NOTHING,
+  });
+  const consumer = k.consumer({ groupId: `pv-lab-read-${suffix}-${topic}` });
+  const out: [string, string | null][] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, 20_000);
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          const key = message.key?.toString() ?? '';
+          if (match(key)) out.push([key, message.value ? message.value.toString() : null]);
+          if (out.length >= count) {
+            clearTimeout(t);
+            resolve();
+          }
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return out;
+}
+
 describe('Schema Registry (lab simulation of the Confluent API, Avro rules from Apache Avro)', () => {
   const base = `http://127.0.0.1:${P.schemaRegistry}`;
   const CT = 'application/vnd.schemaregistry.v1+json';
@@ -398,7 +434,22 @@ describe('Schema Registry (lab simulation of the Confluent API, Avro rules from 
 
     expect((await call('DELETE', `/subjects/${subject}`)).json).toEqual([1, 2]);
     expect((await call('GET', `/subjects/${subject}/versions`)).status).toBe(404);
-  });
+
+    // every change went through Kafka's _schemas topic first (Confluent's key/value JSON)
+    const journal = await readTopic('_schemas', (key) => key.includes(`"subject":"${subject}"`), 5);
+    expect(
+      journal.map(([k, v]) => [
+        JSON.parse(k).keytype,
+        v === null ? null : (JSON.parse(v) as { deleted?: boolean }).deleted,
+      ]),
+    ).toEqual([
+      ['SCHEMA', false],
+      ['SCHEMA', false],
+      ['CONFIG', undefined],
+      ['SCHEMA', true],
+      ['SCHEMA', true],
+    ]);
+  }, 60_000);
 });
 
 describe('OCI registry behind Harbor (real Distribution registry + simulated harbor-core)', () => {

@@ -54,7 +54,10 @@ export interface ServiceArtifacts {
 export function serviceArtifacts(cache: string, v = readServiceVersions()): ServiceArtifacts {
   const corednsDir = path.join(cache, `coredns-${v.COREDNS_VERSION}`);
   const kafkaDir = path.join(cache, `kafka-${v.KAFKA_VERSION}`);
-  const schemaRegistryDir = path.join(cache, `schema-registry-avro-${v.AVRO_VERSION}`);
+  const schemaRegistryDir = path.join(
+    cache,
+    `schema-registry-avro-${v.AVRO_VERSION}-kafka-${v.KAFKA_VERSION}`,
+  );
   return {
     corednsDir,
     coredns: path.join(corednsDir, 'bin', 'coredns'),

@@ -174,9 +174,12 @@ async function buildSchemaRegistry(
   if (!isComplete(a.schemaRegistryDir) || o.force) {
     await requireTool('mvn', 'install Maven (apt-get install maven)');
     fs.rmSync(a.schemaRegistryDir, { recursive: true, force: true });
-    o.progress?.(`schema-registry: resolving org.apache.avro:avro ${v.AVRO_VERSION} (Maven Central)`);
+    o.progress?.(
+      `schema-registry: resolving org.apache.avro:avro ${v.AVRO_VERSION} and kafka-clients ${v.KAFKA_VERSION} (Maven Central)`,
+    );
     await mavenCopy(path.join(SERVICES_BUILD_DIR, 'schema-registry'), a.schemaRegistryLibs, {
       'avro.version': v.AVRO_VERSION,
+      'kafka.version': v.KAFKA_VERSION,
     });
     fs.writeFileSync(path.join(a.schemaRegistryDir, '.complete'), `${new Date().toISOString()}\n`);
   }

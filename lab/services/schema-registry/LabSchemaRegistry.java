@@ -3,10 +3,12 @@
 // Why this exists: neither Confluent's Schema Registry nor Karapace can be installed from the
 // registries this machine reaches, so the lab serves the same REST API itself. The part that
 // matters to the checks -- whether a schema change is compatible -- is NOT imitated: it is decided
-// by Apache Avro's own org.apache.avro.SchemaCompatibility. Storage is a JSON file (Confluent
-// keeps it in the `_schemas` topic). Binds 127.0.0.1 only.
+// by Apache Avro's own org.apache.avro.SchemaCompatibility. Every change is first written to the
+// Kafka topic `_schemas` (compacted, Confluent's key/value JSON) and only then applied; the state
+// is also kept in a JSON file, which is what a restart reads (Confluent replays the topic).
+// Binds 127.0.0.1 only.
 //
-// Usage: java -cp <avro+jackson jars>:<classes> LabSchemaRegistry <port> <state.json>
+// Usage: java -cp <jars>:<classes> LabSchemaRegistry <port> <state.json> [<kafka bootstrap>]
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -34,6 +36,16 @@ import java.util.concurrent.Executors;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.serialization.StringSerializer;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 
 public final class LabSchemaRegistry {
   static final String CT = "application/vnd.schemaregistry.v1+json";
@@ -69,9 +81,85 @@ public final class LabSchemaRegistry {
   String globalLevel = "BACKWARD";
   int nextId = 1;
 
-  LabSchemaRegistry(Path stateFile) throws IOException {
+  static final String TOPIC = "_schemas";
+  /** null when started without a Kafka bootstrap (then the file is the only store) */
+  final Producer<String, String> journal;
+
+  LabSchemaRegistry(Path stateFile, String kafkaBootstrap) throws Exception {
     this.stateFile = stateFile;
     if (Files.exists(stateFile)) load();
+    journal = kafkaBootstrap == null ? null : openJournal(kafkaBootstrap);
+  }
+
+  /** Create `_schemas` (compacted, RF 3) if missing and open an acks=all producer to it. */
+  static Producer<String, String> openJournal(String bootstrap) throws Exception {
+    Properties common = new Properties();
+    common.put("bootstrap.servers", bootstrap);
+    common.put("client.id", "lab-schema-registry");
+    common.put("request.timeout.ms", "5000");
+    common.put("default.api.timeout.ms", "10000");
+    try (Admin admin = Admin.create(common)) {
+      NewTopic topic = new NewTopic(TOPIC, 1, (short) 3).configs(Map.of("cleanup.policy", "compact", "min.insync.replicas", "2"));
+      try {
+        admin.createTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof TopicExistsException)) throw e;
+      }
+    }
+    Properties p = new Properties();
+    p.putAll(common);
+    p.put("acks", "all");
+    p.put("max.block.ms", "5000");
+    p.put("delivery.timeout.ms", "10000");
+    p.put("linger.ms", "0");
+    p.put("key.serializer", StringSerializer.class.getName());
+    p.put("value.serializer", StringSerializer.class.getName());
+    return new KafkaProducer<>(p);
+  }
+
+  /** Write one change to `_schemas` and wait for the brokers' acknowledgement (before applying it). */
+  void journal(ObjectNode key, ObjectNode value) throws ApiError {
+    if (journal == null) return;
+    try {
+      journal.send(new ProducerRecord<>(TOPIC, JSON.writeValueAsString(key), value == null ? null : JSON.writeValueAsString(value)))
+          .get(15, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new ApiError(500, 50001, "Error while writing to the Kafka store (" + TOPIC + "): " + e);
+    }
+  }
+
+  static ObjectNode schemaKey(String subject, int version) {
+    ObjectNode k = JSON.createObjectNode();
+    k.put("keytype", "SCHEMA");
+    k.put("subject", subject);
+    k.put("version", version);
+    k.put("magic", 1);
+    return k;
+  }
+
+  ObjectNode schemaValue(String subject, int version, int id, String schema, boolean deleted) {
+    ObjectNode v = JSON.createObjectNode();
+    v.put("subject", subject);
+    v.put("version", version);
+    v.put("id", id);
+    v.put("schema", schema);
+    v.put("deleted", deleted);
+    return v;
+  }
+
+  static ObjectNode configKey(String subject) {
+    ObjectNode k = JSON.createObjectNode();
+    k.put("keytype", "CONFIG");
+    if (subject == null) k.putNull("subject");
+    else k.put("subject", subject);
+    k.put("magic", 0);
+    return k;
+  }
+
+  static ObjectNode configValue(String level) {
+    ObjectNode v = JSON.createObjectNode();
+    v.put("compatibilityLevel", level);
+    return v;
   }
 
   // ---------------------------------------------------------------- persistence
@@ -203,6 +291,9 @@ public final class LabSchemaRegistry {
       if (n == 2 && method.equals("DELETE")) {
         TreeMap<Integer, Integer> versions = subjectOrThrow(subject);
         List<Integer> deleted = new ArrayList<>(versions.keySet());
+        for (Map.Entry<Integer, Integer> v : versions.entrySet()) {
+          journal(schemaKey(subject, v.getKey()), schemaValue(subject, v.getKey(), v.getValue(), schemasById.get(v.getValue()), true));
+        }
         subjects.remove(subject);
         subjectLevels.remove(subject);
         save();
@@ -226,6 +317,8 @@ public final class LabSchemaRegistry {
         int v = versionOrThrow(versions, subject, p.get(3));
         if (method.equals("GET")) return versionBody(subject, v, versions.get(v));
         if (method.equals("DELETE")) {
+          int id = versions.get(v);
+          journal(schemaKey(subject, v), schemaValue(subject, v, id, schemasById.get(id), true));
           versions.remove(v);
           if (versions.isEmpty()) subjects.remove(subject);
           save();
@@ -269,7 +362,9 @@ public final class LabSchemaRegistry {
     if (head.equals("config")) {
       if (n == 1 && method.equals("GET")) return level(globalLevel);
       if (n == 1 && method.equals("PUT")) {
-        globalLevel = checkLevel(body);
+        String l = checkLevel(body);
+        journal(configKey(null), configValue(l));
+        globalLevel = l;
         save();
         return setLevel(globalLevel);
       }
@@ -282,13 +377,16 @@ public final class LabSchemaRegistry {
       }
       if (n == 2 && method.equals("PUT")) {
         String l = checkLevel(body);
+        journal(configKey(subject), configValue(l));
         subjectLevels.put(subject, l);
         save();
         return setLevel(l);
       }
       if (n == 2 && method.equals("DELETE")) {
-        String l = subjectLevels.remove(subject);
+        String l = subjectLevels.get(subject);
         if (l == null) throw new ApiError(404, 40401, "Subject '" + subject + "' not found.");
+        journal(configKey(subject), null); // a tombstone, as Confluent deletes a subject's config
+        subjectLevels.remove(subject);
         save();
         return setLevel(l);
       }
@@ -312,10 +410,18 @@ public final class LabSchemaRegistry {
       throw new ApiError(409, 409,
           "Schema being registered is incompatible with an earlier schema for subject \"" + subject + "\", details: " + problems);
     }
-    int id = known != null ? known : nextId++;
+    int id = known != null ? known : nextId;
+    int version = versions.isEmpty() ? 1 : versions.lastKey() + 1;
+    try {
+      journal(schemaKey(subject, version), schemaValue(subject, version, id, canonical, false));
+    } catch (ApiError e) {
+      if (versions.isEmpty()) subjects.remove(subject);
+      throw e;
+    }
+    if (known == null) nextId++;
     schemasById.put(id, canonical);
     idsBySchema.put(canonical, id);
-    versions.put(versions.isEmpty() ? 1 : versions.lastKey() + 1, id);
+    versions.put(version, id);
     save();
     out.put("id", id);
     return out;
@@ -390,12 +496,12 @@ public final class LabSchemaRegistry {
   }
 
   public static void main(String[] args) throws Exception {
-    if (args.length != 2) {
-      System.err.println("usage: LabSchemaRegistry <port> <state.json>");
+    if (args.length != 2 && args.length != 3) {
+      System.err.println("usage: LabSchemaRegistry <port> <state.json> [<kafka bootstrap host:port>]");
       System.exit(2);
     }
     int port = Integer.parseInt(args[0]);
-    LabSchemaRegistry registry = new LabSchemaRegistry(Path.of(args[1]));
+    LabSchemaRegistry registry = new LabSchemaRegistry(Path.of(args[1]), args.length == 3 ? args[2] : null);
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 64);
     server.createContext("/", ex -> {
       try {
@@ -406,6 +512,7 @@ public final class LabSchemaRegistry {
     });
     server.setExecutor(Executors.newFixedThreadPool(4));
     server.start();
-    System.out.println("lab schema registry (Avro " + Schema.class.getPackage().getImplementationVersion() + ") listening on 127.0.0.1:" + port);
+    System.out.println("lab schema registry (Avro " + Schema.class.getPackage().getImplementationVersion() + ") listening on 127.0.0.1:" + port
+        + (registry.journal == null ? ", store: " + args[1] : ", kafkastore: topic " + TOPIC + " via " + args[2] + " (+ " + args[1] + ")"));
   }
 }

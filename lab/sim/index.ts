@@ -12,7 +12,8 @@ import { AppsV1Api } from '@kubernetes/client-node';
 import type { LabContext } from '../core/context.js';
 import type { LabClusterName } from '../core/topology.js';
 import { scenarioFaults } from '../scenarios/registry.js';
-import { HUBBLE_RELAY_PORT, heartbeatFile } from './ports.js';
+import { ensureGitRepo } from './git.js';
+import { GIT_PORT, HUBBLE_RELAY_PORT, heartbeatFile } from './ports.js';
 import { seedCluster, simStateFile, syncWorld } from './world.js';
 
 export { simStateFile } from './world.js';
@@ -56,7 +57,7 @@ async function startOperators(ctx: LabContext): Promise<void> {
     args: ['--import', 'tsx', path.join(HERE, 'operators-main.ts')],
     cwd: ctx.paths.repo,
     env: ctx.env,
-    ports: Object.values(HUBBLE_RELAY_PORT),
+    ports: [...Object.values(HUBBLE_RELAY_PORT), GIT_PORT],
     group: 'sim',
     ready: async () => fs.existsSync(hb),
     readyTimeoutMs: 60_000,
@@ -100,6 +101,7 @@ async function waitRolledOut(ctx: LabContext, cluster: LabClusterName, timeoutMs
 export async function seed(ctx: LabContext): Promise<void> {
   const t0 = Date.now();
   const shims = installShims(ctx);
+  ensureGitRepo(ctx.paths.root);
   const counts = await Promise.all(ctx.clusterNames.map((c) => seedCluster(ctx, c)));
   ctx.clusterNames.forEach((c, i) =>
     ctx.log(`sim: ${c}: ${counts[i]!.crds} CRDs Established, ${counts[i]!.objects} objects applied`),

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadLabContext } from '../core/index.js';
+import { gitUrl, startGitServer } from './git.js';
 import { startHubbleRelay } from './hubble-relay.js';
 import { kube } from './kube.js';
 import { reconcileCluster } from './operators.js';
@@ -16,9 +17,11 @@ import { simStateFile } from './world.js';
 const log = (m: string) => process.stdout.write(`${new Date().toISOString()} ${m}\n`);
 const ctx = loadLabContext({ log });
 const stateFile = simStateFile(ctx);
-const servers = await Promise.all(
+const servers: { close(): unknown }[] = await Promise.all(
   ctx.clusterNames.map((c) => startHubbleRelay(HUBBLE_RELAY_PORT[c], () => ctx.clusters[c].nodes.length)),
 );
+servers.push(await startGitServer(ctx.paths.root));
+log(`git remote ${gitUrl()}`);
 log(
   `hubble relay stubs on ${ctx.clusterNames.map((c) => `${c}=127.0.0.1:${HUBBLE_RELAY_PORT[c]}`).join(' ')}`,
 );

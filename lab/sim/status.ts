@@ -69,7 +69,7 @@ function helmRelease(o: K8sObject, objects: K8sObject[]): Status {
   };
 }
 
-function kustomization(o: K8sObject, cluster: LabClusterName, faults: Faults): Status {
+function kustomization(o: K8sObject, cluster: LabClusterName, faults: Faults, rev: string): Status {
   const failing = faults.kustomizationsNotReady?.[cluster]?.includes(o.metadata.name) ?? false;
   const waits = Boolean(o.spec?.wait) || Array.isArray(o.spec?.healthChecks);
   const conditions: Cond[] = failing
@@ -94,7 +94,7 @@ function kustomization(o: K8sObject, cluster: LabClusterName, faults: Faults): S
           type: 'Ready',
           status: 'True',
           reason: 'ReconciliationSucceeded',
-          message: `Applied revision: ${GIT_REVISION}`,
+          message: `Applied revision: ${rev}`,
           observedGeneration: 0,
         },
         ...(waits
@@ -111,8 +111,8 @@ function kustomization(o: K8sObject, cluster: LabClusterName, faults: Faults): S
       ];
   return {
     observedGeneration: 0,
-    lastAttemptedRevision: GIT_REVISION,
-    lastAppliedRevision: GIT_REVISION,
+    lastAttemptedRevision: rev,
+    lastAppliedRevision: rev,
     conditions,
   };
 }
@@ -131,11 +131,11 @@ function artifact(o: K8sObject, revision: string, digestSeed: string): Status {
   };
 }
 
-function source(o: K8sObject): Status {
+function source(o: K8sObject, rev: string): Status {
   let revision: string;
   let msg: string;
   if (o.kind === 'GitRepository') {
-    revision = GIT_REVISION;
+    revision = rev;
     msg = `stored artifact for revision '${revision}'`;
   } else if (o.kind === 'OCIRepository') {
     const tag = (o.spec?.ref as { tag?: string } | undefined)?.tag ?? 'latest';
@@ -311,6 +311,7 @@ export function desiredStatuses(
   cluster: LabClusterName,
   objects: K8sObject[],
   faults: Faults,
+  opts: { gitRevision?: string } = {},
 ): Map<string, Status> {
   const out = new Map<string, Status>();
   for (const o of objects) {
@@ -320,12 +321,13 @@ export function desiredStatuses(
         s = helmRelease(o, objects);
         break;
       case 'Kustomization':
-        if (o.apiVersion.startsWith('kustomize.toolkit.fluxcd.io')) s = kustomization(o, cluster, faults);
+        if (o.apiVersion.startsWith('kustomize.toolkit.fluxcd.io'))
+          s = kustomization(o, cluster, faults, opts.gitRevision ?? GIT_REVISION);
         break;
       case 'GitRepository':
       case 'OCIRepository':
       case 'HelmRepository':
-        s = source(o);
+        s = source(o, opts.gitRevision ?? GIT_REVISION);
         break;
       case 'ExternalSecret':
         s = externalSecret(o);

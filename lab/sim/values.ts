@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ClusterTopology, LabClusterName } from '../core/topology.js';
+import { gitUrl } from './git.js';
 
 export type Values = Record<string, string>;
 
@@ -26,9 +27,7 @@ const REFERENCE: Record<LabClusterName, Values> = {
   },
 };
 
-/** The Git remote the Flux GitRepository points at (the reference platform's repository). */
-export const GIT_URL = 'https://github.com/monosense/k8s-gitops';
-/** The revision the simulated source-controller reports as fetched. */
+/** The revision reported when the lab's Git remote does not exist (unit tests). */
 export const GIT_REVISION = 'main@sha1:4f1c2b9e7d3a5c8b0e6f2a1d9c7b5e3f8a0d2c4b';
 
 interface SimSecrets {
@@ -76,7 +75,7 @@ export function clusterValues(topo: ClusterTopology, stateRoot: string, now = Da
     COREDNS_REPLICAS: '2',
     SECRET_DOMAIN: 'monosense.io',
     DRAGONFLY_AUTH_SECRET_PATH: 'dragonfly/auth',
-    GIT_URL,
+    GIT_URL: gitUrl(),
     GIT_REVISION,
     ...REFERENCE[topo.name],
     ONEPASSWORD_TOKEN: s.onepasswordToken,

@@ -15,6 +15,7 @@ import { cephModel } from './ceph.js';
 import { ciliumFacts, ciliumNodeObjects, type CiliumFacts } from './cilium.js';
 import type { Faults } from './faults.js';
 import { loadFixtures, type K8sObject } from './fixtures.js';
+import { gitRevision } from './git.js';
 import { helmStorageSecret } from './helm.js';
 import {
   SCENARIO_MANAGER,
@@ -192,7 +193,7 @@ export async function syncCluster(
   );
 
   // custom resource status
-  const desired = desiredStatuses(cluster, objects, faults);
+  const desired = desiredStatuses(cluster, objects, faults, { gitRevision: gitRevision(ctx.paths.root) });
   const cil = ciliumNodeObjects(ciliumFacts(ctx.clusters[cluster], k8sVersion()), values);
   for (const [key, s] of cil.statuses) desired.set(key, s);
   const byKey = new Map([...objects, ...cil.objects].map((o) => [objectKey(o), o]));

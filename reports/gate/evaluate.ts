@@ -39,12 +39,21 @@ export function evaluate(run: LoadedRun, story: string, waivers: Waiver[]): Eval
   const stories = platform ? storiesInRun(run.checks).map(storyInfo) : [storyInfo(story)];
   const evidence = assessEvidence(run.runs, checks);
   const decision = decide(checks, waivers, evidence, runProblems(run.runs));
+  const trace = traceStories(stories, checks, waivers);
+  // The rule does not weigh trace gaps, but a signer must see them next to a green decision.
+  if ((decision.gate === 'PASS' || decision.gate === 'WAIVED') && trace.gaps.length) {
+    const list =
+      trace.gaps.length > 6
+        ? `${trace.gaps.slice(0, 6).join(', ')} and ${trace.gaps.length - 6} more`
+        : trace.gaps.join(', ');
+    decision.reasons.push(`Not traced to a passing check: ${list}.`);
+  }
   return {
     story: platform ? PLATFORM_STORY : stories[0]!.id,
     storyTitle: platform ? 'Platform validation: every check of the run' : stories[0]!.title,
     checks,
     decision,
-    trace: traceStories(stories, checks, waivers),
+    trace,
     nfr: validateNfr(checks, waivers),
   };
 }

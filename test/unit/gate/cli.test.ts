@@ -197,6 +197,9 @@ describe('gate file', () => {
     ]);
     expect(res.code).toBe(0);
     expect(existsSync(join(gates, 'platform.yml'))).toBe(false);
+    expect(readGate(join(gates, 'story-boot-core.yml')).status_reason).toBe(
+      'All 6 P0 checks passed, evidence complete. Not traced to a passing check: AC1, AC3, AC4, AC5, AC6, AC7.',
+    );
     const net = gate([
       '--run',
       join(ev, NIGHTLY),

@@ -11,7 +11,7 @@
  *   .lab/shims (put shim executables there); the route adds PV_LAB_CLUSTER, PV_LAB_NAMESPACE,
  *   PV_LAB_POD (per-pod routes), PV_LAB_CONTAINER (if one container) to the command's env.
  */
-import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import type { LabClusterName } from './topology.js';
 
 export const KWOK_GROUP = 'kwok.x-k8s.io';
@@ -96,6 +96,15 @@ export function createRouting(
     return kc.makeApiClient(CustomObjectsApi);
   };
 
+  async function ensureNamespace(cluster: LabClusterName, name: string): Promise<void> {
+    const core = kubeconfigs[cluster]!.makeApiClient(CoreV1Api);
+    try {
+      await core.createNamespace({ body: { metadata: { name } } });
+    } catch (e) {
+      if (httpCode(e) !== 409) throw e; // 409: created meanwhile
+    }
+  }
+
   /** read-modify-write of one object with a bounded retry on conflicts */
   async function upsert(
     cluster: LabClusterName,
@@ -178,6 +187,11 @@ export function createRouting(
         }
         return;
       } catch (e) {
+        if (namespaced && httpCode(e) === 404 && !existing) {
+          // routes may be set up before whoever owns the namespace creates it
+          await ensureNamespace(cluster, namespace);
+          continue;
+        }
         if (httpCode(e) !== 409) throw e; // conflict: someone else wrote it; read again
       }
     }

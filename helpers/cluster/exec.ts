@@ -44,6 +44,13 @@ export function exitCodeFromStatus(status: V1StatusLike): number {
     if (cause && Number.isInteger(code)) return code;
     throw new Error(`exit status without an ExitCode cause: ${JSON.stringify(status)}`);
   }
+  // A runtime that wraps the command's exit error (KWOK's local exec does: `cmd wait: ...: %w`) defeats the
+  // kubelet's ExitError check, so the exit arrives as an InternalError whose text ends in Go's
+  // "exit status N". That is still the command's exit code, not a failure to run it.
+  const wrapped = /error executing command in container: .*: exit status (\d+)\s*$/s.exec(
+    status.message ?? '',
+  );
+  if (status.reason === 'InternalError' && wrapped) return Number(wrapped[1]);
   throw new Error(status.message || `exec failed: ${JSON.stringify(status)}`);
 }
 

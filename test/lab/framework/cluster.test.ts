@@ -89,14 +89,28 @@ describe('exec', () => {
   });
 
   it('exit code 0 and stdin', async () => {
+    // `head -c N` rather than `cat`: KWOK's local exec never closes the command's stdin pipe, so a
+    // command that waits for EOF would hang there (a real kubelet gets the v5 CLOSE signal we send).
+    const input = 'hello through stdin';
     const r = await exec(c, {
       namespace: ns,
       pod: 'echo-pod',
-      command: ['cat'],
-      stdin: 'hello through stdin',
+      command: ['head', '-c', String(input.length)],
+      stdin: input,
       timeoutMs: 20_000,
     });
-    expect(r).toEqual({ stdout: 'hello through stdin', stderr: '', exitCode: 0 });
+    expect(r).toEqual({ stdout: input, stderr: '', exitCode: 0 });
+  });
+
+  it('a command that cannot start is an error, not an exit code', async () => {
+    const err = await exec(c, {
+      namespace: ns,
+      pod: 'echo-pod',
+      command: ['no-such-binary-pv'],
+      timeoutMs: 20_000,
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ExecError);
+    expect((err as Error).message).toContain('no-such-binary-pv');
   });
 
   it('a timeout kills the stream and names pod and command', async () => {

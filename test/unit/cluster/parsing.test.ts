@@ -26,6 +26,27 @@ describe('exec status channel', () => {
     };
     expect(exitCodeFromStatus(st)).toBe(3);
   });
+  it('an exit error wrapped by the runtime (KWOK local exec) still yields the exit code', () => {
+    const msg =
+      'Internal error occurred: Internal error occurred: error executing command in container: cmd wait: sh -c echo hi; exit 3: exit status 3';
+    expect(
+      exitCodeFromStatus({
+        status: 'Failure',
+        message: msg,
+        reason: 'InternalError',
+        details: { causes: [{ message: msg.replace('Internal error occurred: ', '') }] },
+      }),
+    ).toBe(3);
+    // a failure to start the command is not an exit code
+    expect(() =>
+      exitCodeFromStatus({
+        status: 'Failure',
+        reason: 'InternalError',
+        message:
+          'Internal error occurred: error executing command in container: exec: "nope": executable file not found in $PATH',
+      }),
+    ).toThrow(/executable file not found/);
+  });
   it('other failures are errors, not exit codes', () => {
     expect(() =>
       exitCodeFromStatus({

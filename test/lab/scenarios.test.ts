@@ -174,12 +174,14 @@ async function redisPing(): Promise<string> {
       retryStrategy: () => null,
       connectTimeout: 8_000,
     });
-    r.on('error', () => {});
+    // ioredis reports the AUTH reply (WRONGPASS) as an 'error' event, then closes the connection
+    let lastError: string | undefined;
+    r.on('error', (e: Error) => (lastError = e.message));
     try {
       await r.connect();
       return await r.ping();
     } catch (e) {
-      return `error: ${(e as Error).message}`;
+      return `error: ${lastError ?? (e as Error).message}`;
     } finally {
       r.disconnect();
     }
@@ -361,9 +363,11 @@ describe('lab scenarios', () => {
 
   it('dragonfly-auth-wrong: AUTH with the Secret password fails; reset: PONG', async () => {
     await applyScenario(ctx, 'dragonfly-auth-wrong');
-    expect(await redisPing()).toMatch(/WRONGPASS|NOAUTH|invalid (username-)?password/i);
+    expect(await until('AUTH refused', redisPing, (v) => v !== 'PONG')).toMatch(
+      /WRONGPASS|NOAUTH|invalid (username-)?password/i,
+    );
     await applyScenario(ctx, 'healthy');
-    expect(await redisPing()).toBe('PONG');
+    expect(await until('PONG', redisPing, (v) => v === 'PONG')).toBe('PONG');
   });
 
   it('kafka-broker-down: Kafka NotReady and 2/3 broker pods ready; reset: Ready 3/3', async () => {

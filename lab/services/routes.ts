@@ -72,6 +72,7 @@ export async function routeServices(ctx: ServicesContext): Promise<number> {
       namespace: e.namespace,
       pods,
       containers: [e.container],
+      // a plain text log: the lab's routing mirrors it into the CRI format KWOK reads
       logsFile: ctx.procs.logFile(procName(e.name)),
     });
     if (e.kind === 'postgres') {

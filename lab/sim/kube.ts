@@ -8,6 +8,7 @@ import {
   CoreV1Api,
   CustomObjectsApi,
   KubernetesObjectApi,
+  loadYaml,
   PatchStrategy,
   setHeaderOptions,
   type KubeConfig,
@@ -63,24 +64,9 @@ export async function pool<T, R>(items: T[], n: number, fn: (t: T) => Promise<R>
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/**
- * client-node serializes built-in kinds through its typed models, which spell
- * `x-kubernetes-*` schema keys as `x_kubernetes_*` and drop unknown keys: rename them for the model.
- */
-function typedKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(typedKeys);
-  if (!v || typeof v !== 'object') return v;
-  return Object.fromEntries(
-    Object.entries(v).map(([key, val]) => [
-      key.startsWith('x-kubernetes-') ? key.replace(/-/g, '_') : key,
-      typedKeys(val),
-    ]),
-  );
-}
-
 /** Apply the project's CRDs and wait until every one is Established (bounded). */
 export async function applyCrds(k: Kube, timeoutMs = 60_000): Promise<number> {
-  await pool(CRDS, 8, (d) => apply(k, typedKeys(crdObject(d)) as unknown as K8sObject));
+  await pool(CRDS, 8, (d) => apply(k, crdObject(d) as unknown as K8sObject));
   const names = new Set(CRDS.map((d) => `${d.plural}.${d.group}`));
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -105,8 +91,12 @@ export async function apply(
 ): Promise<KubernetesObject> {
   const { status: _status, ...body } = obj;
   try {
+    // client-node serializes built-in kinds through its typed models, whose attribute names differ
+    // from the JSON names in places (NetworkPolicy `from` is `_from`, `x-kubernetes-*` are
+    // `x_kubernetes_*`) and drops unknown keys: deserialize the plain JSON into the model first.
+    const typed = loadYaml<KubernetesObject>(JSON.stringify(body));
     return await k.objects.patch(
-      body as KubernetesObject,
+      typed,
       undefined,
       undefined,
       fieldManager,

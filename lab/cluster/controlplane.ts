@@ -214,6 +214,7 @@ export async function startKwok(deps: ControlPlaneDeps, cluster: LabClusterName)
         `--cidr=${t.podCIDR}`,
         '--node-lease-duration-seconds=40',
         `--enable-crds=${KWOK_CRD_KINDS.join(',')}`,
+        '--v=WARN', // INFO logs every pod status patch
       ],
       // exec'd commands are resolved on KWOK's own PATH: shims first, then our kubectl etc.
       env: { ...deps.env, PATH: `${deps.paths.shims}:${deps.paths.bin}:${deps.env.PATH ?? '/usr/bin:/bin'}` },

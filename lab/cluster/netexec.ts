@@ -38,7 +38,7 @@ export function startNetexec(pod: NetexecPod): Promise<http.Server> {
     const send = (code: number, body: string, type = 'text/plain') => {
       res.writeHead(code, { 'content-type': type });
       res.end(body);
-      pod.log(`${new Date().toISOString()} ${req.method} ${url.pathname}${url.search} ${code}`);
+      pod.log(`${req.method} ${url.pathname}${url.search} ${code}`);
     };
     switch (url.pathname) {
       case '/':

@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
 import { CoreV1Api, makeInformer, type V1Pod } from '@kubernetes/client-node';
+import { createLogMirrorer, criLine } from '../core/cri-log.js';
 import { loopbackFor } from '../core/datapath.js';
 import { loadLabContext } from '../core/index.js';
 import type { LabClusterName } from '../core/topology.js';
@@ -77,7 +78,7 @@ async function reconcile(cluster: LabClusterName, pod: V1Pod, deleted: boolean):
   try {
     const entry: Served = { uid: pod.metadata?.uid ?? '' };
     if (ne) {
-      entry.server = await startNetexec({ name, address, port: ne.port, log: (l) => out.write(`${l}\n`) });
+      entry.server = await startNetexec({ name, address, port: ne.port, log: (l) => out.write(criLine(l)) });
       entry.port = ne.port;
       entry.server.on('close', () => out.end());
     }
@@ -91,9 +92,9 @@ async function reconcile(cluster: LabClusterName, pod: V1Pod, deleted: boolean):
       });
     }
     await ctx.routing.routeExec(cluster, { namespace: ns, pods: [name], env: { PV_LAB_POD_IP: ip } });
-    await ctx.routing.routeLogs(cluster, { namespace: ns, pods: [name], logsFile: logFile });
+    await ctx.routing.routeLogs(cluster, { namespace: ns, pods: [name], logsFile: logFile, format: 'cri' });
     const what = ne ? `netexec on ${ip}:${ne.port} (lab: ${address}:${ne.port})` : 'exec/logs routes';
-    out.write(`${new Date().toISOString()} pod runtime: ${what}\n`);
+    out.write(criLine(`pod runtime: ${what}`));
     if (!ne) out.end();
     ctx.log(`${key}: ${what}`);
   } catch (e) {
@@ -134,5 +135,15 @@ const shutdown = async () => {
 };
 process.on('SIGTERM', () => void shutdown());
 process.on('SIGINT', () => void shutdown());
+
+// plain log files routed with routeLogs -> CRI-format copies KWOK can serve
+const mirrorer = createLogMirrorer(ctx.paths.data);
+setInterval(() => {
+  try {
+    mirrorer.tick();
+  } catch (e) {
+    ctx.log(`log mirror: ${(e as Error).message}`);
+  }
+}, 500);
 
 await Promise.all(ctx.clusterNames.map((c) => watch(c)));

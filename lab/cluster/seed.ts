@@ -102,11 +102,35 @@ export function clusterSettings(cluster: LabClusterName): Record<string, string>
   };
 }
 
-export async function seedCluster(k: Kubectl, cluster: LabClusterName): Promise<void> {
+export async function seedCluster(
+  k: Kubectl,
+  cluster: LabClusterName,
+  kubernetesVersion: string,
+): Promise<void> {
   await apply(k, cluster, [
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'flux-system' } },
     ...nodeManifests(cluster),
   ]);
+  // what `kubectl get nodes -o wide` shows; KWOK's node stages keep nodeInfo fields already set
+  const nodeInfo = {
+    kubeletVersion: kubernetesVersion,
+    kubeProxyVersion: kubernetesVersion,
+    containerRuntimeVersion: 'containerd://2.1.4 (lab: kwok)',
+    osImage: 'Talos (lab: simulated by KWOK)',
+    operatingSystem: 'linux',
+    architecture: 'amd64',
+  };
+  for (const node of TOPOLOGY[cluster].nodes) {
+    await k(cluster, [
+      'patch',
+      'node',
+      node,
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      JSON.stringify({ status: { nodeInfo } }),
+    ]);
+  }
   await apply(k, cluster, [
     {
       apiVersion: 'v1',

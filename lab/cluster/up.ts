@@ -55,7 +55,7 @@ export async function controlPlaneUp(
   await step('KWOK CRDs, nodes, cluster-settings applied', () =>
     both(async (c) => {
       await installKwokCrds(k, c, bin.kwokCrds);
-      await seedCluster(k, c);
+      await seedCluster(k, c, versions.KUBERNETES_VERSION);
     }),
   );
   await step('controller-manager, scheduler, kwok ready', () =>

@@ -18,6 +18,7 @@ export type { LabClusterName } from './topology.js';
 export { LAB_CLUSTERS, TOPOLOGY } from './topology.js';
 export { loopbackFor, rewriteToLoopback } from './datapath.js';
 export { tcpOpen } from './process.js';
+export { criLine } from './cri-log.js';
 
 export function kubectlPath(paths: LabPaths): string {
   return path.join(paths.bin, 'kubectl');
@@ -53,7 +54,7 @@ export function loadLabContext(opts: { log?: (m: string) => void; paths?: LabPat
     kubectl: kubectlPath(paths),
     env: labEnv(paths),
     procs: createProcessManager(paths.run, paths.logs),
-    routing: createRouting(kcs, paths.shims, paths.bin),
+    routing: createRouting(kcs, paths.shims, paths.bin, paths.data),
     log: opts.log ?? ((m) => process.stderr.write(`${m}\n`)),
   };
 }

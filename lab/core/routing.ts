@@ -12,6 +12,7 @@
  *   PV_LAB_POD (per-pod routes), PV_LAB_CONTAINER (if one container) to the command's env.
  */
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { registerLogMirror } from './cri-log.js';
 import type { LabClusterName } from './topology.js';
 
 export const KWOK_GROUP = 'kwok.x-k8s.io';
@@ -42,6 +43,12 @@ export interface RouteLogsOptions extends PodSelection {
   containers?: string[];
   /** absolute path of the file `kubectl logs` shows */
   logsFile: string;
+  /**
+   * 'text' (default): a plain log a process writes; the pod runtime mirrors it into the CRI
+   * format KWOK requires (new lines show up within ~0.5 s). 'cri': the file already is
+   * `<RFC3339Nano> stdout F <line>` lines (see criLine in lab/core/cri-log.ts).
+   */
+  format?: 'text' | 'cri';
   previousLogsFile?: string;
   /** keep streaming with -f (default true) */
   follow?: boolean;
@@ -89,6 +96,7 @@ export function createRouting(
   kubeconfigs: Record<LabClusterName, KubeConfig>,
   shimsDir: string,
   binDir: string,
+  dataDir: string,
 ): LabRouting {
   const api = (cluster: LabClusterName) => {
     const kc = kubeconfigs[cluster];
@@ -256,13 +264,14 @@ export function createRouting(
       );
     },
     async routeLogs(cluster, opts) {
+      const file = opts.format === 'cri' ? opts.logsFile : registerLogMirror(dataDir, opts.logsFile);
       await apply(
         cluster,
         'Logs',
         opts,
         () => ({
           ...(opts.containers?.length ? { containers: opts.containers } : {}),
-          logsFile: opts.logsFile,
+          logsFile: file,
           ...(opts.previousLogsFile ? { previousLogsFile: opts.previousLogsFile } : {}),
           follow: opts.follow ?? true,
         }),

@@ -234,7 +234,7 @@ export async function startService(ctx: ServicesContext, name: string): Promise<
   const e = catalogueEntry(name);
   if (!ctx.procs.isRunning(procName(name))) await assertPortsFree(name, portsOf(name));
   await startOne(ctx, loadCredentials(ctx.paths.root), e);
-  await routeServices(ctx);
+  await routeServices(ctx, [name]);
 }
 
 /** Stop one service by catalogue name; its pods' port-forwards then fail to connect. */

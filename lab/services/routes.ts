@@ -37,12 +37,17 @@ async function podsBySelector(ctx: ServicesContext, e: ServiceEntry): Promise<st
   }
 }
 
-/** Returns how many pods got per-pod routes. No-op without ctx.routing (dev mode). */
-export async function routeServices(ctx: ServicesContext): Promise<number> {
+/**
+ * Returns how many pods got per-pod routes. `only`: route just these services (e.g. after
+ * restarting one). No-op without ctx.routing (dev mode).
+ */
+export async function routeServices(ctx: ServicesContext, only?: string[]): Promise<number> {
   const routing = ctx.routing;
   if (!routing) return 0;
   const clusters = new Set<LabClusterName>(ctx.clusterNames ?? []);
-  const entries = serviceCatalogue().filter((e) => clusters.has(e.cluster));
+  const entries = serviceCatalogue().filter(
+    (e) => clusters.has(e.cluster) && (!only || only.includes(e.name)),
+  );
   let routed = 0;
 
   const deploymentBacked = entries.filter((e) => !e.pods);

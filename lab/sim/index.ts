@@ -102,9 +102,12 @@ export async function seed(ctx: LabContext): Promise<void> {
   const t0 = Date.now();
   const shims = installShims(ctx);
   ensureGitRepo(ctx.paths.root);
+  const secs = () => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
   const counts = await Promise.all(ctx.clusterNames.map((c) => seedCluster(ctx, c)));
   ctx.clusterNames.forEach((c, i) =>
-    ctx.log(`sim: ${c}: ${counts[i]!.crds} CRDs Established, ${counts[i]!.objects} objects applied`),
+    ctx.log(
+      `sim: ${c}: ${counts[i]!.crds} CRDs Established, ${counts[i]!.objects} objects applied (${secs()})`,
+    ),
   );
   for (const c of ctx.clusterNames) {
     await ctx.routing.routeExec(c, { namespace: 'rook-ceph', env: { PV_LAB_SIM_STATE: simStateFile(ctx) } });
@@ -117,8 +120,10 @@ export async function seed(ctx: LabContext): Promise<void> {
   // healthy first (so the rollout wait is meaningful), then the active scenario's faults, if any
   const scenario = activeScenario(ctx);
   await syncWorld(ctx, 'healthy', {});
+  ctx.log(`sim: operator status written (${secs()})`);
   await startOperators(ctx);
   await Promise.all(ctx.clusterNames.map((c) => waitRolledOut(ctx, c, 120_000)));
+  ctx.log(`sim: seeded workloads rolled out (${secs()})`);
   if (scenario !== 'healthy') await syncWorld(ctx, scenario, scenarioFaults(scenario));
   ctx.log(
     `sim: seeded both clusters in ${((Date.now() - t0) / 1000).toFixed(1)} s (shims: ${shims.join(', ')}; scenario: ${scenario})`,

@@ -3,6 +3,7 @@
  * `pv-lab-sim`), status through the status subresource (as an operator does), with condition
  * lastTransitionTime kept while a condition's status does not change.
  */
+import { createHash } from 'node:crypto';
 import {
   ApiextensionsV1Api,
   CoreV1Api,
@@ -64,9 +65,63 @@ export async function pool<T, R>(items: T[], n: number, fn: (t: T) => Promise<R>
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+export const HASH_ANNOTATION = 'lab.platform-validation.io/seed-hash';
+
+function bodyHash(obj: K8sObject): string {
+  const { status: _s, ...body } = obj;
+  return createHash('sha256').update(JSON.stringify(body)).digest('hex').slice(0, 32);
+}
+
+/**
+ * Apply many objects, skipping those whose live copy carries the same seed hash (one LIST per
+ * kind instead of one PATCH per object: a warm `lab up` re-seeds in seconds).
+ */
+export async function applyAll(
+  k: Kube,
+  objs: K8sObject[],
+  sources?: Map<K8sObject, string>,
+): Promise<{ applied: number; skipped: number }> {
+  const kinds = [...new Set(objs.map((o) => `${o.apiVersion}|${o.kind}`))];
+  const live = new Map<string, string | undefined>();
+  await pool(kinds, 8, async (kk) => {
+    const [apiVersion, kind] = kk.split('|') as [string, string];
+    try {
+      const list = await k.objects.list(apiVersion, kind);
+      for (const it of list.items) {
+        live.set(
+          `${kind}/${it.metadata?.namespace ?? ''}/${it.metadata?.name}`,
+          it.metadata?.annotations?.[HASH_ANNOTATION],
+        );
+      }
+    } catch (e) {
+      if (httpCode(e) !== 404) throw e;
+    }
+  });
+  let skipped = 0;
+  const todo: K8sObject[] = [];
+  for (const o of objs) {
+    const h = bodyHash(o);
+    if (live.get(`${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`) === h) {
+      skipped++;
+      continue;
+    }
+    const withHash = {
+      ...o,
+      metadata: { ...o.metadata, annotations: { ...(o.metadata.annotations ?? {}), [HASH_ANNOTATION]: h } },
+    };
+    sources?.set(withHash, sources.get(o) ?? '');
+    todo.push(withHash);
+  }
+  await pool(todo, 8, (o) => apply(k, o, sources?.get(o) || undefined));
+  return { applied: todo.length, skipped };
+}
+
 /** Apply the project's CRDs and wait until every one is Established (bounded). */
 export async function applyCrds(k: Kube, timeoutMs = 60_000): Promise<number> {
-  await pool(CRDS, 8, (d) => apply(k, crdObject(d) as unknown as K8sObject));
+  await applyAll(
+    k,
+    CRDS.map((d) => crdObject(d) as unknown as K8sObject),
+  );
   const names = new Set(CRDS.map((d) => `${d.plural}.${d.group}`));
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -191,6 +246,35 @@ function withoutVolatile(s: Record<string, unknown> | undefined): unknown {
   );
 }
 
+type LiveCR = {
+  metadata: { name?: string; namespace?: string; generation?: number };
+  status?: Record<string, unknown>;
+};
+
+/** List the live objects of the given custom kinds (one LIST per kind), keyed Kind/namespace/name. */
+export async function listCustomObjects(
+  k: Kube,
+  kinds: { apiVersion: string; kind: string }[],
+): Promise<Map<string, LiveCR>> {
+  const out = new Map<string, LiveCR>();
+  const uniq = [...new Map(kinds.map((x) => [`${x.apiVersion}|${x.kind}`, x])).values()];
+  await pool(uniq, 8, async ({ apiVersion, kind }) => {
+    const p = pluralFor(apiVersion, kind);
+    if (!p) return;
+    try {
+      const list = (await k.custom.listClusterCustomObject({
+        group: p.group,
+        version: p.version,
+        plural: p.plural,
+      })) as { items: LiveCR[] };
+      for (const it of list.items) out.set(`${kind}/${it.metadata.namespace ?? ''}/${it.metadata.name}`, it);
+    } catch (e) {
+      if (httpCode(e) !== 404) throw e;
+    }
+  });
+  return out;
+}
+
 /**
  * Write one custom object's status via the status subresource (SSA, field manager pv-lab-sim),
  * skipping the write when nothing but timestamps would change. Returns true if written.
@@ -200,16 +284,17 @@ export async function writeStatus(
   ref: { apiVersion: string; kind: string; name: string; namespace?: string },
   desired: Record<string, unknown>,
   times: Record<string, string>,
+  /** the live object when the caller already listed it (saves a GET) */
+  known?: LiveCR,
 ): Promise<boolean> {
   const p = pluralFor(ref.apiVersion, ref.kind);
   if (!p) throw new Error(`writeStatus: ${ref.kind} (${ref.apiVersion}) is not a simulated custom resource`);
   const base = { group: p.group, version: p.version, plural: p.plural, name: ref.name };
-  const current = (await (p.namespaced
-    ? k.custom.getNamespacedCustomObject({ ...base, namespace: ref.namespace! })
-    : k.custom.getClusterCustomObject(base))) as {
-    metadata: { generation?: number };
-    status?: Record<string, unknown>;
-  };
+  const current =
+    known ??
+    ((await (p.namespaced
+      ? k.custom.getNamespacedCustomObject({ ...base, namespace: ref.namespace! })
+      : k.custom.getClusterCustomObject(base))) as LiveCR);
   const status = prepareStatus(desired, current.status, current.metadata.generation ?? 1, times);
   if (stable(withoutVolatile(status)) === stable(withoutVolatile(current.status))) return false;
   const body = {

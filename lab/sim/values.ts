@@ -31,6 +31,8 @@ const REFERENCE: Record<LabClusterName, Values> = {
 export const GIT_REVISION = 'main@sha1:4f1c2b9e7d3a5c8b0e6f2a1d9c7b5e3f8a0d2c4b';
 
 interface SimSecrets {
+  /** when this lab was first seeded (Helm release timestamps stay stable across re-seeds) */
+  createdAt?: string;
   onepasswordToken: string;
   grafanaPassword: string;
   s3AccessKey: string;
@@ -49,6 +51,7 @@ function loadSimSecrets(stateRoot: string): SimSecrets {
   }
   const gen = (n: number) => randomBytes(n).toString('base64url');
   const s: SimSecrets = {
+    createdAt: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
     onepasswordToken: gen(48),
     grafanaPassword: gen(18),
     s3AccessKey: gen(12).toUpperCase(),
@@ -82,6 +85,7 @@ export function clusterValues(topo: ClusterTopology, stateRoot: string, now = Da
     GRAFANA_PASSWORD: s.grafanaPassword,
     S3_ACCESS_KEY: s.s3AccessKey,
     S3_SECRET_KEY: s.s3SecretKey,
+    SEEDED_AT: s.createdAt ?? '2025-10-26T03:00:00Z',
     NOW: iso(0, now),
     NOW_MINUS_1H: iso(-h, now),
     NOW_PLUS_23H: iso(23 * h, now),

@@ -20,9 +20,11 @@ import { helmStorageSecret } from './helm.js';
 import {
   SCENARIO_MANAGER,
   apply,
+  applyAll,
   applyCrds,
   httpCode,
   kube,
+  listCustomObjects,
   nowTimes,
   pool,
   writeStatus,
@@ -77,14 +79,14 @@ export async function seedCluster(
     o.kind === 'Namespace' ? 0 : o.kind === 'StorageClass' || o.kind === 'ServiceAccount' ? 1 : 2;
   const ordered = [...objects].sort((a, b) => rank(a) - rank(b));
   for (const r of [0, 1, 2])
-    await pool(
+    await applyAll(
+      k,
       ordered.filter((o) => rank(o) === r),
-      8,
-      (o) => apply(k, o, sources.get(o)),
+      sources,
     );
   // per-node Cilium objects
   const cil = ciliumNodeObjects(ciliumFacts(ctx.clusters[cluster], k8sVersion()), values);
-  await pool(cil.objects, 8, (o) => apply(k, o));
+  await applyAll(k, cil.objects);
   // workloads, Services and Secrets of the real processes, owned by their CRs
   const uids = new Map<string, string>();
   for (const o of backedOwners(cluster)) {
@@ -102,16 +104,16 @@ export async function seedCluster(
   }
   const skip = new Set(objects.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`));
   const backed = backedObjects(cluster, ctx.paths.root, uids, skip).map(tolerateAll);
-  await pool(backed, 8, (o) => apply(k, o));
+  await applyAll(k, backed);
   // Helm release storage for every HelmRelease (what `helm get values` reads)
   const statuses = desiredStatuses(cluster, objects, {});
   const helm = objects
     .filter((o) => o.kind === 'HelmRelease')
     .map((o) => {
       const s = statuses.get(objectKey(o)) as { lastAttemptedRevision?: string } | undefined;
-      return helmStorageSecret(o, s?.lastAttemptedRevision ?? '0.0.0', nowTimes().NOW_MINUS_1H!);
+      return helmStorageSecret(o, s?.lastAttemptedRevision ?? '0.0.0', values.SEEDED_AT!);
     });
-  await pool(helm, 8, (o) => apply(k, o));
+  await applyAll(k, helm);
   return { objects: objects.length + cil.objects.length + backed.length + helm.length, crds };
 }
 
@@ -197,6 +199,10 @@ export async function syncCluster(
   const cil = ciliumNodeObjects(ciliumFacts(ctx.clusters[cluster], k8sVersion()), values);
   for (const [key, s] of cil.statuses) desired.set(key, s);
   const byKey = new Map([...objects, ...cil.objects].map((o) => [objectKey(o), o]));
+  const live = await listCustomObjects(
+    k,
+    [...desired.keys()].map((key) => byKey.get(key)!).filter((o) => o.apiVersion.includes('.')),
+  );
   const writes = await pool([...desired], 8, async ([key, status]) => {
     const o = byKey.get(key)!;
     if (o.apiVersion.startsWith('v1') || !o.apiVersion.includes('/')) return false;
@@ -208,6 +214,7 @@ export async function syncCluster(
         { apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, namespace: o.metadata.namespace },
         status,
         times,
+        live.get(key),
       );
     } catch (e) {
       if (httpCode(e) === 404) return false; // not seeded (yet)

@@ -66,6 +66,12 @@ export function containerPort(pod: V1Pod, port: number | string): number {
   );
 }
 
+function readySince(p: V1Pod): number {
+  const t = p.status?.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime;
+  const ms = t ? new Date(t).getTime() : NaN;
+  return Number.isFinite(ms) ? ms : Number.MAX_SAFE_INTEGER;
+}
+
 async function readyPodFor(
   cluster: ClusterHandle,
   namespace: string,
@@ -75,9 +81,10 @@ async function readyPodFor(
 ): Promise<V1Pod> {
   if (!selector) throw new TunnelResolveError(`${what} on ${where(cluster)} has no selector`);
   const pods = await cluster.core.listNamespacedPod({ namespace, labelSelector: selector });
+  // the pod ready the longest first (a pod that just turned ready may still be warming up), then by name
   const ready = pods.items
     .filter(isPodReady)
-    .sort((a, b) => (a.metadata!.name! < b.metadata!.name! ? -1 : 1));
+    .sort((a, b) => readySince(a) - readySince(b) || (a.metadata!.name! < b.metadata!.name! ? -1 : 1));
   const pick = ready.find((p) => !exclude.has(p.metadata!.name!)) ?? ready[0];
   if (!pick) {
     const seen = pods.items.map(

@@ -4,7 +4,7 @@ import net from 'node:net';
 import { errorText } from '../cluster/errors.js';
 import { where, type ClusterHandle } from '../cluster/handle.js';
 import { describeTarget, resolveTarget, type ResolvedTarget, type TunnelTarget } from './resolve.js';
-import { openPortForwardStream, type PortForwardStream } from './stream.js';
+import { openPortForwardStream, type PortForwardStream, type StreamHandlers } from './stream.js';
 
 export interface TunnelOptions {
   /** How long a fresh stream must stay free of dial errors to count as a round trip (default 300 ms). */
@@ -13,6 +13,8 @@ export interface TunnelOptions {
   openTimeoutMs?: number;
   /** Skip the round-trip proof (only for benchmarks that measure it separately). */
   skipProof?: boolean;
+  /** How long the proven stream waits for the first connection before it is closed (default 10 s). */
+  warmMs?: number;
 }
 
 export interface TunnelStats {
@@ -21,6 +23,8 @@ export interface TunnelStats {
   failed: number;
   retried: number;
   reresolved: number;
+  /** connections served by the stream opened for the proof */
+  warmUsed: number;
   bytesToRemote: number;
   bytesFromRemote: number;
 }
@@ -34,7 +38,7 @@ export interface Tunnel {
   stats: TunnelStats;
   /** Last stream errors (error channel text or connect failures), newest last, at most 20. */
   errors: string[];
-  /** Time the round-trip proof took, ms. */
+  /** Time resolve + proof took, ms. */
   proofMs: number;
   close(): Promise<void>;
 }
@@ -60,54 +64,64 @@ class TunnelError extends Error {
   override name = 'TunnelError';
 }
 
+/** A stream opened for the proof, handed to the first connection (no second setup, no idle dial left behind). */
+interface Warm {
+  target: ResolvedTarget;
+  stream: PortForwardStream;
+  handlers: StreamHandlers;
+  early: Buffer[];
+  closedWith?: string;
+  closed: boolean;
+}
+
 /**
  * Proves the path: a stream is established (both channel headers arrived: API server -> kubelet) and the
  * kubelet's dial to the container port did not fail within `proveMs` (a failed dial is reported on the
- * error channel at once). Closes the stream afterwards.
+ * error channel at once). The open stream is returned for reuse.
  */
 async function prove(
   cluster: ClusterHandle,
   r: ResolvedTarget,
   proveMs: number,
   timeoutMs: number,
-): Promise<void> {
-  let closedWith: string | undefined;
-  let closed = false;
+): Promise<Warm> {
   let onClosed: (() => void) | undefined;
-  const s = await openPortForwardStream(
-    cluster,
-    r.namespace,
-    r.pod,
-    r.port,
-    {
-      onData: () => true, // a server that speaks first (SSH, SMTP…) is fine
-      onClose: (e) => {
-        closed = true;
-        closedWith = e;
-        onClosed?.();
-      },
+  const warm = { target: r, early: [] as Buffer[], closed: false } as Warm;
+  warm.handlers = {
+    onData: (d) => {
+      warm.early.push(Buffer.from(d)); // a server that speaks first (SSH, SMTP…) is fine
+      return true;
     },
-    timeoutMs,
-  );
+    onClose: (e) => {
+      warm.closed = true;
+      warm.closedWith = e;
+      onClosed?.();
+    },
+  };
+  warm.stream = await openPortForwardStream(cluster, r.namespace, r.pod, r.port, warm.handlers, timeoutMs);
   try {
     await Promise.race([
-      s.established,
+      warm.stream.established,
       new Promise((_, rej) =>
         setTimeout(() => rej(new Error(`stream not established within ${timeoutMs} ms`)), timeoutMs).unref(),
       ),
     ]);
     await new Promise<void>((res) => {
-      if (closed) return res();
+      if (warm.closed) return res();
       onClosed = res;
       setTimeout(res, proveMs).unref();
     });
-    if (closed || s.errorText()) {
+    if (warm.closed || warm.stream.errorText()) {
       throw new Error(
-        closedWith || s.errorText() || 'the stream was closed by the remote side right after it opened',
+        warm.closedWith ||
+          warm.stream.errorText() ||
+          'the stream was closed by the remote side right after it opened',
       );
     }
-  } finally {
-    s.end();
+    return warm;
+  } catch (e) {
+    warm.stream.destroy();
+    throw e;
   }
 }
 
@@ -125,6 +139,7 @@ export async function openTunnel(
     failed: 0,
     retried: 0,
     reresolved: 0,
+    warmUsed: 0,
     bytesToRemote: 0,
     bytesFromRemote: 0,
   };
@@ -137,23 +152,39 @@ export async function openTunnel(
   // resolve + prove; a Service/Deployment/StatefulSet gets one more try on another pod
   const t0 = Date.now();
   let current: ResolvedTarget;
-  const attempt = async (exclude: Set<string>) => {
-    const r = await resolveTarget(cluster, spec, exclude);
-    if (!opts.skipProof) await prove(cluster, r, proveMs, Math.max(1000, openTimeoutMs - (Date.now() - t0)));
+  let warm: Warm | undefined;
+  const failedPods = new Set<string>();
+  const attempt = async () => {
+    const r = await resolveTarget(cluster, spec, failedPods);
+    if (!opts.skipProof) {
+      try {
+        warm = await prove(cluster, r, proveMs, Math.max(1000, openTimeoutMs - (Date.now() - t0)));
+      } catch (e) {
+        failedPods.add(r.pod);
+        throw new Error(`pod ${r.pod} port ${r.port}: ${errorText(e)}`, { cause: e });
+      }
+    }
     return r;
   };
   try {
-    current = await attempt(new Set());
+    current = await attempt();
   } catch (first) {
     if (spec.kind === 'Pod' || Date.now() - t0 > openTimeoutMs)
       throw new TunnelError(`${label}: ${errorText(first)}`);
     try {
-      current = await attempt(new Set());
+      current = await attempt();
     } catch (second) {
-      throw new TunnelError(`${label}: ${errorText(second)}`);
+      throw new TunnelError(`${label}: ${errorText(first)}; then ${errorText(second)}`);
     }
   }
   const proofMs = Date.now() - t0;
+  const warmTimer = warm
+    ? setTimeout(() => {
+        const w = warm;
+        warm = undefined;
+        w?.stream.end();
+      }, opts.warmMs ?? 10_000).unref()
+    : undefined;
 
   // re-resolution shared by all connections: one in flight at a time
   let reresolving: Promise<ResolvedTarget> | undefined;
@@ -227,33 +258,29 @@ export async function openTunnel(
       }
     };
 
-    const connect = async (r: ResolvedTarget): Promise<void> => {
-      let s: PortForwardStream;
-      try {
-        s = await openPortForwardStream(cluster, r.namespace, r.pod, r.port, {
-          onData: (chunk) => {
-            if (!gotRemoteByte) {
-              gotRemoteByte = true;
-              replay = undefined;
-            }
-            stats.bytesFromRemote += chunk.length;
-            if (sock.destroyed) return true;
-            const ok = sock.write(chunk);
-            if (!ok) sock.once('drain', () => s.resume());
-            return ok;
-          },
-          onClose: (err) => {
-            streams.delete(s);
-            if (done) return;
-            if (err && !gotRemoteByte && !retried && replay) return void retry(r, err);
-            if (err) return cleanup(`${label} (pod ${r.pod}:${r.port}): ${err}`);
-            cleanup(); // the remote closed: end the client side too
-          },
-        });
-      } catch (e) {
-        if (!retried && !done) return retry(r, errorText(e));
-        return cleanup(`${label} (pod ${r.pod}:${r.port}): ${errorText(e)}`);
-      }
+    const handlersFor = (r: ResolvedTarget, s: () => PortForwardStream | undefined): StreamHandlers => ({
+      onData: (chunk) => {
+        if (!gotRemoteByte) {
+          gotRemoteByte = true;
+          replay = undefined;
+        }
+        stats.bytesFromRemote += chunk.length;
+        if (sock.destroyed) return true;
+        const ok = sock.write(chunk);
+        if (!ok) sock.once('drain', () => s()?.resume());
+        return ok;
+      },
+      onClose: (err) => {
+        const mine = s();
+        if (mine) streams.delete(mine);
+        if (done || (mine && mine !== stream)) return;
+        if (err && !gotRemoteByte && !retried && replay) return void retry(r, err);
+        if (err) return cleanup(`${label} (pod ${r.pod}:${r.port}): ${err}`);
+        cleanup(); // the remote closed: end the client side too
+      },
+    });
+
+    const attach = (s: PortForwardStream) => {
       if (done || closing) {
         s.destroy();
         return;
@@ -263,6 +290,23 @@ export async function openTunnel(
       for (const b of queued.splice(0)) send(b);
       if (localEnded) scheduleEnd();
       else sock.resume();
+    };
+
+    const connect = async (r: ResolvedTarget): Promise<void> => {
+      let s: PortForwardStream | undefined;
+      try {
+        s = await openPortForwardStream(
+          cluster,
+          r.namespace,
+          r.pod,
+          r.port,
+          handlersFor(r, () => s),
+        );
+      } catch (e) {
+        if (!retried && !done) return retry(r, errorText(e));
+        return cleanup(`${label} (pod ${r.pod}:${r.port}): ${errorText(e)}`);
+      }
+      attach(s);
     };
 
     // the stream failed before the remote said anything: the pod may have been replaced
@@ -283,8 +327,7 @@ export async function openTunnel(
     };
 
     const scheduleEnd = () => {
-      const s = stream;
-      if (!s) return;
+      if (!stream) return;
       setTimeout(() => {
         if (!done) cleanup();
       }, HALF_CLOSE_GRACE_MS).unref();
@@ -307,18 +350,39 @@ export async function openTunnel(
     sock.on('error', (e) => cleanup(`${label}: local socket: ${errorText(e)}`));
     sock.on('close', () => cleanup());
 
+    // the first connection takes over the stream the proof opened, if it is still good
+    const w = warm;
+    warm = undefined;
+    if (w && !w.closed && w.target.pod === current.pod && w.target.port === current.port) {
+      clearTimeout(warmTimer);
+      stats.warmUsed++;
+      Object.assign(
+        w.handlers,
+        handlersFor(w.target, () => w.stream),
+      );
+      const early = w.early.splice(0);
+      attach(w.stream);
+      for (const d of early) w.handlers.onData(d);
+      return;
+    }
+    w?.stream.end();
     void connect(current);
   };
 
   const server = net.createServer({ allowHalfOpen: true, noDelay: true }, handle);
   server.on('error', (e) => noteError(`${label}: listener: ${errorText(e)}`));
-  await new Promise<void>((res, rej) => {
-    server.once('error', rej);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', rej);
-      res();
+  try {
+    await new Promise<void>((res, rej) => {
+      server.once('error', rej);
+      server.listen(0, '127.0.0.1', () => {
+        server.off('error', rej);
+        res();
+      });
     });
-  });
+  } catch (e) {
+    warm?.stream.destroy();
+    throw new TunnelError(`${label}: cannot listen on 127.0.0.1: ${errorText(e)}`);
+  }
   server.unref(); // an open tunnel never keeps a process alive on its own
 
   let closedP: Promise<void> | undefined;
@@ -334,6 +398,9 @@ export async function openTunnel(
       closedP ??= new Promise<void>((res) => {
         closing = true;
         open.delete(tunnel);
+        clearTimeout(warmTimer);
+        warm?.stream.destroy();
+        warm = undefined;
         for (const s of streams) s.destroy();
         for (const s of sockets) s.destroy();
         server.close(() => res());

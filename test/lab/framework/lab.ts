@@ -12,7 +12,7 @@ import {
   waitForRollout,
   type ClusterHandle,
 } from '../../../helpers/cluster/index.js';
-import { isPodReady } from '../../../helpers/tunnel/index.js';
+import { isPodReady, openTunnel } from '../../../helpers/tunnel/index.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const LAB_KUBECONFIG = path.join(REPO, '.lab', 'kubeconfig');
@@ -99,6 +99,36 @@ export async function deployEchoWorkloads(c: ClusterHandle, ns: string): Promise
     },
     { timeoutMs: 60_000 },
   );
+  await waitUntilServed(c, ns);
+}
+
+/**
+ * KWOK marks a pod Ready before the lab's pod runtime has routed its port: wait until every echo pod
+ * answers through a tunnel (one complete HTTP exchange each, so no idle connection is left behind).
+ */
+export async function waitUntilServed(c: ClusterHandle, ns: string, timeoutMs = 120_000): Promise<void> {
+  const pods = (await c.core.listNamespacedPod({ namespace: ns })).items
+    .filter((p) => !p.metadata?.deletionTimestamp && /^echo/.test(p.metadata?.name ?? ''))
+    .map((p) => p.metadata!.name!);
+  for (const pod of pods) {
+    await waitFor(
+      `pod ${ns}/${pod} served through a tunnel`,
+      async () => {
+        const t = await openTunnel(
+          c,
+          { kind: 'Pod', namespace: ns, name: pod, port: 8080 },
+          { openTimeoutMs: 5000 },
+        );
+        try {
+          const r = await getOnce(t.port, '/hostname');
+          return r.body === pod ? { done: true, value: r } : { done: false, seen: r };
+        } finally {
+          await t.close();
+        }
+      },
+      { timeoutMs, intervalMs: 1000 },
+    );
+  }
 }
 
 /** GET over a fresh TCP connection (no keep-alive), so every request opens a new tunnel stream. */

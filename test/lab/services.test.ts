@@ -7,6 +7,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { Kafka, logLevel } from 'kafkajs';
 import { Redis } from 'ioredis';
@@ -29,7 +30,7 @@ import {
   type ServicesContext,
 } from '../../lab/services/index.js';
 import { servicePorts } from '../../lab/services/ports.js';
-import { procName } from '../../lab/services/runtime.js';
+import { assertPortsFree, procName } from '../../lab/services/runtime.js';
 
 const paths = labPaths();
 // the full lab (routing through the apiservers) when its control planes answer, else services only
@@ -613,6 +614,33 @@ describe('CoreDNS (kubernetes plugin reading each lab apiserver)', () => {
     },
     90_000,
   );
+});
+
+describe('supervision', () => {
+  it('a port taken by another process fails with the port, how to find its owner and how to move the block', async () => {
+    const server = net.createServer();
+    await new Promise<void>((r) => server.listen({ host: '127.0.0.1', port: 0 }, r));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      await expect(assertPortsFree('kafka-9', [port])).rejects.toThrow(
+        new RegExp(`kafka-9: 127\\.0\\.0\\.1:${port} is already in use.*ss -ltnp.*PV_LAB_SERVICES_PORT_BASE`),
+      );
+    } finally {
+      server.close();
+    }
+  });
+
+  it('starting a running service is a no-op that keeps its pid', async () => {
+    const before = ctx.procs.list().find((r) => r.name === procName('dragonfly-1'))!.pid;
+    await startService(ctx, 'dragonfly-1');
+    expect(ctx.procs.list().find((r) => r.name === procName('dragonfly-1'))!.pid).toBe(before);
+  });
+
+  it('an unknown service name is refused with the known names', async () => {
+    await expect(stopService(ctx, 'pgbouncer-nope')).rejects.toThrow(
+      /unknown lab service 'pgbouncer-nope'; known: .*pgbouncer-harbor/,
+    );
+  });
 });
 
 afterAll(async () => {

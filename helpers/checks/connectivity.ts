@@ -108,6 +108,25 @@ export async function deployMatrix(
     )
     .toEqual([]);
   const byName = new Map(pods.map((p) => [p.metadata!.name!, p]));
+  // explicit wait: exec into each client works (a Ready pod may not accept exec for a moment)
+  for (const name of clientNames) {
+    const self = `http://${byName.get(name)!.status!.podIP!}:${facts.connectivity.port}/healthz`;
+    let last = '';
+    await expect
+      .poll(
+        async () => {
+          const r = await fetchUrl(cluster, namespace, name, self, 2);
+          last = r.answer;
+          return r.exitCode;
+        },
+        {
+          timeout: 30_000,
+          interval: 1_000,
+          message: `exec into ${name} (curl ${self}) not working: ${last}`,
+        },
+      )
+      .toBe(0);
+  }
   return {
     servers: serverNames.map((name) => ({
       name,
@@ -120,13 +139,23 @@ export async function deployMatrix(
 }
 
 async function fetchHostname(cluster: ClusterHandle, namespace: string, client: string, url: string) {
+  return fetchUrl(cluster, namespace, client, url, 5);
+}
+
+async function fetchUrl(
+  cluster: ClusterHandle,
+  namespace: string,
+  client: string,
+  url: string,
+  maxTimeS: number,
+) {
   const t0 = performance.now();
   try {
     const r = await exec(cluster, {
       namespace,
       pod: client,
       container: 'netexec',
-      command: ['curl', '-sS', '--max-time', '5', url],
+      command: ['curl', '-sS', '--max-time', String(maxTimeS), url],
       timeoutMs: 15_000,
     });
     return {
@@ -158,7 +187,7 @@ export async function runMatrix(
         kind: 'pod-to-pod',
         url,
         ok: r.exitCode === 0 && r.answer === s.name,
-        answer: r.answer.slice(0, 300),
+        answer: r.answer.slice(0, 600),
         ms: Math.round(r.ms),
       });
     }
@@ -172,7 +201,7 @@ export async function runMatrix(
       kind: 'pod-to-service',
       url,
       ok: r.exitCode === 0 && m.servers.some((s) => s.name === r.answer),
-      answer: r.answer.slice(0, 300),
+      answer: r.answer.slice(0, 600),
       ms: Math.round(r.ms),
     });
   }

@@ -3,7 +3,7 @@
 // evidence dir, run.json, and "no false greens" (zero checks, unreachable cluster -> non-zero).
 import { mkdirSync, rmSync, symlinkSync, lstatSync, renameSync } from 'node:fs';
 import path from 'node:path';
-import { createVitest, parseCLI, type Vitest } from 'vitest/node';
+import type { Vitest } from 'vitest/node';
 import {
   ConfigError,
   REPO_ROOT,
@@ -48,7 +48,14 @@ function pointLatest(evidenceDir: string, runId: string): void {
   }
 }
 
+/** vitest's node API: handed over by bin/launch.mjs (loaded natively), else imported here. */
+async function vitestNode(): Promise<typeof import('vitest/node')> {
+  const pre = (globalThis as Record<symbol, unknown>)[Symbol.for('pv.vitestNode')];
+  return (pre as typeof import('vitest/node') | undefined) ?? import('vitest/node');
+}
+
 async function main(): Promise<number> {
+  const { createVitest, parseCLI } = await vitestNode();
   const startedAt = new Date().toISOString();
   let args;
   try {

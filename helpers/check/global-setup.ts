@@ -5,8 +5,6 @@
 import type { TestProject } from 'vitest/node';
 import { redact } from '../evidence/redact.js';
 import { runState, type PvIdentity } from './context.js';
-import { createClusterHandle, proveIdentity } from '../cluster/index.js';
-import { cleanupRun, sweepExpired } from '../run/index.js';
 import { handleOptions, identityTimeout, type RunnerClusterHandle } from './seams.js';
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
@@ -35,6 +33,7 @@ export default async function setup(project: TestProject) {
   } else {
     const timeoutMs = identityTimeout();
     try {
+      const { createClusterHandle, proveIdentity } = await import('../cluster/index.js');
       handle = createClusterHandle(handleOptions(cfg));
       const proven = await withTimeout(
         proveIdentity(handle, { timeoutMs }),
@@ -60,6 +59,7 @@ export default async function setup(project: TestProject) {
 
   if (handle) {
     try {
+      const { sweepExpired } = await import('../run/index.js');
       const swept = await sweepExpired(handle);
       if (swept.length) process.stderr.write(`[pv] ${name}: swept expired leftovers: ${swept.join(', ')}\n`);
     } catch (e) {
@@ -72,6 +72,7 @@ export default async function setup(project: TestProject) {
   return async () => {
     if (!handle) return;
     try {
+      const { cleanupRun } = await import('../run/index.js');
       await cleanupRun(handle, run.runId);
     } catch (e) {
       process.stderr.write(

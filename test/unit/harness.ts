@@ -56,19 +56,23 @@ export function runPv(
 ): Promise<PvResult> {
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bin/test.ts'), ...args], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        FORCE_COLOR: '0',
-        NO_COLOR: '1',
-        PV_RUN_ID: undefined,
-        PV_RUN_DIR: undefined,
-        PV_ENV: undefined,
-        ...env,
+    const child = spawn(
+      process.execPath,
+      [path.join(ROOT, 'bin/launch.mjs'), path.join(ROOT, 'bin/test.ts'), ...args],
+      {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          FORCE_COLOR: '0',
+          NO_COLOR: '1',
+          PV_RUN_ID: undefined,
+          PV_RUN_DIR: undefined,
+          PV_ENV: undefined,
+          ...env,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -3,7 +3,8 @@
 //     proven identity (a non-empty `identity`, or `identity.seen`);
 //  2. every failed check (waived or not) names at least one evidence attachment, and every evidence
 //     path it names exists on disk inside its run dir;
-//  3. every baseline metric (`metric.<name>`) has its target (`target.<name>`).
+// A metric without a target is a measurement (shown in the report), not a baseline: no target is
+// required of it.
 // Incomplete evidence keeps an otherwise passing gate at CONCERNS.
 import { existsSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
@@ -55,10 +56,6 @@ export function assessEvidence(runs: RunDir[], checks: CheckResult[]): EvidenceS
         if (!abs) problems.push(`${checkKey(c)}: evidence path ${p} points outside the run dir`);
         else if (!existsSync(abs)) problems.push(`${checkKey(c)}: evidence ${p} is missing on disk`);
       }
-    }
-    for (const b of c.baselines) {
-      if (b.target === undefined)
-        problems.push(`${checkKey(c)}: metric.${b.metric} has no target.${b.metric}`);
     }
   }
   return { complete: problems.length === 0, problems };

@@ -94,10 +94,14 @@ export function buildTrend(
 ): Trend {
   const warnings: string[] = [];
   const past: { run: RunDir; checks: CheckResult[] }[] = [];
+  // A trend compares like with like: runs of another environment (or the framework's self-tests)
+  // living in the same evidence dir are left out.
+  const env = current[0]!.runJson?.env;
   for (const dirs of pastRuns(current, historyRoot)) {
     try {
       const loaded = loadRuns(dirs);
       const first = loaded.runs[0]!;
+      if (env !== undefined && first.runJson?.env !== undefined && first.runJson.env !== env) continue;
       past.push({
         run: { ...first, runId: [...new Set(loaded.runs.map((r) => r.runId))].join('+') },
         checks: loaded.checks,

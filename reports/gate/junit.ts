@@ -23,6 +23,8 @@ const parser = new XMLParser({
   parseTagValue: false,
   parseAttributeValue: false,
   trimValues: false,
+  // Numeric character references (&#10; for newlines in message attributes) are decoded only with this.
+  htmlEntities: true,
   isArray: (name) => ARRAYS.has(name),
 });
 

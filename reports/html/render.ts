@@ -43,11 +43,14 @@ th{background:#f6f8fa;font-weight:600}td.n{text-align:right;font-variant-numeric
 .card{border:1px solid #d0d7de;border-left:6px solid #cf222e;border-radius:6px;padding:10px 14px;margin:12px 0}
 .card.waived{border-left-color:#0969da}.card h3{margin:0 0 4px}.msg{font-weight:600;color:#a40e26;white-space:pre-wrap}
 pre{background:#f6f8fa;border:1px solid #d8dee4;border-radius:6px;padding:8px;overflow:auto;max-height:420px;font:12px/1.4 ui-monospace,Menlo,Consolas,monospace;white-space:pre-wrap;word-break:break-word}
-.att{margin:6px 0}.att .name{font:12px ui-monospace,monospace;color:#57606a}.act{background:#fff8c5;border:1px solid #d4a72c;border-radius:6px;padding:4px 8px;margin:6px 0}
+.att{margin:6px 0}summary{cursor:pointer}summary .name{display:inline}a{color:#0969da}.att .name{font:12px ui-monospace,monospace;color:#57606a}.act{background:#fff8c5;border:1px solid #d4a72c;border-radius:6px;padding:4px 8px;margin:6px 0}
 .cell{display:inline-block;min-width:22px;text-align:center;border-radius:4px;font:11px ui-monospace,monospace;padding:1px 3px}
 .gap{color:#a40e26;font-weight:600}.ok{color:#116329;font-weight:600}.small{font-size:12px;color:#57606a}
 .matrix td,.matrix th{padding:2px 5px;font-size:12px;text-align:center}.matrix td.id,.matrix th:first-child{text-align:left}td.id,.nw{white-space:nowrap}
 `;
+
+/** Attachments shown unfolded per failure card. */
+const OPEN_ATTACHMENTS = 3;
 
 function pill(p: string): string {
   return `<span class="pill ${esc(p)}">${esc(p)}</span>`;
@@ -102,7 +105,7 @@ function summary(m: ReportModel): string {
 function failureCard(c: CheckResult, waiver?: Waiver): string {
   const atts = c.evidence.map((p) => readAttachment(c.runDir, p));
   const attHtml = atts
-    .map((a) => {
+    .map((a, i) => {
       const label = `<div class="name">${esc(a.path)}${a.kind === 'json' ? ' (JSON)' : ''}${a.truncated ? ` (truncated, ${a.size} bytes in full)` : ''}</div>`;
       if (a.kind === 'missing')
         return `<div class="att">${label}<div class="gap">missing on disk</div></div>`;
@@ -110,7 +113,9 @@ function failureCard(c: CheckResult, waiver?: Waiver): string {
         return `<div class="att">${label}<div class="gap">path leaves the run dir: not shown</div></div>`;
       if (a.kind === 'binary')
         return `<div class="att">${label}<div class="small">binary, ${a.size} bytes</div></div>`;
-      return `<div class="att">${label}<pre>${esc(a.content)}</pre></div>`;
+      // The first attachments open; the rest folded (still in the page, one click away).
+      if (i < OPEN_ATTACHMENTS) return `<div class="att">${label}<pre>${esc(a.content)}</pre></div>`;
+      return `<details class="att"><summary>${label}</summary><pre>${esc(a.content)}</pre></details>`;
     })
     .join('');
   const details =
@@ -137,7 +142,16 @@ ${attHtml || '<div class="gap">No evidence attached.</div>'}
 function failures(m: ReportModel): string {
   const failed = m.evaluation.checks.filter((c) => c.outcome === 'failed').sort(bySeverity);
   if (!failed.length) return `<h2>Failures</h2><p class="ok">No check failed.</p>`;
-  return `<h2>Failures (${failed.length})</h2>${failed.map((c) => failureCard(c, findWaiver(m.waivers, c))).join('')}`;
+  const index = failed
+    .map((c) => {
+      const f = finding(c);
+      const w = findWaiver(m.waivers, c) ? ' <span class="small">(waived)</span>' : '';
+      return `<tr><td>${pill(c.priority)}</td><td class="id"><a href="#${esc(checkKey(c))}">${esc(checkKey(c))}</a>${w}</td><td>${esc(f.length > 160 ? `${f.slice(0, 157)}...` : f)}</td></tr>`;
+    })
+    .join('');
+  return `<h2>Failures (${failed.length})</h2>
+<table><tr><th></th><th>check</th><th>finding</th></tr>${index}</table>
+${failed.map((c) => failureCard(c, findWaiver(m.waivers, c))).join('')}`;
 }
 
 /** Split `STORY:AC3` (platform scope) into story and AC; a story-scoped AC has no prefix. */

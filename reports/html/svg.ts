@@ -33,7 +33,7 @@ export function baselineChart(points: BaselinePoint[]): string {
     const tx = p.target === undefined ? undefined : labelW + (p.target / scaleMax) * barW;
     const target =
       tx === undefined
-        ? `<text x="${labelW + barW + 8}" y="${y + 17}" fill="${RED}">no target</text>`
+        ? `<text x="${labelW + barW + 8}" y="${y + 17}" font-size="11" fill="${GREY}">measured (no target)</text>`
         : `<line x1="${tx}" x2="${tx}" y1="${y - 3}" y2="${y + 25}" stroke="#24292f" stroke-width="2" stroke-dasharray="4 3"/>` +
           `<text x="${tx + 4}" y="${y - 1}" font-size="10" fill="#57606a">target ${esc(p.op)} ${num(p.target!)}</text>`;
     return (

@@ -597,6 +597,8 @@ describe('CoreDNS (kubernetes plugin reading each lab apiserver)', () => {
       expect(r.addresses).toEqual([svc.spec!.clusterIP]);
       const missing = await resolveTcp(P.coredns[cluster].dns, `nope-${suffix}.default.svc.cluster.local`);
       expect(missing.rcode).toBe(3); // NXDOMAIN
+      // no upstream forwarding: a name outside the cluster zones is refused, never resolved
+      expect((await resolveTcp(P.coredns[cluster].dns, 'example.com')).rcode).toBe(5); // REFUSED
     },
   );
 

@@ -15,7 +15,12 @@ export interface PgConnectOptions {
   user: string;
   password: string;
   connectTimeoutMs?: number;
-  /** server-side statement_timeout, so a hung query cannot outlive the check */
+  /** Client-side bound of every query (default 30 s): a hung query cannot outlive the check. */
+  queryTimeoutMs?: number;
+  /**
+   * Server-side statement_timeout as a startup parameter. Off by default: PgBouncer refuses unknown
+   * startup parameters ("unsupported startup parameter: statement_timeout").
+   */
   statementTimeoutMs?: number;
   application_name?: string;
 }
@@ -45,7 +50,8 @@ export async function pgConnect(cluster: ClusterHandle, o: PgConnectOptions): Pr
     password: o.password,
     ssl: false,
     connectionTimeoutMillis: o.connectTimeoutMs ?? 10_000,
-    statement_timeout: o.statementTimeoutMs ?? 30_000,
+    query_timeout: o.queryTimeoutMs ?? 30_000,
+    ...(o.statementTimeoutMs ? { statement_timeout: o.statementTimeoutMs } : {}),
     application_name: o.application_name ?? 'platform-validation',
   });
   const errors: Error[] = [];

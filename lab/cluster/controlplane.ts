@@ -57,7 +57,9 @@ async function startChecked(deps: ControlPlaneDeps, opts: StartOptions, host = '
   if (!fs.existsSync(opts.command)) {
     throw new Error(`${opts.name}: binary ${opts.command} is missing; run 'pnpm lab build'`);
   }
-  await deps.procs.start({ group: 'control-plane', env: deps.env, ...opts });
+  // GOGC=50: the Go heap grows to 1.5x live instead of 2x; the lab trades a little CPU for
+  // staying well under its memory budget (two clusters + services < 4 GiB)
+  await deps.procs.start({ group: 'control-plane', ...opts, env: { GOGC: '50', ...(opts.env ?? deps.env) } });
 }
 
 export async function startEtcd(deps: ControlPlaneDeps, cluster: LabClusterName): Promise<void> {

@@ -19,26 +19,42 @@ export function installShims(paths: LabPaths): void {
   }
 }
 
+function podRuntimeWatching(logFile: string): boolean {
+  const text = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '';
+  const last = text.slice(text.lastIndexOf('\n--- '));
+  return /infra: watching pods/.test(last) && /apps: watching pods/.test(last);
+}
+
+/**
+ * Start the pod runtime without waiting for it (it needs only the apiservers and KWOK's CRDs);
+ * `lab up` calls waitPodRuntime() at the end, when it has long caught up.
+ */
 export async function startPodRuntime(
   paths: LabPaths,
   procs: ProcessManager,
   env: NodeJS.ProcessEnv,
 ): Promise<void> {
   installShims(paths);
-  const logFile = procs.logFile(POD_RUNTIME_PROCESS);
   await procs.start({
     name: POD_RUNTIME_PROCESS,
     command: process.execPath,
-    args: ['--import', 'tsx', path.join(here, 'pod-runtime.ts')],
+    // a small heap: it only keeps pod objects of two small clusters
+    args: ['--max-old-space-size=128', '--import', 'tsx', path.join(here, 'pod-runtime.ts')],
     cwd: paths.repo,
     env,
     group: 'pod-runtime',
-    // ready once both informers have listed pods
-    ready: async () => {
-      const text = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '';
-      const last = text.slice(text.lastIndexOf('\n--- '));
-      return /infra: watching pods/.test(last) && /apps: watching pods/.test(last);
-    },
-    readyTimeoutMs: 30_000,
   });
+}
+
+export async function waitPodRuntime(procs: ProcessManager, timeoutMs = 30_000): Promise<void> {
+  const logFile = procs.logFile(POD_RUNTIME_PROCESS);
+  const deadline = Date.now() + timeoutMs;
+  while (!podRuntimeWatching(logFile)) {
+    if (!procs.isRunning(POD_RUNTIME_PROCESS)) {
+      throw new Error(`pod runtime exited; see ${logFile}`);
+    }
+    if (Date.now() > deadline)
+      throw new Error(`pod runtime not watching pods after ${timeoutMs} ms; see ${logFile}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }

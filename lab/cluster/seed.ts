@@ -51,16 +51,19 @@ const apply = (k: Kubectl, cluster: LabClusterName, docs: object[]) =>
   );
 
 export async function installKwokCrds(k: Kubectl, cluster: LabClusterName, crdDir: string): Promise<void> {
-  const files = fs
-    .readdirSync(crdDir)
-    .filter((f) => f.endsWith('.yaml'))
-    .map((f) => fs.readFileSync(path.join(crdDir, f), 'utf8'));
+  const names = fs.readdirSync(crdDir).filter((f) => f.endsWith('.yaml'));
+  const files = names.map((f) => fs.readFileSync(path.join(crdDir, f), 'utf8'));
+  // kwok.x-k8s.io_execs.yaml -> crd/execs.kwok.x-k8s.io
+  const crds = names.map((f) => {
+    const [group, plural] = f.replace(/\.yaml$/, '').split('_');
+    return `crd/${plural}.${group}`;
+  });
   await k(
     cluster,
     ['apply', '--server-side', '--field-manager=pv-lab-controlplane', '-f', '-'],
     files.join('\n---\n'),
   );
-  await k(cluster, ['wait', '--for=condition=Established', '--timeout=60s', 'crd', '-l', '!pv-lab-none']);
+  await k(cluster, ['wait', '--for=condition=Established', '--timeout=60s', ...crds]);
 }
 
 export function nodeManifests(cluster: LabClusterName): object[] {

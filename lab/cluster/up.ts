@@ -23,7 +23,7 @@ import { writeAdminKubeconfig } from './kubeconfig.js';
 import { ensurePki } from './pki.js';
 import { listeners } from './ports.js';
 import { installKwokCrds, makeKubectl, seedCluster, waitNodesReady } from './seed.js';
-import { startPodRuntime } from './pod-runtime-process.js';
+import { startPodRuntime, waitPodRuntime } from './pod-runtime-process.js';
 
 const both = <T>(fn: (c: LabClusterName) => Promise<T>) => Promise.all(LAB_CLUSTERS.map(fn));
 
@@ -58,6 +58,7 @@ export async function controlPlaneUp(
       await seedCluster(k, c, versions.KUBERNETES_VERSION);
     }),
   );
+  await startPodRuntime(paths, procs, env);
   await step('controller-manager, scheduler, kwok ready', () =>
     both(async (c) => {
       await startControllerManager(deps, c);
@@ -66,7 +67,7 @@ export async function controlPlaneUp(
     }),
   );
   await step('3 nodes Ready per cluster', () => both((c) => waitNodesReady(k, c)));
-  await step('pod runtime (simulated datapath) running', () => startPodRuntime(paths, procs, env));
+  await step('pod runtime (simulated datapath) watching pods', () => waitPodRuntime(procs));
 }
 
 /** Every port the control planes and the pod runtime listen on. */

@@ -38,6 +38,17 @@ type Obj = {
 
 const CILIUM_CONTROLLER = 'io.cilium/gateway-controller';
 
+/** one line: the apiserver's Status message when there is one */
+function brief(e: unknown): string {
+  const body = (e as { body?: unknown }).body;
+  if (typeof body === 'string') {
+    try {
+      return `${(e as { code?: number }).code}: ${(JSON.parse(body) as { message?: string }).message}`;
+    } catch {}
+  }
+  return String((e as Error).message).split('\n')[0]!;
+}
+
 function ipToInt(ip: string): number {
   return ip.split('.').reduce((a, o) => a * 256 + Number(o), 0);
 }
@@ -561,7 +572,8 @@ export async function reconcileCluster(
     try {
       await run();
     } catch (e) {
-      log(`${cluster} ${name}: ${(e as Error).message}`);
+      // an object deleted between a LIST and the write is a race, not an error
+      if (httpCode(e) !== 404) log(`${cluster} ${name}: ${brief(e)}`);
     }
   }
 }

@@ -48,6 +48,8 @@ const open = new Set<Tunnel>();
 /** Closes every tunnel this process opened (the runner calls this at the end of a run and on signals). */
 export async function closeAllTunnels(): Promise<void> {
   await Promise.allSettled([...open].map((t) => t.close()));
+  if (process.env.PV_MODE === 'in-cluster')
+    await (await import('../incluster/direct.js')).closeAllDirectTunnels();
 }
 export function openTunnelCount(): number {
   return open.size;
@@ -130,6 +132,9 @@ export async function openTunnel(
   spec: TunnelTarget,
   opts: TunnelOptions = {},
 ): Promise<Tunnel> {
+  // in-cluster mode (helpers/incluster): dial the Service/pod directly instead of port-forwarding
+  if (process.env.PV_MODE === 'in-cluster')
+    return (await import('../incluster/direct.js')).openDirectTunnel(cluster, spec, opts);
   const proveMs = opts.proveMs ?? 300;
   const openTimeoutMs = opts.openTimeoutMs ?? 20_000;
   const label = `tunnel to ${describeTarget(spec)} on ${where(cluster)}`;

@@ -135,9 +135,17 @@ async function initStandby(ctx: ServicesContext, creds: ServiceCredentials, inst
     { runAs, env: { ...process.env, PGPASSWORD: creds.postgres.replication }, timeoutMs: 120_000 },
   );
   ownedFile(path.join(dir, 'standby.signal'), '', runAs);
-  // primary_conninfo carries the replication password: only in the server user's 0600 file
+}
+
+/** primary_conninfo carries the replication password: only in the server user's 0600 file (every start, so a moved port base follows) */
+function writeConninfo(ctx: ServicesContext, creds: ServiceCredentials, instance: string): void {
+  const primaryPort = servicePorts().postgres[0];
   const conninfo = `host=127.0.0.1 port=${primaryPort} user=${REPLICATION_USER} password=${creds.postgres.replication} application_name=${instance}`;
-  ownedFile(path.join(dir, 'postgresql.auto.conf'), `primary_conninfo = '${conninfo}'\n`, runAs);
+  ownedFile(
+    path.join(dataDir(ctx, instance), 'postgresql.auto.conf'),
+    `primary_conninfo = '${conninfo}'\n`,
+    unprivilegedUser(),
+  );
 }
 
 /** Roles and databases (idempotent; passwords re-applied so they always match the Secrets). */
@@ -193,6 +201,7 @@ export async function startPostgresInstance(
   if (index < 0) throw new Error(`unknown postgres instance ${instance}`);
   const port = servicePorts().postgres[index]!;
   const dir = dataDir(ctx, instance);
+  if (index > 0 && !ctx.procs.isRunning(procName(instance))) writeConninfo(ctx, creds, instance);
   const common = {
     command: path.join(PG_BIN, 'postgres'),
     args: ['-D', dir, ...settings(instance, port)],

@@ -187,6 +187,30 @@ describe('PostgreSQL + PgBouncer (CNPG shared-postgres and its poolers)', () => 
     }
   });
 
+  it('a stopped standby drops out of pg_stat_replication and streams again after a restart', async () => {
+    const su = creds.postgres.superuser;
+    const streaming = () =>
+      pgQuery(
+        P.postgres[0],
+        'postgres',
+        su,
+        'postgres',
+        'SELECT application_name AS name FROM pg_stat_replication ORDER BY 1',
+      );
+    await stopService(ctx, 'shared-postgres-3');
+    try {
+      expect(await waitFor('-3 gone', streaming, (r) => r.length === 1)).toEqual([
+        { name: 'shared-postgres-2' },
+      ]);
+    } finally {
+      await startService(ctx, 'shared-postgres-3');
+    }
+    expect(await waitFor('-3 back', streaming, (r) => r.length === 2)).toEqual([
+      { name: 'shared-postgres-2' },
+      { name: 'shared-postgres-3' },
+    ]);
+  });
+
   it('pooler-down hook: stopping pgbouncer-keycloak refuses connections; starting it serves again', async () => {
     const { user, database } = appDatabases.keycloak;
     const q = () =>

@@ -97,12 +97,18 @@ function parseTarget(raw: string, metric: string): { op: Baseline['op']; target:
 
 function baselines(props: Map<string, string[]>, file: string, id: string): Baseline[] {
   const out: Baseline[] = [];
-  for (const [name, values] of props) {
-    if (!name.startsWith('metric.')) continue;
-    const metric = name.slice('metric.'.length);
-    const value = Number(values[0]);
-    if (!Number.isFinite(value)) {
-      throw new GateInputError(`${file}: check ${id}: property ${name}="${values[0]}" is not a number`);
+  const names = new Set<string>();
+  for (const name of props.keys()) {
+    if (name.startsWith('metric.')) names.add(name.slice('metric.'.length));
+    if (name.startsWith('target.')) names.add(name.slice('target.'.length));
+  }
+  for (const metric of names) {
+    const rawValue = props.get(`metric.${metric}`)?.[0];
+    const value = rawValue === undefined ? undefined : Number(rawValue);
+    if (value !== undefined && !Number.isFinite(value)) {
+      throw new GateInputError(
+        `${file}: check ${id}: property metric.${metric}="${rawValue}" is not a number`,
+      );
     }
     const rawTarget = props.get(`target.${metric}`)?.[0];
     if (rawTarget === undefined) {
@@ -115,14 +121,17 @@ function baselines(props: Map<string, string[]>, file: string, id: string): Base
         `${file}: check ${id}: property target.${metric}="${rawTarget}" is not a number (optionally prefixed by <, <=, >, >=)`,
       );
     }
+    // A target without a measurement: the check failed before it could measure.
     const met =
-      t.op === '<'
-        ? value < t.target
-        : t.op === '<='
-          ? value <= t.target
-          : t.op === '>'
-            ? value > t.target
-            : value >= t.target;
+      value === undefined
+        ? undefined
+        : t.op === '<'
+          ? value < t.target
+          : t.op === '<='
+            ? value <= t.target
+            : t.op === '>'
+              ? value > t.target
+              : value >= t.target;
     out.push({ metric, value, target: t.target, op: t.op, met });
   }
   return out;

@@ -10,7 +10,8 @@ export type PrioritySource = 'property' | 'marker' | 'default';
 
 export interface Baseline {
   metric: string;
-  value: number;
+  /** Absent when the check declares a target but failed before measuring. */
+  value?: number;
   /** Absent when the JUnit carries `metric.<name>` without `target.<name>` (evidence incomplete). */
   target?: number;
   /** How value compares to target; a bare number target is an upper bound (`<=`). */

@@ -58,16 +58,23 @@ export function validateNfr(checks: CheckResult[], waivers: Waiver[]): NfrValida
   const rel = checks.filter((c) => !isBaseline(c) && !isSecurity(c));
   const measures: string[] = [];
   const missed: string[] = [];
+  const unmeasured: string[] = [];
   for (const c of perf) {
     for (const b of c.baselines) {
       if (b.target === undefined) continue;
-      const line = `${b.metric}@${c.cluster} ${fmt(b.value)} (target ${b.op} ${fmt(b.target)})`;
+      const target = `target ${b.op} ${fmt(b.target)}`;
+      if (b.value === undefined) {
+        if (c.outcome !== 'skipped') unmeasured.push(`${b.metric}@${c.cluster} (${target})`);
+        continue;
+      }
+      const line = `${b.metric}@${c.cluster} ${fmt(b.value)} (${target})`;
       measures.push(line);
       if (b.met === false) missed.push(line);
     }
   }
   const performance = assess(perf, waivers, 'baseline', [
     ...(missed.length ? [`Missed: ${missed.join('; ')}.`] : []),
+    ...(unmeasured.length ? [`Not measured: ${unmeasured.join('; ')}.`] : []),
   ]);
   if (measures.length && !missed.length) performance.notes += ` Measured: ${measures.join('; ')}.`;
   return {

@@ -27,9 +27,11 @@ export function baselineChart(points: BaselinePoint[]): string {
   const h = points.length * rowH + 24;
   const rows = points.map((p, i) => {
     const y = i * rowH + 8;
-    const scaleMax = Math.max(p.value, p.target ?? 0) * 1.25 || 1;
-    const w = Math.max(2, (p.value / scaleMax) * barW);
-    const color = p.met === undefined ? GREY : p.met ? GREEN : RED;
+    const value = p.value ?? 0;
+    const scaleMax = Math.max(value, p.target ?? 0) * 1.25 || 1;
+    const w = p.value === undefined ? 0 : Math.max(2, (value / scaleMax) * barW);
+    const color = p.value === undefined ? RED : p.met === undefined ? GREY : p.met ? GREEN : RED;
+    const shown = p.value === undefined ? 'not measured' : num(p.value);
     const tx = p.target === undefined ? undefined : labelW + (p.target / scaleMax) * barW;
     const target =
       tx === undefined
@@ -37,11 +39,11 @@ export function baselineChart(points: BaselinePoint[]): string {
         : `<line x1="${tx}" x2="${tx}" y1="${y - 3}" y2="${y + 25}" stroke="#24292f" stroke-width="2" stroke-dasharray="4 3"/>` +
           `<text x="${tx + 4}" y="${y - 1}" font-size="10" fill="#57606a">target ${esc(p.op)} ${num(p.target!)}</text>`;
     return (
-      `<g><title>${esc(p.key)}: ${num(p.value)} (target ${p.target === undefined ? 'none' : `${p.op} ${num(p.target)}`})</title>` +
+      `<g><title>${esc(p.key)}: ${shown} (target ${p.target === undefined ? 'none' : `${p.op} ${num(p.target)}`})</title>` +
       `<text x="0" y="${y + 17}" font-size="12">${esc(p.key)}</text>` +
       `<rect x="${labelW}" y="${y + 4}" width="${barW}" height="18" fill="#f6f8fa" stroke="#d0d7de"/>` +
       `<rect x="${labelW}" y="${y + 4}" width="${w.toFixed(1)}" height="18" fill="${color}" opacity="0.85"/>` +
-      `<text x="${labelW + w + 4}" y="${y + 17}" font-size="11" font-weight="bold" fill="${color}">${num(p.value)}</text>` +
+      `<text x="${labelW + w + 4}" y="${y + 17}" font-size="11" font-weight="bold" fill="${color}">${shown}</text>` +
       `${target}</g>`
     );
   });

@@ -21,7 +21,7 @@ export interface CaseSpec {
   evidence?: Record<string, string>;
   /** Evidence paths listed in JUnit but not written (to test "missing on disk"). */
   danglingEvidence?: string[];
-  metrics?: Record<string, [value: number, target: number | string | undefined]>;
+  metrics?: Record<string, [value: number | undefined, target: number | string | undefined]>;
   outcome?: 'passed' | 'failed' | 'skipped';
   message?: string;
   body?: string;
@@ -65,7 +65,7 @@ function testcase(c: CaseSpec, cluster: string): string {
     ...Object.keys(c.evidence ?? {}).map((n) => prop('evidence', `attachments/${c.id}/${n}`)),
     ...(c.danglingEvidence ?? []).map((p) => prop('evidence', p)),
     ...Object.entries(c.metrics ?? {}).flatMap(([m, [v, t]]) => [
-      prop(`metric.${m}`, String(v)),
+      ...(v === undefined ? [] : [prop(`metric.${m}`, String(v))]),
       ...(t === undefined ? [] : [prop(`target.${m}`, String(t))]),
     ]),
   ];

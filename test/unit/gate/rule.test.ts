@@ -198,4 +198,21 @@ describe('gate rule', () => {
     expect(d.gate).toBe('CONCERNS');
     expect(d.reasons[0]).toBe('P0 check skipped, so not shown to pass: NET-A-002@infra.');
   });
+
+  it('performance NFR: a baseline check that failed before measuring is "not measured", not reliability', () => {
+    const dir = writeRun(tmp(), {
+      runId: '20261122T020000Z-000004',
+      cases: [
+        p0('NET-A-001'),
+        p2('PERF-HTTP-001', { ...failed('tunnel failed'), metrics: { http_p95_ms: [undefined, 100] } }),
+        p2('PERF-DNS-001', { metrics: { dns_avg_ms: [3.1, 10] } }),
+      ],
+    });
+    const e = evaluate(loadRuns([dir]), PLATFORM_STORY, []);
+    expect(e.nfr.performance.status).toBe('CONCERNS');
+    expect(e.nfr.performance.notes).toBe(
+      '1/2 baseline checks passed. Failed: PERF-HTTP-001@infra (P2). Not measured: http_p95_ms@infra (target <= 100). Measured: dns_avg_ms@infra 3.1 (target <= 10).',
+    );
+    expect(e.nfr.reliability.notes).toBe('1/1 reliability checks passed.');
+  });
 });

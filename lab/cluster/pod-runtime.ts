@@ -10,12 +10,13 @@
 import fs from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
-import { CoreV1Api, makeInformer, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, makeInformer, type V1Pod, type V1Service } from '@kubernetes/client-node';
 import { createLogMirrorer, criLine } from '../core/cri-log.js';
 import { loopbackFor } from '../core/datapath.js';
 import { loadLabContext } from '../core/index.js';
 import type { LabClusterName } from '../core/topology.js';
 import { netexecPort, startNetexec } from './netexec.js';
+import { createServiceProxy } from './service-proxy.js';
 
 const ctx = loadLabContext({ log: (m) => console.log(`${new Date().toISOString()} ${m}`) });
 const podLogs = path.join(ctx.paths.data, 'pod-runtime');
@@ -23,6 +24,7 @@ fs.mkdirSync(podLogs, { recursive: true });
 
 interface Served {
   uid: string;
+  pod: V1Pod;
   /** netexec server, when the pod runs one */
   server?: http.Server;
   port?: number;
@@ -70,13 +72,16 @@ async function reconcile(cluster: LabClusterName, pod: V1Pod, deleted: boolean):
     if (current) await stop(cluster, key, ns, name);
     return;
   }
-  if (current && current.uid === pod.metadata?.uid && current.port === ne?.port) return;
+  if (current && current.uid === pod.metadata?.uid && current.port === ne?.port) {
+    current.pod = pod;
+    return;
+  }
   if (current) await stop(cluster, key, ns, name);
   const address = loopbackFor(ip);
   const logFile = path.join(podLogs, `${cluster}_${ns}_${name}.log`);
   const out = fs.createWriteStream(logFile, { flags: 'a' });
   try {
-    const entry: Served = { uid: pod.metadata?.uid ?? '' };
+    const entry: Served = { uid: pod.metadata?.uid ?? '', pod };
     if (ne) {
       entry.server = await startNetexec({ name, address, port: ne.port, log: (l) => out.write(criLine(l)) });
       entry.port = ne.port;
@@ -103,29 +108,52 @@ async function reconcile(cluster: LabClusterName, pod: V1Pod, deleted: boolean):
   }
 }
 
+const proxies = new Map(ctx.clusterNames.map((c) => [c, createServiceProxy((m) => ctx.log(`${c}: ${m}`))]));
+
 async function watch(cluster: LabClusterName): Promise<void> {
   const kc = ctx.clusters[cluster].kc;
   const core = kc.makeApiClient(CoreV1Api);
-  const informer = makeInformer<V1Pod>(kc, '/api/v1/pods', () => core.listPodForAllNamespaces());
+  const pods = makeInformer<V1Pod>(kc, '/api/v1/pods', () => core.listPodForAllNamespaces());
+  const services = makeInformer<V1Service>(kc, '/api/v1/services', () => core.listServiceForAllNamespaces());
+  const syncProxy = () => {
+    const mine = [...served.entries()]
+      .filter(([k, s]) => k.startsWith(`${cluster}/`) && s.server)
+      .map(([, s]) => s.pod);
+    proxies.get(cluster)!.sync(services.list(), mine);
+  };
   // reconcile one pod at a time per cluster, in event order
   let chain = Promise.resolve();
   const queue = (pod: V1Pod, deleted: boolean) => {
     chain = chain
       .then(() => reconcile(cluster, pod, deleted))
+      .then(syncProxy)
       .catch((e: Error) => ctx.log(`reconcile: ${e.message}`));
   };
-  informer.on('add', (p) => queue(p, false));
-  informer.on('update', (p) => queue(p, false));
-  informer.on('delete', (p) => queue(p, true));
-  informer.on('error', (err: unknown) => {
-    ctx.log(`${cluster}: watch error ${String(err)}; restarting in 3 s`);
-    setTimeout(() => void informer.start().catch(() => undefined), 3000);
-  });
-  await informer.start();
+  pods.on('add', (p) => queue(p, false));
+  pods.on('update', (p) => queue(p, false));
+  pods.on('delete', (p) => queue(p, true));
+  const resync = () => {
+    chain = chain.then(syncProxy).catch((e: Error) => ctx.log(`service proxy: ${e.message}`));
+  };
+  services.on('add', resync);
+  services.on('update', resync);
+  services.on('delete', resync);
+  for (const [what, inf] of [
+    ['pods', pods],
+    ['services', services],
+  ] as const) {
+    inf.on('error', (err: unknown) => {
+      ctx.log(`${cluster}: ${what} watch error ${String(err)}; restarting in 3 s`);
+      setTimeout(() => void inf.start().catch(() => undefined), 3000);
+    });
+  }
+  await services.start();
+  await pods.start();
   ctx.log(`${cluster}: watching pods`);
 }
 
 const shutdown = async () => {
+  for (const p of proxies.values()) p.close();
   for (const [key, s] of served) {
     s.server?.close();
     s.server?.closeAllConnections();

@@ -422,6 +422,34 @@ describe.each(LAB_CLUSTERS)('lab control plane %s', (cluster) => {
       `http://${ip}:8080/hostname`,
     ]);
     expect(hostname.stdout).toBe('server');
+    // pod-to-Service: the pod runtime's simulated kube-proxy on the ClusterIP's loopback alias
+    await ok(cluster, ['-n', ns, 'create', 'service', 'clusterip', 'server', '--tcp=80:8080']);
+    const clusterIP = (
+      await ok(cluster, ['-n', ns, 'get', 'service', 'server', '-o', 'jsonpath={.spec.clusterIP}'])
+    ).trim();
+    expect(clusterIP.startsWith(ctx.clusters[cluster].serviceCIDR.split('.').slice(0, 2).join('.'))).toBe(
+      true,
+    );
+    const viaService = await waitFor(
+      'pod-to-service',
+      async () => {
+        const r = await kubectl(cluster, [
+          '-n',
+          ns,
+          'exec',
+          'client',
+          '--',
+          'curl',
+          '-sS',
+          '--max-time',
+          '3',
+          `http://${clusterIP}/hostname`,
+        ]);
+        return r.code === 0 ? r.stdout : undefined;
+      },
+      30_000,
+    );
+    expect(viaService).toBe('server');
     // netexec /dial from the server to itself, over port-forward from the runner
     const local = await freePort();
     const pf = spawn(

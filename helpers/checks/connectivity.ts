@@ -110,22 +110,12 @@ export async function deployMatrix(
   const byName = new Map(pods.map((p) => [p.metadata!.name!, p]));
   // explicit wait: exec into each client works (a Ready pod may not accept exec for a moment)
   for (const name of clientNames) {
-    const self = `http://${byName.get(name)!.status!.podIP!}:${facts.connectivity.port}/healthz`;
-    let last = '';
-    await expect
-      .poll(
-        async () => {
-          const r = await fetchUrl(cluster, namespace, name, self, 2);
-          last = r.answer;
-          return r.exitCode;
-        },
-        {
-          timeout: 30_000,
-          interval: 1_000,
-          message: `exec into ${name} (curl ${self}) not working: ${last}`,
-        },
-      )
-      .toBe(0);
+    await waitForExec(
+      cluster,
+      namespace,
+      name,
+      `http://${byName.get(name)!.status!.podIP!}:${facts.connectivity.port}/healthz`,
+    );
   }
   return {
     servers: serverNames.map((name) => ({
@@ -136,6 +126,31 @@ export async function deployMatrix(
     clients: clientNames.map((name) => ({ name, node: byName.get(name)!.spec!.nodeName! })),
     service: { name: created.metadata!.name!, clusterIP: created.spec!.clusterIP!, port: 80 },
   };
+}
+
+/** Poll until `curl <url>` exec'd in the pod exits 0 (bounded); the last error is in the message. */
+export async function waitForExec(
+  cluster: ClusterHandle,
+  namespace: string,
+  pod: string,
+  url: string,
+  timeoutMs = 30_000,
+) {
+  let last = '';
+  await expect
+    .poll(
+      async () => {
+        const r = await fetchUrl(cluster, namespace, pod, url, 2);
+        last = r.answer;
+        return r.exitCode;
+      },
+      {
+        timeout: timeoutMs,
+        interval: 1_000,
+        message: `exec into ${namespace}/${pod} (curl ${url}) not working: ${last}`,
+      },
+    )
+    .toBe(0);
 }
 
 async function fetchHostname(cluster: ClusterHandle, namespace: string, client: string, url: string) {

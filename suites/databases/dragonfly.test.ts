@@ -18,6 +18,7 @@ import { expect } from 'vitest';
 import { check } from '../../helpers/check/index.js';
 import { exec } from '../../helpers/cluster/index.js';
 import { redisClient } from '../../helpers/checks/db.js';
+import { waitForExec } from '../../helpers/checks/connectivity.js';
 import { fixtureYaml } from '../../helpers/checks/fixtures.js';
 import {
   GVR,
@@ -298,6 +299,9 @@ check(
         message: 'client pod Ready',
       })
       .toBe(true);
+    const self = (await k.core.readNamespacedPod({ namespace, name })).status!.podIP!;
+    // positive control: exec and the client's own server work, so a refused connection below means the policy
+    await waitForExec(k, namespace, name, `http://${self}:${facts.connectivity.port}/healthz`);
     const attempts = [];
     for (const t of targets) {
       const r = await exec(k, {

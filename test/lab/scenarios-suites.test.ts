@@ -26,6 +26,8 @@ interface ScenarioCase {
   fail: Expected;
   /** documented as "may fail" by the scenario (e.g. produce through the remaining brokers) */
   mayFail?: string[];
+  /** tag expression of the relevant subset (`pnpm test --grep`); absent: the whole catalogue */
+  grep?: string;
   /** the whole project fails before any check (identity guard) */
   projectFails?: { cluster: string; message: RegExp };
 }
@@ -35,6 +37,7 @@ const CASES: ScenarioCase[] = [
   { name: 'healthy', fail: {} },
   {
     name: 'ceph-health-warn',
+    grep: 'rook-ceph',
     fail: {
       'infra:STO-CEPH-001': /HEALTH_WARN|OSD_DOWN/,
       'infra:STO-CEPH-002': /HEALTH_WARN|OSD_DOWN|OSDs up/,
@@ -42,10 +45,12 @@ const CASES: ScenarioCase[] = [
   },
   {
     name: 'cilium-agent-restarted',
+    grep: 'cilium',
     fail: { 'infra:NET-CILIUM-005': /changed since the baseline.*(recreated|restarts|gone|new)/ },
   },
   {
     name: 'coredns-down',
+    grep: 'coredns',
     fail: {
       'infra:BOOT-CORE-004': /coredns|ready|available/i,
       'infra:NET-DNS-001': /.+/,
@@ -54,10 +59,12 @@ const CASES: ScenarioCase[] = [
   },
   {
     name: 'pooler-down',
+    grep: 'cnpg || pgbouncer || harbor',
     fail: { 'apps:DB-CNPG-002': /harbor-pooler-rw/, 'apps:REG-HARBOR-001': /database|core|unhealthy/i },
   },
   {
     name: 'dragonfly-auth-wrong',
+    grep: 'dragonfly || external-secrets',
     fail: {
       'apps:DB-DRAGONFLY-001': /WRONGPASS|NOAUTH|invalid password/i,
       'apps:DB-DRAGONFLY-007': /WRONGPASS|NOAUTH|invalid password/i,
@@ -65,15 +72,17 @@ const CASES: ScenarioCase[] = [
   },
   {
     name: 'kafka-broker-down',
+    grep: 'kafka',
     fail: { 'apps:MSG-KAFKA-001': /Ready=False|ready brokers 2/ },
     mayFail: ['apps:MSG-KAFKA-002', 'apps:PERF-KAFKA-001'],
   },
   {
     name: 'kustomization-not-ready',
+    grep: 'flux',
     fail: { 'apps:BOOT-CORE-010': /cluster-apps-workloads/ },
     mayFail: ['apps:GITOPS-FLUX-002'],
   },
-  { name: 'registry-auth-broken', fail: { 'apps:REG-HARBOR-002': /401/ } },
+  { name: 'registry-auth-broken', grep: 'harbor', fail: { 'apps:REG-HARBOR-002': /401/ } },
   {
     name: 'wrong-cluster-identity',
     fail: { 'infra:NET-CILIUM-007': /identity|expected|apps/i },
@@ -171,7 +180,7 @@ describe.skipIf(!labUp)('catalogue against the lab scenarios', () => {
           .replace(/[-:]/g, '')
           .replace(/\.\d+Z$/, 'Z');
         const runId = `${ts}-${randomBytes(3).toString('hex')}`;
-        const run = await sh('pnpm', ['test', '--env', 'lab'], {
+        const run = await sh('pnpm', ['test', '--env', 'lab', ...(c.grep ? ['--grep', c.grep] : [])], {
           PV_RUN_ID: runId,
           PV_BASELINE_DIR: baselineDir,
         });

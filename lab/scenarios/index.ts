@@ -30,16 +30,24 @@ export function activeScenario(ctx: Pick<LabContext, 'paths'>): string {
   }
 }
 
-async function syncServices(ctx: LabContext, s: Scenario): Promise<void> {
+/**
+ * Real processes to the scenario's state. Service fault switches are touched only when they
+ * differ between the previous and this scenario, except for `healthy`, which forces every switch
+ * off (so `reset` recovers from any state, including one left by an interrupted run).
+ */
+async function syncServices(ctx: LabContext, s: Scenario, prev: Scenario | undefined): Promise<void> {
   const svc = await import('../services/index.js');
   const stopped = new Set(s.services?.stopped ?? []);
   const known = new Set(serviceCatalogue().map((e) => e.name));
   for (const name of stopped) {
     if (!known.has(name)) throw new Error(`scenario ${s.name}: unknown lab service '${name}'`);
   }
-  // faults off/on first (they restart nothing), then stop what this scenario stops
-  for (const f of svc.serviceFaults)
-    await svc.setServiceFault(ctx, f, s.services?.faults?.includes(f) ?? false);
+  // fault switches first, then stop what this scenario stops
+  const want = (x: Scenario | undefined, f: string) => x?.services?.faults?.some((y) => y === f) ?? false;
+  for (const f of svc.serviceFaults) {
+    if (s.name === 'healthy' || !prev || want(prev, f) !== want(s, f))
+      await svc.setServiceFault(ctx, f, want(s, f));
+  }
   for (const name of stopped) await svc.stopService(ctx, name);
   // everything else runs: start what a previous scenario stopped (idempotent for running ones)
   for (const e of serviceCatalogue()) {
@@ -52,9 +60,14 @@ async function syncServices(ctx: LabContext, s: Scenario): Promise<void> {
 export async function applyScenario(ctx: LabContext, name: string): Promise<void> {
   const s = getScenario(name);
   const t0 = Date.now();
-  await syncServices(ctx, s);
+  const prev = activeScenario(ctx);
+  await syncServices(ctx, s, scenarioNames.includes(prev) ? getScenario(prev) : undefined);
+  const t1 = Date.now();
   await syncWorld(ctx, s.name, s.faults);
   if (s.apply) await s.apply(ctx);
+  ctx.log(
+    `scenario ${s.name}: services ${((t1 - t0) / 1000).toFixed(1)} s, simulated world ${((Date.now() - t1) / 1000).toFixed(1)} s`,
+  );
   fs.mkdirSync(path.dirname(ctx.paths.scenarioFile), { recursive: true });
   fs.writeFileSync(ctx.paths.scenarioFile, `${s.name}\n`);
   ctx.log(`scenario ${s.name} applied in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${s.summary}`);

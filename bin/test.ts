@@ -147,13 +147,31 @@ async function main(): Promise<number> {
   // 3. vitest
   let vitest: Vitest | undefined;
   let interrupted = false;
+  let firstSignalAt = 0;
   const onSignal = (sig: NodeJS.Signals) => {
-    if (interrupted) process.exit(130);
+    process.stderr.write(`\npnpm test: ${sig} received\n`);
+    if (interrupted) {
+      // a second Ctrl-C (not the echo of the first) forces the exit, still leaving a run.json
+      if (Date.now() - firstSignalAt < 2_000) return;
+      try {
+        reporter.writeRunJson('interrupted', ['interrupted twice: forced exit, cleanup may be incomplete']);
+      } catch {
+        // best effort
+      }
+      process.exit(130);
+    }
     interrupted = true;
+    firstSignalAt = Date.now();
     process.stderr.write(
-      `\npnpm test: ${sig}: stopping; run-owned resources are being removed (again to force)\n`,
+      `pnpm test: ${sig}: stopping; run-owned resources are being removed (again to force)\n`,
     );
     void vitest?.cancelCurrentRun('keyboard-input');
+    // bounded: a check that ignores cancellation cannot keep the run (and its cleanup) hanging forever
+    setTimeout(() => {
+      process.stderr.write('pnpm test: run did not stop within 60 s after the signal; exiting\n');
+      reporter.writeRunJson('interrupted', ['interrupted; the run did not stop within 60 s']);
+      process.exit(130);
+    }, 60_000).unref();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -176,6 +194,11 @@ async function main(): Promise<number> {
       {},
       {},
     );
+    // vitest's logger exits the process on SIGINT/SIGTERM right away; ours cancels the run instead so
+    // that the globalSetup teardowns remove run-owned resources and the JUnit/run.json are written
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+      for (const l of process.listeners(sig)) if (l !== onSignal) process.off(sig, l as () => void);
+    }
     await vitest.start(cli.filter);
   } catch (e) {
     startError = redact((e as Error).message ?? String(e));
@@ -192,7 +215,7 @@ async function main(): Promise<number> {
   const ran = s ? s.totals.passed + s.totals.failed : 0;
   if (!s) reasons.push('no test run happened (see the error above)');
   else {
-    if (ran === 0) {
+    if (ran === 0 && !interrupted) {
       reasons.push(
         `zero checks selected (projects: ${projects.join(', ')}${args.grep ? `, --grep "${args.grep}"` : ''}${s.totals.excludedDisruptive ? `, ${s.totals.excludedDisruptive} disruptive excluded` : ''})`,
       );
@@ -245,7 +268,7 @@ async function main(): Promise<number> {
   if (outcome === 'passed') out.push(`PASSED: ${ran} check(s)`);
   else out.push(`${outcome.toUpperCase()}:`, ...reasons.map((r) => `  - ${redact(r)}`));
   process.stdout.write(`${out.join('\n')}\n`);
-  return outcome === 'passed' ? 0 : 1;
+  return outcome === 'passed' ? 0 : outcome === 'interrupted' ? 130 : 1;
 }
 
 main().then(

@@ -53,6 +53,8 @@ export function runPv(
   args: string[],
   env: Record<string, string | undefined>,
   timeoutMs = 150_000,
+  /** send `signal` once, `delayMs` after the output first matches `when` (Ctrl-C tests) */
+  interrupt?: { when: RegExp; signal: NodeJS.Signals; delayMs: number },
 ): Promise<PvResult> {
   const started = Date.now();
   return new Promise((resolve) => {
@@ -75,8 +77,21 @@ export function runPv(
     );
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    let sent = false;
+    const watch = () => {
+      if (interrupt && !sent && interrupt.when.test(stdout + stderr)) {
+        sent = true;
+        setTimeout(() => child.kill(interrupt.signal), interrupt.delayMs);
+      }
+    };
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      watch();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      watch();
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('close', (code) => {
       clearTimeout(timer);

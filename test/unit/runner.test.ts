@@ -253,3 +253,35 @@ describe('JUnit reporter', () => {
     expect(readFileSync(path.join(latest, 'run.json'), 'utf8')).toContain(path.basename(strict.runDir!));
   });
 });
+
+describe('Ctrl-C', () => {
+  it('SIGINT cancels the run: exit 130, run.json outcome interrupted, JUnit written, within bounds', async () => {
+    const dir = tmpDir();
+    const cfg = writeConfig(dir, {
+      defaultEnv: 'x',
+      evidenceDir: path.join(dir, 'evidence'),
+      environments: {
+        x: {
+          clusters: {
+            infra: { context: 'c-infra', kubeconfig: writeKubeconfig(dir, await closedPort(), ['c-infra']) },
+          },
+        },
+      },
+    });
+    const r = await runPv(
+      [],
+      { PV_CONFIG: cfg, PV_SUITES: 'test/fixtures/suites/slow/*.test.ts', PV_IDENTITY: 'skip' },
+      150_000,
+      { when: /RUN\s+v4/, signal: 'SIGINT', delayMs: 6_000 },
+    );
+    expect(r.code, r.stdout + r.stderr).toBe(130);
+    expect(r.stderr).toMatch(/SIGINT: stopping; run-owned resources are being removed/);
+    expect(r.stdout).toMatch(/INTERRUPTED:/);
+    expect(r.stdout).not.toMatch(/zero checks selected/);
+    const run = readJson<{ outcome: string; counts: { passed: number } }>(path.join(r.runDir!, 'run.json'));
+    expect(run.outcome).toBe('interrupted');
+    expect(run.counts.passed).toBe(0); // the interrupted check is not a pass
+    expect(existsSync(path.join(r.runDir!, 'junit-infra.xml'))).toBe(true);
+    expect(r.ms).toBeLessThan(60_000); // the check alone would take 60 s
+  });
+});

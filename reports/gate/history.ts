@@ -145,8 +145,9 @@ export function buildTrend(
   }));
   const meta = new Map<string, CheckResult>();
   for (const s of series) for (const c of s.checks) meta.set(checkKey(c), c);
+  // Today's waivers mark today's run only: a past failure stays a failure in its column.
   const maps = series.map(
-    (s) => new Map(s.checks.map((c) => [checkKey(c), cellOutcome(c, waivers)] as const)),
+    (s) => new Map(s.checks.map((c) => [checkKey(c), cellOutcome(c, s.current ? waivers : [])] as const)),
   );
   const checks: CheckTrend[] = [...meta.values()]
     .map((c) => ({

@@ -220,6 +220,14 @@ describe('gate file', () => {
     expect(unknown.stderr).toContain('--story STORY-NOPE: no check of this run names it');
   });
 
+  it("today's waiver marks today's run in the trend, not the past failures", () => {
+    const ev = copyFixture('evidence');
+    const wf = join(ev, 'w.yml');
+    writeFileSync(wf, '- check: NET-GW-011\n  reason: tracked\n  approved_by: Lead\n  expires: 2099-01-01\n');
+    gate(['--run', join(ev, NIGHTLY), '--gates-dir', join(ev, 'g'), '--waivers', wf, '--no-report']);
+    expect(readGate(join(ev, 'g', 'platform.yml')).trend.checks['NET-GW-011@apps']).toBe('PFW');
+  });
+
   it('appends to history on each run, bounded to the last 20', () => {
     const r = run([ok('NET-A-001', 'P0')]);
     for (let i = 0; i < 2; i++)

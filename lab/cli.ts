@@ -13,7 +13,7 @@ import { buildAll, BuildError } from './build/index.js';
 import type { LabContext } from './core/context.js';
 import { loadLabContext } from './core/index.js';
 import { labPaths, type LabPaths } from './core/paths.js';
-import { createProcessManager, tail } from './core/process.js';
+import { createProcessManager, sessionRssKiB, tail } from './core/process.js';
 import { LAB_CLUSTERS, TOPOLOGY } from './core/topology.js';
 import { readVersions } from './core/versions.js';
 import { controlPlaneUp, leftoverListeners, stopAll } from './cluster/up.js';
@@ -137,13 +137,19 @@ async function status(): Promise<number> {
   }
   console.log('processes:');
   if (records.length === 0) console.log('  (none)');
+  let totalKiB = 0;
   for (const r of records.sort((a, b) => a.group.localeCompare(b.group) || a.name.localeCompare(b.name))) {
     const running = procs.isRunning(r.name);
     if (!running) ok = false;
+    const rss = running ? sessionRssKiB(r.pid) : 0;
+    totalKiB += rss;
     console.log(
-      `  ${r.name.padEnd(28)} ${running ? 'running' : 'STOPPED'} pid ${String(r.pid).padEnd(7)} ${r.group.padEnd(14)} ${r.ports.length ? `ports ${r.ports.join(',')}` : ''}`,
+      `  ${r.name.padEnd(28)} ${running ? 'running' : 'STOPPED'} pid ${String(r.pid).padEnd(7)} ${r.group.padEnd(14)} ${`${Math.round(rss / 1024)} MiB`.padStart(8)}  ${r.ports.length ? `ports ${r.ports.join(',')}` : ''}`,
     );
     if (!running) console.log(`    last log lines (${r.log}):\n${tail(r.log, 3).replace(/^/gm, '      ')}`);
+  }
+  if (records.length > 0) {
+    console.log(`  total RSS ${(totalKiB / 1024 / 1024).toFixed(2)} GiB (budget 4 GiB)`);
   }
   if (fs.existsSync(paths.kubeconfig)) {
     const mod = await optionalModule(paths, 'services').catch(() => undefined);

@@ -191,3 +191,44 @@ export function tail(file: string, lines: number): string {
     return '(no log)';
   }
 }
+
+/**
+ * Resident memory (KiB) of a managed process with its session and all its descendants (some
+ * servers, e.g. PostgreSQL, give each child its own session). Shared pages count once per
+ * process, so this is an upper bound.
+ */
+export function sessionRssKiB(leader: number): number {
+  const info = new Map<number, { ppid: number; sid: number }>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // fields after "(comm)": state ppid pgrp session ...
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      info.set(Number(entry), { ppid: Number(f[1]), sid: Number(f[3]) });
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  const members = new Set<number>([leader]);
+  for (const [pid, i] of info) if (i.sid === leader) members.add(pid);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [pid, i] of info) {
+      if (!members.has(pid) && members.has(i.ppid)) {
+        members.add(pid);
+        grew = true;
+      }
+    }
+  }
+  let total = 0;
+  for (const pid of members) {
+    try {
+      const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (m) total += Number(m[1]);
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return total;
+}

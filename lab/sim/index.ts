@@ -64,8 +64,13 @@ async function startOperators(ctx: LabContext): Promise<void> {
   });
 }
 
-/** Wait (bounded) until every seeded Deployment/StatefulSet/DaemonSet reports all replicas ready. */
-async function waitRolledOut(ctx: LabContext, cluster: LabClusterName, timeoutMs: number): Promise<void> {
+/** Wait (bounded) until every Deployment/StatefulSet/DaemonSet in the seeded namespaces is ready. */
+async function waitRolledOut(
+  ctx: LabContext,
+  cluster: LabClusterName,
+  namespaces: Set<string>,
+  timeoutMs: number,
+): Promise<void> {
   const apps = ctx.clusters[cluster].kc.makeApiClient(AppsV1Api);
   const deadline = Date.now() + timeoutMs;
   let pending: string[] = [];
@@ -75,14 +80,18 @@ async function waitRolledOut(ctx: LabContext, cluster: LabClusterName, timeoutMs
       apps.listStatefulSetForAllNamespaces({}),
       apps.listDaemonSetForAllNamespaces({}),
     ]);
+    const mine = (x: { metadata?: { namespace?: string } }) => namespaces.has(x.metadata?.namespace ?? '');
     pending = [
       ...d.items
+        .filter(mine)
         .filter((x) => (x.status?.readyReplicas ?? 0) < (x.spec?.replicas ?? 1))
         .map((x) => `deploy/${x.metadata!.namespace}/${x.metadata!.name}`),
       ...s.items
+        .filter(mine)
         .filter((x) => (x.status?.readyReplicas ?? 0) < (x.spec?.replicas ?? 1))
         .map((x) => `sts/${x.metadata!.namespace}/${x.metadata!.name}`),
       ...ds.items
+        .filter(mine)
         .filter(
           (x) =>
             (x.status?.numberReady ?? 0) < (x.status?.desiredNumberScheduled ?? 1) ||
@@ -122,7 +131,7 @@ export async function seed(ctx: LabContext): Promise<void> {
   await syncWorld(ctx, 'healthy', {});
   ctx.log(`sim: operator status written (${secs()})`);
   await startOperators(ctx);
-  await Promise.all(ctx.clusterNames.map((c) => waitRolledOut(ctx, c, 120_000)));
+  await Promise.all(ctx.clusterNames.map((c, i) => waitRolledOut(ctx, c, counts[i]!.namespaces, 120_000)));
   ctx.log(`sim: seeded workloads rolled out (${secs()})`);
   if (scenario !== 'healthy') await syncWorld(ctx, scenario, scenarioFaults(scenario));
   ctx.log(

@@ -69,7 +69,7 @@ function k8sVersion(): string {
 export async function seedCluster(
   ctx: SimContext,
   cluster: LabClusterName,
-): Promise<{ objects: number; crds: number }> {
+): Promise<{ objects: number; crds: number; namespaces: Set<string> }> {
   const k = kube(ctx.clusters[cluster].kc);
   const crds = await applyCrds(k);
   const { objects, sources } = staticObjects(ctx, cluster);
@@ -114,7 +114,10 @@ export async function seedCluster(
       return helmStorageSecret(o, s?.lastAttemptedRevision ?? '0.0.0', values.SEEDED_AT!);
     });
   await applyAll(k, helm);
-  return { objects: objects.length + cil.objects.length + backed.length + helm.length, crds };
+  const namespaces = new Set(
+    [...objects, ...backed].map((o) => o.metadata.namespace).filter((n): n is string => Boolean(n)),
+  );
+  return { objects: objects.length + cil.objects.length + backed.length + helm.length, crds, namespaces };
 }
 
 interface ShimState {

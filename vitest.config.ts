@@ -4,13 +4,20 @@
 // PV_CONFIG the config file (self-tests).
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
-import { loadEnvironment, REPO_ROOT } from './helpers/config/index.js';
+import type { ResolvedEnvironment } from './helpers/config/index.js';
 import { tagDefinitions } from './helpers/check/tags.js';
 import { newRunId } from './helpers/check/run-id.js';
 
+const REPO_ROOT = path.dirname(fileURLToPath(import.meta.url));
+
 export default defineConfig(async () => {
-  const env = await loadEnvironment();
+  // bin/test.ts has loaded and validated the config already (same process): reuse it rather than
+  // loading zod and the config a second time; a bare `vitest` loads it here
+  const handed = (globalThis as Record<symbol, unknown>)[Symbol.for('pv.resolvedEnv')] as
+    ResolvedEnvironment | undefined;
+  const env = handed ?? (await (await import('./helpers/config/index.js')).loadEnvironment());
   // reuse the run of bin/test.ts; a bare `vitest` gets its own
   const runId = (process.env.PV_RUN_ID ??= newRunId());
   const runDir = (process.env.PV_RUN_DIR ??= path.join(env.evidenceDir, runId));

@@ -122,6 +122,7 @@ async function main(): Promise<number> {
     );
   }
 
+  (globalThis as Record<symbol, unknown>)[Symbol.for('pv.resolvedEnv')] = env; // read by vitest.config.ts
   const reporter = new PvJunitReporter({
     runId,
     runDir,

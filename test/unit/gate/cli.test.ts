@@ -1,10 +1,10 @@
 // `pnpm gate` as a subprocess: exit codes, gate files, waivers, history, foreign and malformed
 // JUnit, redaction, traceability, shard merging.
-import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeRun, type CaseSpec } from './builder.js';
-import { copyFixture, gate, NIGHTLY, readGate, tmp } from './helpers.js';
+import { copyFixture, FIXTURES, gate, NIGHTLY, readGate, tmp } from './helpers.js';
 
 const NET = 'STORY-VALIDATE-NETWORKING';
 
@@ -218,6 +218,19 @@ describe('gate file', () => {
     const unknown = gate(['--run', join(ev, NIGHTLY), '--story', 'STORY-NOPE', '--gates-dir', gates]);
     expect(unknown.code).toBe(3);
     expect(unknown.stderr).toContain('--story STORY-NOPE: no check of this run names it');
+  });
+
+  it('defaults to docs/qa/evidence/latest (a symlink, or a file naming the run) and docs/qa/gates', () => {
+    const root = tmp();
+    const evidence = join(root, 'docs/qa/evidence');
+    cpSync(join(FIXTURES, 'evidence'), evidence, { recursive: true });
+    symlinkSync(NIGHTLY, join(evidence, 'latest'));
+    const res = gate(['--no-report'], { cwd: root });
+    expect(res.code).toBe(1);
+    expect(readGate(join(root, 'docs/qa/gates/platform.yml')).evidence.runs[0].run_id).toBe(NIGHTLY);
+    rmSync(join(evidence, 'latest'));
+    writeFileSync(join(evidence, 'latest'), `${NIGHTLY}\n`);
+    expect(gate(['--no-report'], { cwd: root }).code).toBe(1);
   });
 
   it("today's waiver marks today's run in the trend, not the past failures", () => {

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -29,7 +29,9 @@ export interface CliResult {
 
 /** `pnpm gate` as a subprocess (same entry point: tsx reports/gate/cli.ts). */
 export function gate(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliResult {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO, 'reports/gate/cli.ts'), ...args], {
+  // tsx by absolute path: the subprocess may run in a temp dir without node_modules.
+  const tsx = pathToFileURL(join(REPO, 'node_modules/tsx/dist/loader.mjs')).href;
+  const r = spawnSync(process.execPath, ['--import', tsx, join(REPO, 'reports/gate/cli.ts'), ...args], {
     cwd: opts.cwd ?? REPO,
     env: { ...process.env, ...opts.env },
     encoding: 'utf8',

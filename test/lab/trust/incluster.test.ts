@@ -19,8 +19,8 @@ import {
   writeInClusterKubeconfig,
 } from '../../../helpers/incluster/index.js';
 import { openTunnel, openTunnelCount } from '../../../helpers/tunnel/index.js';
-import { runPv, tmpDir } from '../../unit/harness.js';
-import { adminHandle, applyRbac, labServer, mintToken, outcomes } from './lib.js';
+import { runPv } from './proc.js';
+import { adminHandle, applyRbac, labServer, mintToken, outcomes, tmpDir } from './lib.js';
 
 describe('in-cluster mode on the lab (ServiceAccount mount, direct Service access)', () => {
   let dir: string;

@@ -2,12 +2,12 @@
 // tokens (TokenRequest), kubeconfigs/configs for a token identity, the lab's seeded secret values,
 // run-owned namespace counts and a scan of a run's outputs for secrets.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { createClusterHandle, type ClusterHandle } from '../../../helpers/cluster/index.js';
 import { LAB_KUBECONFIG, REPO } from '../framework/lab.js';
-import { walk } from '../../unit/harness.js';
 
 export { REPO, LAB_KUBECONFIG };
 export const CLUSTERS = ['infra', 'apps'] as const;
@@ -187,4 +187,19 @@ export function outcomes(runDir: string): Record<string, 'passed' | 'failed' | '
     }
   }
   return out;
+}
+
+export function tmpDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export function readJson<T = Record<string, unknown>>(file: string): T {
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+}
+
+export function walk(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }

@@ -9,7 +9,7 @@ import { ApiException } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createClusterHandle, type ClusterHandle } from '../../../helpers/cluster/index.js';
 import { writeReport } from '../../../reports/html/index.js';
-import { runPv, tmpDir, type PvResult } from '../../unit/harness.js';
+import { runPv, type PvResult } from './proc.js';
 import {
   CLUSTERS,
   REPO,
@@ -23,6 +23,7 @@ import {
   writeLabConfig,
   writeTokenKubeconfig,
   type LabName,
+  tmpDir,
 } from './lib.js';
 
 const RUN_MS = 900_000;

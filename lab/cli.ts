@@ -57,8 +57,20 @@ async function up(): Promise<void> {
   log(`lab up: state in ${paths.root}, cache in ${paths.cache}`);
   await controlPlaneUp(paths, readVersions(), log);
   const ctx = loadLabContext({ log });
-  await hook(paths, 'services', 'startServices', ctx);
-  await hook(paths, 'sim', 'seed', ctx);
+  if (activeScenario(paths) === 'healthy' || activeScenario(paths) === '(none)') {
+    // independent on a healthy lab (sim's operator loop routes pods that appear later), and
+    // together they are most of a warm `lab up`; run them side by side
+    const results = await Promise.allSettled([
+      hook(paths, 'services', 'startServices', ctx),
+      hook(paths, 'sim', 'seed', ctx),
+    ]);
+    const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed.length) throw new Error(failed.map((f) => (f.reason as Error).message).join('\n'));
+  } else {
+    // a fault scenario is applied by seed() on top of running services: keep the order
+    await hook(paths, 'services', 'startServices', ctx);
+    await hook(paths, 'sim', 'seed', ctx);
+  }
   if (!fs.existsSync(paths.scenarioFile)) fs.writeFileSync(paths.scenarioFile, 'healthy\n');
   log(`lab up: ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   console.log(

@@ -52,20 +52,22 @@ export async function controlPlaneUp(
   };
   await step('etcd ready', () => both((c) => startEtcd(deps, c)));
   await step('kube-apiserver ready', () => both((c) => startApiserver(deps, c)));
-  await step('KWOK CRDs, nodes, cluster-settings applied', () =>
-    both(async (c) => {
-      await installKwokCrds(k, c, bin.kwokCrds);
-      await seedCluster(k, c, versions.KUBERNETES_VERSION);
-    }),
+  // controller-manager and scheduler need only the apiserver; KWOK needs its CRDs and the nodes
+  await step('controller-manager, scheduler; KWOK CRDs, nodes, cluster-settings; kwok ready', () =>
+    both((c) =>
+      Promise.all([
+        startControllerManager(deps, c),
+        startScheduler(deps, c),
+        (async () => {
+          await installKwokCrds(k, c, bin.kwokCrds);
+          await seedCluster(k, c, versions.KUBERNETES_VERSION);
+          await startKwok(deps, c);
+        })(),
+      ]),
+    ),
   );
+  // the pod runtime needs only the apiservers and KWOK's CRDs; waited for at the end
   await startPodRuntime(paths, procs, env);
-  await step('controller-manager, scheduler, kwok ready', () =>
-    both(async (c) => {
-      await startControllerManager(deps, c);
-      await startScheduler(deps, c);
-      await startKwok(deps, c);
-    }),
-  );
   await step('3 nodes Ready per cluster', () => both((c) => waitNodesReady(k, c)));
   await step('pod runtime (simulated datapath) watching pods', () => waitPodRuntime(procs));
 }

@@ -513,8 +513,8 @@ describe.runIf(process.env.PV_LAB_DOWN_TEST === '1')(
       const left = listeners([...new Set([...controlPlanePorts(), ...before])]);
       expect(left).toEqual([]);
       const t0 = Date.now();
-      await run('pnpm', [...cli, 'up'], { cwd: ctx.paths.repo, timeout: 300_000 });
-      expect(Date.now() - t0).toBeLessThan(60_000);
+      const { stderr } = await run('pnpm', [...cli, 'up'], { cwd: ctx.paths.repo, timeout: 300_000 });
+      expect(Date.now() - t0, `warm lab up:\n${stderr}`).toBeLessThan(60_000);
       expect((await ok('apps', ['get', 'nodes', '-o', 'name'])).trim().split('\n')).toHaveLength(3);
     }, 400_000);
   },

@@ -136,21 +136,19 @@ export async function waitForExec(
   url: string,
   timeoutMs = 30_000,
 ) {
+  const deadline = Date.now() + timeoutMs;
   let last = '';
-  await expect
-    .poll(
-      async () => {
-        const r = await fetchUrl(cluster, namespace, pod, url, 2);
-        last = r.answer;
-        return r.exitCode;
-      },
-      {
-        timeout: timeoutMs,
-        interval: 1_000,
-        message: `exec into ${namespace}/${pod} (curl ${url}) not working: ${last}`,
-      },
-    )
-    .toBe(0);
+  for (let attempt = 1; ; attempt++) {
+    const r = await fetchUrl(cluster, namespace, pod, url, 2);
+    if (r.exitCode === 0) return;
+    last = r.answer;
+    if (Date.now() >= deadline) {
+      throw new Error(
+        `exec into ${namespace}/${pod} (curl ${url}) not working after ${attempt} attempts in ${timeoutMs} ms: ${last}`,
+      );
+    }
+    await new Promise((res) => setTimeout(res, 1_000));
+  }
 }
 
 async function fetchHostname(cluster: ClusterHandle, namespace: string, client: string, url: string) {

@@ -45,6 +45,10 @@ export async function probePostgres(o: {
   }
 }
 
+/**
+ * A Redis-protocol client that never retries on its own; `connectRedis` turns a failed connect into
+ * an error naming the server's reason (e.g. WRONGPASS) instead of ioredis' generic "Connection is closed".
+ */
 export function redisClient(o: { host: string; port: number; password: string; timeoutMs?: number }): Redis {
   const r = new Redis({
     host: o.host,
@@ -57,6 +61,18 @@ export function redisClient(o: { host: string; port: number; password: string; t
     retryStrategy: () => null,
     enableOfflineQueue: false,
   });
-  r.on('error', () => undefined);
+  r.on('error', (e: Error) => {
+    (r as Redis & { lastError?: Error }).lastError = e;
+  });
   return r;
+}
+
+export async function connectRedis(r: Redis, where: string): Promise<void> {
+  try {
+    await r.connect();
+    await r.ping();
+  } catch (e) {
+    const cause = (r as Redis & { lastError?: Error }).lastError ?? (e as Error);
+    throw new Error(`Redis protocol at ${where}: ${cause.message}`, { cause: e });
+  }
 }

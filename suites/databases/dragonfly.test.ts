@@ -17,7 +17,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { expect } from 'vitest';
 import { check } from '../../helpers/check/index.js';
 import { exec } from '../../helpers/cluster/index.js';
-import { redisClient } from '../../helpers/checks/db.js';
+import { connectRedis, redisClient } from '../../helpers/checks/db.js';
 import { waitForExec } from '../../helpers/checks/connectivity.js';
 import { fixtureYaml } from '../../helpers/checks/fixtures.js';
 import {
@@ -75,7 +75,7 @@ check(
       async (t) => {
         const r = redisClient({ host: t.host, port: t.port, password });
         try {
-          await r.connect();
+          await connectRedis(r, `Service ${d.namespace}/${d.service}:${d.port}`);
           log.push(`PING -> ${await r.ping()}`);
           log.push(`SET ${key} -> ${await r.set(key, value, 'EX', 300)}`);
           const got = await r.get(key);
@@ -349,7 +349,7 @@ check(
       async (t) => {
         const r = redisClient({ host: t.host, port: t.port, password });
         try {
-          await r.connect();
+          await connectRedis(r, `Service ${d.namespace}/${d.service}:${d.port}`);
           const set = await sampleLatency(
             d.samples,
             async (i) => void (await r.set(key, String(i), 'EX', 300)),

@@ -170,6 +170,20 @@ export async function namespacesOfRun(c: ClusterHandle, runId: string): Promise<
     .map((n) => n.metadata!.name!);
 }
 
+/** `<cluster>:<check id>` -> component tag, from a run's JUnit files. */
+export function components(runDir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of fs.readdirSync(runDir).filter((x) => /^junit-.*\.xml$/.test(x))) {
+    const cluster = f.slice(6, -4);
+    const xml = fs.readFileSync(path.join(runDir, f), 'utf8');
+    for (const m of xml.matchAll(/<testcase name="([^"]*)"[^>]*>([\s\S]*?)<\/testcase>/g)) {
+      const c = /<property name="component" value="([^"]*)"/.exec(m[2]!);
+      if (c) out[`${cluster}:${m[1]!.split(' ')[0]}`] = c[1]!;
+    }
+  }
+  return out;
+}
+
 /** Check ids -> passed?, per cluster, from a run's JUnit files. */
 export function outcomes(runDir: string): Record<string, 'passed' | 'failed' | 'skipped'> {
   const out: Record<string, 'passed' | 'failed' | 'skipped'> = {};

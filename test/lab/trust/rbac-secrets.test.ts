@@ -15,6 +15,7 @@ import {
   REPO,
   adminHandle,
   applyRbac,
+  components,
   findSecrets,
   labSecretValues,
   mintToken,
@@ -133,6 +134,7 @@ describe('least privilege: deploy/rbac on the lab', () => {
 
   let admin: PvResult;
   let restricted: PvResult;
+  let rerun: { first: string[]; grep: string } | undefined;
 
   it(
     'the whole catalogue gives the same results with the ServiceAccount token as with the lab admin',
@@ -148,7 +150,17 @@ describe('least privilege: deploy/rbac on the lab', () => {
       expect(Object.keys(a).length).toBeGreaterThan(50);
       expect(Object.keys(s).sort()).toEqual(Object.keys(a).sort());
       // latency baselines (PERF-*) depend on the machine's load at that moment, not on rights
-      const differs = Object.keys(a).filter((k) => a[k] !== s[k] && !/:PERF-/.test(k));
+      let differs = Object.keys(a).filter((k) => a[k] !== s[k] && !/:PERF-/.test(k));
+      if (differs.length) {
+        // the lab is shared (scenario switches, load): run the disagreeing checks' components
+        // once more with both identities; a difference that stays is a difference in rights
+        const comp = components(admin.runDir!);
+        const grep = [...new Set(differs.map((k) => comp[k]!))].join(' || ');
+        const a2 = outcomes((await runPv(['--grep', grep], {}, RUN_MS)).runDir!);
+        const s2 = outcomes((await runPv(['--grep', grep], { PV_CONFIG: config }, RUN_MS)).runDir!);
+        rerun = { first: differs.map((k) => `${k}: admin ${a[k]}, sa ${s[k]}`), grep };
+        differs = differs.filter((k) => a2[k] !== s2[k]);
+      }
       expect(differs.map((k) => `${k}: admin ${a[k]}, sa ${s[k]}`)).toEqual([]);
       const passedSa = Object.values(s).filter((v) => v === 'passed').length;
       expect(passedSa).toBeGreaterThan(40);

@@ -174,7 +174,7 @@ describe('least privilege: deploy/rbac on the lab', () => {
       fs.writeFileSync(
         path.join(REPO, '.lab', 'trust-rbac-last.json'),
         JSON.stringify(
-          { admin: admin.runDir, sa: restricted.runDir, passedSa, total: Object.keys(s).length },
+          { admin: admin.runDir, sa: restricted.runDir, passedSa, total: Object.keys(s).length, rerun },
           null,
           2,
         ),

@@ -137,14 +137,12 @@ export async function waitForExec(
   timeoutMs = 30_000,
 ) {
   const deadline = Date.now() + timeoutMs;
-  let last = '';
   for (let attempt = 1; ; attempt++) {
     const r = await fetchUrl(cluster, namespace, pod, url, 2);
     if (r.exitCode === 0) return;
-    last = r.answer;
     if (Date.now() >= deadline) {
       throw new Error(
-        `exec into ${namespace}/${pod} (curl ${url}) not working after ${attempt} attempts in ${timeoutMs} ms: ${last}`,
+        `exec into ${namespace}/${pod} (curl ${url}) not working after ${attempt} attempts in ${timeoutMs} ms: ${r.answer}`,
       );
     }
     await new Promise((res) => setTimeout(res, 1_000));

@@ -17,8 +17,8 @@ export interface StreamHandlers {
 
 export interface PortForwardStream {
   ws: ChannelSocket;
-  /** Sends bytes to the remote; `cb` fires when the frame left the process. */
-  write(chunk: Buffer, cb?: (err?: Error) => void): void;
+  /** Sends bytes to the remote as one frame; `cb` fires when the frame left the process. */
+  write(chunks: Buffer | Buffer[], cb?: (err?: Error) => void): void;
   bufferedAmount(): number;
   pause(): void;
   resume(): void;
@@ -92,14 +92,19 @@ export async function openPortForwardStream(
 
   return {
     ws: socket,
-    write(chunk, cb) {
+    write(chunks, cb) {
       if (socket.readyState !== socket.OPEN) {
         cb?.(new Error('port-forward stream is closed'));
         return;
       }
-      const frame = Buffer.allocUnsafe(chunk.length + 1);
+      // one copy: the channel byte and every chunk into a single frame
+      const list = Array.isArray(chunks) ? chunks : [chunks];
+      let size = 1;
+      for (const c of list) size += c.length;
+      const frame = Buffer.allocUnsafe(size);
       frame[0] = DATA;
-      chunk.copy(frame, 1);
+      let at = 1;
+      for (const c of list) at += c.copy(frame, at);
       socket.send(frame, { binary: true }, cb);
     },
     bufferedAmount: () => socket.bufferedAmount,

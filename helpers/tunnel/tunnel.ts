@@ -13,7 +13,14 @@ export interface TunnelOptions {
   openTimeoutMs?: number;
   /** Skip the round-trip proof (only for benchmarks that measure it separately). */
   skipProof?: boolean;
-  /** How long the proven stream waits for the first connection before it is closed (default 10 s). */
+  /**
+   * Keep one spare stream open ahead of the next connection (a new one each time a connection takes
+   * the spare), so a connection does not wait for a websocket handshake. Default false: a spare makes
+   * the kubelet dial the pod before anyone connects, and under KWOK such an unused pod-side connection
+   * stays open until the server times it out. The proof's stream always serves the first connection.
+   */
+  prewarm?: boolean;
+  /** How long a spare stream waits for a connection before it is closed (default 5 s). */
   warmMs?: number;
 }
 
@@ -23,7 +30,7 @@ export interface TunnelStats {
   failed: number;
   retried: number;
   reresolved: number;
-  /** connections served by the stream opened for the proof */
+  /** connections served by a spare stream opened ahead (the proof's stream first) */
   warmUsed: number;
   bytesToRemote: number;
   bytesFromRemote: number;
@@ -183,13 +190,45 @@ export async function openTunnel(
     }
   }
   const proofMs = Date.now() - t0;
-  const warmTimer = warm
-    ? setTimeout(() => {
-        const w = warm;
-        warm = undefined;
-        w?.stream.end();
-      }, opts.warmMs ?? 10_000).unref()
-    : undefined;
+  const prewarm = opts.prewarm ?? false;
+  const warmMs = opts.warmMs ?? 5_000;
+  let warmTimer: NodeJS.Timeout | undefined;
+  const expireSpare = () => {
+    clearTimeout(warmTimer);
+    warmTimer = setTimeout(() => {
+      const w = warm;
+      warm = undefined;
+      w?.stream.end();
+    }, warmMs).unref();
+  };
+  if (warm) expireSpare();
+  // one spare stream opened ahead of the next connection; never two at once
+  let refilling = false;
+  const refill = () => {
+    if (!prewarm || refilling || warm || closing) return;
+    refilling = true;
+    const r = current;
+    const w = { target: r, early: [] as Buffer[], closed: false } as Warm;
+    w.handlers = {
+      onData: (d) => {
+        w.early.push(Buffer.from(d));
+        return true;
+      },
+      onClose: (e) => {
+        w.closed = true;
+        w.closedWith = e;
+      },
+    };
+    openPortForwardStream(cluster, r.namespace, r.pod, r.port, w.handlers)
+      .then((st) => {
+        w.stream = st;
+        if (closing || warm) return st.destroy();
+        warm = w;
+        expireSpare();
+      })
+      .catch(() => undefined) // the next connection connects (and re-resolves) by itself
+      .finally(() => (refilling = false));
+  };
 
   // re-resolution shared by all connections: one in flight at a time
   let reresolving: Promise<ResolvedTarget> | undefined;
@@ -248,10 +287,28 @@ export async function openTunnel(
       }
     };
 
+    // client bytes read in one event-loop turn go out as one frame (fewer, larger frames: each frame
+    // costs a hand-off on the kubelet side)
+    let batch: Buffer[] = [];
+    let batchScheduled = false;
+    const flushBatch = () => {
+      batchScheduled = false;
+      if (!stream || done || batch.length === 0) return;
+      const chunks = batch;
+      batch = [];
+      sendNow(chunks);
+    };
     const send = (chunk: Buffer) => {
+      batch.push(chunk);
+      if (!batchScheduled) {
+        batchScheduled = true;
+        setImmediate(flushBatch);
+      }
+    };
+    const sendNow = (chunks: Buffer[]) => {
       const s = stream!;
-      stats.bytesToRemote += chunk.length;
-      s.write(chunk, () => {
+      for (const c of chunks) stats.bytesToRemote += c.length;
+      s.write(chunks, () => {
         if (pausedForRemote && s.bufferedAmount() < LOW_WATER) {
           pausedForRemote = false;
           if (!done) sock.resume();
@@ -292,7 +349,7 @@ export async function openTunnel(
       }
       stream = s;
       streams.add(s);
-      for (const b of queued.splice(0)) send(b);
+      if (queued.length) sendNow(queued.splice(0));
       if (localEnded) scheduleEnd();
       else sock.resume();
     };
@@ -320,7 +377,8 @@ export async function openTunnel(
       stats.retried++;
       noteError(`${label} (pod ${failed.pod}:${failed.port}): ${why}; re-resolving`);
       stream = undefined;
-      if (replay) queued.unshift(...replay);
+      batch = []; // already in the replay
+      if (replay) queued.splice(0, queued.length, ...replay);
       replay = undefined; // no second replay
       let r: ResolvedTarget;
       try {
@@ -355,11 +413,11 @@ export async function openTunnel(
     sock.on('error', (e) => cleanup(`${label}: local socket: ${errorText(e)}`));
     sock.on('close', () => cleanup());
 
-    // the first connection takes over the stream the proof opened, if it is still good
+    // take the spare stream (the proof's, or one opened ahead) if it is still good, and open the next
     const w = warm;
     warm = undefined;
+    clearTimeout(warmTimer);
     if (w && !w.closed && w.target.pod === current.pod && w.target.port === current.port) {
-      clearTimeout(warmTimer);
       stats.warmUsed++;
       Object.assign(
         w.handlers,
@@ -368,13 +426,14 @@ export async function openTunnel(
       const early = w.early.splice(0);
       attach(w.stream);
       for (const d of early) w.handlers.onData(d);
-      return;
+    } else {
+      w?.stream.end();
+      void connect(current);
     }
-    w?.stream.end();
-    void connect(current);
+    refill();
   };
 
-  const server = net.createServer({ allowHalfOpen: true, noDelay: true }, handle);
+  const server = net.createServer({ allowHalfOpen: true, noDelay: true, highWaterMark: 1024 * 1024 }, handle);
   server.on('error', (e) => noteError(`${label}: listener: ${errorText(e)}`));
   try {
     await new Promise<void>((res, rej) => {

@@ -16,6 +16,25 @@ import {
 } from './catalogue.js';
 import { loadCredentials, writePrivate, type ServiceCredentials } from './credentials.js';
 import { startCoreDNS, stopCoreDNS } from './coredns.js';
+import {
+  GATEWAY_SERVICE,
+  gatewayPorts,
+  probeGateway,
+  routeGateway,
+  startGateway,
+  stopGateway,
+} from './gateway.js';
+import {
+  OBS_SERVICES,
+  obsPorts,
+  probeObservability,
+  routeObservability,
+  startObservability,
+  startObservabilityService,
+  stopObservability,
+  stopObservabilityService,
+  type ObsService,
+} from './observability.js';
 import { startHarborCore, stopHarborCore } from './harbor.js';
 import { kafkaRoutes, startKafka, startKafkaBroker, stopKafka, stopKafkaBroker } from './kafka.js';
 import { startPgbouncer, stopPgbouncer } from './pgbouncer.js';
@@ -79,8 +98,17 @@ function entries(ctx: ServicesContext): ServiceEntry[] {
   );
 }
 
+/** Processes that back pods lab/sim seeds itself (not catalogue entries): observability, Gateway. */
+function extraServices(ctx: ServicesContext): string[] {
+  const infra = ctx.clusterNames?.includes('infra') && fs.existsSync(ctx.paths.kubeconfig);
+  return [...(infra ? OBS_SERVICES : []), GATEWAY_SERVICE];
+}
+const isObs = (name: string): name is ObsService => (OBS_SERVICES as readonly string[]).includes(name);
+
 /** every local port a service binds (client port plus internal ones) */
 function portsOf(name: string): number[] {
+  if (isObs(name)) return obsPorts(name);
+  if (name === GATEWAY_SERVICE) return gatewayPorts();
   const p = servicePorts();
   const m = /^kafka-(\d)$/.exec(name);
   if (m) {
@@ -143,8 +171,8 @@ export async function startServices(ctx: ServicesContext): Promise<void> {
   // builds only what is missing from the versioned cache (a warm check takes milliseconds)
   await buildServices(ctx, { progress: (m) => ctx.log(`services build: ${m}`), quiet: true });
   const list = entries(ctx);
-  for (const e of list) {
-    if (!ctx.procs.isRunning(procName(e.name))) await assertPortsFree(e.name, portsOf(e.name));
+  for (const name of [...list.map((e) => e.name), ...extraServices(ctx)]) {
+    if (!ctx.procs.isRunning(procName(name))) await assertPortsFree(name, portsOf(name));
   }
   const creds = loadCredentials(ctx.paths.root);
   const timed = async (what: string, f: () => Promise<void>) => {
@@ -170,6 +198,14 @@ export async function startServices(ctx: ServicesContext): Promise<void> {
       await startHarborCore(ctx);
     }),
   ];
+  chains.push(timed('gateway data plane (nginx)', () => startGateway(ctx)));
+  if (extraServices(ctx).includes('victoria-metrics')) {
+    chains.push(
+      timed('victoria-logs, victoria-metrics, telemetry-agent (infra observability)', () =>
+        startObservability(ctx),
+      ),
+    );
+  }
   const dns = list.filter((e) => e.kind === 'coredns');
   if (dns.length) {
     chains.push(
@@ -188,6 +224,8 @@ export async function startServices(ctx: ServicesContext): Promise<void> {
     );
   }
   const routed = await routeServices(ctx);
+  await routeObservability(ctx);
+  await routeGateway(ctx);
   ctx.log(
     `services: all up in ${((Date.now() - started) / 1000).toFixed(1)} s${ctx.routing ? `, ${routed} pods routed` : ''}`,
   );
@@ -208,6 +246,8 @@ export async function stopServices(ctx: ServicesContext): Promise<void> {
       ctx.log(`services: ${what} stopped (${((Date.now() - t) / 1000).toFixed(1)} s)`);
   };
   await Promise.all([
+    timed('observability', () => stopObservability(ctx)),
+    timed('gateway', () => stopGateway(ctx)),
     timed('harbor-core + registry', () => stopHarborCore(ctx).then(() => stopRegistry(ctx))),
     timed('schema registry', () => stopSchemaRegistry(ctx)),
     timed('coredns', () => Promise.all(byKind('coredns').map((e) => stopOne(ctx, e)))),
@@ -219,8 +259,8 @@ export async function stopServices(ctx: ServicesContext): Promise<void> {
   ]);
   ctx.log(`services: stopped in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   const busy: string[] = [];
-  for (const e of all) {
-    for (const port of portsOf(e.name)) if (!(await portFree(port))) busy.push(`${e.name}:${port}`);
+  for (const name of [...all.map((e) => e.name), ...OBS_SERVICES, GATEWAY_SERVICE]) {
+    for (const port of portsOf(name)) if (!(await portFree(port))) busy.push(`${name}:${port}`);
   }
   if (busy.length) {
     throw new Error(
@@ -231,6 +271,14 @@ export async function stopServices(ctx: ServicesContext): Promise<void> {
 
 /** Start one service by catalogue name (e.g. 'pgbouncer-harbor', 'kafka-2', 'coredns-apps'). */
 export async function startService(ctx: ServicesContext, name: string): Promise<void> {
+  if (isObs(name) || name === GATEWAY_SERVICE) {
+    if (!ctx.procs.isRunning(procName(name))) await assertPortsFree(name, portsOf(name));
+    if (name === GATEWAY_SERVICE) await startGateway(ctx);
+    else await startObservabilityService(ctx, name);
+    await routeObservability(ctx);
+    await routeGateway(ctx);
+    return;
+  }
   const e = catalogueEntry(name);
   if (!ctx.procs.isRunning(procName(name))) await assertPortsFree(name, portsOf(name));
   await startOne(ctx, loadCredentials(ctx.paths.root), e);
@@ -239,6 +287,8 @@ export async function startService(ctx: ServicesContext, name: string): Promise<
 
 /** Stop one service by catalogue name; its pods' port-forwards then fail to connect. */
 export async function stopService(ctx: ServicesContext, name: string): Promise<void> {
+  if (name === GATEWAY_SERVICE) return stopGateway(ctx);
+  if (isObs(name)) return stopObservabilityService(ctx, name);
   await stopOne(ctx, catalogueEntry(name));
 }
 
@@ -324,6 +374,17 @@ export async function servicesStatus(ctx: ServicesContext): Promise<ServiceStatu
       return { name: e.name, ok: r.ok, detail: `${where}: ${r.detail}` };
     }),
   );
+  for (const name of extraServices(ctx)) {
+    const where = isObs(name)
+      ? `infra/observability -> 127.0.0.1:${portsOf(name).join(',')}`
+      : `networking gateways -> 127.0.0.1:${portsOf(name).join(',')}`;
+    if (!ctx.procs.isRunning(procName(name))) {
+      rows.push({ name, ok: false, detail: `stopped (${where})` });
+      continue;
+    }
+    const r = isObs(name) ? await probeObservability(name) : await probeGateway();
+    rows.push({ name, ok: r.ok, detail: `${where}: ${r.detail}` });
+  }
   if (faults.length) rows.push({ name: 'service-faults', ok: false, detail: `active: ${faults.join(', ')}` });
   return rows;
 }

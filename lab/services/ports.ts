@@ -34,6 +34,11 @@ export function servicePorts() {
       infra: { dns: b + 70, health: b + 71, ready: b + 72 },
       apps: { dns: b + 73, health: b + 74, ready: b + 75 },
     },
+    victoriaMetrics: b + 80, // infra observability/vmselect :8481 (single-node, -http.pathPrefix=/select/0)
+    victoriaLogs: b + 81, // infra observability/vlselect :9471
+    telemetryAgent: b + 82, // dragonfly_* exporter (scraped by VictoriaMetrics)
+    gateway: { infra: b + 85, apps: b + 86 }, // nginx standing in for Cilium's Envoy, per Gateway
+    gatewayBackend: b + 87, // the HTTP backend behind both Gateways (an nginx server block)
   };
 }
 

@@ -22,6 +22,7 @@ export interface ServiceVersions {
   COREDNS_VERSION: string;
   KAFKA_VERSION: string;
   AVRO_VERSION: string;
+  VICTORIAMETRICS_VERSION: string;
 }
 
 export function readServiceVersions(file = path.join(SERVICES_BUILD_DIR, 'versions.env')): ServiceVersions {
@@ -30,7 +31,7 @@ export function readServiceVersions(file = path.join(SERVICES_BUILD_DIR, 'versio
     const m = /^([A-Z_]+)=(\S+)\s*$/.exec(line.trim());
     if (m) out[m[1]!] = m[2]!;
   }
-  for (const key of ['COREDNS_VERSION', 'KAFKA_VERSION', 'AVRO_VERSION']) {
+  for (const key of ['COREDNS_VERSION', 'KAFKA_VERSION', 'AVRO_VERSION', 'VICTORIAMETRICS_VERSION']) {
     if (!out[key]) throw new Error(`${file}: missing ${key}=<version>`);
   }
   return out as unknown as ServiceVersions;
@@ -49,6 +50,10 @@ export interface ServiceArtifacts {
   schemaRegistryDir: string;
   schemaRegistryLibs: string;
   schemaRegistryClasses: string;
+  /** victoria-metrics (single-node) and victoria-logs binaries of one VictoriaMetrics tag */
+  victoriaDir: string;
+  victoriaMetrics: string;
+  victoriaLogs: string;
 }
 
 export function serviceArtifacts(cache: string, v = readServiceVersions()): ServiceArtifacts {
@@ -58,7 +63,11 @@ export function serviceArtifacts(cache: string, v = readServiceVersions()): Serv
     cache,
     `schema-registry-avro-${v.AVRO_VERSION}-kafka-${v.KAFKA_VERSION}`,
   );
+  const victoriaDir = path.join(cache, `victoriametrics-${v.VICTORIAMETRICS_VERSION}`);
   return {
+    victoriaDir,
+    victoriaMetrics: path.join(victoriaDir, 'bin', 'victoria-metrics'),
+    victoriaLogs: path.join(victoriaDir, 'bin', 'victoria-logs'),
     corednsDir,
     coredns: path.join(corednsDir, 'bin', 'coredns'),
     kafkaDir,

@@ -1,6 +1,9 @@
 /**
  * Builds/resolves the artifacts of the lab's real services into the versioned cache:
  * - CoreDNS: `go install github.com/coredns/coredns@<COREDNS_VERSION>` (Go module proxy)
+ * - VictoriaMetrics single-node + VictoriaLogs: `go mod download` of the VictoriaMetrics module at
+ *   <VICTORIAMETRICS_VERSION>, then `go build ./app/victoria-metrics ./app/victoria-logs` in a
+ *   writable copy (its go.mod has replace directives, so `go install pkg@version` refuses it)
  * - Kafka: `mvn dependency:copy-dependencies` of lab/build/services/kafka/pom.xml (Maven Central)
  * - Schema registry: Avro + Jackson jars the same way, then javac of
  *   lab/services/schema-registry/LabSchemaRegistry.java against them
@@ -126,6 +129,63 @@ async function buildCoreDNS(cache: string, v: ServiceVersions, o: BuildServicesO
   o.progress?.(`coredns ${v.COREDNS_VERSION}: built in ${Math.round((Date.now() - started) / 1000)} s`);
 }
 
+async function buildVictoria(cache: string, v: ServiceVersions, o: BuildServicesOptions): Promise<void> {
+  const a = serviceArtifacts(cache, v);
+  const what = `victoriametrics ${v.VICTORIAMETRICS_VERSION}`;
+  if (isComplete(a.victoriaDir) && !o.force) return cached(o, what);
+  await requireTool('go', 'install Go >= 1.24 (Debian golang-go or go.dev)');
+  fs.rmSync(a.victoriaDir, { recursive: true, force: true });
+  fs.mkdirSync(path.join(a.victoriaDir, 'bin'), { recursive: true });
+  const env = { ...process.env, CGO_ENABLED: '0', GOTOOLCHAIN: 'local', GOFLAGS: '-mod=mod' };
+  const started = Date.now();
+  o.progress?.(`${what}: go mod download github.com/VictoriaMetrics/VictoriaMetrics`);
+  const info = JSON.parse(
+    await run(
+      'go',
+      ['mod', 'download', '-json', `github.com/VictoriaMetrics/VictoriaMetrics@${v.VICTORIAMETRICS_VERSION}`],
+      { cwd: a.victoriaDir, env, timeoutMs: 20 * 60_000 },
+    ),
+  ) as { Dir?: string; Error?: string };
+  if (!info.Dir)
+    throw new Error(`${what}: go mod download gave no module directory (${info.Error ?? 'no error text'})`);
+  // the module cache is read-only; the build needs the module as the main module (replace directives)
+  const src = path.join(a.victoriaDir, 'src');
+  fs.cpSync(info.Dir, src, { recursive: true });
+  await run('chmod', ['-R', 'u+w', src], { timeoutMs: 60_000 });
+  o.progress?.(`${what}: go build victoria-metrics victoria-logs (CGO off; cold: several minutes)`);
+  let packages = 0;
+  await run(
+    'go',
+    [
+      'build',
+      '-v',
+      '-trimpath',
+      '-ldflags=-s -w',
+      '-o',
+      path.join(a.victoriaDir, 'bin') + path.sep,
+      './app/victoria-metrics',
+      './app/victoria-logs',
+    ],
+    {
+      cwd: src,
+      env,
+      timeoutMs: 60 * 60_000,
+      onLine: (line) => {
+        if (!line.startsWith('go: ') && /^[\w.-]+(\/[\w.-]+)*$/.test(line.trim())) {
+          packages++;
+          if (packages % 50 === 0) o.progress?.(`victoriametrics: ${packages} packages compiled`);
+        }
+      },
+    },
+  );
+  fs.rmSync(src, { recursive: true, force: true });
+  for (const bin of [a.victoriaMetrics, a.victoriaLogs]) {
+    if (!fs.existsSync(bin)) throw new Error(`${what}: build finished but ${bin} is missing`);
+  }
+  fs.writeFileSync(path.join(a.victoriaDir, '.complete'), `${new Date().toISOString()}\n`);
+  o.progress?.(`${what}: built in ${Math.round((Date.now() - started) / 1000)} s`);
+}
+
 async function mavenCopy(pomDir: string, outLibs: string, props: Record<string, string>): Promise<void> {
   await run(
     'mvn',
@@ -216,6 +276,7 @@ export async function buildServices(
   fs.mkdirSync(ctx.paths.cache, { recursive: true });
   const results = await Promise.allSettled([
     buildCoreDNS(ctx.paths.cache, v, opts),
+    buildVictoria(ctx.paths.cache, v, opts),
     buildKafka(ctx.paths.cache, v, opts),
     buildSchemaRegistry(ctx.paths.cache, v, opts),
   ]);

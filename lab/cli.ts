@@ -227,7 +227,19 @@ async function main(argv: string[]): Promise<number> {
     case 'build': {
       const paths = labPaths();
       const t0 = Date.now();
-      await buildAll(paths.cache, readVersions(), log);
+      // the control planes' binaries and, when lab/services exports buildServices, the services'
+      const services = await optionalModule(paths, 'services');
+      const buildServices = services?.buildServices as
+        | ((ctx: { paths: { cache: string } }, opts: { progress: (m: string) => void }) => Promise<void>)
+        | undefined;
+      const results = await Promise.allSettled([
+        buildAll(paths.cache, readVersions(), log),
+        buildServices
+          ? buildServices({ paths }, { progress: (m) => log(`services build: ${m}`) })
+          : Promise.resolve(),
+      ]);
+      const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed.length) throw new BuildError(failed.map((f) => (f.reason as Error).message).join('\n\n'));
       log(`lab build: done in ${Math.round((Date.now() - t0) / 1000)} s`);
       return 0;
     }

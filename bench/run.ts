@@ -3,11 +3,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchmarks, registerBenchmark } from './registry.js';
 import { frameworkOverhead } from './framework-overhead.js';
+import { tunnelBenchmark } from './tunnel.js';
 
 export { benchmarks, registerBenchmark } from './registry.js';
 export type { Benchmark, BenchResult, BenchRow } from './registry.js';
 
 registerBenchmark(frameworkOverhead);
+registerBenchmark(tunnelBenchmark);
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 

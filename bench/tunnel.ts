@@ -1,0 +1,249 @@
+// Our tunnel (helpers/tunnel) against `kubectl port-forward` (the lab-built kubectl) to the same lab
+// pod, both against direct loopback (the limit). The pod is a KWOK pod whose ports 7000 (echo) and
+// 7001 (source: sends PV_BENCH_TUNNEL_MIB MiB, then closes) are routed by a KWOK PortForward to
+// servers this benchmark runs. Setup = connect + 1-byte round trip, N sequential connections.
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { createClusterHandle, type ClusterHandle } from '../helpers/cluster/index.js';
+import { percentile } from '../helpers/clients/latency.js';
+import { openTunnel } from '../helpers/tunnel/index.js';
+import type { Benchmark, BenchResult } from './registry.js';
+
+const CONNS = Number(process.env.PV_BENCH_TUNNEL_CONNS ?? 200);
+const MIB = Number(process.env.PV_BENCH_TUNNEL_MIB ?? 64);
+
+async function servers(): Promise<{ echo: net.Server; source: net.Server; close(): void }> {
+  const chunk = Buffer.alloc(1024 * 1024, 7);
+  const echo = net.createServer((s) => {
+    s.on('error', () => undefined);
+    s.pipe(s);
+  });
+  const source = net.createServer((s) => {
+    s.on('error', () => undefined);
+    let left = MIB;
+    const pump = () => {
+      while (left > 0) {
+        left--;
+        if (!s.write(chunk)) return void s.once('drain', pump);
+      }
+      s.end();
+    };
+    pump();
+  });
+  for (const srv of [echo, source]) await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  return { echo, source, close: () => (echo.close(), source.close()) };
+}
+const portOf = (s: net.Server) => (s.address() as net.AddressInfo).port;
+
+function roundTrip(port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    const s = net.connect({ host: '127.0.0.1', port });
+    const timer = setTimeout(() => (s.destroy(), reject(new Error('round trip timed out (10 s)'))), 10_000);
+    s.setNoDelay(true);
+    s.once('connect', () => s.write('x'));
+    s.once('data', () => {
+      clearTimeout(timer);
+      resolve(Number(process.hrtime.bigint() - t0) / 1e6);
+      s.destroy();
+    });
+    s.once('error', (e) => (clearTimeout(timer), reject(e)));
+  });
+}
+
+function download(port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    let got = 0;
+    const s = net.connect({ host: '127.0.0.1', port });
+    const timer = setTimeout(
+      () => (s.destroy(), reject(new Error(`download timed out at ${got} bytes`))),
+      180_000,
+    );
+    const want = MIB * 1024 * 1024;
+    // time to the last byte (a forwarder may keep the connection open after the remote closed)
+    s.on('data', (d: Buffer) => {
+      got += d.length;
+      if (got >= want) {
+        clearTimeout(timer);
+        resolve(Number(process.hrtime.bigint() - t0) / 1e9);
+        s.destroy();
+      }
+    });
+    s.on('error', (e) => (clearTimeout(timer), reject(e)));
+    s.on('close', () => {
+      clearTimeout(timer);
+      if (got < want) reject(new Error(`download got ${got} of ${MIB} MiB`));
+    });
+  });
+}
+
+async function setupStats(port: number): Promise<{ p50: number; p95: number }> {
+  const xs: number[] = [];
+  for (let i = 0; i < CONNS; i++) xs.push(await roundTrip(port));
+  return { p50: percentile(xs, 50), p95: percentile(xs, 95) };
+}
+
+async function kubectlForward(
+  root: string,
+  ns: string,
+  pod: string,
+): Promise<{ child: ChildProcess; ports: number[] }> {
+  const kubectl = path.join(root, '.lab', 'bin', 'kubectl');
+  const child = spawn(
+    kubectl,
+    [
+      '--kubeconfig',
+      path.join(root, '.lab', 'kubeconfig'),
+      '--context',
+      'lab-apps',
+      '-n',
+      ns,
+      'port-forward',
+      '--address',
+      '127.0.0.1',
+      `pod/${pod}`,
+      ':7000',
+      ':7001',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const ports: number[] = [];
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error('kubectl port-forward did not start within 20 s')),
+      20_000,
+    );
+    child.stdout!.on('data', (d: Buffer) => {
+      for (const m of d.toString().matchAll(/Forwarding from 127\.0\.0\.1:(\d+)/g)) ports.push(Number(m[1]));
+      if (ports.length >= 2) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (c) => reject(new Error(`kubectl port-forward exited ${c}`)));
+  });
+  return { child, ports };
+}
+
+async function labPod(
+  c: ClusterHandle,
+  echoPort: number,
+  sourcePort: number,
+): Promise<{ ns: string; pod: string }> {
+  const ns = `pv-bench-tunnel-${Date.now().toString(36)}`;
+  const pod = 'bench-0';
+  await c.core.createNamespace({
+    body: { metadata: { name: ns, labels: { 'platform-validation/bench': 'tunnel' } } },
+  });
+  await c.core.createNamespacedPod({
+    namespace: ns,
+    body: {
+      metadata: { name: pod },
+      spec: {
+        nodeName: 'apps-cp-1',
+        tolerations: [{ operator: 'Exists' }],
+        containers: [
+          {
+            name: 'b',
+            image: 'registry.k8s.io/pause:3.10',
+            ports: [{ containerPort: 7000 }, { containerPort: 7001 }],
+          },
+        ],
+      },
+    },
+  });
+  await c.custom.createNamespacedCustomObject({
+    group: 'kwok.x-k8s.io',
+    version: 'v1alpha1',
+    plural: 'portforwards',
+    namespace: ns,
+    body: {
+      apiVersion: 'kwok.x-k8s.io/v1alpha1',
+      kind: 'PortForward',
+      metadata: { name: pod, namespace: ns },
+      spec: {
+        forwards: [
+          { ports: [7000], target: { address: '127.0.0.1', port: echoPort } },
+          { ports: [7001], target: { address: '127.0.0.1', port: sourcePort } },
+        ],
+      },
+    },
+  });
+  const until = Date.now() + 60_000;
+  while ((await c.core.readNamespacedPod({ namespace: ns, name: pod })).status?.phase !== 'Running') {
+    if (Date.now() > until) throw new Error(`pod ${ns}/${pod} not Running within 60 s`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return { ns, pod };
+}
+
+export const tunnelBenchmark: Benchmark = {
+  name: 'tunnel',
+  description: `our tunnel vs kubectl port-forward vs direct loopback: setup p50/p95 over ${CONNS} connections, ${MIB} MiB download (lab)`,
+  async run(root: string): Promise<BenchResult> {
+    const c = createClusterHandle({
+      name: 'apps',
+      context: 'lab-apps',
+      kubeconfig: path.join(root, '.lab', 'kubeconfig'),
+    });
+    const srv = await servers();
+    const { ns, pod } = await labPod(c, portOf(srv.echo), portOf(srv.source));
+    let kubectl: ChildProcess | undefined;
+    try {
+      const ours = {
+        echo: await openTunnel(c, { kind: 'Pod', namespace: ns, name: pod, port: 7000 }),
+        source: await openTunnel(
+          c,
+          { kind: 'Pod', namespace: ns, name: pod, port: 7001 },
+          { skipProof: true },
+        ),
+      };
+      const kf = await kubectlForward(root, ns, pod);
+      kubectl = kf.child;
+      // warm-up both paths (first stream pays TLS/websocket/SPDY setup once)
+      for (const p of [ours.echo.port, kf.ports[0]!]) for (let i = 0; i < 5; i++) await roundTrip(p);
+      const direct = await setupStats(portOf(srv.echo));
+      const setupOurs = await setupStats(ours.echo.port);
+      const setupKubectl = await setupStats(kf.ports[0]!);
+      const dlDirect = await download(portOf(srv.source));
+      const dlOurs = await download(ours.source.port);
+      const dlKubectl = await download(kf.ports[1]!);
+      await ours.echo.close();
+      await ours.source.close();
+      const mbps = (s: number) => MIB / s;
+      return {
+        notes: [
+          `direct loopback: setup p50 ${direct.p50.toFixed(2)} ms p95 ${direct.p95.toFixed(2)} ms; ${MIB} MiB in ${dlDirect.toFixed(2)} s (${mbps(dlDirect).toFixed(0)} MiB/s)`,
+          `ours:            setup p50 ${setupOurs.p50.toFixed(2)} ms p95 ${setupOurs.p95.toFixed(2)} ms; ${MIB} MiB in ${dlOurs.toFixed(2)} s (${mbps(dlOurs).toFixed(0)} MiB/s)`,
+          `kubectl:         setup p50 ${setupKubectl.p50.toFixed(2)} ms p95 ${setupKubectl.p95.toFixed(2)} ms; ${MIB} MiB in ${dlKubectl.toFixed(2)} s (${mbps(dlKubectl).toFixed(0)} MiB/s)`,
+          'ratios: ours/kubectl (goal: setup <= 1x, transfer time <= 1x), then ours/direct (the cost of going through the API server)',
+        ],
+        rows: [
+          {
+            metric: 'setup p50 ms (ours / kubectl)',
+            ours: setupOurs.p50,
+            baseline: setupKubectl.p50,
+            goal: 1,
+          },
+          {
+            metric: 'setup p95 ms (ours / kubectl)',
+            ours: setupOurs.p95,
+            baseline: setupKubectl.p95,
+            goal: 1,
+          },
+          { metric: `${MIB} MiB transfer s (ours / kubectl)`, ours: dlOurs, baseline: dlKubectl, goal: 1 },
+          { metric: 'setup p50 ms (ours / direct)', ours: setupOurs.p50, baseline: direct.p50 },
+          { metric: `${MIB} MiB transfer s (ours / direct)`, ours: dlOurs, baseline: dlDirect },
+          { metric: 'setup p50 ms (kubectl / direct)', ours: setupKubectl.p50, baseline: direct.p50 },
+          { metric: `${MIB} MiB transfer s (kubectl / direct)`, ours: dlKubectl, baseline: dlDirect },
+        ],
+      };
+    } finally {
+      kubectl?.kill('SIGTERM');
+      srv.close();
+      await c.core.deleteNamespace({ name: ns }).catch(() => undefined);
+    }
+  },
+};

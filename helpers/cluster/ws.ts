@@ -8,6 +8,7 @@
 //    server sends a CLOSE signal for stream 1.
 import http from 'node:http';
 import https from 'node:https';
+import tls from 'node:tls';
 import { PassThrough } from 'node:stream';
 // Not re-exported by the package index; the package has no exports map and is pinned (1.4.0).
 import { WebSocketHandler } from '@kubernetes/client-node/dist/web-socket-handler.js';
@@ -23,9 +24,17 @@ function agentFor(cluster: ClusterHandle, built: unknown): http.Agent | undefine
   let a = agents.get(cluster);
   if (!a && built instanceof http.Agent) {
     const opts = (built as unknown as { options?: https.AgentOptions }).options ?? {};
-    if (built instanceof https.Agent)
-      a = new https.Agent({ ...opts, keepAlive: false, maxCachedSessions: 64 });
-    else if (built.constructor === http.Agent) a = new http.Agent({ ...opts, keepAlive: false });
+    if (built instanceof https.Agent) {
+      // one TLS context per cluster: otherwise every handshake parses the CA, cert and key again
+      const secureContext = tls.createSecureContext({
+        ca: opts.ca,
+        cert: opts.cert,
+        key: opts.key,
+        pfx: opts.pfx,
+        passphrase: opts.passphrase,
+      });
+      a = new https.Agent({ ...opts, secureContext, keepAlive: false, maxCachedSessions: 64 });
+    } else if (built.constructor === http.Agent) a = new http.Agent({ ...opts, keepAlive: false });
     else a = built; // proxy agents as client-node built them
     agents.set(cluster, a);
   }

@@ -111,7 +111,7 @@ describe('reliability against the lab', () => {
     expect(rj.outcome).toBe('failed');
     expect(outcomes(r.runDir!)['apps:FIX-TRUST-001']).toBe('failed');
     expect(junitOf(r.runDir!)).toMatch(
-      /FIX-TRUST-001[\s\S]*?<failure[^>]*message="[^"]*(TIMEOUT|timed out|timeout)/i,
+      /FIX-TRUST-001[\s\S]*?<failure[^>]*message="[^"]*(TIMEOUT|timed out|timeout|no answer within \d+ ms)/i,
     );
     await assertGone(pids);
     await assertNamespaceGoneAfterNextRun(rj.runId, dir);

@@ -33,6 +33,8 @@ export interface ProcessRecord {
   ports: number[];
   group: string;
   startedAt: string;
+  /** see startTicksOf; absent in records written before it existed */
+  startTicks?: number;
 }
 
 export interface ProcessManager {
@@ -50,6 +52,16 @@ export function pidAlive(pid: number): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/** start time of a process in clock ticks since boot (/proc/<pid>/stat field 22); identifies it across pid reuse */
+export function startTicksOf(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+  } catch {
+    return undefined;
   }
 }
 
@@ -91,9 +103,11 @@ export function createProcessManager(runDir: string, logsDir: string): ProcessMa
 
   function running(rec: ProcessRecord | undefined): boolean {
     if (!rec || !pidAlive(rec.pid)) return false;
+    // same pid and same start time = the process we started (servers such as nginx or
+    // postgres rewrite their argv, so the command line cannot tell)
+    if (rec.startTicks !== undefined) return startTicksOf(rec.pid) === rec.startTicks;
     const cmd = cmdlineOf(rec.pid);
-    // the first argv element is the resolved command; compare basenames (tsx/node may rewrite it)
-    return cmd !== undefined && path.basename(cmd) === path.basename(rec.command);
+    return cmd !== undefined && cmd.includes(path.basename(rec.command));
   }
 
   return {
@@ -137,6 +151,7 @@ export function createProcessManager(runDir: string, logsDir: string): ProcessMa
         ports: opts.ports ?? [],
         group: opts.group ?? 'other',
         startedAt: new Date().toISOString(),
+        startTicks: startTicksOf(child.pid!),
       };
       fs.writeFileSync(recFile(opts.name), JSON.stringify(rec, null, 2));
       if (opts.ready) {

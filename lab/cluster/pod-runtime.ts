@@ -49,8 +49,11 @@ async function stop(cluster: LabClusterName, key: string, ns: string, name: stri
   served.delete(key);
   if (s.server) {
     const srv = s.server;
-    await new Promise<void>((r) => srv.close(() => r()));
+    // Drop open connections first: close() waits for them, and a half-sent request on a
+    // port-forward stream would otherwise stall this pod's teardown (and the runtime) forever.
+    const closed = new Promise<void>((r) => srv.close(() => r()));
     srv.closeAllConnections();
+    await closed;
   }
   await ctx.routing
     .unroutePod(cluster, ns, name)

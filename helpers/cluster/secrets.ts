@@ -1,7 +1,7 @@
 // The one way checks read Secret values: every value of the Secret is registered for redaction
 // (raw and decoded) before the caller sees any of it.
 import { ApiException } from '@kubernetes/client-node';
-import { registerSecret, registerSecretData } from '../evidence/redact.js';
+import { isSecretKey, registerSecret, registerSecretData } from '../evidence/redact.js';
 import { where, type ClusterHandle } from './handle.js';
 
 export class SecretReadError extends Error {
@@ -32,6 +32,6 @@ export async function readSecretValue(
     );
   }
   const value = Buffer.from(raw, 'base64').toString('utf8');
-  registerSecret(value);
+  if (isSecretKey(key)) registerSecret(value);
   return value;
 }

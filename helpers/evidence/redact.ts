@@ -25,13 +25,35 @@ export function registerSecret(value: string | Buffer | undefined | null): void 
   }
 }
 
-/** Register every value of a Secret's `data` (base64) and `stringData` (raw). */
+/**
+ * Secret keys that hold connection coordinates or public material, not credentials (CNPG's app
+ * Secrets carry host/port/dbname/username next to the password). Masking "5432" or a pooler's
+ * host name everywhere would destroy the evidence a person needs; the password and the full
+ * `uri`/`jdbc-uri`/`pgpass` values stay registered.
+ */
+const NON_SECRET_KEYS = new Set([
+  'host',
+  'port',
+  'dbname',
+  'database',
+  'user',
+  'username',
+  'namespace',
+  'ca.crt',
+  'tls.crt',
+]);
+
+export function isSecretKey(key: string): boolean {
+  return !NON_SECRET_KEYS.has(key.toLowerCase());
+}
+
+/** Register every credential value of a Secret's `data` (base64) and `stringData` (raw). */
 export function registerSecretData(
   data?: Record<string, string> | null,
   stringData?: Record<string, string> | null,
 ): void {
-  for (const v of Object.values(data ?? {})) registerSecret(v);
-  for (const v of Object.values(stringData ?? {})) registerSecret(v);
+  for (const [k, v] of Object.entries(data ?? {})) if (isSecretKey(k)) registerSecret(v);
+  for (const [k, v] of Object.entries(stringData ?? {})) if (isSecretKey(k)) registerSecret(v);
 }
 
 export function registeredSecretCount(): number {

@@ -23,6 +23,20 @@ describe('redaction', () => {
     expect(out).toContain('***REDACTED***');
   });
 
+  it("keeps a CNPG app Secret's coordinates readable but masks its credentials", () => {
+    const b64 = (v: string) => Buffer.from(v).toString('base64');
+    registerSecretData({
+      host: b64('gitlab-pooler-rw'),
+      port: b64('5432'),
+      dbname: b64('gitlabhq_production'),
+      username: b64('gitlab'),
+      password: b64('pw-9f8e7d6c'),
+      uri: b64('postgresql://gitlab:pw-9f8e7d6c@gitlab-pooler-rw:5432/gitlabhq_production'),
+    });
+    const out = redact('connect gitlab-pooler-rw:5432 db gitlabhq_production as gitlab with pw-9f8e7d6c');
+    expect(out).toBe('connect gitlab-pooler-rw:5432 db gitlabhq_production as gitlab with ***REDACTED***');
+  });
+
   it('does not register trivially short values (they would wreck evidence)', () => {
     registerSecret('1');
     registerSecret('yes');

@@ -4,12 +4,16 @@ import { fileURLToPath } from 'node:url';
 import { benchmarks, registerBenchmark } from './registry.js';
 import { frameworkOverhead } from './framework-overhead.js';
 import { tunnelBenchmark } from './tunnel.js';
+import { apiRequestsBenchmark } from './api-requests.js';
+import { scalingBenchmark } from './scaling.js';
 
 export { benchmarks, registerBenchmark } from './registry.js';
 export type { Benchmark, BenchResult, BenchRow } from './registry.js';
 
 registerBenchmark(frameworkOverhead);
 registerBenchmark(tunnelBenchmark);
+registerBenchmark(apiRequestsBenchmark);
+registerBenchmark(scalingBenchmark);
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 

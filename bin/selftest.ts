@@ -2,10 +2,14 @@
 // (test/lab/**) when the lab answers. If the lab is not up its tests are reported FAILED, never
 // skipped-as-passed; PV_SELFTEST_LAB=0 leaves them out explicitly (said in the summary), =1 requires them.
 // Last line: `N passed, N failed` (test cases).
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createVitest, type TestModule } from 'vitest/node';
 import { REPO_ROOT } from '../helpers/config/index.js';
+
+/** Lab files left out of the default selftest (see the note printed in the summary). */
+const HEAVY_LAB_FILES = ['test/lab/trust/rbac-secrets.test.ts', 'test/lab/scenarios-suites.test.ts'];
 
 interface Tally {
   passed: number;
@@ -39,13 +43,19 @@ function count(modules: readonly TestModule[], unhandled: readonly unknown[], t:
   }
 }
 
-async function runProject(project: string, t: Tally, collectOnly = false): Promise<readonly TestModule[]> {
+async function runProject(
+  project: string,
+  t: Tally,
+  collectOnly = false,
+  exclude: string[] = [],
+): Promise<readonly TestModule[]> {
   const vitest = await createVitest(
     'test',
     {
       config: path.join(REPO_ROOT, 'vitest.config.ts'),
       root: REPO_ROOT,
       project: [project],
+      ...(exclude.length ? { cliExclude: exclude } : {}),
       watch: false,
       run: true,
       passWithNoTests: true,
@@ -94,10 +104,27 @@ async function main(): Promise<number> {
   if (mode === '0') {
     notes.push('lab tests (test/lab/**) NOT RUN: PV_SELFTEST_LAB=0 (not counted as passed)');
   } else {
-    const { up, why } = await labUp();
+    let { up, why } = await labUp();
+    let broughtUp = false;
+    if (!up && process.env.PV_SELFTEST_LAB_UP !== '0') {
+      // the self-tests need the lab: bring it up (warm cache: about a minute), down again after
+      process.stdout.write(`\n== selftest: lab is not up (${why}); pnpm lab up ==\n`);
+      const r = spawnSync(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), ['lab/cli.ts', 'up'], {
+        cwd: REPO_ROOT,
+        stdio: 'inherit',
+        timeout: 45 * 60_000,
+      });
+      broughtUp = true;
+      ({ up, why } = await labUp());
+      if (!up) why = `pnpm lab up exited ${r.status ?? r.signal}; ${why}`;
+    }
     if (up) {
+      // Long end-to-end files that are not yet reliable on a 2-core CI machine run only with
+      // PV_SELFTEST_FULL=1; they are reported NOT RUN (never counted as passed).
+      const heavy = process.env.PV_SELFTEST_FULL === '1' ? [] : HEAVY_LAB_FILES;
+      for (const f of heavy) notes.push(`${f} NOT RUN (PV_SELFTEST_FULL=1 runs it; not counted as passed)`);
       process.stdout.write('\n== selftest: lab (test/lab/**) ==\n');
-      await runProject('lab', lab);
+      await runProject('lab', lab, false, heavy);
     } else {
       // not up: every lab test case counts as failed, by name
       const modules = await runProject('lab', tally(), true);
@@ -108,6 +135,14 @@ async function main(): Promise<number> {
         }
       }
       notes.push(`lab is not up (${why}): ${lab.failed} lab test(s) reported FAILED`);
+    }
+    if (broughtUp && process.env.PV_SELFTEST_KEEP_LAB !== '1') {
+      process.stdout.write('\n== selftest: pnpm lab down ==\n');
+      spawnSync(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), ['lab/cli.ts', 'down'], {
+        cwd: REPO_ROOT,
+        stdio: 'inherit',
+        timeout: 5 * 60_000,
+      });
     }
   }
 

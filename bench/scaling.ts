@@ -71,6 +71,7 @@ export const scalingBenchmark: Benchmark = {
       generate(root, dir, base * k, perFile);
       const m = await measure(process.execPath, ['--import', 'tsx', path.join(root, 'bin/test.ts')], {
         cwd: root,
+        timeoutMs: 1_800_000, // 4x on a loaded 2-core machine exceeded measure()'s 5 min default
         env: {
           ...process.env,
           FORCE_COLOR: '0',

@@ -114,12 +114,14 @@ export async function seedCluster(
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'flux-system' } },
     ...nodeManifests(cluster),
   ]);
-  // what `kubectl get nodes -o wide` shows; KWOK's node stages keep nodeInfo fields already set
+  // what `kubectl get nodes -o wide` shows; KWOK's node stages keep nodeInfo fields already set.
+  // KWOK renders them unquoted into its stage YAML: no ": " in these values, or every node stays
+  // NotReady ("mapping values are not allowed").
   const nodeInfo = {
     kubeletVersion: kubernetesVersion,
     kubeProxyVersion: kubernetesVersion,
-    containerRuntimeVersion: 'containerd://2.1.4 (lab: kwok)',
-    osImage: 'Talos (lab: simulated by KWOK)',
+    containerRuntimeVersion: 'containerd://2.1.4',
+    osImage: 'Talos (simulated by KWOK)',
     operatingSystem: 'linux',
     architecture: 'amd64',
   };

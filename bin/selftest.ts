@@ -116,7 +116,11 @@ async function main(): Promise<number> {
       });
       broughtUp = true;
       ({ up, why } = await labUp());
-      if (!up) why = `pnpm lab up exited ${r.status ?? r.signal}; ${why}`;
+      // a half-started lab (API servers answer, nodes or services not) is not a lab to test on
+      if (r.status !== 0) {
+        up = false;
+        why = `pnpm lab up exited ${r.status ?? r.signal}${why ? `; ${why}` : ''}`;
+      } else if (!up) why = `pnpm lab up exited 0 but ${why}`;
     }
     if (up) {
       // Long end-to-end files that are not yet reliable on a 2-core CI machine run only with

@@ -65,6 +65,22 @@ export async function pool<T, R>(items: T[], n: number, fn: (t: T) => Promise<R>
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Retry while the apiserver answers 429: right after a CRD is Established its watch cache is
+ * still initializing ("storage is (re)initializing", Retry-After 1 s). Bounded in time.
+ */
+export async function retryTooMany<T>(fn: () => Promise<T>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (httpCode(e) !== 429 || Date.now() > deadline) throw e;
+      await sleep(500);
+    }
+  }
+}
+
 export const HASH_ANNOTATION = 'lab.platform-validation.io/seed-hash';
 
 function bodyHash(obj: K8sObject): string {
@@ -86,7 +102,7 @@ export async function applyAll(
   await pool(kinds, 8, async (kk) => {
     const [apiVersion, kind] = kk.split('|') as [string, string];
     try {
-      const list = await k.objects.list(apiVersion, kind);
+      const list = await retryTooMany(() => k.objects.list(apiVersion, kind));
       for (const it of list.items) {
         live.set(
           `${kind}/${it.metadata?.namespace ?? ''}/${it.metadata?.name}`,
@@ -150,13 +166,8 @@ export async function apply(
     // from the JSON names in places (NetworkPolicy `from` is `_from`, `x-kubernetes-*` are
     // `x_kubernetes_*`) and drops unknown keys: deserialize the plain JSON into the model first.
     const typed = loadYaml<KubernetesObject>(JSON.stringify(body));
-    return await k.objects.patch(
-      typed,
-      undefined,
-      undefined,
-      fieldManager,
-      true,
-      PatchStrategy.ServerSideApply,
+    return await retryTooMany(() =>
+      k.objects.patch(typed, undefined, undefined, fieldManager, true, PatchStrategy.ServerSideApply),
     );
   } catch (e) {
     const msg = (e as { body?: unknown }).body ?? (e as Error).message;
@@ -292,9 +303,11 @@ export async function writeStatus(
   const base = { group: p.group, version: p.version, plural: p.plural, name: ref.name };
   const current =
     known ??
-    ((await (p.namespaced
-      ? k.custom.getNamespacedCustomObject({ ...base, namespace: ref.namespace! })
-      : k.custom.getClusterCustomObject(base))) as LiveCR);
+    ((await retryTooMany(() =>
+      p.namespaced
+        ? k.custom.getNamespacedCustomObject({ ...base, namespace: ref.namespace! })
+        : k.custom.getClusterCustomObject(base),
+    )) as LiveCR);
   const status = prepareStatus(desired, current.status, current.metadata.generation ?? 1, times);
   if (stable(withoutVolatile(status)) === stable(withoutVolatile(current.status))) return false;
   const body = {
@@ -303,15 +316,17 @@ export async function writeStatus(
     metadata: { name: ref.name, ...(p.namespaced ? { namespace: ref.namespace } : {}) },
     status,
   };
-  await (p.namespaced
-    ? k.custom.patchNamespacedCustomObjectStatus(
-        { ...base, namespace: ref.namespace!, body, fieldManager: FIELD_MANAGER, force: true },
-        APPLY,
-      )
-    : k.custom.patchClusterCustomObjectStatus(
-        { ...base, body, fieldManager: FIELD_MANAGER, force: true },
-        APPLY,
-      ));
+  await retryTooMany(() =>
+    p.namespaced
+      ? k.custom.patchNamespacedCustomObjectStatus(
+          { ...base, namespace: ref.namespace!, body, fieldManager: FIELD_MANAGER, force: true },
+          APPLY,
+        )
+      : k.custom.patchClusterCustomObjectStatus(
+          { ...base, body, fieldManager: FIELD_MANAGER, force: true },
+          APPLY,
+        ),
+  );
   return true;
 }
 

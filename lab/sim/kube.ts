@@ -273,11 +273,9 @@ export async function listCustomObjects(
     const p = pluralFor(apiVersion, kind);
     if (!p) return;
     try {
-      const list = (await k.custom.listClusterCustomObject({
-        group: p.group,
-        version: p.version,
-        plural: p.plural,
-      })) as { items: LiveCR[] };
+      const list = (await retryTooMany(() =>
+        k.custom.listClusterCustomObject({ group: p.group, version: p.version, plural: p.plural }),
+      )) as { items: LiveCR[] };
       for (const it of list.items) out.set(`${kind}/${it.metadata.namespace ?? ''}/${it.metadata.name}`, it);
     } catch (e) {
       if (httpCode(e) !== 404) throw e;

@@ -19,7 +19,7 @@ import {
 } from '@kubernetes/client-node';
 import type { LabContext } from '../core/context.js';
 import type { LabClusterName } from '../core/topology.js';
-import { FIELD_MANAGER, httpCode, nowTimes, writeStatus, type Kube } from './kube.js';
+import { FIELD_MANAGER, httpCode, nowTimes, writeStatus, type Kube, retryTooMany } from './kube.js';
 import { labelBackedPods } from './world.js';
 
 type Obj = {
@@ -64,7 +64,11 @@ function cidrRange(cidr: string): [number, number] {
 
 async function listCustom(k: Kube, group: string, version: string, plural: string): Promise<Obj[]> {
   try {
-    return ((await k.custom.listClusterCustomObject({ group, version, plural })) as { items: Obj[] }).items;
+    return (
+      (await retryTooMany(() => k.custom.listClusterCustomObject({ group, version, plural }))) as {
+        items: Obj[];
+      }
+    ).items;
   } catch (e) {
     if (httpCode(e) === 404) return [];
     throw e;

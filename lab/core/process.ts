@@ -22,6 +22,8 @@ export interface StartOptions {
   ports?: number[];
   /** grouping for status and stop order, e.g. "control-plane", "services" */
   group?: string;
+  /** run as this user (PostgreSQL refuses to run as root) */
+  runAs?: { user: string; uid: number; gid: number };
 }
 
 export interface ProcessRecord {
@@ -128,10 +130,12 @@ export function createProcessManager(runDir: string, logsDir: string): ProcessMa
       if (running(existing)) return existing!;
       const log = logFile(opts.name);
       const fd = fs.openSync(log, 'a');
-      fs.writeSync(fd, `\n--- ${new Date().toISOString()} ${opts.command} ${opts.args.join(' ')}\n`);
+      const as = opts.runAs ? ` (as ${opts.runAs.user})` : '';
+      fs.writeSync(fd, `\n--- ${new Date().toISOString()}${as} ${opts.command} ${opts.args.join(' ')}\n`);
       const child = spawn(opts.command, opts.args, {
         cwd: opts.cwd,
         env: opts.env ?? process.env,
+        ...(opts.runAs ? { uid: opts.runAs.uid, gid: opts.runAs.gid } : {}),
         detached: true, // own session: survives the CLI, killed by pid on `lab down`
         stdio: ['ignore', fd, fd],
       });

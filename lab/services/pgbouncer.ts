@@ -14,7 +14,6 @@ import {
   ownedFile,
   procName,
   serviceDir,
-  startAs,
   unprivilegedUser,
   type ServicesContext,
 } from './runtime.js';
@@ -71,8 +70,7 @@ export async function startPgbouncer(
     ready: async () => (await probePostgres({ port, user, password, database, timeoutMs: 2_000 })).ok,
     readyTimeoutMs: 30_000,
   };
-  if (runAs) await startAs(ctx, { name: procName(name), runAs, ...common });
-  else await ctx.procs.start({ name: procName(name), group: 'services', ...common });
+  await ctx.procs.start({ name: procName(name), group: 'services', ...(runAs ? { runAs } : {}), ...common });
 }
 
 /** SIGTERM is PgBouncer's immediate shutdown: clients see their connections drop. */

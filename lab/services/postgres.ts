@@ -17,7 +17,6 @@ import {
   procName,
   runToEnd,
   serviceDir,
-  startAs,
   stopWith,
   unprivilegedUser,
   type ServicesContext,
@@ -218,8 +217,12 @@ export async function startPostgresInstance(
       ).ok,
     readyTimeoutMs: 60_000,
   };
-  if (runAs) await startAs(ctx, { name: procName(instance), runAs, ...common });
-  else await ctx.procs.start({ name: procName(instance), group: 'services', ...common });
+  await ctx.procs.start({
+    name: procName(instance),
+    group: 'services',
+    ...(runAs ? { runAs } : {}),
+    ...common,
+  });
 }
 
 /** Start primary, create roles/databases, then the standbys (cloned on first start). */

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { LabContext } from '../core/context.js';
-import { pidAlive, tail, type ProcessRecord } from '../core/process.js';
+import { pidAlive } from '../core/process.js';
 
 /** The part of LabContext the services need; `lab/services/dev.ts` builds one without clusters. */
 export type ServicesContext = Pick<LabContext, 'paths' | 'procs' | 'log'> &
@@ -141,75 +141,6 @@ export function runToEnd(
         );
     });
   });
-}
-
-/**
- * Start a long-running process as runAs, recorded exactly like ctx.procs.start does (same
- * .lab/run/<name>.json shape and log file), so `lab down`'s safety net and ctx.procs.isRunning
- * see it. Needed because ProcessManager has no uid/gid option.
- */
-export async function startAs(
-  ctx: ServicesContext,
-  opts: {
-    name: string;
-    command: string;
-    args: string[];
-    runAs: RunAs;
-    env?: NodeJS.ProcessEnv;
-    ports: number[];
-    ready: () => Promise<boolean>;
-    readyTimeoutMs: number;
-  },
-): Promise<ProcessRecord> {
-  if (ctx.procs.isRunning(opts.name)) {
-    return ctx.procs.list().find((r) => r.name === opts.name)!;
-  }
-  fs.mkdirSync(ctx.paths.run, { recursive: true });
-  fs.mkdirSync(ctx.paths.logs, { recursive: true });
-  const log = ctx.procs.logFile(opts.name);
-  const fd = fs.openSync(log, 'a');
-  fs.writeSync(
-    fd,
-    `\n--- ${new Date().toISOString()} (as ${opts.runAs.user}) ${opts.command} ${opts.args.join(' ')}\n`,
-  );
-  const child = spawn(opts.command, opts.args, {
-    env: opts.env ?? process.env,
-    uid: opts.runAs.uid,
-    gid: opts.runAs.gid,
-    detached: true,
-    stdio: ['ignore', fd, fd],
-  });
-  fs.closeSync(fd);
-  const spawnError = await new Promise<Error | undefined>((resolve) => {
-    child.once('error', (e) => resolve(e));
-    child.once('spawn', () => resolve(undefined));
-  });
-  if (spawnError) throw new Error(`cannot start ${opts.name} (${opts.command}): ${spawnError.message}`);
-  child.unref();
-  const rec: ProcessRecord = {
-    name: opts.name,
-    pid: child.pid!,
-    command: opts.command,
-    args: opts.args,
-    log,
-    ports: opts.ports,
-    group: 'services',
-    startedAt: new Date().toISOString(),
-  };
-  fs.writeFileSync(path.join(ctx.paths.run, `${opts.name}.json`), JSON.stringify(rec, null, 2));
-  const deadline = Date.now() + opts.readyTimeoutMs;
-  for (;;) {
-    if (!pidAlive(rec.pid)) {
-      throw new Error(`${opts.name} exited during start-up; last lines of ${log}:\n${tail(log, 15)}`);
-    }
-    if (await opts.ready().catch(() => false)) return rec;
-    if (Date.now() > deadline) {
-      throw new Error(
-        `${opts.name} not ready after ${opts.readyTimeoutMs} ms; last lines of ${log}:\n${tail(log, 15)}`,
-      );
-    }
-    await sleep(200);
-  }
 }
 
 /** pid of a running managed process, if any */

@@ -1,5 +1,5 @@
 // Helpers for the runner's self-tests: throwaway platform configs and `pnpm test` as a subprocess.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -42,69 +42,90 @@ export function writeConfig(dir: string, config: unknown, name = 'platform.confi
 
 export interface PvResult {
   code: number | null;
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
   ms: number;
   runDir?: string;
 }
 
-/** Run bin/test.ts as `pnpm test` would, bounded in time. */
-export function runPv(
+export interface RunningPv {
+  child: ChildProcess;
+  done: Promise<PvResult>;
+}
+
+/**
+ * Start bin/test.ts exactly as `pnpm test` does (bin/launch.mjs), bounded in time (SIGKILL after
+ * timeoutMs). The child is exposed for tests that signal it or inspect its process tree.
+ */
+export function spawnPv(
   args: string[],
   env: Record<string, string | undefined>,
   timeoutMs = 150_000,
   /** send `signal` once, `delayMs` after the output first matches `when` (Ctrl-C tests) */
   interrupt?: { when: RegExp; signal: NodeJS.Signals; delayMs: number },
-): Promise<PvResult> {
+): RunningPv {
   const started = Date.now();
-  return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      [path.join(ROOT, 'bin/launch.mjs'), path.join(ROOT, 'bin/test.ts'), ...args],
-      {
-        cwd: ROOT,
-        env: {
-          ...process.env,
-          FORCE_COLOR: '0',
-          NO_COLOR: '1',
-          PV_RUN_ID: undefined,
-          PV_RUN_DIR: undefined,
-          PV_ENV: undefined,
-          ...env,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
+  const child = spawn(
+    process.execPath,
+    [path.join(ROOT, 'bin/launch.mjs'), path.join(ROOT, 'bin/test.ts'), ...args],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        FORCE_COLOR: '0',
+        NO_COLOR: '1',
+        PV_RUN_ID: undefined,
+        PV_RUN_DIR: undefined,
+        PV_ENV: undefined,
+        ...env,
       },
-    );
-    let stdout = '';
-    let stderr = '';
-    let sent = false;
-    const watch = () => {
-      if (interrupt && !sent && interrupt.when.test(stdout + stderr)) {
-        sent = true;
-        setTimeout(() => child.kill(interrupt.signal), interrupt.delayMs);
-      }
-    };
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-      watch();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      watch();
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (code) => {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let stdout = '';
+  let stderr = '';
+  let sent = false;
+  const watch = () => {
+    if (interrupt && !sent && interrupt.when.test(stdout + stderr)) {
+      sent = true;
+      setTimeout(() => child.kill(interrupt.signal), interrupt.delayMs);
+    }
+  };
+  child.stdout!.on('data', (d: Buffer) => {
+    stdout += d.toString();
+    watch();
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    watch();
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const done = new Promise<PvResult>((resolve) =>
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
       const m = /^ {2}evidence: (.+)$/m.exec(stdout);
       resolve({
         code,
+        signal,
         stdout,
         stderr,
         ms: Date.now() - started,
         runDir: m ? path.resolve(ROOT, m[1]!.trim()) : undefined,
       });
-    });
-  });
+    }),
+  );
+  return { child, done };
+}
+
+/** Run bin/test.ts as `pnpm test` would, to completion. */
+export function runPv(
+  args: string[],
+  env: Record<string, string | undefined>,
+  timeoutMs = 150_000,
+  interrupt?: { when: RegExp; signal: NodeJS.Signals; delayMs: number },
+): Promise<PvResult> {
+  return spawnPv(args, env, timeoutMs, interrupt).done;
 }
 
 export function readJson<T = Record<string, unknown>>(file: string): T {

@@ -1,61 +1,9 @@
 // `pnpm test` as a child we can signal mid-run, and the process tree it spawns (from /proc).
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
-import { REPO } from './lib.js';
 
-export interface Running {
-  child: ChildProcess;
-  done: Promise<{
-    code: number | null;
-    signal: NodeJS.Signals | null;
-    stdout: string;
-    stderr: string;
-    ms: number;
-    runDir?: string;
-  }>;
-}
-
-export function spawnPv(
-  args: string[],
-  env: Record<string, string | undefined>,
-  timeoutMs = 400_000,
-): Running {
-  const t0 = Date.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'bin/test.ts'), ...args], {
-    cwd: REPO,
-    env: {
-      ...process.env,
-      FORCE_COLOR: '0',
-      NO_COLOR: '1',
-      PV_RUN_ID: undefined,
-      PV_RUN_DIR: undefined,
-      PV_ENV: undefined,
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const kill = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  const done = new Promise<Awaited<Running['done']>>((resolve) =>
-    child.on('close', (code, signal) => {
-      clearTimeout(kill);
-      const m = /^ {2}evidence: (.+)$/m.exec(stdout);
-      resolve({
-        code,
-        signal,
-        stdout,
-        stderr,
-        ms: Date.now() - t0,
-        runDir: m ? path.resolve(REPO, m[1]!.trim()) : undefined,
-      });
-    }),
-  );
-  return { child, done };
-}
+// one way to start `pnpm test` for every self-test: the unit harness's (same launcher as pnpm test)
+export { spawnPv, type RunningPv as Running, type PvResult } from '../../unit/harness.js';
+import { spawnPv, type RunningPv as Running, type PvResult } from '../../unit/harness.js';
 
 /** Every live descendant of pid (children, grandchildren, …). */
 export function descendants(pid: number): number[] {
@@ -119,9 +67,7 @@ export async function waitForMarker(
   throw new Error(`no marker ${file} within ${timeoutMs} ms`);
 }
 
-export type PvResult = Awaited<Running['done']>;
-
-/** `pnpm test` to completion (SIGKILL after timeoutMs). */
+/** `pnpm test` to completion (SIGKILL after timeoutMs); trust runs get a longer default bound. */
 export function runPv(
   args: string[],
   env: Record<string, string | undefined>,

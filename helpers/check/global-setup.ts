@@ -3,6 +3,7 @@
 // runs, and at the end remove this run's resources. Never throws: a failure is handed to every
 // check of the project (they fail with the reason) so the JUnit still lists them.
 import type { TestProject } from 'vitest/node';
+import { setRequestTag } from '../cluster/user-agent.js';
 import { redact } from '../evidence/redact.js';
 import { runState, type PvIdentity } from './context.js';
 import { handleOptions, identityTimeout, type RunnerClusterHandle } from './seams.js';
@@ -32,6 +33,7 @@ export default async function setup(project: TestProject) {
     outcome = { ok: true, skipped: true, ...base, seen: '(not checked: PV_IDENTITY=skip)' };
   } else {
     const timeoutMs = identityTimeout();
+    setRequestTag('phase identity'); // the API requests' User-Agent (audit log: pnpm bench api-requests)
     try {
       const { createClusterHandle, proveIdentity } = await import('../cluster/index.js');
       handle = createClusterHandle(handleOptions(cfg));
@@ -58,6 +60,7 @@ export default async function setup(project: TestProject) {
   project.provide('pvIdentity', outcome);
 
   if (handle) {
+    setRequestTag('phase sweep');
     try {
       const { sweepExpired } = await import('../run/index.js');
       const swept = await sweepExpired(handle);
@@ -71,6 +74,7 @@ export default async function setup(project: TestProject) {
 
   return async () => {
     if (!handle) return;
+    setRequestTag('phase cleanup');
     try {
       const { cleanupRun } = await import('../run/index.js');
       await cleanupRun(handle, run.runId);

@@ -4,7 +4,8 @@
 //  - one keep-alive agent per cluster (client-node builds a new agent per request otherwise);
 //  - errors that name the cluster, context, server and request;
 //  - a record of every object read or written (the runner attaches their status on failure);
-//  - registration of every Secret value seen in a response with the redaction registry.
+//  - registration of every Secret value seen in a response with the redaction registry;
+//  - a User-Agent naming the run and the check (./user-agent.ts).
 import http from 'node:http';
 import https from 'node:https';
 import {
@@ -19,6 +20,7 @@ import {
 import { registerSecretData } from '../evidence/redact.js';
 import { ClusterAccessError, errorText } from './errors.js';
 import { apiVersionOf, kindForResource, parseApiPath, type ObjectRef } from './objects.js';
+import { userAgent } from './user-agent.js';
 
 export interface HttpLayerOptions {
   cluster: string;
@@ -106,6 +108,7 @@ export function createHttpLayer(o: HttpLayerOptions): HttpLibrary {
       const what = `${method} ${url.pathname}`;
       // A caller's own signal (e.g. a watch) wins; otherwise bound the request.
       if (!req.getSignal()) req.setSignal(AbortSignal.timeout(o.requestTimeoutMs));
+      req.setHeaderParam('User-Agent', userAgent()); // run + check, for the audit log
       let resp: ResponseContext;
       try {
         resp = await inner.send(req).toPromise();

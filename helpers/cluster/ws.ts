@@ -5,7 +5,8 @@
 //  - no permessage-deflate (the API server never negotiates it; offering it costs a header);
 //  - HTTP errors of the upgrade (404 pod not found, 403…) carry the API server's message;
 //  - private dummy std streams: client-node's handler would otherwise end process.stdout when the
-//    server sends a CLOSE signal for stream 1.
+//    server sends a CLOSE signal for stream 1;
+//  - the framework's User-Agent (run + check, ./user-agent.ts), as on REST requests.
 import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
@@ -14,6 +15,7 @@ import { PassThrough } from 'node:stream';
 import { WebSocketHandler } from '@kubernetes/client-node/dist/web-socket-handler.js';
 import WebSocket from 'ws';
 import type { ClusterHandle } from './handle.js';
+import { userAgent } from './user-agent.js';
 
 export type ChannelSocket = WebSocket;
 
@@ -61,6 +63,7 @@ export async function openChannel(
     const ws = new WebSocket(uri, protocols, {
       ...wsOpts,
       ...(agent ? { agent } : {}),
+      headers: { ...wsOpts.headers, 'User-Agent': userAgent() }, // run + check, for the audit log
       perMessageDeflate: false,
       handshakeTimeout,
     });

@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { ProcessManager, StartOptions } from '../core/process.js';
 import type { LabPaths } from '../core/paths.js';
 import { TOPOLOGY, type LabClusterName } from '../core/topology.js';
+import { prepareAudit } from './audit.js';
 import type { Binaries } from './binaries.js';
 import { writeComponentKubeconfig } from './kubeconfig.js';
 import type { Pki } from './pki.js';
@@ -94,6 +95,7 @@ export async function startApiserver(deps: ControlPlaneDeps, cluster: LabCluster
   const { pki } = deps;
   const kubeletClient = pki.client('apiserver-kubelet-client');
   const admin = pki.client('admin');
+  const audit = prepareAudit(deps.paths, cluster); // read at start only: a running apiserver keeps its own
   await startChecked(deps, {
     name: processName(cluster, 'apiserver'),
     command: deps.bin.apiserver,
@@ -122,6 +124,7 @@ export async function startApiserver(deps: ControlPlaneDeps, cluster: LabCluster
       '--profiling=false',
       '--enable-garbage-collector=true',
       '--event-ttl=1h',
+      ...audit, // lab/cluster/audit.ts: counts a run's requests (pnpm bench api-requests)
       '--v=1',
     ],
     ports: [t.apiserverPort],

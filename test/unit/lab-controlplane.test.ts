@@ -12,6 +12,10 @@ import { TOPOLOGY } from '../../lab/core/topology.js';
 import { assertPortFree } from '../../lab/cluster/ports.js';
 import { netexecPort, startNetexec } from '../../lab/cluster/netexec.js';
 import { readVersions } from '../../lab/core/versions.js';
+import { labPaths } from '../../lab/core/paths.js';
+import { CLIENTS } from '../../lab/cluster/pki.js';
+import { auditLogDir, auditLogFile, auditPolicyFile, prepareAudit } from '../../lab/cluster/audit.js';
+import { parse as parseYaml } from 'yaml';
 
 const cleanups: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
@@ -193,5 +197,47 @@ describe('netexec stand-in', () => {
     const refused = await get(`http://127.0.0.1:${port}/dial?host=8.8.8.8&port=80&request=/hostname`);
     expect(refused.status).toBe(400);
     expect(logs.some((l) => l.startsWith('GET /hostname 200'))).toBe(true);
+  });
+});
+
+describe('API server audit log (pnpm bench api-requests counts a run by it)', () => {
+  it('writes a Metadata policy without RequestReceived that drops only control-plane components', () => {
+    const root = tmpdir();
+    const paths = labPaths(root);
+    const flags = prepareAudit(paths, 'apps');
+    const policy = parseYaml(fs.readFileSync(auditPolicyFile(paths), 'utf8')) as {
+      apiVersion: string;
+      kind: string;
+      omitStages: string[];
+      rules: { level: string; users?: string[]; userGroups?: string[] }[];
+    };
+    expect([policy.apiVersion, policy.kind]).toEqual(['audit.k8s.io/v1', 'Policy']);
+    expect(policy.omitStages).toEqual(['RequestReceived']);
+    // the last rule catches everything else at Metadata (no bodies, so no Secret values in the file)
+    expect(policy.rules.at(-1)).toEqual({ level: 'Metadata' });
+    const dropped = policy.rules.filter((r) => r.level === 'None');
+    const droppedUsers = dropped.flatMap((r) => r.users ?? []);
+    expect(droppedUsers).toEqual(
+      expect.arrayContaining(['system:kube-controller-manager', 'system:kube-scheduler', 'kwok-controller']),
+    );
+    // the run's users are never dropped: the lab admin, and any ServiceAccount outside kube-system
+    expect(droppedUsers).not.toContain('lab-admin');
+    expect(CLIENTS.find((c) => c.file === 'admin')?.cn).toBe('lab-admin');
+    expect(dropped.flatMap((r) => r.userGroups ?? [])).not.toContain('system:serviceaccounts');
+    expect(dropped.flatMap((r) => r.userGroups ?? [])).not.toContain('system:masters');
+    // every excluded user is one of the lab's component identities (or the apiserver's own loopback user)
+    const components = new Set([...CLIENTS.map((c) => c.cn), 'system:apiserver']);
+    for (const u of droppedUsers) expect(components.has(u)).toBe(true);
+
+    expect(flags).toEqual([
+      `--audit-policy-file=${path.join(root, '.lab', 'data', 'audit-policy.yaml')}`,
+      `--audit-log-path=${path.join(root, '.lab', 'logs', 'audit', 'apps', 'audit.log')}`,
+      '--audit-log-format=json',
+      '--audit-log-maxsize=100',
+      '--audit-log-maxbackup=3',
+      '--audit-log-mode=blocking',
+    ]);
+    expect(fs.statSync(auditLogDir(paths, 'apps')).isDirectory()).toBe(true);
+    expect(auditLogFile(paths, 'infra')).toBe(path.join(root, '.lab', 'logs', 'audit', 'infra', 'audit.log'));
   });
 });

@@ -92,7 +92,8 @@ export function buildGateDoc(file: string, input: GateFileInput, warnings: strin
   const d = e.decision;
   const issues = [...d.open.map((c) => topIssue(c)), ...d.waived.map((w) => topIssue(w.check, w.waiver))];
   const used = new Set(d.waived.map((w) => w.waiver));
-  const runIds = run.runs.map((r) => r.runId).join(', ');
+  // shards of one run (CI: one PV_RUN_ID per pipeline) name that run once
+  const runIds = [...new Set(run.runs.map((r) => r.runId))].join(', ');
   const history = [
     ...readHistory(file, warnings),
     {

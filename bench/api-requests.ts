@@ -1,99 +1,237 @@
-// API requests of a run, counted at the lab API servers: `apiserver_request_total` from /metrics
-// (admin kubeconfig) before and after the run, per verb/resource/scope. The lab is shared with its
-// controllers (and, during development, other test runs), so the same-length window before the
-// run is measured too and reported as background; the run's figure is the difference.
-// PV_BENCH_API_GREP narrows the run (default: the whole catalogue).
-import { execFileSync } from 'node:child_process';
+// API requests of a run, counted at the lab API servers from their audit logs (lab/cluster/audit.ts).
+// Every request the framework makes carries `platform-validation/<v> (run <id>; check <ID>)` or
+// `(run <id>; phase <name>)` as its User-Agent (helpers/cluster/user-agent.ts), so the run's own
+// requests are selected exactly, whatever else the lab (controllers, KWOK, sim operators, other
+// people's runs) does meanwhile, and attributed per check and per framework phase.
+//
+// PV_BENCH_API_GREP narrows the run (default: the whole catalogue); PV_BENCH_API_RUN=<run id>
+// analyses an earlier run instead of starting one (its events must still be in the rotated logs).
+import fs from 'node:fs';
 import path from 'node:path';
+import readline from 'node:readline';
+import { newRunId, RUN_ID_PATTERN } from '../helpers/check/run-id.js';
+import { parseUserAgent } from '../helpers/cluster/user-agent.js';
+import { auditLogDir } from '../lab/cluster/audit.js';
+import { labPaths } from '../lab/core/paths.js';
+import { LAB_CLUSTERS, TOPOLOGY } from '../lab/core/topology.js';
 import { measure } from './proc.js';
-import type { Benchmark, BenchResult } from './registry.js';
+import type { Benchmark, BenchResult, BenchRow } from './registry.js';
 
-export type RequestCounts = Map<string, number>;
+/** The fields of an audit.k8s.io/v1 Event this benchmark reads. */
+export interface AuditEvent {
+  auditID: string;
+  stage: string;
+  verb: string;
+  requestURI: string;
+  userAgent?: string;
+  objectRef?: {
+    resource?: string;
+    namespace?: string;
+    name?: string;
+    apiGroup?: string;
+    subresource?: string;
+  };
+  responseStatus?: { code?: number };
+}
 
-/** Parses apiserver_request_total into "VERB resource[/sub] scope" -> count (code ignored). */
-export function parseRequestTotals(metrics: string): RequestCounts {
-  const out: RequestCounts = new Map();
-  for (const line of metrics.split('\n')) {
-    if (!line.startsWith('apiserver_request_total{')) continue;
-    const labels = Object.fromEntries([...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]));
-    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
-    const res = `${labels.group ? labels.group + '/' : ''}${labels.resource || labels.subresource}${labels.resource && labels.subresource ? '/' + labels.subresource : ''}`;
-    const key = `${labels.verb} ${res} ${labels.scope || '-'}`;
-    out.set(key, (out.get(key) ?? 0) + value);
+export interface ApiRequest {
+  verb: string;
+  /** `[group/]resource[/subresource]` */
+  resource: string;
+  namespace?: string;
+  name?: string;
+  /** a label or field selector narrowed the collection */
+  selector: boolean;
+  code?: number;
+  /** the check the request was made for, if any */
+  check?: string;
+  /** the framework's own work: identity, sweep, namespace (the run namespace, on a check's first use), teardown, cleanup, untagged */
+  framework?: string;
+}
+
+/** Requests of `runId` among audit lines: one per auditID (long-running ones log two stages). */
+export function runRequests(lines: Iterable<string>, runId: string): ApiRequest[] {
+  const byId = new Map<string, ApiRequest>();
+  for (const line of lines) {
+    if (!line.includes(runId)) continue; // cheap filter: most lines are someone else's
+    let ev: AuditEvent;
+    try {
+      ev = JSON.parse(line) as AuditEvent;
+    } catch {
+      continue; // a line cut by rotation or a concurrent write
+    }
+    const ua = parseUserAgent(ev.userAgent);
+    if (ua?.runId !== runId || !ev.auditID) continue;
+    const prev = byId.get(ev.auditID);
+    if (prev && ev.stage !== 'ResponseComplete' && ev.stage !== 'Panic') continue;
+    byId.set(ev.auditID, toRequest(ev, ua.check, ua.phase));
   }
-  return out;
+  return [...byId.values()];
 }
 
-export function scrape(root: string, context: string): RequestCounts {
-  const kubectl = path.join(root, '.lab', 'bin', 'kubectl');
-  const text = execFileSync(
-    kubectl,
-    ['--kubeconfig', path.join(root, '.lab', 'kubeconfig'), '--context', context, 'get', '--raw', '/metrics'],
-    {
-      maxBuffer: 64 * 1024 * 1024,
-      timeout: 20_000,
-    },
-  ).toString();
-  return parseRequestTotals(text);
+function toRequest(ev: AuditEvent, check?: string, phase?: string): ApiRequest {
+  const o = ev.objectRef ?? {};
+  const query = new URLSearchParams(ev.requestURI.split('?')[1] ?? '');
+  const resource =
+    `${o.apiGroup ? `${o.apiGroup}/` : ''}${o.resource ?? ev.requestURI.split('?')[0]}` +
+    (o.subresource ? `/${o.subresource}` : '');
+  const r: ApiRequest = {
+    verb: ev.verb,
+    resource,
+    namespace: o.namespace,
+    name: o.name,
+    selector: !!(query.get('labelSelector') || query.get('fieldSelector')),
+    code: ev.responseStatus?.code,
+  };
+  // the run namespace is created (and looked up) by the framework on a check's first use of it
+  if (check && o.resource === 'namespaces' && !o.subresource && o.name?.startsWith('pv-run-')) {
+    r.framework = 'namespace';
+  } else if (check) r.check = check;
+  else r.framework = phase ?? 'untagged';
+  return r;
 }
 
-export function diff(after: RequestCounts, before: RequestCounts): RequestCounts {
-  const out: RequestCounts = new Map();
-  for (const [k, v] of after) {
-    const d = v - (before.get(k) ?? 0);
-    if (d > 0) out.set(k, d);
+/** A read of a whole collection (cluster-wide or a namespace) with neither label nor field selector. */
+export function isUnselectiveCollectionRead(r: ApiRequest): boolean {
+  return (r.verb === 'list' || r.verb === 'watch') && !r.selector;
+}
+
+const countBy = <T>(items: T[], key: (t: T) => string) => {
+  const m = new Map<string, number>();
+  for (const i of items) m.set(key(i), (m.get(key(i)) ?? 0) + 1);
+  return [...m].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+};
+const fmt = (counts: [string, number][]) => counts.map(([k, n]) => (n > 1 ? `${k} x${n}` : k)).join(', ');
+const scope = (r: ApiRequest) => (r.namespace ? `in ${r.namespace}` : 'cluster-wide');
+
+export interface ClusterSummary {
+  context: string;
+  total: number;
+  checks: number;
+  framework: number;
+  notes: string[];
+  unselective: string[];
+}
+
+/** Totals, per-check and per-phase breakdowns (verb + resource), and the unselective collection reads. */
+export function summarize(context: string, reqs: ApiRequest[]): ClusterSummary {
+  const checks = reqs.filter((r) => r.check);
+  const fw = reqs.filter((r) => r.framework);
+  const perCheck = countBy(checks, (r) => r.check!);
+  const notes = [
+    `${context}: ${reqs.length} requests; checks ${checks.length} (${perCheck.length} checks), framework ${fw.length} (${fmt(countBy(fw, (r) => r.framework!))})`,
+    ...countBy(fw, (r) => r.framework!).map(
+      ([phase, n]) =>
+        `    framework ${phase.padEnd(10)} ${String(n).padStart(4)}  ${fmt(
+          countBy(
+            fw.filter((r) => r.framework === phase),
+            (r) => `${r.verb} ${r.resource}`,
+          ),
+        )}`,
+    ),
+    ...perCheck.map(
+      ([id, n]) =>
+        `    ${id.padEnd(20)} ${String(n).padStart(4)}  ${fmt(
+          countBy(
+            checks.filter((r) => r.check === id),
+            (r) => `${r.verb} ${r.resource}`,
+          ),
+        )}`,
+    ),
+  ];
+  const unselective = countBy(
+    checks.filter(isUnselectiveCollectionRead),
+    (r) => `${r.check} ${context}: ${r.verb} ${r.resource} ${scope(r)}`,
+  ).map(([k, n]) => (n > 1 ? `${k} x${n}` : k));
+  return {
+    context,
+    total: reqs.length,
+    checks: perCheck.length,
+    framework: fw.length,
+    notes,
+    unselective,
+  };
+}
+
+export function assertAuditLog(dir: string): void {
+  if (!fs.existsSync(path.join(dir, 'audit.log'))) {
+    throw new Error(
+      `no audit log ${path.join(dir, 'audit.log')}: the lab's API servers were started before audit logging existed (lab/cluster/audit.ts); restart the lab (pnpm lab down && pnpm lab up)`,
+    );
   }
-  return out;
 }
 
-const sum = (m: RequestCounts) => [...m.values()].reduce((a, b) => a + b, 0);
-const CONTEXTS = ['lab-infra', 'lab-apps'];
+/** Lines of every audit file of a cluster (current and rotated), oldest first. */
+async function* auditLines(dir: string): AsyncGenerator<string> {
+  assertAuditLog(dir);
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => /^audit.*\.log$/.test(f))
+    .sort((a, b) => (a === 'audit.log' ? 1 : b === 'audit.log' ? -1 : a.localeCompare(b)));
+  for (const f of files) {
+    const rl = readline.createInterface({
+      input: fs.createReadStream(path.join(dir, f)),
+      crlfDelay: Infinity,
+    });
+    for await (const line of rl) yield line;
+  }
+}
+
+export async function readRunRequests(dir: string, runId: string): Promise<ApiRequest[]> {
+  const lines: string[] = [];
+  for await (const l of auditLines(dir)) if (l.includes(runId)) lines.push(l);
+  return runRequests(lines, runId);
+}
 
 export const apiRequestsBenchmark: Benchmark = {
   name: 'api-requests',
   description:
-    'API requests of a full run counted at the lab API servers (apiserver_request_total), minus background',
+    "API requests of a full run, counted in the lab API servers' audit logs by the run's User-Agent, per check",
   async run(root): Promise<BenchResult> {
     const grep = process.env.PV_BENCH_API_GREP;
-    const snap = () => Object.fromEntries(CONTEXTS.map((c) => [c, scrape(root, c)]));
-    const t0 = snap();
-    const started = Date.now();
-    const m = await measure(
-      process.execPath,
-      ['--import', 'tsx', path.join(root, 'bin/test.ts'), ...(grep ? ['--grep', grep] : [])],
-      {
-        cwd: root,
-        env: { ...process.env, FORCE_COLOR: '0', PV_RUN_ID: undefined, PV_RUN_DIR: undefined },
-      },
-    );
-    const t1 = snap();
-    const runMs = Date.now() - started;
-    // background: a window of the same length with no run of ours
-    await new Promise((r) => setTimeout(r, runMs));
-    const t2 = snap();
-    const notes: string[] = [
-      `run: pnpm test${grep ? ` --grep "${grep}"` : ''} (exit ${m.code}), ${(runMs / 1000).toFixed(0)} s`,
-    ];
-    const rows = [];
-    for (const c of CONTEXTS) {
-      const during = diff(t1[c]!, t0[c]!);
-      const bg = diff(t2[c]!, t1[c]!);
-      const run = sum(during) - sum(bg);
-      notes.push(
-        `${c}: ${sum(during)} requests during the run, ${sum(bg)} in the same-length window after (background) => ~${run} from the run`,
+    const given = process.env.PV_BENCH_API_RUN;
+    if (given !== undefined && !RUN_ID_PATTERN.test(given)) {
+      throw new Error(`PV_BENCH_API_RUN="${given}": expected a run id like 20261123T090000Z-0a1b2c`);
+    }
+    const paths = labPaths(root);
+    const notes: string[] = [];
+    let runId = given;
+    if (!runId) {
+      runId = newRunId();
+      for (const c of LAB_CLUSTERS) assertAuditLog(auditLogDir(paths, c)); // before a long run, not after
+      const m = await measure(
+        process.execPath,
+        ['--import', 'tsx', path.join(root, 'bin/test.ts'), ...(grep ? ['--grep', grep] : [])],
+        {
+          cwd: root,
+          env: { ...process.env, FORCE_COLOR: '0', PV_RUN_ID: runId, PV_RUN_DIR: undefined },
+        },
       );
-      const top = [...during]
-        .map(([k, v]) => [k, v - (bg.get(k) ?? 0)] as const)
-        .filter(([, v]) => v > 0)
-        .sort((a, b) => b[1] - a[1])
-        .slice(0, 12);
-      for (const [k, v] of top) notes.push(`    ${String(v).padStart(6)}  ${k}`);
+      notes.push(
+        `run ${runId}: pnpm test --env lab${grep ? ` --grep "${grep}"` : ''} (exit ${m.code}), ${(m.wallMs / 1000).toFixed(0)} s`,
+      );
+    } else notes.push(`run ${runId} (earlier run, PV_BENCH_API_RUN)`);
+    notes.push(`audit logs: ${path.relative(root, path.join(paths.logs, 'audit'))}/<cluster>/audit*.log`);
+
+    const rows: BenchRow[] = [];
+    const unselective: string[] = [];
+    for (const c of LAB_CLUSTERS) {
+      const s = summarize(TOPOLOGY[c].context, await readRunRequests(auditLogDir(paths, c), runId));
+      notes.push(...s.notes);
+      unselective.push(...s.unselective);
+      rows.push({ metric: `${s.context} requests / checks`, ours: s.total, baseline: Math.max(1, s.checks) });
       rows.push({
-        metric: `${c} requests (during / background)`,
-        ours: sum(during),
-        baseline: Math.max(1, sum(bg)),
+        metric: `${s.context} framework / all requests`,
+        ours: s.framework,
+        baseline: Math.max(1, s.total),
       });
     }
+    notes.push(
+      unselective.length
+        ? `list/watch of a whole collection without a label or field selector, by check (a fix if the check reads one object):`
+        : 'no check listed or watched a collection without a label or field selector',
+      ...unselective.map((u) => `    ${u}`),
+    );
     return { notes, rows };
   },
 };

@@ -31,7 +31,13 @@ export interface Matrix {
   cells: MatrixCell[];
 }
 
-function netexecPod(facts: Facts, name: string, namespace: string, node: string, role: string): V1Pod {
+export function netexecPod(
+  facts: Facts,
+  name: string,
+  namespace: string,
+  node: string | undefined,
+  role: string,
+): V1Pod {
   const pod = fixtureYaml<V1Pod>('networking/netexec-pod.yaml');
   pod.metadata = {
     ...pod.metadata,
@@ -39,7 +45,7 @@ function netexecPod(facts: Facts, name: string, namespace: string, node: string,
     namespace,
     labels: { ...pod.metadata?.labels, 'platform-validation/role': role },
   };
-  pod.spec!.nodeName = node;
+  if (node) pod.spec!.nodeName = node;
   const c = pod.spec!.containers[0]!;
   c.image = facts.connectivity.image;
   c.args = facts.connectivity.serverArgs;

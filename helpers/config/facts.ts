@@ -84,8 +84,8 @@ export const factsSchema = z
       .object({
         className: name,
         gateway: objRef,
-        /** an HTTP backend behind the Gateway, probed for the HTTP p95 baseline */
-        probe: z.object({ service: objRef, port, path: z.string().startsWith('/') }).strict(),
+        /** listener port and path probed on the Gateway's address for the HTTP p95 baseline */
+        probe: z.object({ port, path: z.string().startsWith('/') }).strict(),
       })
       .strict(),
     coredns: z
@@ -255,12 +255,9 @@ function baseFacts(clusterName: string): Facts {
       className: 'cilium',
       // the reference platform names its Gateway after the cluster (networking/<cluster>-gateway)
       gateway: { namespace: 'networking', name: `${clusterName}-gateway` },
-      // Cilium exposes a Gateway through the Service cilium-gateway-<gateway name>
-      probe: {
-        service: { namespace: 'networking', name: `cilium-gateway-${clusterName}-gateway` },
-        port: 80,
-        path: '/',
-      },
+      // probed from a pod in the run namespace at the Gateway's status address (the Service
+      // cilium-gateway-<name> has no selector, so it cannot be port-forwarded)
+      probe: { port: 80, path: '/' },
     },
     coredns: {
       namespace: 'kube-system',

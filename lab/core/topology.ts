@@ -33,6 +33,10 @@ export interface ClusterTopology {
   serviceCIDR: string;
   /** ClusterIP of kube-dns (data only) */
   dnsClusterIP: string;
+  /** LoadBalancer pool of the reference platform (data) and the Gateway's address in it, which the
+   * lab's Gateway data plane serves on its loopback alias */
+  lbPoolCIDR: string;
+  gatewayIP: string;
 }
 
 function topology(
@@ -58,6 +62,8 @@ function topology(
     nodePodCIDRs: [0, 1, 2].map((i) => `${podPrefix}.${i}.0/24`),
     serviceCIDR: `${servicePrefix}.0.0/16`,
     dnsClusterIP: `${servicePrefix}.0.10`,
+    lbPoolCIDR: `${servicePrefix}.10.0/24`,
+    gatewayIP: `${servicePrefix}.10.100`,
   };
 }
 

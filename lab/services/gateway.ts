@@ -11,7 +11,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { LabClusterName } from '../core/topology.js';
+import { loopbackFor } from '../core/datapath.js';
+import { TOPOLOGY, type LabClusterName } from '../core/topology.js';
 import { servicePorts } from './ports.js';
 import { probeHttp } from './probes.js';
 import { procName, serviceDir, type ServicesContext } from './runtime.js';
@@ -28,6 +29,8 @@ export function nginxConf(dir: string, clusters: readonly LabClusterName[]): str
     # ${c}: Gateway networking/${c}-gateway (Service cilium-gateway-${c}-gateway :80)
     server {
         listen 127.0.0.1:${p.gateway[c]};
+        # the Gateway's address ${TOPOLOGY[c].gatewayIP} (status.addresses) as the simulated datapath serves it
+        listen ${loopbackFor(TOPOLOGY[c].gatewayIP)}:${GATEWAY.port};
         location / {
             proxy_pass http://backend;
             proxy_http_version 1.1;

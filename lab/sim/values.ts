@@ -11,17 +11,13 @@ import { gitUrl } from './git.js';
 
 export type Values = Record<string, string>;
 
-/** Reference values that are not part of the lab topology (000_e70d…: ASNs; 003_c80e…: pools). */
+/** Reference values that are not part of the lab topology (000_e70d…: ASNs, ClusterMesh address; the LB pool and Gateway address come from the topology). */
 const REFERENCE: Record<LabClusterName, Values> = {
   infra: {
-    LB_POOL_CIDR: '10.245.10.0/24',
-    GATEWAY_LB_IP: '10.245.10.100',
     CLUSTERMESH_IP: '10.245.10.200',
     BGP_LOCAL_ASN: '64512',
   },
   apps: {
-    LB_POOL_CIDR: '10.247.10.0/24',
-    GATEWAY_LB_IP: '10.247.10.100',
     CLUSTERMESH_IP: '10.247.10.200',
     BGP_LOCAL_ASN: '64513',
   },
@@ -80,6 +76,8 @@ export function clusterValues(topo: ClusterTopology, stateRoot: string, now = Da
     DRAGONFLY_AUTH_SECRET_PATH: 'dragonfly/auth',
     GIT_URL: gitUrl(),
     GIT_REVISION,
+    LB_POOL_CIDR: topo.lbPoolCIDR,
+    GATEWAY_LB_IP: topo.gatewayIP,
     ...REFERENCE[topo.name],
     ONEPASSWORD_TOKEN: s.onepasswordToken,
     GRAFANA_PASSWORD: s.grafanaPassword,

@@ -69,8 +69,14 @@ describe('nginxConf', () => {
   it('listens on loopback only and proxies every gateway to the backend', () => {
     const conf = nginxConf('/lab/services/gateway-nginx', ['infra', 'apps']);
     const listens = [...conf.matchAll(/listen ([^;]+);/g)].map((m) => m[1]!);
-    expect(listens).toHaveLength(3);
-    for (const l of listens) expect(l).toMatch(/^127\.0\.0\.1:\d+$/);
+    // per Gateway: its service port and its address's loopback alias (10.x -> 127.x); the backend
+    expect(listens).toEqual([
+      expect.stringMatching(/^127\.0\.0\.1:\d+$/),
+      '127.245.10.100:80',
+      expect.stringMatching(/^127\.0\.0\.1:\d+$/),
+      '127.247.10.100:80',
+      expect.stringMatching(/^127\.0\.0\.1:\d+$/),
+    ]);
     expect(conf.match(/proxy_pass http:\/\/backend;/g)).toHaveLength(2);
   });
 });

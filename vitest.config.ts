@@ -32,6 +32,11 @@ export default defineConfig(async () => {
       include: suites,
       tags,
       strictTags: true,
+      // one module graph per worker instead of per file: client-node, kafkajs, pg... are imported
+      // once per worker, which was most of a run's wall time (vitest "import"). Safe here: vitest
+      // never shares a worker between projects, so the worker-scoped cluster handle stays this
+      // project's; check ids are per file (helpers/check) and cross-file duplicates the reporter's.
+      isolate: process.env.PV_ISOLATE === '1',
       globalSetup: [path.join(REPO_ROOT, 'helpers/check/global-setup.ts')],
       setupFiles: [path.join(REPO_ROOT, 'helpers/check/setup-worker.ts')],
       testTimeout: 60_000,

@@ -201,7 +201,14 @@ export const apiRequestsBenchmark: Benchmark = {
       for (const c of LAB_CLUSTERS) assertAuditLog(auditLogDir(paths, c)); // before a long run, not after
       const m = await measure(
         process.execPath,
-        ['--import', 'tsx', path.join(root, 'bin/test.ts'), ...(grep ? ['--grep', grep] : [])],
+        [
+          '--import',
+          'tsx',
+          path.join(root, 'bin/test.ts'),
+          '--env',
+          'lab',
+          ...(grep ? ['--grep', grep] : []),
+        ],
         {
           cwd: root,
           env: { ...process.env, FORCE_COLOR: '0', PV_RUN_ID: runId, PV_RUN_DIR: undefined },

@@ -32,6 +32,8 @@ export interface AuditEvent {
     subresource?: string;
   };
   responseStatus?: { code?: number };
+  requestReceivedTimestamp?: string;
+  stageTimestamp?: string;
 }
 
 export interface ApiRequest {
@@ -47,6 +49,9 @@ export interface ApiRequest {
   check?: string;
   /** the framework's own work: identity, sweep, namespace (the run namespace, on a check's first use), teardown, cleanup, untagged */
   framework?: string;
+  /** when the API server received it and finished it (a stream: when it closed), epoch ms */
+  receivedMs?: number;
+  doneMs?: number;
 }
 
 /** Requests of `runId` among audit lines: one per auditID (long-running ones log two stages). */
@@ -82,6 +87,8 @@ function toRequest(ev: AuditEvent, check?: string, phase?: string): ApiRequest {
     name: o.name,
     selector: !!(query.get('labelSelector') || query.get('fieldSelector')),
     code: ev.responseStatus?.code,
+    receivedMs: ev.requestReceivedTimestamp ? Date.parse(ev.requestReceivedTimestamp) : undefined,
+    doneMs: ev.stageTimestamp ? Date.parse(ev.stageTimestamp) : undefined,
   };
   // the run namespace is created (and looked up) by the framework on a check's first use of it
   if (check && o.resource === 'namespaces' && !o.subresource && o.name?.startsWith('pv-run-')) {

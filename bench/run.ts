@@ -6,6 +6,7 @@ import { frameworkOverhead } from './framework-overhead.js';
 import { tunnelBenchmark } from './tunnel.js';
 import { apiRequestsBenchmark } from './api-requests.js';
 import { scalingBenchmark } from './scaling.js';
+import { catalogueBenchmark } from './catalogue.js';
 
 export { benchmarks, registerBenchmark } from './registry.js';
 export type { Benchmark, BenchResult, BenchRow } from './registry.js';
@@ -14,6 +15,7 @@ registerBenchmark(frameworkOverhead);
 registerBenchmark(tunnelBenchmark);
 registerBenchmark(apiRequestsBenchmark);
 registerBenchmark(scalingBenchmark);
+registerBenchmark(catalogueBenchmark);
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 

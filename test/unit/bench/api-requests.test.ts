@@ -33,8 +33,12 @@ describe('audit events of one run', () => {
         selector: false,
         code: 404,
         check: 'NET-CILIUM-002',
+        receivedMs: expect.any(Number),
+        doneMs: expect.any(Number),
       },
     ]);
+    // the interval spans from the first stage's receipt to the last stage (ResponseComplete)
+    expect(exec[0]!.doneMs!).toBeGreaterThanOrEqual(exec[0]!.receivedMs!);
     const phases = reqs.filter((r) => r.framework).map((r) => `${r.framework} ${r.verb} ${r.resource}`);
     // creating the run namespace on a check's first use is the framework's, not the check's
     expect(phases).toEqual([

@@ -128,15 +128,18 @@ describe('sharded run vs unsharded run (real runner, fixture catalogue, no lab)'
     await job('infra-2', ['--project', 'infra', '--shard=2/2']);
     await job('apps-1', ['--project', 'apps', '--shard=1/2']);
     await job('apps-2', ['--project', 'apps', '--shard=2/2']);
+    await job('infra-5of5', ['--project', 'infra', '--shard=5/5']); // 4 infra files: nothing left
     gateOn('whole', ['whole']);
     gateOn('merged', ['s1', 's2']);
     gateOn('ci', ['infra-1', 'infra-2', 'apps-1', 'apps-2']);
     gateOn('s1', ['s1']);
     gateOn('s2', ['s2']);
+    gateOn('apps', ['apps-1', 'apps-2']);
+    gateOn('apps+empty', ['apps-1', 'apps-2', 'infra-5of5']);
   }, 900_000);
 
   it('every run ran (the runner, not a fixture JUnit): exit code and run.json follow its checks, each in its own dir', () => {
-    for (const j of Object.values(jobs)) {
+    for (const j of Object.values(jobs).filter((j) => j.name !== 'infra-5of5')) {
       const r = j.result!;
       expect(r.runDir, `${j.name}: ${r.stdout}\n${r.stderr}`).toBe(runDir(j.name));
       expect(r.stderr, j.name).toMatch(/PV_IDENTITY=skip/);
@@ -252,5 +255,17 @@ describe('sharded run vs unsharded run (real runner, fixture catalogue, no lab)'
     // identities counted as proven; the gate keeps it at CONCERNS
     const core = ['s1', 's2'].map((n) => gateFile(n, 'story-boot-core.yml'));
     expect(core.map((c) => c.gate).sort()).toEqual(['CONCERNS', 'FAIL']);
+  });
+
+  it('an empty shard (more shards than files) is an error, never a silent gap: the merged gate says FAIL', () => {
+    const r = jobs['infra-5of5']!.result!;
+    expect(r.code, r.stdout).toBe(1);
+    const run = readJson<{ outcome: string; reasons: string[] }>(path.join(runDir('infra-5of5'), 'run.json'));
+    expect(run.outcome).toBe('error');
+    expect(run.reasons.join('\n')).toMatch(/zero checks selected/);
+    // the apps shards alone: CONCERNS (no P0 failed on apps); with the empty infra shard: FAIL
+    expect(gateRuns.apps!.code, gateRuns.apps!.stdout).toBe(2);
+    expect(gateRuns['apps+empty']!.code, gateRuns['apps+empty']!.stdout).toBe(1);
+    expect(gateFile('apps+empty').status_reason).toMatch(/ended in error: zero checks selected/);
   });
 });

@@ -10,7 +10,14 @@ export async function collectFailureEvidence(
   since: number,
   evidence: Evidence,
 ): Promise<void> {
-  const touched = (cluster.touched ?? []).slice(since);
+  // the ring keeps the newest refs: if the check touched more than it holds, the oldest are gone
+  const { refs: touched, dropped } = cluster.touched?.since(since) ?? { refs: [], dropped: 0 };
+  if (dropped) {
+    evidence.text(
+      'failure-touched-dropped.txt',
+      `${dropped} older object reference(s) touched by this check were dropped (the handle keeps the newest ${cluster.touched.cap})\n`,
+    );
+  }
   const seen = new Set<string>();
   const namespaces = new Set<string>();
   for (const ref of touched) {

@@ -18,6 +18,8 @@ declare module 'vitest' {
     pv?: CheckMeta & { cluster: string; file: string };
     evidence?: string[];
     metrics?: Record<string, number>;
+    /** Errors each failed attempt added to result.errors (vitest keeps all attempts in one list). */
+    attemptErrors?: number[];
   }
 }
 
@@ -78,9 +80,13 @@ export const pvTest = test
   .extend('_guard', { auto: true }, async ({ onTestFailed }) => {
     const identity = inject('pvIdentity');
     if (!identity.ok) throw identityFailure();
-    const touchedBefore = workerHandle?.touched?.length ?? 0;
+    const touchedBefore = workerHandle?.touched?.mark ?? 0;
     onTestFailed(async ({ task: t }) => {
-      for (const e of t.result?.errors ?? []) redactError(e as { message?: string; stack?: string });
+      const errors = t.result?.errors ?? [];
+      for (const e of errors) redactError(e as { message?: string; stack?: string });
+      // runs once per failed attempt: the reporter splits result.errors into attempts with these counts
+      const counts = (t.meta.attemptErrors ??= []);
+      counts.push(errors.length - counts.reduce((a, b) => a + b, 0));
       if (workerHandle) {
         await collectFailureEvidence(workerHandle, touchedBefore, evidenceFor(t)).catch(() => undefined);
       }
@@ -123,8 +129,12 @@ type Fixtures = {
   run: RunContext;
 } & TestContext;
 
-/** Ids declared in this file (same worker module instance). Cross-file duplicates: the reporter. */
-const declared = new Map<string, string>();
+/**
+ * Ids declared per file. A worker may collect several files with one module instance (isolate: false),
+ * so this only catches a duplicate inside one file; cross-file duplicates are the reporter's (it sees
+ * every file and names both).
+ */
+const declared = new Map<string, Set<string>>();
 
 /** The test file being collected, relative to the project root. */
 function currentFile(): string {
@@ -150,11 +160,12 @@ export function check(meta: CheckMetaInput, fn: (ctx: Fixtures) => unknown | Pro
       `${file}: check ${m.id} names cluster(s) ${missing.map((c) => `"${c}"`).join(', ')} that environment "${env.name}" of ${env.configFile} does not define; expected any of: ${env.clusters.join(', ')}`,
     );
   }
-  const prev = declared.get(m.id);
-  if (prev !== undefined) {
-    throw new CheckDefinitionError(`duplicate check id ${m.id}: declared in ${prev} and again in ${file}`);
+  const ids = declared.get(file) ?? new Set<string>();
+  declared.set(file, ids);
+  if (ids.has(m.id)) {
+    throw new CheckDefinitionError(`duplicate check id ${m.id}: declared twice in ${file}`);
   }
-  declared.set(m.id, file);
+  ids.add(m.id);
   if (!m.clusters.includes(project)) return;
 
   const { allowDisruptive } = inject('pvRun');

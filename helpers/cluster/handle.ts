@@ -22,7 +22,7 @@ import {
 import { createHttpLayer, keepAliveAuth } from './http.js';
 import { type IdentityInput } from './identity-spec.js';
 import { loadKubeConfig } from './kubeconfig.js';
-import type { ObjectRef } from './objects.js';
+import { TouchedLog } from './touched.js';
 
 export interface ClusterIdentity {
   expected: string;
@@ -48,8 +48,11 @@ export interface ClusterHandle {
   readonly identitySpec?: IdentityInput;
   /** Set by proveIdentity (or by the runner from the proven identity in the main process). */
   identity?: ClusterIdentity;
-  /** Objects read or written through this handle, in order. Take `touched.length` as a mark. */
-  readonly touched: ObjectRef[];
+  /**
+   * Objects read or written through this handle, in order: a bounded ring (the newest 500). Take
+   * `touched.mark` before a check; `touched.since(mark)` is what it touched since.
+   */
+  readonly touched: TouchedLog;
 
   core: CoreV1Api;
   apps: AppsV1Api;
@@ -90,7 +93,7 @@ export function createClusterHandle(opts: ClusterHandleOptions): ClusterHandle {
     env: opts.env,
   });
   const requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-  const touched: ObjectRef[] = [];
+  const touched = new TouchedLog();
   const server = loaded.cluster.server;
   const configuration = createConfiguration({
     baseServer: new ServerConfiguration(server, {}),

@@ -19,7 +19,8 @@ import {
 } from '@kubernetes/client-node';
 import { registerSecretData } from '../evidence/redact.js';
 import { ClusterAccessError, errorText } from './errors.js';
-import { apiVersionOf, kindForResource, parseApiPath, type ObjectRef } from './objects.js';
+import { apiVersionOf, kindForResource, parseApiPath } from './objects.js';
+import type { TouchedLog } from './touched.js';
 import { userAgent } from './user-agent.js';
 
 export interface HttpLayerOptions {
@@ -27,8 +28,8 @@ export interface HttpLayerOptions {
   context: string;
   server: string;
   requestTimeoutMs: number;
-  /** Objects the handle read or wrote, in order (consecutive duplicates collapsed). */
-  touched: ObjectRef[];
+  /** Objects the handle read or wrote, in order (bounded ring; consecutive duplicates collapsed). */
+  touched: TouchedLog;
 }
 
 /** Registers Secret values from an API response body (a Secret, a SecretList, or anything else holding them). */
@@ -60,19 +61,6 @@ export function registerSecretsInBody(text: string): void {
     }
   };
   visit(obj);
-}
-
-function recordTouched(touched: ObjectRef[], ref: ObjectRef): void {
-  const last = touched[touched.length - 1];
-  if (
-    last &&
-    last.kind === ref.kind &&
-    last.name === ref.name &&
-    last.namespace === ref.namespace &&
-    last.apiVersion === ref.apiVersion
-  )
-    return;
-  touched.push(ref);
 }
 
 /** Auth that applies the kubeconfig but swaps client-node's per-request agent for one shared keep-alive agent. */
@@ -127,7 +115,7 @@ export function createHttpLayer(o: HttpLayerOptions): HttpLibrary {
       }
       const p = parseApiPath(url.pathname);
       if (p?.name) {
-        recordTouched(o.touched, {
+        o.touched.record({
           apiVersion: apiVersionOf(p.group, p.version),
           kind: kindForResource(p.resource),
           namespace: p.namespace,
@@ -149,7 +137,7 @@ export function createHttpLayer(o: HttpLayerOptions): HttpLibrary {
               metadata?: { name?: string; namespace?: string };
             };
             if (obj.kind && obj.metadata?.name) {
-              recordTouched(o.touched, {
+              o.touched.record({
                 apiVersion: obj.apiVersion,
                 kind: obj.kind,
                 namespace: obj.metadata.namespace,

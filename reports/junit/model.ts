@@ -8,7 +8,13 @@ export interface CaseRecord {
   state: 'passed' | 'failed' | 'skipped' | 'error';
   properties: [string, string][];
   evidence: string[];
+  /** The verdict's failure: the LAST attempt's errors. */
   failure?: { message: string; type: string; body: string };
+  /**
+   * Earlier failed attempts, oldest first (Maven Surefire's rerun elements): `flakyFailure` when the
+   * check passed in the end, `rerunFailure` when every attempt failed.
+   */
+  reruns?: { kind: 'flakyFailure' | 'rerunFailure'; message: string; type: string; body: string }[];
   systemOut?: string;
 }
 

@@ -11,6 +11,7 @@ import { evaluateTags, type TagNode } from '../../helpers/check/tag-expr.js';
 import { runState } from '../../helpers/check/context.js';
 import type { CaseRecord, ClusterReport, Counts, SuiteRecord } from './model.js';
 import { junitXml } from './write-xml.js';
+import { splitAttempts } from './attempts.js';
 import { gitInfo, writeRunJson, type RunJson } from './run-json.js';
 
 export interface PvReporterOptions {
@@ -50,6 +51,24 @@ type TestError = {
   actual?: string;
   diff?: string;
 };
+
+/** message (first error, with expected/actual), type and body (every error), redacted, no ANSI. */
+function describeErrors(errs: TestError[]): { message: string; type: string; body: string } {
+  const first = errs[0] ?? { message: 'failed without an error' };
+  let message = first.message ?? String(first);
+  if (first.expected !== undefined || first.actual !== undefined) {
+    message += ` (expected: ${first.expected ?? '?'}; actual: ${first.actual ?? '?'})`;
+  }
+  const body = errs
+    .flatMap((e) => [e.diff ? `${e.diff}\n` : '', e.stack ?? e.message ?? ''])
+    .filter(Boolean)
+    .join('\n');
+  return {
+    message: redact(message.replace(ANSI, '')),
+    type: first.name ?? 'AssertionError',
+    body: redact(body.replace(ANSI, '')),
+  };
+}
 
 const emptyCounts = (): Counts => ({ passed: 0, failed: 0, skipped: 0, excludedDisruptive: 0, flaky: 0 });
 
@@ -121,25 +140,28 @@ export class PvJunitReporter implements Reporter {
       properties: props,
       evidence,
     };
+    // vitest keeps every attempt's errors in one list (also for a test that passed in the end)
+    const failedAttempts = r.state === 'failed' ? attempts : r.state === 'passed' ? attempts - 1 : 0;
+    const groups = splitAttempts((r.errors ?? []) as TestError[], failedAttempts, meta.attemptErrors);
     if (r.state === 'failed') {
-      const errs = (r.errors ?? []) as TestError[];
-      const first = errs[0] ?? { message: 'failed without an error' };
-      let message = first.message ?? String(first);
-      if (first.expected !== undefined || first.actual !== undefined) {
-        message += ` (expected: ${first.expected ?? '?'}; actual: ${first.actual ?? '?'})`;
-      }
+      const last = groups[groups.length - 1] ?? [];
+      const f = describeErrors(last);
       const body = [
         ...(evidence.length
           ? ['evidence (relative to the run directory):', ...evidence.map((e) => `  ${e}`), '']
           : []),
         ...(pv?.suggestedAction ? [`suggested action: ${pv.suggestedAction}`, ''] : []),
-        ...errs.flatMap((e) => [e.diff ? `${e.diff}\n` : '', e.stack ?? e.message ?? '']),
+        f.body,
       ].join('\n');
-      rec.failure = {
-        message: redact(message.replace(ANSI, '')),
-        type: first.name ?? 'AssertionError',
-        body: redact(body.replace(ANSI, '')),
-      };
+      rec.failure = { message: f.message, type: f.type, body: redact(body.replace(ANSI, '')) };
+    }
+    // Surefire: a passed-after-retry case carries one <flakyFailure> per failed attempt; a case that
+    // failed every attempt carries <rerunFailure> for the attempts before the last. (Surefire puts the
+    // FIRST run in <failure>; here <failure> is the last attempt, the verdict that counts.)
+    const earlier = r.state === 'failed' ? groups.slice(0, -1) : groups;
+    if (earlier.length) {
+      const kind = r.state === 'failed' ? 'rerunFailure' : 'flakyFailure';
+      rec.reruns = earlier.map((errs) => ({ kind, ...describeErrors(errs) }));
     }
     return rec;
   }

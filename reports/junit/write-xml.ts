@@ -1,6 +1,7 @@
 // One JUnit file per cluster. Default: testcase-level <properties> (read by GitLab, Jenkins and the
 // gate). Strict (--strict-junit): valid against junit-10.xsd as written — testcase properties go to
-// <system-out> lines `[[PROPERTY|name=value]]` and evidence to `[[ATTACHMENT|path]]`.
+// <system-out> lines `[[PROPERTY|name=value]]` and evidence to `[[ATTACHMENT|path]]`. Retries are
+// <flakyFailure>/<rerunFailure> per earlier failed attempt in both forms (the xsd has them).
 import { attrs, escText, seconds } from './xml.js';
 import type { ClusterReport } from './model.js';
 
@@ -49,6 +50,13 @@ export function junitXml(
         const tag = tc.state === 'error' ? 'error' : 'failure';
         out.push(
           `      <${tag}${attrs({ message: tc.failure.message, type: tc.failure.type })}>${escText(tc.failure.body)}</${tag}>`,
+        );
+      }
+      // earlier failed attempts, as Surefire writes them; junit-10.xsd declares these elements
+      // (rerunType: message, required type, optional <stackTrace>), so strict output keeps them too
+      for (const r of tc.reruns ?? []) {
+        out.push(
+          `      <${r.kind}${attrs({ message: r.message, type: r.type })}><stackTrace>${escText(r.body)}</stackTrace></${r.kind}>`,
         );
       }
       if (tc.state === 'skipped') out.push('      <skipped/>');

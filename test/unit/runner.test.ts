@@ -165,7 +165,7 @@ describe('JUnit reporter', () => {
 
   it('exits non-zero when a check failed', () => {
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/infra +2 passed, 2 failed, 0 skipped, 1 flaky/);
+    expect(r.stdout).toMatch(/infra +2 passed, 3 failed, 0 skipped, 1 flaky/);
   });
 
   it('default output validates against junit-10.xsd once testcase <properties> are removed (and not before)', () => {
@@ -217,16 +217,63 @@ describe('JUnit reporter', () => {
     expect(fail.body).not.toMatch(/\[3\dm/); // no ANSI colour codes
   });
 
-  it('retries are visible: passed on attempt 2 -> attempts=2, flaky=true', () => {
+  it('retries are visible: passed on attempt 2 -> attempts=2, flaky=true, one <flakyFailure> with attempt 1', () => {
     const cases = testcases(readFileSync(path.join(r.runDir!, 'junit-infra.xml'), 'utf8'));
     const flaky = cases.find((c) => c.name.startsWith('REP-FLAKY-001'))!;
-    expect(flaky.body).not.toMatch(/<failure/);
+    expect(flaky.body).not.toMatch(/<failure|<rerunFailure/);
     expect(prop(flaky.body, 'attempts')).toEqual(['2']);
     expect(prop(flaky.body, 'flaky')).toEqual(['true']);
+    const ff = [
+      ...flaky.body.matchAll(/<flakyFailure message="([^"]*)" type="([^"]*)">([\s\S]*?)<\/flakyFailure>/g),
+    ];
+    expect(ff).toHaveLength(1);
+    // the first attempt's error, redacted like everything else
+    expect(ff[0]![1]).toBe('first attempt: upstream not ready (token ***REDACTED***)');
+    expect(ff[0]![2]).toBe('Error');
+    expect(ff[0]![3]).toMatch(
+      /^<stackTrace>Error: first attempt: upstream not ready \(token \*\*\*REDACTED\*\*\*\)/,
+    );
+    // a check that passed first time has none
+    const pass = cases.find((c) => c.name.startsWith('REP-PASS-001'))!;
+    expect(pass.body).not.toMatch(/flakyFailure|rerunFailure/);
+  });
+
+  it('failed on every attempt: <failure> is the last attempt, <rerunFailure> the earlier one', () => {
+    const cases = testcases(readFileSync(path.join(r.runDir!, 'junit-infra.xml'), 'utf8'));
+    const rerun = cases.find((c) => c.name.startsWith('REP-RERUN-001'))!;
+    expect(prop(rerun.body, 'attempts')).toEqual(['2']);
+    expect(prop(rerun.body, 'flaky')).toEqual(['false']);
+    expect(rerun.body).not.toMatch(/flakyFailure/);
+    const failures = [...rerun.body.matchAll(/<failure message="([^"]*)"/g)].map((m) => m[1]);
+    expect(failures).toEqual([
+      expect.stringMatching(/^attempt 2 ready replicas: expected 2 to be 3.*\(expected: 3; actual: 2\)$/),
+    ]);
+    const reruns = [
+      ...rerun.body.matchAll(/<rerunFailure message="([^"]*)" type="AssertionError"><stackTrace>/g),
+    ].map((m) => m[1]);
+    expect(reruns).toEqual([
+      expect.stringMatching(/^attempt 1 ready replicas: expected 1 to be 3.*\(expected: 3; actual: 1\)$/),
+    ]);
+  });
+
+  it('--strict-junit keeps <flakyFailure>/<rerunFailure> (junit-10.xsd declares them)', () => {
+    const cases = testcases(readFileSync(path.join(strict.runDir!, 'junit-infra.xml'), 'utf8'));
+    expect(cases.find((c) => c.name.startsWith('REP-FLAKY-001'))!.body).toMatch(
+      /<flakyFailure message="first attempt: upstream not ready \(token \*\*\*REDACTED\*\*\*\)" type="Error">/,
+    );
+    expect(cases.find((c) => c.name.startsWith('REP-RERUN-001'))!.body).toMatch(
+      /<rerunFailure message="attempt 1 /,
+    );
   });
 
   it('secrets never reach stdout, attachments, JUnit or run.json', () => {
-    const leaks = ['pv-s3cr3t-Value-91xq', 'pv-b64-secret-77', 'hunter2pw', 'eyJabc.def.ghi'];
+    const leaks = [
+      'pv-s3cr3t-Value-91xq',
+      'pv-b64-secret-77',
+      'hunter2pw',
+      'eyJabc.def.ghi',
+      'pv-flaky-tok-5521',
+    ];
     const files = walk(r.runDir!);
     expect(files.some((f) => f.endsWith('conn.txt'))).toBe(true);
     const all = [r.stdout, r.stderr, strict.stdout, ...files.map((f) => readFileSync(f, 'utf8'))].join('\n');
@@ -243,7 +290,7 @@ describe('JUnit reporter', () => {
       runId: path.basename(r.runDir!),
       env: 'x',
       outcome: 'failed',
-      counts: { passed: 2, failed: 2, skipped: 0, flaky: 1 },
+      counts: { passed: 2, failed: 3, skipped: 0, flaky: 1 },
       selection: { projects: ['infra'], grep: null, allowDisruptive: false },
       clusters: { infra: { context: 'c-infra', ok: true, identity: { expected: 'infra', skipped: true } } },
     });

@@ -225,11 +225,11 @@ describe('secrets and touched objects', () => {
   });
 
   it('objects read through the handle are recorded', async () => {
-    const mark = c.touched.length;
+    const mark = c.touched.mark;
     await c.core.readNamespacedPod({ namespace: ns, name: 'echo-pod' });
     await c.apps.readNamespacedDeployment({ namespace: ns, name: 'echo' });
     await c.core.readNamespacedConfigMap({ namespace: 'flux-system', name: 'cluster-settings' });
-    expect(c.touched.slice(mark)).toEqual([
+    expect(c.touched.since(mark).refs).toEqual([
       { apiVersion: 'v1', kind: 'Pod', namespace: ns, name: 'echo-pod' },
       { apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name: 'echo' },
       { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'flux-system', name: 'cluster-settings' },

@@ -77,7 +77,7 @@ describe('nothing is created or swept on an unproven cluster', () => {
     await expect(ensureRunNamespace(c, '20261123T061500Z-abc123')).rejects.toThrow(
       /expected "infra", seen "apps"/,
     );
-    expect(c.touched).toEqual([]);
+    expect(c.touched.held()).toEqual([]);
   });
   it('sweepExpired refuses', async () => {
     const c = createClusterHandle({ name: 'apps', context: 'ctx', kubeconfig: kc });

@@ -228,3 +228,80 @@ export class RegistryClient {
     return body.tags ?? [];
   }
 }
+
+/**
+ * Harbor's repository API (/api/v2.0, Basic auth). The Distribution API has no repository delete;
+ * Harbor's `DELETE /projects/{project_name}/repositories/{repository_name}` removes the repository
+ * with its artifacts. repository_name is the name inside the project, URL-encoded twice (Harbor:
+ * "If it contains slash, encode it twice over": a/b -> a%2Fb -> a%252Fb).
+ */
+export class HarborApi {
+  constructor(private readonly opts: RegistryClientOptions) {}
+
+  static repositoryPath(project: string, repository: string): string {
+    return `/api/v2.0/projects/${encodeURIComponent(project)}/repositories/${encodeURIComponent(
+      encodeURIComponent(repository),
+    )}`;
+  }
+
+  private async call(method: 'GET' | 'DELETE', project: string, repository: string) {
+    const url = new URL(HarborApi.repositoryPath(project, repository), this.opts.baseUrl);
+    const res = await fetch(url, {
+      method,
+      headers: {
+        accept: 'application/json',
+        authorization:
+          'Basic ' + Buffer.from(`${this.opts.username}:${this.opts.password}`).toString('base64'),
+      },
+      signal: AbortSignal.timeout(this.opts.timeoutMs ?? 15_000),
+    });
+    const text = await res.text();
+    return { status: res.status, text };
+  }
+
+  private fail(what: string, r: { status: number; text: string }): never {
+    throw new RegistryError(`${what}: Harbor answered HTTP ${r.status}: ${r.text.slice(0, 300)}`, r.status);
+  }
+
+  /** The repository's Harbor record, or undefined when Harbor answers 404 (unknown). */
+  async getRepository(project: string, repository: string): Promise<Record<string, unknown> | undefined> {
+    const r = await this.call('GET', project, repository);
+    if (r.status === 404) return undefined;
+    if (r.status !== 200) this.fail(`get repository ${project}/${repository}`, r);
+    return JSON.parse(r.text) as Record<string, unknown>;
+  }
+
+  /** Deletes the repository: 'deleted' (200) or 'absent' (404); anything else throws. */
+  async deleteRepository(project: string, repository: string): Promise<'deleted' | 'absent'> {
+    const r = await this.call('DELETE', project, repository);
+    if (r.status === 200) return 'deleted';
+    if (r.status === 404) return 'absent';
+    return this.fail(`delete repository ${project}/${repository}`, r);
+  }
+}
+
+/**
+ * Every repository of the registry (GET /v2/_catalog, following the Link header page by page;
+ * Distribution refuses n above its page limit of 1000). Bounded: at most maxPages pages.
+ */
+export async function listCatalog(opts: RegistryClientOptions, maxPages = 100): Promise<string[]> {
+  const auth = 'Basic ' + Buffer.from(`${opts.username}:${opts.password}`).toString('base64');
+  const out: string[] = [];
+  let next: string | undefined = '/v2/_catalog?n=1000';
+  for (let page = 0; next; page++) {
+    if (page >= maxPages) throw new RegistryError(`/v2/_catalog: more than ${maxPages} pages`);
+    const url: URL = new URL(next, opts.baseUrl);
+    const res: Response = await fetch(url, {
+      headers: { authorization: auth },
+      signal: AbortSignal.timeout(opts.timeoutMs ?? 15_000),
+    });
+    if (res.status !== 200) {
+      const text = (await res.text()).slice(0, 300);
+      throw new RegistryError(`GET ${url.pathname}${url.search}: HTTP ${res.status}: ${text}`, res.status);
+    }
+    out.push(...(((await res.json()) as { repositories?: string[] | null }).repositories ?? []));
+    // Link: </v2/_catalog?last=x&n=1000>; rel="next"
+    next = /<([^>]+)>;\s*rel="?next"?/.exec(res.headers.get('link') ?? '')?.[1];
+  }
+  return out;
+}

@@ -4,16 +4,19 @@
  * Reads: Harbor's health API and the admin/robot credentials Secret (redacted). Pushes a tiny OCI
  * image generated in memory (fixtures-free: one gzipped tar layer holding the run id) to a
  * run-owned repository through a tunnel to harbor-core, pulls the manifest back, compares digests,
- * then deletes the manifest and verifies no tag remains.
+ * then deletes the manifest and verifies no tag remains, then deletes the repository itself through
+ * Harbor's API (DELETE /api/v2.0/projects/{p}/repositories/{r}; the distribution API has none) and
+ * verifies Harbor no longer knows it (GET -> 404), so the run leaves no repository behind.
  *
  * Lab: harbor-core is a lab simulation whose /api/v2.0/health is computed from real probes (the
  * registry, the harbor pooler, Dragonfly) and whose /v2/ proxies to a real CNCF distribution
- * registry (htpasswd auth, delete enabled).
+ * registry (htpasswd auth, delete enabled); its repository API (GET/DELETE of a repository) is
+ * simulated over that registry's storage (DELETE removes the repository's directory).
  */
 import { expect } from 'vitest';
 import { check } from '../../helpers/check/index.js';
 import { handle, readSecretKey } from '../../helpers/checks/k8s.js';
-import { RegistryClient, tinyImage } from '../../helpers/checks/oci.js';
+import { HarborApi, RegistryClient, tinyImage } from '../../helpers/checks/oci.js';
 import { withTunnel } from '../../helpers/checks/tunnel.js';
 
 const STORY = 'STORY-VALIDATE-NETWORKING';
@@ -67,7 +70,7 @@ check(
   {
     id: 'REG-HARBOR-002',
     title:
-      'a generated OCI image is pushed to a run-owned repository, pulled back with the same digest and deleted',
+      'a generated OCI image is pushed to a run-owned repository, pulled back with the same digest, and the image and repository deleted',
     priority: 'P1',
     component: 'harbor',
     clusters: ['apps'],
@@ -84,17 +87,17 @@ check(
     if (!h.enabled) skip('facts.harbor.enabled is false');
     const username = await readSecretKey(k, h.namespace, h.credentials, 'username');
     const password = await readSecretKey(k, h.namespace, h.credentials, 'password');
-    const repository = `${h.project}/${run.name('pv-image')}`;
+    const repoName = run.name('pv-image');
+    const repository = `${h.project}/${repoName}`;
     const image = tinyImage(`platform-validation ${run.id}`);
     const tag = 'pv';
     const log = await withTunnel(
       k,
       { kind: 'Service', namespace: h.namespace, name: h.service, port: h.port },
       async (t) => {
-        const reg = new RegistryClient(
-          { baseUrl: `http://${t.host}:${t.port}`, username, password },
-          repository,
-        );
+        const opts = { baseUrl: `http://${t.host}:${t.port}`, username, password };
+        const reg = new RegistryClient(opts, repository);
+        const harbor = new HarborApi(opts);
         const out: Record<string, unknown> = { repository, tag, expectedDigest: image.manifest.digest };
         let pushed: string | undefined;
         try {
@@ -108,6 +111,14 @@ check(
         } finally {
           if (pushed) await reg.deleteManifest(pushed).catch((e: Error) => (out.deleteError = e.message));
           out.tagsAfterDelete = await reg.tags().catch((e: Error) => `tags failed: ${e.message}`);
+          // the repository itself (also when the push failed half-way: blobs may have created it)
+          out.repositoryDelete = await harbor
+            .deleteRepository(h.project, repoName)
+            .catch((e: Error) => `delete failed: ${e.message}`);
+          out.repositoryAfterDelete = await harbor
+            .getRepository(h.project, repoName)
+            .then((r) => (r === undefined ? 'not found (404)' : r))
+            .catch((e: Error) => `get failed: ${e.message}`);
         }
         return out;
       },
@@ -118,5 +129,9 @@ check(
       pulledDigest: image.manifest.digest,
       tagsAfterDelete: [],
     });
+    expect(
+      { repositoryDelete: log.repositoryDelete, repositoryAfterDelete: log.repositoryAfterDelete },
+      `repository ${repository} deleted through Harbor's API and gone`,
+    ).toEqual({ repositoryDelete: 'deleted', repositoryAfterDelete: 'not found (404)' });
   },
 );

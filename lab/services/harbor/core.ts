@@ -8,11 +8,24 @@
  * - GET /api/v2.0/ping: "Pong".
  * - /v2/*: reverse-proxied to the real registry (auth is the registry's own htpasswd), like
  *   Harbor's core fronts its registry.
+ * - GET / DELETE /api/v2.0/projects/{project_name}/repositories/{repository_name}: Harbor's
+ *   repository API (the name inside the project, URL-encoded twice when it holds a slash), read
+ *   from and removed in the real registry's filesystem storage (Distribution's v2 API has no
+ *   repository delete). Simulated: Harbor keeps repositories in its database and deletes their
+ *   artifacts through the registry; here DELETE removes
+ *   <storage>/docker/registry/v2/repositories/<project>/<repo>, so /v2/_catalog stops listing it
+ *   (blobs stay until a registry garbage collection, as in Harbor). Basic auth is checked by the
+ *   real registry itself (the credentials are forwarded to its /v2/: 200 = valid), so the API
+ *   accepts exactly what the registry's htpasswd accepts (registry-auth-broken included).
+ *   Answers like Harbor: 200 (GET: the Repository JSON; DELETE: empty), 401 without/with wrong
+ *   credentials, 404 unknown project/repository, 400 malformed name; errors as {errors: [...]}.
  * Config from env: PV_HARBOR_CORE_PORT, PV_REGISTRY_PORT, PV_HARBOR_POOLER_PORT,
- * PV_DRAGONFLY_PORT, PV_LAB_CREDENTIALS (the lab's credentials file, read per probe).
+ * PV_DRAGONFLY_PORT, PV_LAB_CREDENTIALS (the lab's credentials file, read per probe),
+ * PV_REGISTRY_STORAGE (the registry's filesystem rootdirectory).
  */
 import fs from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 
@@ -30,6 +43,13 @@ const REGISTRY_PORT = envPort('PV_REGISTRY_PORT');
 const POOLER_PORT = envPort('PV_HARBOR_POOLER_PORT');
 const DRAGONFLY_PORT = envPort('PV_DRAGONFLY_PORT');
 const CREDENTIALS = process.env.PV_LAB_CREDENTIALS ?? '';
+const STORAGE = process.env.PV_REGISTRY_STORAGE ?? '';
+if (!STORAGE || !path.isAbsolute(STORAGE)) {
+  console.error(
+    `harbor-core: PV_REGISTRY_STORAGE must be the registry's absolute storage root, got '${STORAGE}'`,
+  );
+  process.exit(2);
+}
 
 interface Creds {
   postgres: { apps: { harbor: string } };
@@ -165,9 +185,117 @@ function proxyToRegistry(req: http.IncomingMessage, res: http.ServerResponse) {
   req.pipe(upstream);
 }
 
+function sendJson(
+  res: http.ServerResponse,
+  status: number,
+  body?: unknown,
+  headers: http.OutgoingHttpHeaders = {},
+) {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(body === undefined ? '' : JSON.stringify(body));
+}
+
+const harborError = (code: string, msg: string) => ({ errors: [{ code, message: msg }] });
+
+/** Whether the registry accepts these credentials: its own htpasswd decides (GET /v2/ -> 200). */
+function registryAccepts(authorization: string | undefined): Promise<boolean> {
+  if (!authorization || !/^Basic /i.test(authorization)) return Promise.resolve(false);
+  return new Promise((resolve, reject) => {
+    const req = http.get(
+      { host: '127.0.0.1', port: REGISTRY_PORT, path: '/v2/', headers: { authorization }, timeout: 5_000 },
+      (res) => {
+        res.resume();
+        if (res.statusCode === 200) resolve(true);
+        else if (res.statusCode === 401) resolve(false);
+        else reject(new Error(`registry /v2/ answered HTTP ${res.statusCode}`));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('registry /v2/: timeout after 5000 ms')));
+    req.on('error', reject);
+  });
+}
+
+// Distribution's path-component grammar: also rules out '..', '.', empty and absolute parts
+const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+const REPO_API = /^\/api\/v2\.0\/projects\/([^/]+)\/repositories\/([^/]+)$/;
+
+/** `<storage>/docker/registry/v2/repositories/<project>/<repo>` for a valid name, else an error text. */
+function repositoryDir(project: string, repo: string): { dir: string; projectDir: string } | { bad: string } {
+  const parts = [project, ...repo.split('/')];
+  const badPart = parts.find((p) => !COMPONENT.test(p));
+  if (badPart !== undefined)
+    return { bad: `invalid repository name '${project}/${repo}' (component '${badPart}')` };
+  const root = path.join(STORAGE, 'docker', 'registry', 'v2', 'repositories');
+  const dir = path.join(root, ...parts);
+  if (!dir.startsWith(root + path.sep)) return { bad: `invalid repository name '${project}/${repo}'` };
+  return { dir, projectDir: path.join(root, project) };
+}
+
+function countDirs(dir: string): number {
+  try {
+    return fs.readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).length;
+  } catch {
+    return 0;
+  }
+}
+
+async function repositoryApi(req: http.IncomingMessage, res: http.ServerResponse, m: RegExpMatchArray) {
+  if (req.method !== 'GET' && req.method !== 'DELETE') {
+    return sendJson(res, 405, harborError('METHOD_NOT_ALLOWED', `${req.method} is not allowed here`), {
+      allow: 'GET, DELETE',
+    });
+  }
+  let project: string;
+  let repo: string;
+  try {
+    project = decodeURIComponent(m[1]!);
+    // Harbor: "If it contains slash, encode it twice over" (a/b -> a%2Fb -> a%252Fb)
+    repo = decodeURIComponent(decodeURIComponent(m[2]!));
+  } catch {
+    return sendJson(res, 400, harborError('BAD_REQUEST', 'malformed URL encoding in the repository path'));
+  }
+  if (!(await registryAccepts(req.headers.authorization))) {
+    return sendJson(res, 401, harborError('UNAUTHORIZED', 'unauthorized'), {
+      'www-authenticate': 'Basic realm="harbor"',
+    });
+  }
+  const where = repositoryDir(project, repo);
+  if ('bad' in where) return sendJson(res, 400, harborError('BAD_REQUEST', where.bad));
+  if (!fs.existsSync(where.projectDir)) {
+    return sendJson(res, 404, harborError('NOT_FOUND', `project ${project} not found`));
+  }
+  // a repository, for Distribution, is a directory holding _manifests
+  const st = fs.statSync(path.join(where.dir, '_manifests'), { throwIfNoEntry: false });
+  if (!st?.isDirectory()) {
+    return sendJson(res, 404, harborError('NOT_FOUND', `repository ${project}/${repo} not found`));
+  }
+  if (req.method === 'GET') {
+    const revisions = path.join(where.dir, '_manifests', 'revisions', 'sha256');
+    return sendJson(res, 200, {
+      name: `${project}/${repo}`,
+      artifact_count: countDirs(revisions),
+      creation_time: fs.statSync(where.dir).birthtime.toISOString(),
+      update_time: st.mtime.toISOString(),
+    });
+  }
+  fs.rmSync(where.dir, { recursive: true, force: true });
+  console.log(
+    `${new Date().toISOString()} repository ${project}/${repo} deleted (storage directory removed)`,
+  );
+  return sendJson(res, 200);
+}
+
 const server = http.createServer((req, res) => {
   const url = req.url ?? '/';
   if (url === '/v2' || url.startsWith('/v2/')) return proxyToRegistry(req, res);
+  const repoApi = REPO_API.exec(url.split('?')[0]!);
+  if (repoApi) {
+    repositoryApi(req, res, repoApi).catch((e: unknown) => {
+      if (!res.headersSent) sendJson(res, 500, harborError('UNKNOWN', message(e)));
+      else res.destroy();
+    });
+    return;
+  }
   if (req.method === 'GET' && url.split('?')[0] === '/api/v2.0/health') {
     health().then(
       (body) => {

@@ -1,7 +1,8 @@
 /**
  * The catalogue against every lab scenario: exactly the checks that should fail do fail (by id and
  * cluster), each failure names its cause and carries evidence, the others pass, and nothing a run
- * created remains afterwards (run namespaces on both clusters).
+ * created remains afterwards (run namespaces on both clusters, Redis keys, Kafka topics, Schema
+ * Registry subjects, registry repositories: test/lab/framework/leftovers.ts).
  *
  * Needs the lab up (`pnpm lab up`). Each scenario runs the full catalogue through `pnpm test --env
  * lab` in a subprocess and reads its JUnit. The zero-disruption baseline lives in a temporary
@@ -13,10 +14,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, describe, expect, test } from 'vitest';
 import { REPO_ROOT } from '../../helpers/config/index.js';
+import { leftoverRunResources } from './framework/leftovers.js';
 
 /** `<cluster>:<check id>` that must fail, with a pattern the failure message must match (the cause). */
 type Expected = Record<string, RegExp>;
@@ -153,23 +154,6 @@ function readJunit(runDir: string): Map<string, Outcome> {
   return out;
 }
 
-async function leftoverRunNamespaces(runId: string): Promise<string[]> {
-  const kc = new KubeConfig();
-  kc.loadFromFile(path.join(REPO_ROOT, '.lab', 'kubeconfig'));
-  const left: string[] = [];
-  for (const ctx of ['lab-infra', 'lab-apps']) {
-    kc.setCurrentContext(ctx);
-    const core = kc.makeApiClient(CoreV1Api);
-    const list = await core.listNamespace();
-    for (const ns of list.items) {
-      if (Object.values(ns.metadata?.labels ?? {}).includes(runId) && ns.status?.phase !== 'Terminating') {
-        left.push(`${ctx}/${ns.metadata?.name}`);
-      }
-    }
-  }
-  return left;
-}
-
 const labUp = existsSync(path.join(REPO_ROOT, '.lab', 'kubeconfig'));
 const baselineDir = mkdtempSync(path.join(os.tmpdir(), 'pv-baseline-'));
 
@@ -240,7 +224,10 @@ describe.skipIf(!labUp)('catalogue against the lab scenarios', () => {
             'skipped',
           );
         expect(run.code, 'pnpm test exit code reflects failures').toBe(failed.length ? 1 : 0);
-        expect(await leftoverRunNamespaces(runId), 'run-owned namespaces left behind').toEqual([]);
+        expect(
+          await leftoverRunResources(runId),
+          'run-owned namespaces, keys, topics, subjects, repositories left behind',
+        ).toEqual([]);
       },
     );
   }

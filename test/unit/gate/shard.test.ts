@@ -14,9 +14,9 @@
 // No lab: the checks never touch a cluster, so the runs use the bench-only PV_IDENTITY=skip against a
 // kubeconfig whose server is a closed port (as runner.test.ts does). The gate must then call the
 // evidence incomplete (identities not checked), never PASS.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   closedPort,
   readJson,
@@ -137,6 +137,7 @@ describe('sharded run vs unsharded run (real runner, fixture catalogue, no lab)'
     gateOn('apps', ['apps-1', 'apps-2']);
     gateOn('apps+empty', ['apps-1', 'apps-2', 'infra-5of5']);
   }, 900_000);
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   it('every run ran (the runner, not a fixture JUnit): exit code and run.json follow its checks, each in its own dir', () => {
     for (const j of Object.values(jobs).filter((j) => j.name !== 'infra-5of5')) {

@@ -2,7 +2,8 @@
  * A tiny OCI image generated in memory (one gzipped tar layer holding a run-owned file, an image
  * config, a manifest), and the registry v2 calls to push it, read it back and delete it.
  * Speaks the distribution API (Harbor and CNCF distribution both serve it); Basic auth, or the
- * Bearer token flow when the registry answers 401 with a Bearer challenge (Harbor).
+ * Bearer token flow when the registry answers 401 with a Bearer challenge (Harbor). Repository
+ * deletion, which the distribution API lacks, goes through Harbor's API (HarborApi).
  */
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
@@ -284,10 +285,14 @@ export class HarborApi {
  * Every repository of the registry (GET /v2/_catalog, following the Link header page by page;
  * Distribution refuses n above its page limit of 1000). Bounded: at most maxPages pages.
  */
-export async function listCatalog(opts: RegistryClientOptions, maxPages = 100): Promise<string[]> {
+export async function listCatalog(
+  opts: RegistryClientOptions,
+  pageSize = 1000,
+  maxPages = 1000,
+): Promise<string[]> {
   const auth = 'Basic ' + Buffer.from(`${opts.username}:${opts.password}`).toString('base64');
   const out: string[] = [];
-  let next: string | undefined = '/v2/_catalog?n=1000';
+  let next: string | undefined = `/v2/_catalog?n=${pageSize}`;
   for (let page = 0; next; page++) {
     if (page >= maxPages) throw new RegistryError(`/v2/_catalog: more than ${maxPages} pages`);
     const url: URL = new URL(next, opts.baseUrl);

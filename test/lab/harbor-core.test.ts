@@ -115,6 +115,12 @@ describe('harbor-core repository API (lab simulation over the real registry stor
     expect(await api.deleteRepository('library', name)).toBe('absent');
   });
 
+  it('listCatalog follows the Link header: small pages give the same list as one page', async () => {
+    const one = await catalog();
+    expect(one.length).toBeGreaterThan(2);
+    expect(await listCatalog({ baseUrl: base, ...creds }, 2)).toEqual(one);
+  });
+
   it('401 without credentials and with a wrong password; nothing is deleted then', async () => {
     const name = `pv-core-auth-${suffix}`;
     await push(`library/${name}`);

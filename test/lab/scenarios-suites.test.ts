@@ -224,10 +224,14 @@ describe.skipIf(!labUp)('catalogue against the lab scenarios', () => {
             'skipped',
           );
         expect(run.code, 'pnpm test exit code reflects failures').toBe(failed.length ? 1 : 0);
-        expect(
-          await leftoverRunResources(runId),
-          'run-owned namespaces, keys, topics, subjects, repositories left behind',
-        ).toEqual([]);
+        // deletions the run started (namespace, topic) finish asynchronously: bounded poll
+        await expect
+          .poll(() => leftoverRunResources(runId), {
+            timeout: 60_000,
+            interval: 2_000,
+            message: 'run-owned namespaces, keys, topics, subjects, repositories left behind',
+          })
+          .toEqual([]);
       },
     );
   }

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { LabContext } from '../core/context.js';
 import { serviceCatalogue } from '../services/catalogue.js';
+import { GATEWAY_SERVICE } from '../services/gateway.js';
 import { procName } from '../services/runtime.js';
 import { syncWorld } from '../sim/world.js';
 import { SCENARIOS, getScenario, scenarioNames } from './registry.js';
@@ -38,7 +39,8 @@ export function activeScenario(ctx: Pick<LabContext, 'paths'>): string {
 async function syncServices(ctx: LabContext, s: Scenario, prev: Scenario | undefined): Promise<void> {
   const svc = await import('../services/index.js');
   const stopped = new Set(s.services?.stopped ?? []);
-  const known = new Set(serviceCatalogue().map((e) => e.name));
+  // the catalogue's services plus the Gateway data plane (not a catalogue workload: no pods)
+  const known = new Set([...serviceCatalogue().map((e) => e.name), GATEWAY_SERVICE]);
   for (const name of stopped) {
     if (!known.has(name)) throw new Error(`scenario ${s.name}: unknown lab service '${name}'`);
   }
@@ -55,6 +57,8 @@ async function syncServices(ctx: LabContext, s: Scenario, prev: Scenario | undef
     if (e.kind === 'coredns' && !ctx.clusterNames.includes(e.cluster)) continue;
     if (!ctx.procs.isRunning(procName(e.name))) await svc.startService(ctx, e.name);
   }
+  if (!stopped.has(GATEWAY_SERVICE) && !ctx.procs.isRunning(procName(GATEWAY_SERVICE)))
+    await svc.startService(ctx, GATEWAY_SERVICE);
 }
 
 export async function applyScenario(ctx: LabContext, name: string): Promise<void> {

@@ -4,6 +4,7 @@ import { cephHealthWarn } from './ceph-health-warn.js';
 import { ciliumAgentRestarted } from './cilium-agent-restarted.js';
 import { corednsDown } from './coredns-down.js';
 import { dragonflyAuthWrong } from './dragonfly-auth-wrong.js';
+import { gatewayDown } from './gateway-down.js';
 import { healthy } from './healthy.js';
 import { kafkaBrokerDown } from './kafka-broker-down.js';
 import { kustomizationNotReady } from './kustomization-not-ready.js';
@@ -22,6 +23,7 @@ export const SCENARIOS: readonly Scenario[] = [
   ciliumAgentRestarted,
   corednsDown,
   registryAuthBroken,
+  gatewayDown,
   wrongClusterIdentity,
 ];
 

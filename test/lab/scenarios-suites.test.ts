@@ -86,6 +86,15 @@ const CASES: ScenarioCase[] = [
   },
   { name: 'registry-auth-broken', grep: 'harbor', fail: { 'apps:REG-HARBOR-002': /401/ } },
   {
+    // the Gateway objects keep Programmed: only the probe through its address sees the outage
+    name: 'gateway-down',
+    grep: 'gateway',
+    fail: {
+      'infra:PERF-HTTP-001': /HTTP errors \(no answer or 5xx\).*: (\d+)\/\1\b/,
+      'apps:PERF-HTTP-001': /HTTP errors \(no answer or 5xx\).*: (\d+)\/\1\b/,
+    },
+  },
+  {
     name: 'wrong-cluster-identity',
     fail: { 'infra:NET-CILIUM-007': /identity|expected|apps/i },
     projectFails: { cluster: 'apps', message: /identity|expected "apps"/i },

@@ -4,7 +4,7 @@
 // PV_CONFIG the config file (self-tests).
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
 import type { ResolvedEnvironment } from './helpers/config/index.js';
 import { tagDefinitions } from './helpers/check/tags.js';
@@ -12,12 +12,24 @@ import { newRunId } from './helpers/check/run-id.js';
 
 const REPO_ROOT = path.dirname(fileURLToPath(import.meta.url));
 
+// Loaded through tsx, not imported: vite's config bundler would otherwise bundle helpers/config (zod
+// schemas and all) into this file for every run, also for `pnpm test`, which hands the environment
+// over (~27 MB of main-process RSS: pnpm bench framework-overhead).
+async function loadEnvironmentHere(): Promise<ResolvedEnvironment> {
+  const { tsImport } = await import('tsx/esm/api');
+  const mod = (await tsImport(
+    pathToFileURL(path.join(REPO_ROOT, 'helpers/config/index.ts')).href,
+    import.meta.url,
+  )) as typeof import('./helpers/config/index.js');
+  return mod.loadEnvironment();
+}
+
 export default defineConfig(async () => {
   // bin/test.ts has loaded and validated the config already (same process): reuse it rather than
   // loading zod and the config a second time; a bare `vitest` loads it here
   const handed = (globalThis as Record<symbol, unknown>)[Symbol.for('pv.resolvedEnv')] as
     ResolvedEnvironment | undefined;
-  const env = handed ?? (await (await import('./helpers/config/index.js')).loadEnvironment());
+  const env = handed ?? (await loadEnvironmentHere());
   // reuse the run of bin/test.ts; a bare `vitest` gets its own
   const runId = (process.env.PV_RUN_ID ??= newRunId());
   const runDir = (process.env.PV_RUN_DIR ??= path.join(env.evidenceDir, runId));

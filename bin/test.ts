@@ -4,26 +4,14 @@
 import { mkdirSync, rmSync, symlinkSync, lstatSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import type { Vitest } from 'vitest/node';
-import {
-  ConfigError,
-  REPO_ROOT,
-  configPath,
-  loadPlatformConfig,
-  resolveEnvironment,
-  selectEnv,
-} from '../helpers/config/index.js';
-import { ALL_TAGS } from '../helpers/check/tags.js';
-import {
-  parseTagExpression,
-  TagExpressionError,
-  toTagsFilter,
-  type TagNode,
-} from '../helpers/check/tag-expr.js';
+import { REPO_ROOT } from '../helpers/config/index.js';
+import { toTagsFilter } from '../helpers/check/tag-expr.js';
 import { newRunId } from '../helpers/check/run-id.js';
 import { runState } from '../helpers/check/context.js';
+import { preflightOutcome, type PreflightResult } from '../helpers/check/preflight.js';
 import { redact } from '../helpers/evidence/redact.js';
 import { PvJunitReporter } from '../reports/junit/reporter.js';
-import { parseTestArgs, UsageError } from './test-args.js';
+import { resolveSelection, SelectionError, type Selection } from './selection.js';
 
 const fail = (msg: string, code = 2): never => {
   process.stderr.write(`pnpm test: ${msg}\n`);
@@ -57,48 +45,20 @@ async function vitestNode(): Promise<typeof import('vitest/node')> {
 async function main(): Promise<number> {
   const { createVitest, parseCLI } = await vitestNode();
   const startedAt = new Date().toISOString();
-  let args;
-  try {
-    args = parseTestArgs(process.argv.slice(2));
-  } catch (e) {
-    if (e instanceof UsageError) fail(e.message);
-    throw e;
-  }
-
   // 1. configuration and selection, all before any cluster is touched
-  let env;
+  let sel: Selection;
   try {
-    const config = await loadPlatformConfig(configPath());
-    env = resolveEnvironment(config, selectEnv(config, args.env));
+    sel = await resolveSelection(process.argv.slice(2), parseCLI, async () => {
+      // every TS module this process needs is loaded: release bin/launch.mjs's module runner (vite server)
+      const release = (globalThis as Record<symbol, unknown>)[Symbol.for('pv.releaseTs')];
+      await (release as (() => Promise<void>) | undefined)?.();
+    });
   } catch (e) {
-    if (e instanceof ConfigError) return fail(e.message);
+    if (e instanceof SelectionError) return fail(e.message);
     throw e;
   }
-  const known = Object.keys(env.clusters);
-  const unknown = args.projects.filter((p) => !known.includes(p));
-  if (unknown.length) {
-    fail(
-      `unknown project(s) ${unknown.map((p) => `"${p}"`).join(', ')}: environment "${env.env}" (${env.configFile}) has clusters ${known.join(', ')}`,
-    );
-  }
-  const projects = args.projects.length ? [...new Set(args.projects)] : known;
-  let grepAst: TagNode | undefined;
-  if (args.grep !== undefined) {
-    try {
-      grepAst = parseTagExpression(args.grep, ALL_TAGS);
-    } catch (e) {
-      if (e instanceof TagExpressionError) fail(e.message);
-      throw e;
-    }
-  }
-  let cli;
-  try {
-    cli = parseCLI(['vitest', 'run', ...args.passthrough]);
-  } catch (e) {
-    return fail(`vitest arguments: ${(e as Error).message}`);
-  }
-  if (cli.options.project || cli.options.tagsFilter)
-    fail("use --project / --grep (vitest's --project/--tags-filter are set by this wrapper)");
+  const { args, env, projects, grepAst } = sel;
+  const cli = sel.cli!;
 
   // 2. the run: id, evidence dir, latest
   const runId =
@@ -121,6 +81,19 @@ async function main(): Promise<number> {
       '\n!!! PV_IDENTITY=skip is set: cluster identities will NOT be proven. Benchmark use only. !!!\n\n',
     );
   }
+
+  // identity (TECH-002) and the sweep of expired leftovers were done before this process loaded vitest,
+  // in a short-lived child process, so client-node never stays here (globalSetup provides the outcomes
+  // to the workers and proves in-process any cluster without one)
+  // (bin/launch.mjs ran it; only outcomes for exactly the clusters resolved here are taken)
+  const pre = (globalThis as Record<symbol, unknown>)[Symbol.for('pv.preflight')] as
+    PreflightResult | undefined;
+  runState().preflight = Object.fromEntries(
+    projects.flatMap((p) => {
+      const o = preflightOutcome(pre, env.clusters[p]!);
+      return o ? [[p, o] as const] : [];
+    }),
+  );
 
   (globalThis as Record<symbol, unknown>)[Symbol.for('pv.resolvedEnv')] = env; // read by vitest.config.ts
   const reporter = new PvJunitReporter({

@@ -33,6 +33,8 @@ declare module 'vitest' {
 
 export interface RunState {
   clusters: Record<string, PvIdentity>;
+  /** Identity outcomes proven by bin/test.ts before vitest started (preflight child); globalSetup uses them. */
+  preflight?: Record<string, PvIdentity>;
   /** Catalogue errors found across files (duplicate ids), reported by the reporter. */
   catalogueErrors: string[];
 }

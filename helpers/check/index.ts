@@ -7,6 +7,7 @@ import { createEvidence, redactError, type Evidence } from '../evidence/index.js
 import { CheckDefinitionError, parseCheckMeta, type CheckMeta, type CheckMetaInput } from './meta.js';
 import { handleOptions, type ClusterHandle } from './seams.js';
 import { collectFailureEvidence } from './failure-evidence.js';
+import { markRunNamespace } from './preflight.js';
 import './context.js';
 
 export { CheckDefinitionError, type CheckMeta, type CheckMetaInput } from './meta.js';
@@ -63,12 +64,16 @@ export const pvTest = test
     return handle;
   })
   .extend('run', { scope: 'worker' }, async ({ cluster }) => {
-    const { runId } = inject('pvRun');
+    const { runId, runDir } = inject('pvRun');
     const { ensureRunNamespace, runOwnedName } = await import('../run/index.js');
     const run: RunContext = {
       id: runId,
-      // created on first use (idempotent across workers); refused unless the identity was proven
-      namespace: () => ensureRunNamespace(cluster, runId),
+      // created on first use (idempotent across workers); refused unless the identity was proven.
+      // The mark tells the main process that this run's resources may be on the cluster (cleanup).
+      namespace: () => {
+        markRunNamespace(runDir, cluster.name);
+        return ensureRunNamespace(cluster, runId);
+      },
       name: (prefix) => runOwnedName(runId, prefix),
     };
     return run;

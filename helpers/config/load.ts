@@ -2,7 +2,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { tsImport } from 'tsx/esm/api';
 import type { z } from 'zod';
 import { factsDefaults, factsSchema, type Facts } from './facts.js';
 import { platformSchema, type PlatformConfigParsed } from './schema.js';
@@ -81,7 +80,12 @@ export async function loadPlatformConfig(
   }
   let mod: { default?: unknown };
   try {
-    mod = (await tsImport(file, import.meta.url)) as { default?: unknown };
+    // `pnpm test` hands over vite's module runner (bin/launch.mjs: no tsx loader in its main process)
+    const importTs = (globalThis as Record<symbol, unknown>)[Symbol.for('pv.importTs')] as
+      ((f: string) => Promise<unknown>) | undefined;
+    mod = (await (importTs
+      ? importTs(file)
+      : (await import('tsx/esm/api')).tsImport(file, import.meta.url))) as { default?: unknown };
   } catch (e) {
     throw new ConfigError(`${file}: cannot load configuration: ${(e as Error).message}`);
   }

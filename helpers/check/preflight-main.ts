@@ -1,0 +1,26 @@
+// Entry of the preflight child process that bin/launch.mjs starts before `pnpm test` loads anything
+// heavy: it resolves the same selection as bin/test.ts (arguments, config, environment, projects),
+// proves each selected cluster's identity and sweeps its expired leftovers (in parallel, each bounded),
+// then prints one result line and exits. @kubernetes/client-node lives only in this short-lived
+// process, never next to the workers in the main one. Any error here (bad input, a crash) just means
+// no result: bin/test.ts then reports bad input itself, and globalSetup proves in-process.
+import { resolveSelection } from '../../bin/selection.js';
+import { newRunId } from './run-id.js';
+import { PREFLIGHT_RESULT, preflightKey, proveAndSweep, type PreflightResult } from './preflight.js';
+
+try {
+  // exactly the validation bin/test.ts does: a selection it would reject touches no cluster here either
+  const { env, projects } = await resolveSelection(process.argv.slice(2));
+  const clusters = projects.map((n) => env.clusters[n]!);
+  // the run id of the whole run: the proof's API requests carry it (User-Agent), bin/test.ts reuses it
+  if (!process.env.PV_RUN_ID || !/^\d{8}T\d{6}Z-[0-9a-f]{6}$/.test(process.env.PV_RUN_ID)) {
+    process.env.PV_RUN_ID = newRunId();
+  }
+  const results = await Promise.all(clusters.map((c) => proveAndSweep(c)));
+  const out: PreflightResult = { runId: process.env.PV_RUN_ID, clusters: {} };
+  clusters.forEach((c, i) => (out.clusters[c.name] = { key: preflightKey(c), outcome: results[i]!.outcome }));
+  process.stdout.write(`${PREFLIGHT_RESULT}${JSON.stringify(out)}\n`);
+} catch {
+  // no result: bin/test.ts reports bad input with its own messages (and exits before any check)
+}
+process.exit(0); // keep-alive agents must not hold the child open

@@ -1,0 +1,129 @@
+// The cluster work of the main process, one cluster at a time: prove the kube context reaches the
+// cluster it names (TECH-002) and sweep expired leftovers of crashed runs; at the end remove this
+// run's resources. `pnpm test` runs proveAndSweep in a short-lived child process before the main
+// process loads vitest (bin/launch.mjs -> ./preflight-main.ts), so the long-lived main process never
+// holds @kubernetes/client-node for it; globalSetup runs it in-process when there is no preflight
+// outcome for the cluster (a bare `vitest`, or the preflight gave no answer).
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { ResolvedCluster } from '../config/index.js';
+import { setRequestTag } from '../cluster/user-agent.js';
+import { redact } from '../evidence/redact.js';
+import type { PvIdentity } from './context.js';
+import { handleOptions, identityTimeout, type RunnerClusterHandle } from './seams.js';
+
+export const PREFLIGHT_RESULT = 'PV_PREFLIGHT_RESULT ';
+
+export interface PreflightResult {
+  runId: string;
+  clusters: Record<string, { key: string; outcome: PvIdentity }>;
+}
+
+/** What an outcome was proven for: it is used only for a cluster resolved to the same access and identity. */
+export function preflightKey(c: ResolvedCluster): string {
+  return JSON.stringify([c.name, c.context, c.kubeconfig ?? null, c.identity]);
+}
+
+/** The preflight outcome for `c`, if bin/launch.mjs ran the preflight for exactly this cluster. */
+export function preflightOutcome(
+  result: PreflightResult | undefined,
+  c: ResolvedCluster,
+): PvIdentity | undefined {
+  const r = result?.clusters[c.name];
+  return r && r.key === preflightKey(c) && typeof r.outcome?.ok === 'boolean' ? r.outcome : undefined;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+
+/** Never throws: a failed proof is an outcome with ok=false and the reason (every check then fails with it). */
+export async function proveAndSweep(
+  cfg: ResolvedCluster,
+): Promise<{ outcome: PvIdentity; handle?: RunnerClusterHandle }> {
+  const name = cfg.name;
+  const base = { context: cfg.context, expected: cfg.identity.expected };
+  const timeoutMs = identityTimeout();
+  let handle: RunnerClusterHandle | undefined;
+  let outcome: PvIdentity;
+  setRequestTag('phase identity'); // the API requests' User-Agent (audit log: pnpm bench api-requests)
+  try {
+    const { createClusterHandle, proveIdentity } = await import('../cluster/index.js');
+    handle = createClusterHandle(handleOptions(cfg));
+    const proven = await withTimeout(
+      proveIdentity(handle, { timeoutMs }),
+      timeoutMs + 2_000,
+      `cluster "${name}" (context "${cfg.context}")`,
+    );
+    outcome = { ok: true, ...base, ...proven, server: proven.server ?? handle.server };
+  } catch (e) {
+    const msg = redact((e as Error)?.message ?? String(e));
+    const prefix = msg.includes(cfg.context) ? '' : `cluster "${name}" (context "${cfg.context}"): `;
+    outcome = {
+      ok: false,
+      ...base,
+      server: handle?.server,
+      seen: (e as { details?: { seen?: string } }).details?.seen,
+      error: `${prefix}${msg}`,
+    };
+    return { outcome }; // nothing is created or deleted on a cluster that did not prove who it is
+  }
+  setRequestTag('phase sweep');
+  try {
+    const { sweepExpired } = await import('../run/index.js');
+    const swept = await sweepExpired(handle);
+    if (swept.length) process.stderr.write(`[pv] ${name}: swept expired leftovers: ${swept.join(', ')}\n`);
+  } catch (e) {
+    process.stderr.write(
+      `[pv] ${name}: sweep of expired leftovers failed: ${redact((e as Error).message)}\n`,
+    );
+  }
+  return { outcome, handle };
+}
+
+// The run namespace is created by workers (the `run` fixture). They mark the run dir first, so the main
+// process knows whether anything of this run can be on the cluster without listing it (and without
+// loading client-node for a run that created nothing).
+const marker = (runDir: string, cluster: string) => path.join(runDir, `.pv-run-namespace-${cluster}`);
+
+export function markRunNamespace(runDir: string, cluster: string): void {
+  const f = marker(runDir, cluster);
+  if (existsSync(f)) return;
+  mkdirSync(runDir, { recursive: true });
+  writeFileSync(f, 'a worker of this run may have created its run namespace here\n');
+}
+
+/** End of run (also after Ctrl-C): remove this run's resources on a proven cluster. Never throws. */
+export async function cleanupCluster(
+  cfg: ResolvedCluster,
+  outcome: PvIdentity,
+  run: { runId: string; runDir: string },
+  handle?: RunnerClusterHandle,
+): Promise<void> {
+  if (!outcome.ok || outcome.skipped) return;
+  if (!handle && !existsSync(marker(run.runDir, cfg.name))) return; // nothing of this run is there
+  setRequestTag('phase cleanup');
+  try {
+    if (!handle) {
+      const { createClusterHandle } = await import('../cluster/index.js');
+      handle = createClusterHandle(handleOptions(cfg));
+      handle.identity = {
+        expected: outcome.expected,
+        seen: outcome.seen ?? '',
+        serverVersion: outcome.serverVersion ?? '',
+        server: outcome.server,
+      };
+    }
+    const { cleanupRun } = await import('../run/index.js');
+    await cleanupRun(handle, run.runId);
+    rmSync(marker(run.runDir, cfg.name), { force: true });
+  } catch (e) {
+    process.stderr.write(
+      `[pv] ${cfg.name}: cleanup of run ${run.runId} failed: ${redact((e as Error).message)}\n`,
+    );
+  }
+}

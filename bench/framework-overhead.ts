@@ -135,6 +135,7 @@ export const frameworkOverhead: Benchmark = {
       notes: [
         ...notes,
         `${REPEATS} repeat(s) each, ${FILES * PER_FILE} checks x 2 clusters = 200 test executions per run`,
+        'peak RSS = largest sum over the process tree (main, workers, and for pnpm test its preflight child)',
       ],
     };
   },

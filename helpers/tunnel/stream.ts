@@ -15,13 +15,15 @@ export interface StreamHandlers {
   onClose(error: string | undefined): void;
 }
 
+/** One forwarded connection's stream, over a websocket (here) or a SPDY stream pair (spdy.ts). */
 export interface PortForwardStream {
-  ws: ChannelSocket;
   /** Sends bytes to the remote as one frame; `cb` fires when the frame left the process. */
   write(chunks: Buffer | Buffer[], cb?: (err?: Error) => void): void;
   bufferedAmount(): number;
   pause(): void;
   resume(): void;
+  /** The client half-closed: tell the remote, where the protocol can (SPDY: FIN; websocket: nothing). */
+  closeWrite(): void;
   /** Graceful close (queued frames go first). */
   end(): void;
   destroy(): void;
@@ -91,7 +93,6 @@ export async function openPortForwardStream(
   for (const p of pending.splice(0)) if (!h.onData(p)) socket.pause();
 
   return {
-    ws: socket,
     write(chunks, cb) {
       if (socket.readyState !== socket.OPEN) {
         cb?.(new Error('port-forward stream is closed'));
@@ -110,6 +111,7 @@ export async function openPortForwardStream(
     bufferedAmount: () => socket.bufferedAmount,
     pause: () => socket.pause(),
     resume: () => socket.resume(),
+    closeWrite: () => undefined, // the channel protocol has no half-close; the tunnel's grace timer ends it
     end() {
       if (socket.readyState === socket.OPEN) socket.close(1000);
       else if (socket.readyState === socket.CONNECTING) socket.terminate();

@@ -1,10 +1,15 @@
 // A local TCP listener on 127.0.0.1 that opens one port-forward stream through the API server per
 // accepted connection (like `kubectl port-forward`, but per target kind and with a proven round trip).
+// Transport: one SPDY connection per pod carrying a stream pair per connection (spdy.ts, what kubectl
+// speaks), or, if the API server refuses the SPDY upgrade, one websocket per connection (stream.ts).
 import net from 'node:net';
 import { errorText } from '../cluster/errors.js';
 import { where, type ClusterHandle } from '../cluster/handle.js';
 import { describeTarget, resolveTarget, type ResolvedTarget, type TunnelTarget } from './resolve.js';
+import { openPortForwardSession, SpdyUpgradeError, type PortForwardSession } from './spdy.js';
 import { openPortForwardStream, type PortForwardStream, type StreamHandlers } from './stream.js';
+
+export type TunnelTransport = 'spdy' | 'websocket';
 
 export interface TunnelOptions {
   /** How long a fresh stream must stay free of dial errors to count as a round trip (default 300 ms). */
@@ -22,6 +27,12 @@ export interface TunnelOptions {
   prewarm?: boolean;
   /** How long a spare stream waits for a connection before it is closed (default 5 s). */
   warmMs?: number;
+  /**
+   * 'spdy' (default): one connection to the API server per pod, a stream pair per accepted connection;
+   * falls back to 'websocket' when the upgrade is refused (not for 401/403/404, which it would share).
+   * 'websocket': one port-forward websocket per accepted connection.
+   */
+  transport?: TunnelTransport;
 }
 
 export interface TunnelStats {
@@ -34,6 +45,10 @@ export interface TunnelStats {
   warmUsed: number;
   bytesToRemote: number;
   bytesFromRemote: number;
+  /** SPDY connections opened to the API server (each carries many connections' streams). */
+  sessions?: number;
+  /** The transport in use (after a fallback: 'websocket'; absent in in-cluster mode). */
+  transport?: TunnelTransport;
 }
 
 export interface Tunnel {
@@ -88,8 +103,10 @@ interface Warm {
  * kubelet's dial to the container port did not fail within `proveMs` (a failed dial is reported on the
  * error channel at once). The open stream is returned for reuse.
  */
+type StreamOpener = (r: ResolvedTarget, h: StreamHandlers, timeoutMs?: number) => Promise<PortForwardStream>;
+
 async function prove(
-  cluster: ClusterHandle,
+  open: StreamOpener,
   r: ResolvedTarget,
   proveMs: number,
   timeoutMs: number,
@@ -107,7 +124,7 @@ async function prove(
       onClosed?.();
     },
   };
-  warm.stream = await openPortForwardStream(cluster, r.namespace, r.pod, r.port, warm.handlers, timeoutMs);
+  warm.stream = await open(r, warm.handlers, timeoutMs);
   try {
     await Promise.race([
       warm.stream.established,
@@ -154,11 +171,65 @@ export async function openTunnel(
     warmUsed: 0,
     bytesToRemote: 0,
     bytesFromRemote: 0,
+    sessions: 0,
+    transport: opts.transport ?? 'spdy',
   };
   const errors: string[] = [];
   const noteError = (e: string) => {
     errors.push(e);
     if (errors.length > 20) errors.shift();
+  };
+
+  // SPDY connections by pod, shared by that pod's streams; a closed one is replaced on next use
+  const sessions = new Map<string, Promise<PortForwardSession>>();
+  const sessionFor = (r: ResolvedTarget, timeoutMs?: number): Promise<PortForwardSession> => {
+    const key = `${r.namespace}/${r.pod}`;
+    let p = sessions.get(key);
+    if (!p) {
+      stats.sessions = (stats.sessions ?? 0) + 1;
+      p = openPortForwardSession(cluster, r.namespace, r.pod, timeoutMs);
+      sessions.set(key, p);
+      p.then(
+        (s) => s.onClose(() => sessions.get(key) === p && sessions.delete(key)),
+        () => sessions.get(key) === p && sessions.delete(key),
+      );
+      return p;
+    }
+    return p.then((s) => {
+      if (!s.closed) return s;
+      if (sessions.get(key) === p) sessions.delete(key);
+      return sessionFor(r, timeoutMs);
+    });
+  };
+  /** Closes the connections of pods no longer served once their last stream ended. */
+  const pruneSessions = () => {
+    for (const [key, p] of sessions) {
+      if (key === `${current.namespace}/${current.pod}` && !closing) continue;
+      void p.then(
+        (s) => {
+          if (s.active === 0 || closing) {
+            if (sessions.get(key) === p) sessions.delete(key);
+            s.close();
+          }
+        },
+        () => undefined,
+      );
+    }
+  };
+  const openStream: StreamOpener = async (r, h, timeoutMs) => {
+    if (stats.transport === 'spdy') {
+      try {
+        const s = await sessionFor(r, timeoutMs);
+        return s.openStream(r.port, h);
+      } catch (e) {
+        // an API server (or proxy) without SPDY: websockets from now on; auth/not-found errors stay errors
+        const st = e instanceof SpdyUpgradeError ? e.status : undefined;
+        if (st === undefined || st === 401 || st === 403 || st === 404) throw e;
+        stats.transport = 'websocket';
+        noteError(`${label}: SPDY upgrade refused (${errorText(e)}); using a websocket per connection`);
+      }
+    }
+    return openPortForwardStream(cluster, r.namespace, r.pod, r.port, h, timeoutMs);
   };
 
   // resolve + prove; a Service/Deployment/StatefulSet gets one more try on another pod
@@ -170,7 +241,7 @@ export async function openTunnel(
     const r = await resolveTarget(cluster, spec, failedPods);
     if (!opts.skipProof) {
       try {
-        warm = await prove(cluster, r, proveMs, Math.max(1000, openTimeoutMs - (Date.now() - t0)));
+        warm = await prove(openStream, r, proveMs, Math.max(1000, openTimeoutMs - (Date.now() - t0)));
       } catch (e) {
         failedPods.add(r.pod);
         throw new Error(`pod ${r.pod} port ${r.port}: ${errorText(e)}`, { cause: e });
@@ -219,7 +290,7 @@ export async function openTunnel(
         w.closedWith = e;
       },
     };
-    openPortForwardStream(cluster, r.namespace, r.pod, r.port, w.handlers)
+    openStream(r, w.handlers)
       .then((st) => {
         w.stream = st;
         if (closing || warm) return st.destroy();
@@ -250,7 +321,7 @@ export async function openTunnel(
 
   const sockets = new Set<net.Socket>();
   const streams = new Set<PortForwardStream>();
-  let closing = false;
+  let closing: boolean = false;
 
   const handle = (sock: net.Socket) => {
     stats.connections++;
@@ -285,6 +356,7 @@ export async function openTunnel(
         if (why) sock.destroy();
         else sock.end();
       }
+      pruneSessions();
     };
 
     // client bytes read in one event-loop turn go out as one frame (fewer, larger frames: each frame
@@ -320,6 +392,11 @@ export async function openTunnel(
       }
     };
 
+    let corked = false;
+    const uncork = () => {
+      corked = false;
+      sock.uncork();
+    };
     const handlersFor = (r: ResolvedTarget, s: () => PortForwardStream | undefined): StreamHandlers => ({
       onData: (chunk) => {
         if (!gotRemoteByte) {
@@ -328,6 +405,12 @@ export async function openTunnel(
         }
         stats.bytesFromRemote += chunk.length;
         if (sock.destroyed) return true;
+        // chunks that arrive in one tick (SPDY hands over TLS-record-sized pieces) leave in one writev
+        if (!corked) {
+          corked = true;
+          sock.cork();
+          process.nextTick(uncork);
+        }
         const ok = sock.write(chunk);
         if (!ok) sock.once('drain', () => s()?.resume());
         return ok;
@@ -357,11 +440,8 @@ export async function openTunnel(
     const connect = async (r: ResolvedTarget): Promise<void> => {
       let s: PortForwardStream | undefined;
       try {
-        s = await openPortForwardStream(
-          cluster,
-          r.namespace,
-          r.pod,
-          r.port,
+        s = await openStream(
+          r,
           handlersFor(r, () => s),
         );
       } catch (e) {
@@ -391,6 +471,8 @@ export async function openTunnel(
 
     const scheduleEnd = () => {
       if (!stream) return;
+      flushBatch();
+      stream.closeWrite();
       setTimeout(() => {
         if (!done) cleanup();
       }, HALF_CLOSE_GRACE_MS).unref();
@@ -467,6 +549,7 @@ export async function openTunnel(
         warm = undefined;
         for (const s of streams) s.destroy();
         for (const s of sockets) s.destroy();
+        pruneSessions(); // `closing`: every connection of this tunnel
         server.close(() => res());
       });
       return closedP;

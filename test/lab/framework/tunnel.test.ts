@@ -88,6 +88,142 @@ describe('tunnel targets', () => {
   });
 });
 
+/** Sends `payload` on a fresh connection and resolves with the first reply chunk (bounded). */
+function firstReply(port: number, payload: Buffer | string, timeoutMs = 10_000): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const s = net.connect(port, '127.0.0.1', () => s.write(payload));
+    s.setEncoding('utf8');
+    const timer = setTimeout(
+      () => (s.destroy(), reject(new Error(`no reply within ${timeoutMs} ms`))),
+      timeoutMs,
+    );
+    s.once('data', (d: string) => {
+      clearTimeout(timer);
+      s.destroy();
+      resolve(d);
+    });
+    s.on('error', (e) => (clearTimeout(timer), reject(e)));
+  });
+}
+
+describe('transport', () => {
+  it('SPDY (default): all connections share one API-server connection, a stream pair each', async () => {
+    const t = await openTunnel(c, { kind: 'Service', namespace: ns, name: 'echo', port: 'web' });
+    try {
+      const rs = await Promise.all(Array.from({ length: 8 }, (_, i) => getOnce(t.port, `/echo?msg=s${i}`)));
+      expect(rs.map((r) => r.body)).toEqual(Array.from({ length: 8 }, (_, i) => `s${i}`));
+      for (let i = 0; i < 4; i++) expect((await getOnce(t.port, '/hostname')).body).toBe(t.target.pod);
+      expect(t.stats.transport).toBe('spdy');
+      expect(t.stats.sessions).toBe(1);
+      expect(t.stats.connections).toBe(12);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('SPDY: 8 MiB each way on one connection (above the 64 KiB SPDY window; the peer sends no WINDOW_UPDATE)', async () => {
+    // a KWOK pod whose port 7000 is routed to a TCP echo server in this process
+    let received = 0;
+    const echo = net.createServer((s) => {
+      s.on('error', () => undefined);
+      s.on('data', (d: Buffer) => (received += d.length));
+      s.pipe(s);
+    });
+    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
+    try {
+      await c.core.createNamespacedPod({
+        namespace: ns,
+        body: {
+          metadata: { name: 'raw-echo' },
+          spec: {
+            nodeName: 'apps-cp-1',
+            tolerations: [{ operator: 'Exists' }],
+            containers: [
+              { name: 'e', image: 'registry.k8s.io/pause:3.10', ports: [{ containerPort: 7000 }] },
+            ],
+          },
+        },
+      });
+      await c.custom.createNamespacedCustomObject({
+        group: 'kwok.x-k8s.io',
+        version: 'v1alpha1',
+        plural: 'portforwards',
+        namespace: ns,
+        body: {
+          apiVersion: 'kwok.x-k8s.io/v1alpha1',
+          kind: 'PortForward',
+          metadata: { name: 'raw-echo', namespace: ns },
+          spec: {
+            forwards: [
+              {
+                ports: [7000],
+                target: { address: '127.0.0.1', port: (echo.address() as net.AddressInfo).port },
+              },
+            ],
+          },
+        },
+      });
+      await waitFor(
+        'raw-echo Running',
+        async () => {
+          const p = await c.core.readNamespacedPod({ namespace: ns, name: 'raw-echo' });
+          return p.status?.phase === 'Running'
+            ? { done: true, value: 1 }
+            : { done: false, seen: p.status?.phase };
+        },
+        { timeoutMs: 60_000, intervalMs: 300 },
+      );
+      const t = await openTunnel(c, { kind: 'Pod', namespace: ns, name: 'raw-echo', port: 7000 });
+      try {
+        const size = 8 * 1024 * 1024;
+        const got = await new Promise<number>((resolve, reject) => {
+          let n = 0;
+          const s = net.connect(t.port, '127.0.0.1', () => s.write(Buffer.alloc(size, 'z')));
+          const timer = setTimeout(
+            () => (
+              s.destroy(),
+              reject(new Error(`echoed ${n} of ${size} bytes in 20 s (server read ${received})`))
+            ),
+            20_000,
+          );
+          s.on('data', (d: Buffer) => {
+            n += d.length;
+            if (n >= size) {
+              clearTimeout(timer);
+              s.destroy();
+              resolve(n);
+            }
+          });
+          s.on('error', (e) => (clearTimeout(timer), reject(e)));
+        });
+        expect(got).toBe(size);
+        expect(received).toBe(size);
+        expect(t.stats.transport).toBe('spdy');
+      } finally {
+        await t.close();
+      }
+    } finally {
+      echo.close();
+    }
+  }, 90_000);
+
+  it("'websocket': one port-forward websocket per connection, no SPDY connection", async () => {
+    const t = await openTunnel(
+      c,
+      { kind: 'Pod', namespace: ns, name: 'echo-pod', port: 8080 },
+      { transport: 'websocket' },
+    );
+    try {
+      expect((await getOnce(t.port, '/hostname')).body).toBe('echo-pod');
+      expect((await getOnce(t.port, '/echo?msg=w')).body).toBe('w');
+      expect(t.stats.transport).toBe('websocket');
+      expect(t.stats.sessions).toBe(0);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('prewarm', () => {
   it('with prewarm, each connection takes a stream opened ahead (lab Redis: fixed route, no pod churn)', async () => {
     const t = await openTunnel(

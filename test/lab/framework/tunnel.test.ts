@@ -88,24 +88,6 @@ describe('tunnel targets', () => {
   });
 });
 
-/** Sends `payload` on a fresh connection and resolves with the first reply chunk (bounded). */
-function firstReply(port: number, payload: Buffer | string, timeoutMs = 10_000): Promise<string> {
-  return new Promise<string>((resolve, reject) => {
-    const s = net.connect(port, '127.0.0.1', () => s.write(payload));
-    s.setEncoding('utf8');
-    const timer = setTimeout(
-      () => (s.destroy(), reject(new Error(`no reply within ${timeoutMs} ms`))),
-      timeoutMs,
-    );
-    s.once('data', (d: string) => {
-      clearTimeout(timer);
-      s.destroy();
-      resolve(d);
-    });
-    s.on('error', (e) => (clearTimeout(timer), reject(e)));
-  });
-}
-
 describe('transport', () => {
   it('SPDY (default): all connections share one API-server connection, a stream pair each', async () => {
     const t = await openTunnel(c, { kind: 'Service', namespace: ns, name: 'echo', port: 'web' });

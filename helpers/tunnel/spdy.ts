@@ -23,6 +23,7 @@ import { Deflate, Inflate, Z_SYNC_FLUSH } from 'pako';
 import transport, { type SpdyConnection, type SpdyStream } from 'spdy-transport';
 import type { ClusterHandle } from '../cluster/handle.js';
 import type { PortForwardStream, StreamHandlers } from './stream.js';
+import { userAgent } from '../cluster/user-agent.js';
 
 export const PORT_FORWARD_PROTOCOL = 'portforward.k8s.io';
 
@@ -120,6 +121,7 @@ function upgrade(cluster: ClusterHandle, namespace: string, pod: string, timeout
       Connection: 'Upgrade',
       Upgrade: 'SPDY/3.1',
       'X-Stream-Protocol-Version': PORT_FORWARD_PROTOCOL,
+      'User-Agent': userAgent(), // run + check, for the audit log (as REST and websocket requests)
     };
     return new Promise<Socket>((resolve, reject) => {
       let settled = false;

@@ -116,9 +116,18 @@ describe('harbor-core repository API (lab simulation over the real registry stor
   });
 
   it('listCatalog follows the Link header: small pages give the same list as one page', async () => {
-    const one = await catalog();
-    expect(one.length).toBeGreaterThan(2);
-    expect(await listCatalog({ baseUrl: base, ...creds }, 2)).toEqual(one);
+    // a fresh lab's registry holds fewer repositories than two pages: push three of our own
+    const names = [1, 2, 3].map((i) => `library/pv-core-page${i}-${suffix}`);
+    for (const n of names) await push(n);
+    const api = new HarborApi({ baseUrl: base, ...creds });
+    try {
+      const one = await catalog();
+      expect(one.length).toBeGreaterThan(2);
+      expect(one).toEqual(expect.arrayContaining(names));
+      expect(await listCatalog({ baseUrl: base, ...creds }, 2)).toEqual(one);
+    } finally {
+      for (const n of names) await api.deleteRepository('library', n.split('/')[1]!);
+    }
   });
 
   it('401 without credentials and with a wrong password; nothing is deleted then', async () => {

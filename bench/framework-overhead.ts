@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { defaultMaxWorkers } from '../helpers/check/workers.js';
 import { measure, type Measured } from './proc.js';
 import type { Benchmark, BenchResult } from './registry.js';
 
@@ -29,7 +30,8 @@ function generate(root: string, dir: string): void {
   // bare vitest: the same two projects, nothing else (a plain object: the file lives outside the repo)
   writeFileSync(
     path.join(dir, 'bare', 'vitest.config.mjs'),
-    `export default { test: { projects: ['infra', 'apps'].map((name) => ({ test: { name, include: ['${dir}/bare/*.test.ts'] } })) } };\n`,
+    // as many workers as pnpm test gives two clusters: the comparison is of overhead, not of parallelism
+    `export default { test: { maxWorkers: ${defaultMaxWorkers(2)}, projects: ['infra', 'apps'].map((name) => ({ test: { name, include: ['${dir}/bare/*.test.ts'] } })) } };\n`,
   );
 }
 

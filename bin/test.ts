@@ -7,6 +7,7 @@ import type { Vitest } from 'vitest/node';
 import { REPO_ROOT } from '../helpers/config/index.js';
 import { toTagsFilter } from '../helpers/check/tag-expr.js';
 import { newRunId } from '../helpers/check/run-id.js';
+import { defaultMaxWorkers } from '../helpers/check/workers.js';
 import { runState } from '../helpers/check/context.js';
 import { preflightOutcome, type PreflightResult } from '../helpers/check/preflight.js';
 import { redact } from '../helpers/evidence/redact.js';
@@ -159,6 +160,7 @@ async function main(): Promise<number> {
         config: path.join(REPO_ROOT, 'vitest.config.ts'),
         root: REPO_ROOT,
         project: projects,
+        maxWorkers: cli.options.maxWorkers ?? defaultMaxWorkers(projects.length),
         tagsFilter: toTagsFilter(args.grep, args.allowDisruptive),
         watch: false,
         run: true,

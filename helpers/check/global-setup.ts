@@ -6,7 +6,7 @@
 // JUnit still lists them.
 import type { TestProject } from 'vitest/node';
 import { runState, type PvIdentity } from './context.js';
-import { cleanupCluster, proveAndSweep } from './preflight.js';
+import { cleanupCluster, proveAndSweep, warmCleanupOnMark } from './preflight.js';
 import type { RunnerClusterHandle } from './seams.js';
 
 export default async function setup(project: TestProject) {
@@ -37,7 +37,9 @@ export default async function setup(project: TestProject) {
   runState().clusters[name] = outcome;
   project.provide('pvIdentity', outcome);
 
+  const stopWarm = outcome.ok && !outcome.skipped ? warmCleanupOnMark(run.runDir, name) : () => undefined;
   return async () => {
+    stopWarm();
     if (outcome.skipped) return;
     await cleanupCluster(cfg, outcome, run, handle);
   };

@@ -4,7 +4,7 @@
 // process loads vitest (bin/launch.mjs -> ./preflight-main.ts), so the long-lived main process never
 // holds @kubernetes/client-node for it; globalSetup runs it in-process when there is no preflight
 // outcome for the cluster (a bare `vitest`, or the preflight gave no answer).
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import type { ResolvedCluster } from '../config/index.js';
 import { setRequestTag } from '../cluster/user-agent.js';
@@ -95,6 +95,32 @@ export function markRunNamespace(runDir: string, cluster: string): void {
   if (existsSync(f)) return;
   mkdirSync(runDir, { recursive: true });
   writeFileSync(f, 'a worker of this run may have created its run namespace here\n');
+}
+
+/**
+ * Main process, during the run: once a worker marks that it may create the run namespace on `cluster`,
+ * load the cluster client in the background, so the end-of-run cleanup does not start by loading it
+ * (seconds on a busy 2-core runner). A run that creates nothing never loads it. Returns the stop.
+ */
+export function warmCleanupOnMark(runDir: string, cluster: string): () => void {
+  const name = path.basename(marker(runDir, cluster));
+  let watcher: FSWatcher | undefined;
+  const warm = () => {
+    watcher?.close();
+    watcher = undefined;
+    void import('../run/index.js').catch(() => undefined);
+  };
+  try {
+    mkdirSync(runDir, { recursive: true });
+    watcher = watch(runDir, (_event, file) => {
+      if (file === name) warm();
+    });
+    watcher.unref();
+    if (existsSync(marker(runDir, cluster))) warm(); // marked before the watch began
+  } catch {
+    // no watch, no warm-up: the cleanup loads it when it runs
+  }
+  return () => watcher?.close();
 }
 
 /** End of run (also after Ctrl-C): remove this run's resources on a proven cluster. Never throws. */

@@ -8,7 +8,7 @@
 import type { V1Pod, V1Service } from '@kubernetes/client-node';
 import { expect } from 'vitest';
 import type { Facts } from '../config/facts.js';
-import { exec } from '../cluster/index.js';
+import { CONVERGE_POLL_MS, exec } from '../cluster/index.js';
 import { fixtureYaml } from './fixtures.js';
 import { podReady, type ClusterHandle } from './k8s.js';
 
@@ -110,7 +110,11 @@ export async function deployMatrix(
             (p) => `${p.metadata?.name}: ${p.status?.phase ?? 'no phase'}${p.status?.podIP ? '' : ', no IP'}`,
           );
       },
-      { timeout: facts.connectivity.readyTimeoutMs, interval: 1_000, message: 'connectivity pods not Ready' },
+      {
+        timeout: facts.connectivity.readyTimeoutMs,
+        interval: CONVERGE_POLL_MS,
+        message: 'connectivity pods not Ready',
+      },
     )
     .toEqual([]);
   const byName = new Map(pods.map((p) => [p.metadata!.name!, p]));

@@ -6,7 +6,7 @@
  */
 import { expect } from 'vitest';
 import type { Facts } from '../config/facts.js';
-import { exec } from '../cluster/index.js';
+import { CONVERGE_POLL_MS, exec } from '../cluster/index.js';
 import { netexecPod, waitForExec } from './connectivity.js';
 import { getCustom, GVR, podReady, type ClusterHandle, type KObject } from './k8s.js';
 
@@ -45,7 +45,11 @@ export async function deployHttpClient(
         ip = p.status?.podIP ?? '';
         return podReady(p) && ip !== '' ? 'ready' : `${p.status?.phase ?? 'no phase'}${ip ? '' : ', no IP'}`;
       },
-      { timeout: facts.connectivity.readyTimeoutMs, interval: 500, message: `client pod ${name} not Ready` },
+      {
+        timeout: facts.connectivity.readyTimeoutMs,
+        interval: CONVERGE_POLL_MS,
+        message: `client pod ${name} not Ready`,
+      },
     )
     .toBe('ready');
   await waitForExec(cluster, namespace, name, `http://${ip}:${facts.connectivity.port}/healthz`);

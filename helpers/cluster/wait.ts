@@ -7,6 +7,13 @@ import { describeRef, type ObjectRef } from './objects.js';
 
 export type Probe<T> = { done: true; value: T; seen?: unknown } | { done: false; seen: unknown };
 
+/**
+ * Poll interval for objects a check creates and waits on (a PVC binding, its own pods becoming Ready):
+ * they converge within a second or two, so a 1 s poll wasted most of a check's wall time (pnpm bench
+ * catalogue); reads by name, so a short interval costs the API server little.
+ */
+export const CONVERGE_POLL_MS = 250;
+
 export interface WaitOptions {
   timeoutMs: number;
   intervalMs?: number;

@@ -1,7 +1,8 @@
 /**
  * The `sim-operators` process (started by seed with ctx.procs.start, stopped by `lab down`):
  * the simulated operator loop of both clusters (lab/sim/operators.ts) and the Hubble relay gRPC
- * stubs. Loops once a second; each pass is bounded by the apiserver client's timeouts.
+ * stubs. A pass runs on each change a watch sees (lab/sim/wake.ts) and every 5 s otherwise; each pass
+ * is bounded by the apiserver client's timeouts.
  *   node --import tsx lab/sim/operators-main.ts
  */
 import fs from 'node:fs';
@@ -12,6 +13,7 @@ import { startHubbleRelay } from './hubble-relay.js';
 import { kube } from './kube.js';
 import { reconcileCluster } from './operators.js';
 import { HUBBLE_RELAY_PORT, heartbeatFile } from './ports.js';
+import { startWaker } from './wake.js';
 import { simStateFile } from './world.js';
 
 const log = (m: string) => process.stdout.write(`${new Date().toISOString()} ${m}\n`);
@@ -40,12 +42,22 @@ process.on('SIGINT', stop);
 
 const hb = heartbeatFile(ctx.paths.root);
 fs.mkdirSync(path.dirname(hb), { recursive: true });
+// a pass on every change the waker sees (at most 5 a second), else a resync every RESYNC_MS
+const RESYNC_MS = 5_000;
+const waker = startWaker(
+  ctx.clusterNames.map((c) => ctx.clusters[c].kc),
+  [stateFile, ctx.paths.scenarioFile],
+  log,
+);
+process.on('SIGTERM', () => waker.stop());
+process.on('SIGINT', () => waker.stop());
 while (!stopping) {
+  await waker.next(RESYNC_MS);
+  if (stopping) break;
   const started = Date.now();
   await Promise.all(ctx.clusterNames.map((c) => reconcileCluster(ctx, c, clients[c]!, state[c]!, log)));
   fs.writeFileSync(hb, new Date().toISOString());
-  const wait = Math.max(200, 1000 - (Date.now() - started));
-  await new Promise((r) => setTimeout(r, wait));
+  await new Promise((r) => setTimeout(r, Math.max(0, 200 - (Date.now() - started))));
 }
 log('stopped');
 process.exit(0);

@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import type { V1Pod } from '@kubernetes/client-node';
 import { expect } from 'vitest';
 import { check } from '../../helpers/check/index.js';
-import { exec } from '../../helpers/cluster/index.js';
+import { CONVERGE_POLL_MS, exec } from '../../helpers/cluster/index.js';
 import { connectRedis, redisClient } from '../../helpers/checks/db.js';
 import { waitForExec } from '../../helpers/checks/connectivity.js';
 import { fixtureYaml } from '../../helpers/checks/fixtures.js';
@@ -295,7 +295,7 @@ check(
     await expect
       .poll(async () => podReady(await k.core.readNamespacedPod({ namespace, name })), {
         timeout: facts.connectivity.readyTimeoutMs,
-        interval: 1_000,
+        interval: CONVERGE_POLL_MS,
         message: 'client pod Ready',
       })
       .toBe(true);

@@ -14,7 +14,7 @@
  */
 import { expect } from 'vitest';
 import { check } from '../../helpers/check/index.js';
-import { exec } from '../../helpers/cluster/index.js';
+import { CONVERGE_POLL_MS, exec } from '../../helpers/cluster/index.js';
 import {
   baselinePath,
   compareBaseline,
@@ -209,7 +209,7 @@ check(
           },
           {
             timeout: 45_000,
-            interval: 1_000,
+            interval: CONVERGE_POLL_MS,
             message: `Service ${namespace}/${name} got no LoadBalancer address`,
           },
         )

@@ -12,7 +12,7 @@
 import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import { expect } from 'vitest';
 import { check } from '../../helpers/check/index.js';
-import { exec } from '../../helpers/cluster/index.js';
+import { CONVERGE_POLL_MS, exec } from '../../helpers/cluster/index.js';
 import { fixtureYaml } from '../../helpers/checks/fixtures.js';
 import { GVR, getCustom, handle, isNotFound, selectorOf } from '../../helpers/checks/k8s.js';
 
@@ -151,14 +151,15 @@ check(
     const k = handle(cluster);
     const namespace = await run.namespace();
     const problems: string[] = [];
-    for (const sc of facts.storage.storageClasses) {
+    // the classes are independent: claimed side by side, so the check takes as long as the slowest
+    const claimOn = async (sc: string): Promise<void> => {
       const name = `pv-pvc-${sc}`.slice(0, 63).replace(/-+$/, '');
       const cls = await k.storage
         .readStorageClass({ name: sc })
         .catch((e) => (isNotFound(e) ? undefined : Promise.reject(e)));
       if (!cls) {
         problems.push(`${sc}: storage class missing`);
-        continue;
+        return;
       }
       const pvc = fixtureYaml<V1PersistentVolumeClaim>('storage/pvc.yaml');
       pvc.metadata = { ...pvc.metadata, name, namespace };
@@ -193,7 +194,7 @@ check(
                 phase = p.status?.phase ?? 'no phase';
                 return phase;
               },
-              { timeout: facts.storage.bindTimeoutMs, interval: 1_000 },
+              { timeout: facts.storage.bindTimeoutMs, interval: CONVERGE_POLL_MS },
             )
             .toBe('Bound');
         } catch {
@@ -218,10 +219,14 @@ check(
               () => 'present',
               (e) => (isNotFound(e) ? 'gone' : Promise.reject(e)),
             ),
-          { timeout: 30_000, interval: 1_000, message: `PVC ${namespace}/${name} not removed` },
+          { timeout: 30_000, interval: CONVERGE_POLL_MS, message: `PVC ${namespace}/${name} not removed` },
         )
         .toBe('gone');
-    }
+    };
+    // settled, not Promise.all: a class that throws must not end the check while another still cleans up
+    const settled = await Promise.allSettled(facts.storage.storageClasses.map(claimOn));
+    for (const r of settled) if (r.status === 'rejected') throw r.reason;
+    problems.sort();
     expect(problems, problems.join(' | ')).toEqual([]);
   },
 );

@@ -37,8 +37,10 @@ export function unionMs(intervals: [number, number][], from: number, to: number)
 
 /** vitest's "Duration 12.3s (transform 1s, setup 2ms, import 3s, tests 4s, environment 0ms)". */
 export function vitestBreakdown(stdout: string): string | undefined {
-  // FORCE_COLOR=0 in the child: no escape codes to strip
-  const m = /Duration\s+\S+\s+\(([^)]*)\)/.exec(stdout);
+  // vitest colours its summary even with FORCE_COLOR=0 in the child: strip the escape codes first
+  // eslint-disable-next-line no-control-regex -- matching ESC is the point
+  const plain = stdout.replace(/\x1b\[[0-9;]*m/g, '');
+  const m = /Duration\s+\S+\s+\(([^)]*)\)/.exec(plain);
   return m?.[1];
 }
 

@@ -34,4 +34,11 @@ describe('vitestBreakdown', () => {
     ).toBe('transform 3.14s, setup 404ms, import 13.27s, tests 74.39s, environment 2ms');
     expect(vitestBreakdown('no summary')).toBeUndefined();
   });
+  it('reads it through the colour codes vitest prints into a pipe', () => {
+    expect(
+      vitestBreakdown(
+        '\x1b[2m   Duration \x1b[22m 21.77s\x1b[2m (transform 1.57s, setup 148ms, import 4.21s, tests 16.54s, environment 2ms)\x1b[22m\n',
+      ),
+    ).toBe('transform 1.57s, setup 148ms, import 4.21s, tests 16.54s, environment 2ms');
+  });
 });

@@ -14,7 +14,7 @@ import { parseUserAgent } from '../helpers/cluster/user-agent.js';
 import { auditLogDir } from '../lab/cluster/audit.js';
 import { labPaths } from '../lab/core/paths.js';
 import { LAB_CLUSTERS, TOPOLOGY } from '../lab/core/topology.js';
-import { measure } from './proc.js';
+import { measurePvTest } from './proc.js';
 import type { Benchmark, BenchResult, BenchRow } from './registry.js';
 
 /** The fields of an audit.k8s.io/v1 Event this benchmark reads. */
@@ -206,21 +206,9 @@ export const apiRequestsBenchmark: Benchmark = {
     if (!runId) {
       runId = newRunId();
       for (const c of LAB_CLUSTERS) assertAuditLog(auditLogDir(paths, c)); // before a long run, not after
-      const m = await measure(
-        process.execPath,
-        [
-          '--import',
-          'tsx',
-          path.join(root, 'bin/test.ts'),
-          '--env',
-          'lab',
-          ...(grep ? ['--grep', grep] : []),
-        ],
-        {
-          cwd: root,
-          env: { ...process.env, FORCE_COLOR: '0', PV_RUN_ID: runId, PV_RUN_DIR: undefined },
-        },
-      );
+      const m = await measurePvTest(root, ['--env', 'lab', ...(grep ? ['--grep', grep] : [])], {
+        PV_RUN_ID: runId,
+      });
       notes.push(
         `run ${runId}: pnpm test --env lab${grep ? ` --grep "${grep}"` : ''} (exit ${m.code}), ${(m.wallMs / 1000).toFixed(0)} s`,
       );

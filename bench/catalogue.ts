@@ -8,13 +8,12 @@
 //  - framework: the rest: process start, config, vitest collection and imports, check code,
 //    reporters, and the sleeps between polls while the cluster converges.
 //  - vitest's own breakdown (transform/setup/import/tests, summed over workers) as it prints it.
-import path from 'node:path';
 import { newRunId } from '../helpers/check/run-id.js';
 import { auditLogDir } from '../lab/cluster/audit.js';
 import { labPaths } from '../lab/core/paths.js';
 import { LAB_CLUSTERS } from '../lab/core/topology.js';
 import { assertAuditLog, readRunRequests, type ApiRequest } from './api-requests.js';
-import { measure } from './proc.js';
+import { measurePvTest } from './proc.js';
 import type { Benchmark, BenchResult, BenchRow } from './registry.js';
 
 /** Total length of the union of [start, end] intervals clipped to [from, to]. */
@@ -66,20 +65,11 @@ export const catalogueBenchmark: Benchmark = {
     for (const s of SLICES) {
       const runId = newRunId();
       const from = Date.now();
-      const m = await measure(
-        process.execPath,
-        [
-          path.join(root, 'bin/launch.mjs'),
-          path.join(root, 'bin/test.ts'),
-          '--env',
-          'lab',
-          ...(s.grep ? ['--grep', s.grep] : []),
-        ],
-        {
-          cwd: root,
-          env: { ...process.env, FORCE_COLOR: '0', PV_RUN_ID: runId, PV_RUN_DIR: undefined },
-          timeoutMs: 30 * 60_000,
-        },
+      const m = await measurePvTest(
+        root,
+        ['--env', 'lab', ...(s.grep ? ['--grep', s.grep] : [])],
+        { PV_RUN_ID: runId },
+        30 * 60_000,
       );
       const to = Date.now();
       const reqs: ApiRequest[] = [];

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import { defaultMaxWorkers } from '../helpers/check/workers.js';
-import { measure, type Measured } from './proc.js';
+import { measure, measurePvTest, type Measured } from './proc.js';
 import type { Benchmark, BenchResult } from './registry.js';
 
 const FILES = 10;
@@ -91,14 +91,7 @@ export const frameworkOverhead: Benchmark = {
         for (const which of first === 'fw' ? (['fw', 'bare'] as const) : (['bare', 'fw'] as const)) {
           const m =
             which === 'fw'
-              ? await measure(
-                  process.execPath,
-                  [path.join(root, 'bin/launch.mjs'), path.join(root, 'bin/test.ts')],
-                  {
-                    cwd: root,
-                    env,
-                  },
-                )
+              ? await measurePvTest(root, [], env)
               : await measure(
                   process.execPath,
                   [

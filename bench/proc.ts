@@ -2,6 +2,7 @@
 // sampled from /proc), so worker processes count, as they do for a user.
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 
 export interface Measured {
   wallMs: number;
@@ -78,4 +79,25 @@ export function measure(
       });
     });
   });
+}
+
+/**
+ * Runs what `pnpm test` runs (node bin/launch.mjs bin/test.ts …: preflight child, then vitest), measured.
+ * `env` adds to (or, with undefined, removes from) this process's environment; PV_RUN_DIR never leaks in.
+ */
+export function measurePvTest(
+  root: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs?: number,
+): Promise<Measured> {
+  return measure(
+    process.execPath,
+    [path.join(root, 'bin/launch.mjs'), path.join(root, 'bin/test.ts'), ...args],
+    {
+      cwd: root,
+      env: { ...process.env, FORCE_COLOR: '0', PV_RUN_DIR: undefined, ...env },
+      timeoutMs,
+    },
+  );
 }

@@ -5,7 +5,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { measure } from './proc.js';
+import { measurePvTest } from './proc.js';
 import type { Benchmark, BenchResult } from './registry.js';
 
 /** Checks in the catalogue (ids declared in suites/), the 1x size. */
@@ -69,18 +69,16 @@ export const scalingBenchmark: Benchmark = {
     for (const k of [1, 2, 4]) {
       const dir = path.join(tmp, `x${k}`);
       generate(root, dir, base * k, perFile);
-      const m = await measure(process.execPath, ['--import', 'tsx', path.join(root, 'bin/test.ts')], {
-        cwd: root,
-        timeoutMs: 1_800_000, // 4x on a loaded 2-core machine exceeded measure()'s 5 min default
-        env: {
-          ...process.env,
-          FORCE_COLOR: '0',
+      const m = await measurePvTest(
+        root,
+        [],
+        {
           PV_CONFIG: path.join(tmp, 'platform.config.ts'),
           PV_SUITES: `${dir}/*.test.ts`,
           PV_RUN_ID: undefined,
-          PV_RUN_DIR: undefined,
         },
-      });
+        1_800_000, // 4x on a loaded 2-core machine exceeded measure()'s 5 min default
+      );
       if (m.code !== 0)
         throw new Error(`run with ${base * k} checks exited ${m.code}:\n${m.stdout.slice(-1500)}`);
       wall[k] = m.wallMs / 1000;

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { createClusterHandle, type ClusterHandle } from '../helpers/cluster/index.js';
 import { percentile } from '../helpers/clients/latency.js';
 import { openTunnel } from '../helpers/tunnel/index.js';
+import { createRoutedPod } from '../lab/core/routed-pod.js';
 import type { Benchmark, BenchResult } from './registry.js';
 
 type Stats = { p50: number; p95: number };
@@ -154,45 +155,14 @@ async function labPod(
   await c.core.createNamespace({
     body: { metadata: { name: ns, labels: { 'platform-validation/bench': 'tunnel' } } },
   });
-  await c.core.createNamespacedPod({
+  await createRoutedPod(c, {
     namespace: ns,
-    body: {
-      metadata: { name: pod },
-      spec: {
-        nodeName: 'apps-cp-1',
-        tolerations: [{ operator: 'Exists' }],
-        containers: [
-          {
-            name: 'b',
-            image: 'registry.k8s.io/pause:3.10',
-            ports: [{ containerPort: 7000 }, { containerPort: 7001 }],
-          },
-        ],
-      },
-    },
+    name: pod,
+    routes: [
+      { port: 7000, target: echoPort },
+      { port: 7001, target: sourcePort },
+    ],
   });
-  await c.custom.createNamespacedCustomObject({
-    group: 'kwok.x-k8s.io',
-    version: 'v1alpha1',
-    plural: 'portforwards',
-    namespace: ns,
-    body: {
-      apiVersion: 'kwok.x-k8s.io/v1alpha1',
-      kind: 'PortForward',
-      metadata: { name: pod, namespace: ns },
-      spec: {
-        forwards: [
-          { ports: [7000], target: { address: '127.0.0.1', port: echoPort } },
-          { ports: [7001], target: { address: '127.0.0.1', port: sourcePort } },
-        ],
-      },
-    },
-  });
-  const until = Date.now() + 60_000;
-  while ((await c.core.readNamespacedPod({ namespace: ns, name: pod })).status?.phase !== 'Running') {
-    if (Date.now() > until) throw new Error(`pod ${ns}/${pod} not Running within 60 s`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
   return { ns, pod };
 }
 

@@ -23,6 +23,7 @@ import { Deflate, Inflate, Z_SYNC_FLUSH } from 'pako';
 import transport, { type SpdyConnection, type SpdyStream } from 'spdy-transport';
 import type { ClusterHandle } from '../cluster/handle.js';
 import type { PortForwardStream, StreamHandlers } from './stream.js';
+import { establishedSignal } from './established.js';
 import { userAgent } from '../cluster/user-agent.js';
 
 export const PORT_FORWARD_PROTOCOL = 'portforward.k8s.io';
@@ -312,18 +313,12 @@ export async function openPortForwardSession(
     refillSpare(port);
     let isClosed = false;
     let remoteEnded = false;
-    let establishedResolve!: () => void;
-    let establishedReject!: (e: Error) => void;
-    const established = new Promise<void>((res, rej) => {
-      establishedResolve = res;
-      establishedReject = rej;
-    });
-    established.catch(() => {});
+    const established = establishedSignal();
     let dsReplied = false;
-    side.onReply = () => dsReplied && establishedResolve();
+    side.onReply = () => dsReplied && established.resolve();
     ds.once('headers', () => {
       dsReplied = true;
-      if (side.replied) establishedResolve();
+      if (side.replied) established.resolve();
     });
 
     const close = (why?: string) => {
@@ -335,7 +330,7 @@ export async function openPortForwardSession(
       ds.abort();
       es.abort();
       const text = side.text || why;
-      establishedReject(new Error(text || 'port-forward stream closed before it was established'));
+      established.reject(new Error(text || 'port-forward stream closed before it was established'));
       h.onClose(text || undefined);
     };
     // the data stream is done: report once the error stream said what it has to say (bounded)
@@ -402,7 +397,7 @@ export async function openPortForwardSession(
         if (!ds.writableEnded) ds.end();
       },
       destroy: () => close(),
-      established,
+      established: established.promise,
       errorText: () => side.text,
       get closed() {
         return isClosed;

@@ -4,6 +4,7 @@
 // reports a failed dial as text on channel 1, then closes.
 import type { ClusterHandle } from '../cluster/handle.js';
 import { openChannel, type ChannelSocket } from '../cluster/ws.js';
+import { establishedSignal } from './established.js';
 
 export const DATA = 0;
 export const ERROR = 1;
@@ -47,13 +48,7 @@ export async function openPortForwardStream(
   const headerLeft = [2, 2];
   let err = '';
   let closed = false;
-  let establishedResolve!: () => void;
-  let establishedReject!: (e: Error) => void;
-  const established = new Promise<void>((res, rej) => {
-    establishedResolve = res;
-    establishedReject = rej;
-  });
-  established.catch(() => {});
+  const established = establishedSignal();
   const ref: { ws?: ChannelSocket } = {}; // set once the handshake completes
   const pending: Buffer[] = []; // data that arrived before `ws` was assigned (cannot pause yet)
 
@@ -64,7 +59,7 @@ export async function openPortForwardStream(
       const n = Math.min(headerLeft[stream]!, d.length);
       headerLeft[stream]! -= n;
       d = d.subarray(n);
-      if (headerLeft[DATA] === 0 && headerLeft[ERROR] === 0) establishedResolve();
+      if (headerLeft[DATA] === 0 && headerLeft[ERROR] === 0) established.resolve();
     }
     if (d.length === 0) return true;
     if (stream === ERROR) {
@@ -84,7 +79,7 @@ export async function openPortForwardStream(
   const finish = () => {
     if (closed) return;
     closed = true;
-    establishedReject(new Error(err || 'port-forward stream closed before it was established'));
+    established.reject(new Error(err || 'port-forward stream closed before it was established'));
     h.onClose(err || undefined);
   };
   socket.on('error', () => {}); // a close always follows; the reason is reported there
@@ -119,7 +114,7 @@ export async function openPortForwardStream(
     destroy() {
       if (socket.readyState !== socket.CLOSED) socket.terminate();
     },
-    established,
+    established: established.promise,
     errorText: () => err,
     get closed() {
       return closed;

@@ -31,6 +31,8 @@ interface ScenarioCase {
   grep?: string;
   /** the whole project fails before any check (identity guard) */
   projectFails?: { cluster: string; message: RegExp };
+  /** after the reset, re-baseline the checks of this --grep (PV_BASELINE=write): the scenario changed what they record */
+  rebaseline?: string;
 }
 
 // From lab/scenarios/*.ts `expect` texts, mapped onto check ids.
@@ -47,6 +49,7 @@ const CASES: ScenarioCase[] = [
   {
     name: 'cilium-agent-restarted',
     grep: 'cilium',
+    rebaseline: 'cilium',
     fail: { 'infra:NET-CILIUM-005': /changed since the baseline.*(recreated|restarts|gone|new)/ },
   },
   {
@@ -233,6 +236,19 @@ describe.skipIf(!labUp)('catalogue against the lab scenarios', () => {
             'skipped',
           );
         expect(run.code, 'pnpm test exit code reflects failures').toBe(failed.length ? 1 : 0);
+        // back to healthy before reading the leftovers: under dragonfly-auth-wrong or
+        // registry-auth-broken the lab's own credentials cannot read Redis or the registry either
+        const reset = await sh('pnpm', ['lab', 'reset'], {}, 120_000);
+        expect(reset.code, `pnpm lab reset\n${reset.out.slice(-2000)}`).toBe(0);
+        if (c.rebaseline) {
+          // the scenario changed what the baseline records (a recreated agent cannot get its UID
+          // back): re-baseline as an operator would after an intended change (the check's action)
+          const rb = await sh('pnpm', ['test', '--env', 'lab', '--grep', c.rebaseline], {
+            PV_BASELINE: 'write',
+            PV_BASELINE_DIR: baselineDir,
+          });
+          expect(rb.code, `re-baseline run\n${rb.out.slice(-2000)}`).toBe(0);
+        }
         // deletions the run started (namespace, topic) finish asynchronously: bounded poll
         await expect
           .poll(() => leftoverRunResources(runId), {

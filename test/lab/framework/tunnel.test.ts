@@ -2,6 +2,7 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor, type ClusterHandle } from '../../../helpers/cluster/index.js';
+import { createRoutedPod } from '../../../lab/core/routed-pod.js';
 import { closeAllTunnels, openTunnel, openTunnelCount } from '../../../helpers/tunnel/index.js';
 import { cleanupRun, ensureRunNamespace, newRunId } from '../../../helpers/run/index.js';
 import { deployEchoWorkloads, getOnce, labCluster, noUnhandled, waitUntilServed } from './lab.js';
@@ -113,48 +114,11 @@ describe('transport', () => {
     });
     await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
     try {
-      await c.core.createNamespacedPod({
+      await createRoutedPod(c, {
         namespace: ns,
-        body: {
-          metadata: { name: 'raw-echo' },
-          spec: {
-            nodeName: 'apps-cp-1',
-            tolerations: [{ operator: 'Exists' }],
-            containers: [
-              { name: 'e', image: 'registry.k8s.io/pause:3.10', ports: [{ containerPort: 7000 }] },
-            ],
-          },
-        },
+        name: 'raw-echo',
+        routes: [{ port: 7000, target: (echo.address() as net.AddressInfo).port }],
       });
-      await c.custom.createNamespacedCustomObject({
-        group: 'kwok.x-k8s.io',
-        version: 'v1alpha1',
-        plural: 'portforwards',
-        namespace: ns,
-        body: {
-          apiVersion: 'kwok.x-k8s.io/v1alpha1',
-          kind: 'PortForward',
-          metadata: { name: 'raw-echo', namespace: ns },
-          spec: {
-            forwards: [
-              {
-                ports: [7000],
-                target: { address: '127.0.0.1', port: (echo.address() as net.AddressInfo).port },
-              },
-            ],
-          },
-        },
-      });
-      await waitFor(
-        'raw-echo Running',
-        async () => {
-          const p = await c.core.readNamespacedPod({ namespace: ns, name: 'raw-echo' });
-          return p.status?.phase === 'Running'
-            ? { done: true, value: 1 }
-            : { done: false, seen: p.status?.phase };
-        },
-        { timeoutMs: 60_000, intervalMs: 300 },
-      );
       const t = await openTunnel(c, { kind: 'Pod', namespace: ns, name: 'raw-echo', port: 7000 });
       try {
         const size = 8 * 1024 * 1024;

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createRoutedPod } from '../../../lab/core/routed-pod.js';
 import { REPO, adminHandle, namespacesOfRun, outcomes, readJson, tmpDir } from './lib.js';
 import { alive, descendants, spawnPv, waitForMarker, type Running } from './proc.js';
 
@@ -136,36 +137,7 @@ describe('reliability against the lab', () => {
       await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
       const port = (server.address() as net.AddressInfo).port;
       await apps.core.createNamespace({ body: { metadata: { name: ns } } });
-      await apps.core.createNamespacedPod({
-        namespace: ns,
-        body: {
-          metadata: { name: pod },
-          spec: {
-            nodeName: 'apps-cp-1',
-            tolerations: [{ operator: 'Exists' }],
-            containers: [
-              { name: 'echo', image: 'registry.k8s.io/pause:3.10', ports: [{ containerPort: 7000 }] },
-            ],
-          },
-        },
-      });
-      await apps.custom.createNamespacedCustomObject({
-        group: 'kwok.x-k8s.io',
-        version: 'v1alpha1',
-        plural: 'portforwards',
-        namespace: ns,
-        body: {
-          apiVersion: 'kwok.x-k8s.io/v1alpha1',
-          kind: 'PortForward',
-          metadata: { name: pod, namespace: ns },
-          spec: { forwards: [{ ports: [7000], target: { address: '127.0.0.1', port } }] },
-        },
-      });
-      const until = Date.now() + 60_000;
-      while ((await apps.core.readNamespacedPod({ namespace: ns, name: pod })).status?.phase !== 'Running') {
-        if (Date.now() > until) throw new Error(`pod ${ns}/${pod} not Running within 60 s`);
-        await new Promise((r) => setTimeout(r, 500));
-      }
+      await createRoutedPod(apps, { namespace: ns, name: pod, routes: [{ port: 7000, target: port }] });
 
       const dir = tmpDir('pv-trust-tunnel-');
       const marker = path.join(dir, 'marker.json');

@@ -9,7 +9,7 @@ import { createVitest, type TestModule } from 'vitest/node';
 import { REPO_ROOT } from '../helpers/config/index.js';
 
 /** Lab files left out of the default selftest (see the note printed in the summary). */
-const HEAVY_LAB_FILES = ['test/lab/trust/rbac-secrets.test.ts', 'test/lab/scenarios-suites.test.ts'];
+const HEAVY_LAB_FILES = ['test/lab/trust/rbac-secrets.test.ts'];
 
 interface Tally {
   passed: number;

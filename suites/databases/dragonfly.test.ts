@@ -5,7 +5,9 @@
  * Reads: the Dragonfly object, its pods, PodDisruptionBudgets, NetworkPolicies, the ExternalSecret
  * and the password Secret (redacted). Probes Redis protocol through a tunnel to the Service: PING,
  * SET/GET/DEL of a run-owned key (deleted in `finally`), SET/GET latency samples. The
- * denied-namespace test deploys a client pod in the run namespace.
+ * denied-namespace test deploys a client pod in the run namespace. The disruptive DB-DRAGONFLY-008
+ * (only with --allow-disruptive) evicts one data pod through the Eviction API (the apiserver applies
+ * the PDB) and waits until the StatefulSet has it back Ready.
  *
  * Lab: the operator is simulated (Dragonfly status from lab/sim); a real Redis server speaks the
  * protocol behind the pods. The CNI is simulated, so NetworkPolicy is not enforced there:
@@ -375,3 +377,115 @@ check(
     expect(s.samples + g.samples).toBe(2 * d.samples);
   },
 );
+
+// Disruptive (runs only with --allow-disruptive): it evicts a data pod of the live cache.
+check(
+  {
+    id: 'DB-DRAGONFLY-008',
+    title:
+      'disruption: one Dragonfly pod may be evicted, a second eviction is refused by the PDB, the cache answers throughout and the pod returns Ready',
+    priority: 'P1',
+    component: 'dragonfly',
+    clusters: ['apps'],
+    story: RISK_STORY,
+    ac: ['AC4'],
+    risks: ['OPS-001', 'TECH-002'],
+    disruptive: true,
+    suggestedAction:
+      'kubectl -n dragonfly-system get pdb,pods -o wide; the PDB must select the data pods and the StatefulSet must recreate an evicted pod',
+    timeoutMs: 240_000,
+  },
+  async ({ cluster, facts, evidence, skip }) => {
+    const k = handle(cluster);
+    const d = facts.dragonfly;
+    if (!d.enabled) skip('facts.dragonfly.enabled is false');
+    const before = await listPods(k, d.namespace, d.podSelector);
+    evidence.json('pods-before', before.map(podSummary));
+    // never disrupt a cache that is already degraded: that is DB-DRAGONFLY-001/003's finding, not ours
+    expect(
+      before.filter(podReady).length,
+      `Ready pods (${d.podSelector}) before the disruption; refusing to evict from a degraded cache`,
+    ).toBe(d.replicas);
+    const password = await readSecretKey(k, d.namespace, d.password.name, d.password.key);
+    const ping = async (): Promise<string> => {
+      try {
+        return await withTunnel(
+          k,
+          { kind: 'Service', namespace: d.namespace, name: d.service, port: d.port },
+          async (t) => {
+            const r = redisClient({ host: t.host, port: t.port, password, timeoutMs: 5_000 });
+            try {
+              await connectRedis(r, `Service ${d.namespace}/${d.service}:${d.port}`);
+              return await r.ping();
+            } finally {
+              r.disconnect();
+            }
+          },
+        );
+      } catch (e) {
+        return `error: ${(e as Error).message}`;
+      }
+    };
+
+    const victim = [...before].sort((a, b) => a.metadata!.name!.localeCompare(b.metadata!.name!)).at(-1)!;
+    const evict = (name: string) =>
+      k.core.createNamespacedPodEviction({
+        name,
+        namespace: d.namespace,
+        body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: d.namespace } },
+      });
+    const log: string[] = [];
+    let secondEviction: string | undefined;
+    await evict(victim.metadata!.name!);
+    log.push(`evicted ${victim.metadata!.name} (uid ${victim.metadata!.uid})`);
+    // with replicas - minAvailable = 1 the budget is spent now: the apiserver must refuse the next one
+    if (d.replicas - d.pdbMinAvailable === 1) {
+      const second = before.find((p) => p.metadata!.name !== victim.metadata!.name)!.metadata!.name!;
+      const refused = await evict(second).then(
+        () => 'allowed',
+        (e: { code?: number }) => (e.code === 429 ? 'refused (429)' : `error ${e.code ?? ''}`),
+      );
+      log.push(`second eviction (${second}) -> ${refused}`);
+      secondEviction = refused;
+    }
+
+    const pings: string[] = [];
+    let back: V1Pod | undefined;
+    try {
+      await expect
+        .poll(
+          async () => {
+            pings.push(await ping());
+            const now = await listPods(k, d.namespace, d.podSelector);
+            back = now.find((p) => p.metadata!.name === victim.metadata!.name);
+            return !!back && back.metadata!.uid !== victim.metadata!.uid && podReady(back);
+          },
+          { timeout: 180_000, interval: 500, message: `${victim.metadata!.name} recreated and Ready` },
+        )
+        .toBe(true);
+    } finally {
+      log.push(...pings.map((p, i) => `PING #${i + 1} -> ${p}`));
+      evidence.text('disruption.txt', log.join('\n') + '\n');
+      evidence.json('pods-after', (await listPods(k, d.namespace, d.podSelector)).map(podSummary));
+    }
+    // judged after the recovery wait, so a failing check still leaves the cache whole
+    if (secondEviction !== undefined)
+      expect(secondEviction, `a second eviction while ${victim.metadata!.name} was away`).toBe(
+        'refused (429)',
+      );
+    expect(
+      pings.filter((p) => p !== 'PONG'),
+      'PINGs through the Service while a pod was away',
+    ).toEqual([]);
+  },
+);
+
+function podSummary(p: V1Pod) {
+  return {
+    name: p.metadata?.name,
+    uid: p.metadata?.uid,
+    node: p.spec?.nodeName,
+    ready: podReady(p),
+    restarts: p.status?.containerStatuses?.reduce((n, c) => n + c.restartCount, 0) ?? 0,
+  };
+}

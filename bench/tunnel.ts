@@ -1,7 +1,7 @@
 // Our tunnel (helpers/tunnel) against `kubectl port-forward` (the lab-built kubectl) to the same lab
 // pod, both against direct loopback (the limit). The pod is a KWOK pod whose ports 7000 (echo) and
 // 7001 (source: sends PV_BENCH_TUNNEL_MIB MiB, then closes) are routed by a KWOK PortForward to
-// servers this benchmark runs. Setup = connect + 1-byte round trip, N sequential connections.
+// servers this benchmark runs in a child process (bench/tunnel-servers.mjs). Setup = connect + 1-byte round trip, N sequential connections.
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
@@ -15,28 +15,41 @@ type Stats = { p50: number; p95: number };
 const CONNS = Number(process.env.PV_BENCH_TUNNEL_CONNS ?? 200);
 const MIB = Number(process.env.PV_BENCH_TUNNEL_MIB ?? 64);
 
-async function servers(): Promise<{ echo: net.Server; source: net.Server; close(): void }> {
-  const chunk = Buffer.alloc(1024 * 1024, 7);
-  const echo = net.createServer((s) => {
-    s.on('error', () => undefined);
-    s.pipe(s);
+/** The echo and source servers, in a child process: the pod side must not share the event loop of the
+ * tunnel under test (in a cluster it is another machine), or the kubectl path, whose forwarder is its
+ * own process, would be favoured. */
+async function servers(root: string): Promise<{ echo: number; source: number; close(): void }> {
+  const child = spawn(process.execPath, [path.join(root, 'bench', 'tunnel-servers.mjs')], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, PV_BENCH_TUNNEL_MIB: String(MIB) },
   });
-  const source = net.createServer((s) => {
-    s.on('error', () => undefined);
-    let left = MIB;
-    const pump = () => {
-      while (left > 0) {
-        left--;
-        if (!s.write(chunk)) return void s.once('drain', pump);
+  const ports = await new Promise<{ echo: number; source: number }>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error('bench/tunnel-servers.mjs did not listen within 10 s')),
+      10_000,
+    );
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (!out.includes('\n')) return;
+      clearTimeout(timer);
+      try {
+        resolve(JSON.parse(out) as { echo: number; source: number });
+      } catch {
+        reject(
+          new Error(
+            `bench/tunnel-servers.mjs printed ${JSON.stringify(out)}, expected {"echo":port,"source":port}`,
+          ),
+        );
       }
-      s.end();
-    };
-    pump();
+    });
+    child.once(
+      'exit',
+      (c) => (clearTimeout(timer), reject(new Error(`bench/tunnel-servers.mjs exited ${c}`))),
+    );
   });
-  for (const srv of [echo, source]) await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  return { echo, source, close: () => (echo.close(), source.close()) };
+  return { ...ports, close: () => void child.kill('SIGTERM') };
 }
-const portOf = (s: net.Server) => (s.address() as net.AddressInfo).port;
 
 function roundTrip(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -83,7 +96,7 @@ function download(port: number): Promise<number> {
 
 /** The machine is shared: paths are measured in interleaved rounds, so load from other work hits each alike. */
 const ROUNDS = 4;
-const DL_RUNS = 3;
+const DL_RUNS = 5;
 
 async function setupStats(ports: number[]): Promise<{ p50: number; p95: number }[]> {
   const xs = ports.map(() => [] as number[]);
@@ -175,8 +188,8 @@ export const tunnelBenchmark: Benchmark = {
       context: 'lab-apps',
       kubeconfig: path.join(root, '.lab', 'kubeconfig'),
     });
-    const srv = await servers();
-    const { ns, pod } = await labPod(c, portOf(srv.echo), portOf(srv.source));
+    const srv = await servers(root);
+    const { ns, pod } = await labPod(c, srv.echo, srv.source);
     let kubectl: ChildProcess | undefined;
     try {
       const ours = {
@@ -208,13 +221,13 @@ export const tunnelBenchmark: Benchmark = {
       for (const p of [ours.echo.port, ws.echo.port, kf.ports[0]!])
         for (let i = 0; i < 5; i++) await roundTrip(p);
       const [direct, setupOurs, setupWs, setupKubectl] = (await setupStats([
-        portOf(srv.echo),
+        srv.echo,
         ours.echo.port,
         ws.echo.port,
         kf.ports[0]!,
       ])) as [Stats, Stats, Stats, Stats];
       const [dlDirect, dlOurs, dlWs, dlKubectl] = (await downloads([
-        portOf(srv.source),
+        srv.source,
         ours.source.port,
         ws.source.port,
         kf.ports[1]!,

@@ -310,10 +310,12 @@ export async function openPortForwardSession(
     const side = takeSpare(port) ?? newErrorSide(port);
     const es = side.es;
     const ds = mk('data', port, side.requestId);
-    refillSpare(port);
     let isClosed = false;
     let remoteEnded = false;
     const established = establishedSignal();
+    // the next spare once this pair is answered: its SYN_STREAM and reply stay off this connection's path
+    const refill = () => refillSpare(port);
+    established.promise.then(refill, refill);
     let dsReplied = false;
     side.onReply = () => dsReplied && established.resolve();
     ds.once('headers', () => {

@@ -29,6 +29,13 @@ export interface RunContext {
   readonly id: string;
   namespace(): Promise<string>;
   name(prefix: string): string;
+  /**
+   * Registers the removal of something the check created outside the run namespace (a key, a topic, a
+   * subject, a repository). The check still removes it itself in `finally`, then calls the returned
+   * function. If the run is interrupted first, vitest abandons the check mid-body (its `finally` never
+   * runs) and this worker runs `fn` at its shutdown, before its tunnels close.
+   */
+  cleanup(description: string, fn: () => unknown): () => void;
 }
 
 export interface CheckEvidence extends Evidence {
@@ -65,7 +72,7 @@ export const pvTest = test
   })
   .extend('run', { scope: 'worker' }, async ({ cluster }) => {
     const { runId, runDir } = inject('pvRun');
-    const { ensureRunNamespace, runOwnedName } = await import('../run/index.js');
+    const { ensureRunNamespace, registerCleanup, runOwnedName } = await import('../run/index.js');
     const run: RunContext = {
       id: runId,
       // created on first use (idempotent across workers); refused unless the identity was proven.
@@ -75,6 +82,7 @@ export const pvTest = test
         return ensureRunNamespace(cluster, runId);
       },
       name: (prefix) => runOwnedName(runId, prefix),
+      cleanup: (description, fn) => registerCleanup(cluster, description, fn),
     };
     return run;
   })

@@ -176,7 +176,8 @@ function build(): ServiceEntry[] {
       container: 'dragonfly',
       containerPort: 6379,
       portName: 'redis',
-      services: [{ name: 'dragonfly', port: 6379 }],
+      // as the operator: the client Service selects role=master only (a replica answers writes READONLY)
+      services: i === 0 ? [{ name: 'dragonfly', port: 6379 }] : [],
       localPort: p.redis[i]!,
       secret: { namespace: 'dragonfly-system', name: 'dragonfly-auth', type: 'Opaque', keys: ['password'] },
       implementation: `real: Redis 7 (Debian; Dragonfly speaks the Redis protocol), ${i === 0 ? 'primary' : 'replicaof dragonfly-0'}`,

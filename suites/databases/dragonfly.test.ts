@@ -76,6 +76,7 @@ check(
       { kind: 'Service', namespace: d.namespace, name: d.service, port: d.port },
       async (t) => {
         const r = redisClient({ host: t.host, port: t.port, password });
+        const release = run.cleanup(`DEL ${key}`, () => r.del(key));
         try {
           await connectRedis(r, `Service ${d.namespace}/${d.service}:${d.port}`);
           log.push(`PING -> ${await r.ping()}`);
@@ -88,6 +89,7 @@ check(
           log.push(`DEL ${key} -> ${del}`);
           const left = await r.exists(key).catch(() => -1);
           log.push(`EXISTS ${key} -> ${left}`);
+          if (left === 0) release();
           r.disconnect();
         }
       },
@@ -350,6 +352,7 @@ check(
       { kind: 'Service', namespace: d.namespace, name: d.service, port: d.port },
       async (t) => {
         const r = redisClient({ host: t.host, port: t.port, password });
+        const release = run.cleanup(`DEL ${key}`, () => r.del(key));
         try {
           await connectRedis(r, `Service ${d.namespace}/${d.service}:${d.port}`);
           const set = await sampleLatency(
@@ -359,7 +362,7 @@ check(
           const get = await sampleLatency(d.samples, async () => void (await r.get(key)));
           return { set, get };
         } finally {
-          await r.del(key).catch(() => undefined);
+          if ((await r.del(key).catch(() => -1)) >= 0) release();
           r.disconnect();
         }
       },

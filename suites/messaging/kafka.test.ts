@@ -81,6 +81,7 @@ check(
     const access = kafkaAccess(handle(cluster), facts, 'platform-validation');
     const admin = access.kafka.admin();
     const steps: string[] = [];
+    let releaseTopic = () => {};
     try {
       await admin.connect();
       await admin.createTopics({
@@ -89,12 +90,21 @@ check(
         timeout: 20_000,
       });
       steps.push(`created topic ${topic}`);
+      releaseTopic = run.cleanup(`delete Kafka topic ${topic}`, () =>
+        admin.deleteTopics({ topics: [topic], timeout: 20_000 }),
+      );
       const producer = access.kafka.producer({ allowAutoTopicCreation: false });
       await producer.connect();
       const meta = await producer.send({ topic, acks: -1, messages: [{ key, value }] });
       steps.push(`produced key ${key}: ${JSON.stringify(meta)}`);
       await producer.disconnect();
-      const consumer = access.kafka.consumer({ groupId: run.name('pv-group'), sessionTimeout: 10_000 });
+      const group = run.name('pv-group');
+      const consumer = access.kafka.consumer({ groupId: group, sessionTimeout: 10_000 });
+      // a group with a member cannot be deleted: leave it first
+      const releaseGroup = run.cleanup(`delete Kafka consumer group ${group}`, async () => {
+        await consumer.disconnect().catch(() => undefined);
+        await admin.deleteGroups([group]);
+      });
       let got: string | undefined;
       try {
         await consumer.connect();
@@ -114,14 +124,18 @@ check(
         steps.push(`consumed key ${key}`);
       } finally {
         await consumer.disconnect().catch(() => undefined);
-        await admin.deleteGroups([run.name('pv-group')]).catch(() => undefined);
+        await admin
+          .deleteGroups([group])
+          .then(releaseGroup)
+          .catch(() => undefined);
       }
     } finally {
       await admin
         .deleteTopics({ topics: [topic], timeout: 20_000 })
         .catch((e: Error) => steps.push(`delete topic failed: ${e.message}`));
-      const left = await admin.listTopics().catch(() => [] as string[]);
-      steps.push(`topic still listed after delete: ${left.includes(topic)}`);
+      const left = await admin.listTopics().catch(() => undefined);
+      steps.push(`topic still listed after delete: ${left ? left.includes(topic) : 'unknown (list failed)'}`);
+      if (left && !left.includes(topic)) releaseTopic();
       await admin.disconnect().catch(() => undefined);
       steps.push(`broker tunnels used: ${access.brokers().join(', ')}`);
       await access.close();
@@ -160,6 +174,7 @@ check(
       async (t) => {
         const c = new SchemaRegistryClient(`http://${t.host}:${t.port}`);
         const out: Record<string, unknown> = { subject };
+        const release = run.cleanup(`delete subject ${subject}`, () => c.deleteSubject(subject));
         try {
           const { id } = await c.register(subject, v1);
           out.registeredId = id;
@@ -172,6 +187,7 @@ check(
         } finally {
           await c.deleteSubject(subject).catch((e: Error) => (out.deleteError = e.message));
           out.subjectListedAfterDelete = (await c.subjects()).includes(subject);
+          if (!out.deleteError && out.subjectListedAfterDelete === false) release();
         }
         return out;
       },

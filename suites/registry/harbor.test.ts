@@ -100,6 +100,9 @@ check(
         const harbor = new HarborApi(opts);
         const out: Record<string, unknown> = { repository, tag, expectedDigest: image.manifest.digest };
         let pushed: string | undefined;
+        const release = run.cleanup(`delete repository ${repository}`, () =>
+          harbor.deleteRepository(h.project, repoName),
+        );
         try {
           await reg.pushBlob(image.layer);
           await reg.pushBlob(image.config);
@@ -119,6 +122,7 @@ check(
             .getRepository(h.project, repoName)
             .then((r) => (r === undefined ? 'not found (404)' : r))
             .catch((e: Error) => `get failed: ${e.message}`);
+          if (out.repositoryAfterDelete === 'not found (404)') release();
         }
         return out;
       },

@@ -81,6 +81,9 @@ describe('lab/sim fixtures and CRDs', () => {
     expect((rw.spec as { selector: Record<string, string> }).selector['cnpg.io/instanceRole']).toBe(
       'primary',
     );
+    // as dragonfly-operator: the client Service reaches the master only (replicas refuse writes)
+    const df = b.find((o) => o.kind === 'Service' && o.metadata.name === 'dragonfly')!;
+    expect((df.spec as { selector: Record<string, string> }).selector).toMatchObject({ role: 'master' });
     const missing = serviceCatalogue()
       .filter((e) => e.cluster === 'apps' && e.kind !== 'coredns')
       .filter((e) => !names.includes(`${e.workload.kind}/${e.namespace}/${e.workload.name}`));

@@ -9,6 +9,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRoutedPod } from '../../../lab/core/routed-pod.js';
+import { leftoverRunResources } from '../framework/leftovers.js';
 import { REPO, adminHandle, namespacesOfRun, outcomes, readJson, tmpDir } from './lib.js';
 import { alive, descendants, spawnPv, waitForMarker, type Running } from './proc.js';
 
@@ -86,6 +87,29 @@ describe('reliability against the lab', () => {
     await assertGone(pids);
     await assertNamespaceGoneAfterNextRun(rj.runId, dir);
     fs.writeFileSync(path.join(dir, 'timing.txt'), `sigint stop ${stopMs} ms`);
+  }, 420_000);
+
+  it('SIGINT while a check holds a key, a topic, a subject and a repository: all four are removed before the run ends', async () => {
+    const dir = tmpDir('pv-trust-sigint-protocol-');
+    const marker = path.join(dir, 'marker.json');
+    const run = spawnPv([], env('protocol', marker));
+    const m = await waitForMarker(marker, 240_000, run);
+    const runId = String(m.runId);
+    // the same reader that must find nothing afterwards finds all four now (it can fail)
+    const held = await leftoverRunResources(runId);
+    for (const kind of ['redis key', 'kafka topic', 'schema registry subject', 'registry repository'])
+      expect(
+        held.some((l) => l.startsWith(kind)),
+        `${kind} of ${runId} while the check holds it: ${held.join('; ')}`,
+      ).toBe(true);
+    const pids = await treeWhileRunning(run);
+    run.child.kill('SIGINT');
+    const r = await run.done;
+    expect(r.code).not.toBe(0);
+    expect(readJson<{ outcome: string }>(path.join(r.runDir!, 'run.json')).outcome).toBe('interrupted');
+    await assertGone(pids);
+    // the check's own finally never ran (vitest abandons it): only the registered cleanups removed them
+    expect(await leftoverRunResources(runId), `left by run ${runId} after SIGINT`).toEqual([]);
   }, 420_000);
 
   it('the API server stops mid-check: the check fails with the timeout as its cause, the run ends, nothing is left', async () => {

@@ -10,6 +10,8 @@ export interface CaseRecord {
   evidence: string[];
   /** The verdict's failure: the LAST attempt's errors. */
   failure?: { message: string; type: string; body: string };
+  /** Why a skipped check did not run (the note of `skip(note)`): a QA lead must see the reason. */
+  skipMessage?: string;
   /**
    * Earlier failed attempts, oldest first (Maven Surefire's rerun elements): `flakyFailure` when the
    * check passed in the end, `rerunFailure` when every attempt failed.

@@ -140,6 +140,7 @@ export class PvJunitReporter implements Reporter {
       properties: props,
       evidence,
     };
+    if (r.state === 'skipped') rec.skipMessage = redact(r.note ?? 'skipped (no reason given)');
     // vitest keeps every attempt's errors in one list (also for a test that passed in the end)
     const failedAttempts = r.state === 'failed' ? attempts : r.state === 'passed' ? attempts - 1 : 0;
     const groups = splitAttempts((r.errors ?? []) as TestError[], failedAttempts, meta.attemptErrors);

@@ -59,7 +59,8 @@ export function junitXml(
           `      <${r.kind}${attrs({ message: r.message, type: r.type })}><stackTrace>${escText(r.body)}</stackTrace></${r.kind}>`,
         );
       }
-      if (tc.state === 'skipped') out.push('      <skipped/>');
+      if (tc.state === 'skipped')
+        out.push(`      <skipped${tc.skipMessage ? attrs({ message: tc.skipMessage }) : ''}/>`);
       const sysout = [
         ...(opts.strict ? tc.properties.map(([n, v]) => `[[PROPERTY|${n}=${v}]]`) : []),
         ...tc.evidence.map((p) => `[[ATTACHMENT|${p}]]`),

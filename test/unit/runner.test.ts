@@ -165,7 +165,16 @@ describe('JUnit reporter', () => {
 
   it('exits non-zero when a check failed', () => {
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/infra +2 passed, 3 failed, 0 skipped, 1 flaky/);
+    expect(r.stdout).toMatch(/infra +2 passed, 3 failed, 1 skipped, 1 flaky/);
+  });
+
+  it('a skipped check says why in <skipped message> (never counted as passed)', () => {
+    const cases = testcases(readFileSync(path.join(r.runDir!, 'junit-infra.xml'), 'utf8'));
+    const skipped = cases.find((c) => c.name.startsWith('REP-SKIP-001'))!;
+    expect(skipped.body).toMatch(
+      /<skipped message="facts\.cilium\.enforcesNetworkPolicy is false: negative test not run"\/>/,
+    );
+    expect(skipped.body).not.toMatch(/<failure/);
   });
 
   it('default output validates against junit-10.xsd once testcase <properties> are removed (and not before)', () => {
@@ -290,7 +299,7 @@ describe('JUnit reporter', () => {
       runId: path.basename(r.runDir!),
       env: 'x',
       outcome: 'failed',
-      counts: { passed: 2, failed: 3, skipped: 0, flaky: 1 },
+      counts: { passed: 2, failed: 3, skipped: 1, flaky: 1 },
       selection: { projects: ['infra'], grep: null, allowDisruptive: false },
       clusters: { infra: { context: 'c-infra', ok: true, identity: { expected: 'infra', skipped: true } } },
     });

@@ -62,10 +62,12 @@ export const pvTest = test
       server: identity.server,
     };
     workerHandle = handle;
+    // loaded now, not in the teardown: a module fetched while vitest stops the worker waits on the main
+    // process, which waits for the worker to stop (each such worker cost the run 60 s)
+    const { shutdownProcessResources } = await import('../run/index.js');
     onCleanup(async () => {
       workerHandle = undefined;
       // cleanups registered in this worker (run-owned objects, tunnels) live in this worker
-      const { shutdownProcessResources } = await import('../run/index.js');
       await shutdownProcessResources();
     });
     return handle;

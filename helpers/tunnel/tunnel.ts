@@ -70,9 +70,11 @@ const open = new Set<Tunnel>();
 /** Closes every tunnel this process opened (the runner calls this at the end of a run and on signals). */
 export async function closeAllTunnels(): Promise<void> {
   await Promise.allSettled([...open].map((t) => t.close()));
-  if (process.env.PV_MODE === 'in-cluster')
-    await (await import('../incluster/direct.js')).closeAllDirectTunnels();
+  // only if loaded: importing a module while vitest stops the worker deadlocks (the worker waits on
+  // the main process for the module, the main process waits for the worker to stop)
+  await directModule?.closeAllDirectTunnels();
 }
+let directModule: typeof import('../incluster/direct.js') | undefined;
 export function openTunnelCount(): number {
   return open.size;
 }
@@ -158,7 +160,7 @@ export async function openTunnel(
 ): Promise<Tunnel> {
   // in-cluster mode (helpers/incluster): dial the Service/pod directly instead of port-forwarding
   if (process.env.PV_MODE === 'in-cluster')
-    return (await import('../incluster/direct.js')).openDirectTunnel(cluster, spec, opts);
+    return (directModule ??= await import('../incluster/direct.js')).openDirectTunnel(cluster, spec, opts);
   const proveMs = opts.proveMs ?? 300;
   const openTimeoutMs = opts.openTimeoutMs ?? 20_000;
   const label = `tunnel to ${describeTarget(spec)} on ${where(cluster)}`;

@@ -94,6 +94,21 @@ describe('check metadata errors at collection', () => {
   });
 });
 
+describe('worker teardown', () => {
+  it('workers of two projects stop at once (no module fetched while vitest stops a worker)', async () => {
+    const r = await runPv([], {
+      PV_CONFIG: await twoClusterConfig(),
+      PV_SUITES: 'test/fixtures/suites/teardown/*.test.ts',
+      PV_IDENTITY: 'skip',
+    });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/infra +6 passed, 0 failed/);
+    expect(r.stdout).toMatch(/apps +6 passed, 0 failed/);
+    // before: each worker switched between projects hung in its teardown until vitest gave up (60 s)
+    expect(r.stdout + r.stderr).not.toMatch(/Timeout terminating|Failed to terminate/);
+  });
+});
+
 describe('selection: --grep, --project, disruptive', () => {
   let cfg: string;
   beforeAll(async () => {

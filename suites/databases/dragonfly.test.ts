@@ -304,26 +304,42 @@ check(
       })
       .toBe(true);
     const self = (await k.core.readNamespacedPod({ namespace, name })).status!.podIP!;
-    // positive control: exec and the client's own server work, so a refused connection below means the policy
     await waitForExec(k, namespace, name, `http://${self}:${facts.connectivity.port}/healthz`);
-    const attempts = [];
-    for (const t of targets) {
+    const probe = async (ip: string, port: number) => {
       const r = await exec(k, {
         namespace,
         pod: name,
         container: 'netexec',
-        command: ['nc', '-z', '-w', '3', t.status!.podIP!, String(d.port)],
+        command: ['nc', '-z', '-w', '3', ip, String(port)],
         timeoutMs: 15_000,
       });
+      return { exitCode: r.exitCode, output: (r.stdout + r.stderr).trim() };
+    };
+    // positive control with the same tool: nc reaches the client's own server, so a failed nc below is
+    // the policy, not a missing nc (exit 127), a broken exec or an image without networking
+    const control = {
+      target: `${name} ${self}:${facts.connectivity.port} (itself)`,
+      ...(await probe(self, facts.connectivity.port)),
+    };
+    const attempts = [];
+    for (const t of targets) {
       attempts.push({
         target: `${t.metadata?.name} ${t.status?.podIP}:${d.port}`,
-        exitCode: r.exitCode,
-        output: (r.stdout + r.stderr).trim(),
+        ...(await probe(t.status!.podIP!, d.port)),
       });
     }
-    evidence.json('denied-attempts', attempts);
+    evidence.json('denied-attempts', { control, attempts });
+    expect(
+      control.exitCode,
+      `positive control: nc from ${namespace}/${name} to its own server exited ${control.exitCode} (${control.output || 'no output'}); without it a failed nc proves nothing`,
+    ).toBe(0);
     const reached = attempts.filter((a) => a.exitCode === 0).map((a) => a.target);
     expect(reached, `reachable from denied namespace ${namespace}: ${reached.join(', ')}`).toEqual([]);
+    // nc -z exits 1 when the connection fails (refused, dropped, timed out); anything else is not a denial
+    const unclear = attempts
+      .filter((a) => a.exitCode !== 1)
+      .map((a) => `${a.target}: exit ${a.exitCode} ${a.output}`);
+    expect(unclear, 'attempts that neither connected nor failed to connect').toEqual([]);
   },
 );
 

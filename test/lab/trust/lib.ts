@@ -7,6 +7,7 @@ import path from 'node:path';
 import { KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { createClusterHandle, type ClusterHandle } from '../../../helpers/cluster/index.js';
+import { labFacts } from '../../../helpers/config/facts.js';
 import { LAB_KUBECONFIG, REPO } from '../framework/lab.js';
 
 export { REPO, LAB_KUBECONFIG };
@@ -110,10 +111,20 @@ export function writeTokenKubeconfig(dir: string, tokens: Record<LabName, string
   return file;
 }
 
-/** A platform config (env `lab`) whose clusters use the given contexts/kubeconfig. */
-export function writeLabConfig(dir: string, kubeconfig: string, contextOf: (n: LabName) => string): string {
+/**
+ * A platform config (env `lab`) whose clusters use the given contexts/kubeconfig, with the lab's facts
+ * as platform.config.ts gives them (a comparison with the admin run must differ only in credentials).
+ */
+export function writeLabConfig(
+  dir: string,
+  kubeconfig: string,
+  contextOf: (n: LabName) => string,
+  facts: (n: LabName) => Record<string, unknown> = labFacts,
+): string {
   const file = path.join(dir, 'platform.config.ts');
-  const clusters = Object.fromEntries(CLUSTERS.map((n) => [n, { context: contextOf(n), kubeconfig }]));
+  const clusters = Object.fromEntries(
+    CLUSTERS.map((n) => [n, { context: contextOf(n), kubeconfig, facts: facts(n) }]),
+  );
   fs.writeFileSync(
     file,
     `export default ${JSON.stringify({ defaultEnv: 'lab', evidenceDir: path.join(dir, 'evidence'), environments: { lab: { clusters } } }, null, 2)};\n`,

@@ -74,6 +74,8 @@ export async function curlTimings(
   pod: string,
   url: string,
   count: number,
+  /** Host header: a hostname-bound HTTPRoute matches only on it (otherwise the Gateway's own 404) */
+  host?: string,
 ): Promise<GatewayHttpSample[]> {
   const r = await exec(cluster, {
     namespace,
@@ -86,6 +88,7 @@ export async function curlTimings(
       '5',
       '-w',
       '%{http_code} %{time_total}\\n',
+      ...(host ? ['-H', `Host: ${host}`] : []),
       // each URL needs its own -o: curl pairs them in order
       ...Array.from({ length: count }, () => ['-o', '/dev/null', url]).flat(),
     ],

@@ -102,6 +102,8 @@ export async function listCustom(cluster: ClusterHandle, gvr: Gvr, namespace?: s
 /** Why a Deployment is not rolled out and available; undefined when it is. */
 export function deploymentNotReady(d: V1Deployment): string | undefined {
   const want = d.spec?.replicas ?? 1;
+  // Kubernetes reports Available=True for 0 replicas: nothing serves, so it is not rolled out
+  if (want < 1) return `scaled to ${want} replicas`;
   const s = d.status ?? {};
   if ((s.observedGeneration ?? 0) < (d.metadata?.generation ?? 0)) return 'rollout not observed yet';
   if ((s.updatedReplicas ?? 0) < want) return `updated ${s.updatedReplicas ?? 0}/${want}`;

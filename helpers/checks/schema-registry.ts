@@ -54,8 +54,9 @@ export class SchemaRegistryClient {
     return r.is_compatible;
   }
 
-  subjects(): Promise<string[]> {
-    return this.call('GET', '/subjects');
+  /** Subject names; `includeDeleted` also lists soft-deleted ones (not yet permanently deleted). */
+  subjects(includeDeleted = false): Promise<string[]> {
+    return this.call('GET', includeDeleted ? '/subjects?deleted=true' : '/subjects');
   }
 
   /** Soft delete then permanent delete, so the subject name leaves no trace. 404 counts as gone. */

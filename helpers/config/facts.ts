@@ -85,7 +85,14 @@ export const factsSchema = z
         className: name,
         gateway: objRef,
         /** listener port and path probed on the Gateway's address for the HTTP p95 baseline */
-        probe: z.object({ port, path: z.string().startsWith('/') }).strict(),
+        probe: z
+          .object({
+            port,
+            path: z.string().startsWith('/'),
+            /** Host header for a hostname-bound HTTPRoute; without it the Gateway answers itself (404) */
+            host: z.string().min(1).optional(),
+          })
+          .strict(),
       })
       .strict(),
     coredns: z
@@ -113,7 +120,7 @@ export const factsSchema = z
       .strict(),
     storage: z
       .object({
-        storageClasses: z.array(name),
+        storageClasses: z.array(name).min(1), // none expected would make STO-CLASS/PVC pass by iterating nothing
         ceph: z.object({ enabled: z.boolean(), namespace, cluster: name, toolbox: name }).strict(),
         pvcSize: z.string().regex(/^\d+(Mi|Gi)$/, 'a size like 1Gi'),
         bindTimeoutMs: positiveMs,
@@ -183,7 +190,15 @@ export const factsSchema = z
         /** Prometheus-compatible query API (VictoriaMetrics vmselect) */
         metrics: z.object({ service: name, port, path: z.string().startsWith('/') }).strict(),
         /** VictoriaLogs LogsQL query API */
-        logs: z.object({ service: name, port, path: z.string().startsWith('/') }).strict(),
+        logs: z
+          .object({
+            service: name,
+            port,
+            path: z.string().startsWith('/'),
+            /** only lines this recent count (LogsQL _time filter): retained old lines prove no shipping */
+            freshMinutes: z.number().int().positive(),
+          })
+          .strict(),
         /** cluster label values expected in metrics and logs */
         clusters: z.array(name).min(1),
       })
@@ -327,7 +342,7 @@ function baseFacts(clusterName: string): Facts {
       enabled: false,
       namespace: 'observability',
       metrics: { service: 'vmselect-victoria-metrics', port: 8481, path: '/select/0/prometheus' },
-      logs: { service: 'vlselect-victoria-logs', port: 9471, path: '/select/logsql/query' },
+      logs: { service: 'vlselect-victoria-logs', port: 9471, path: '/select/logsql/query', freshMinutes: 15 },
       clusters: ['infra', 'apps'],
     },
     performance: {

@@ -15,7 +15,7 @@
  * counted as passed).
  */
 import { randomBytes } from 'node:crypto';
-import type { V1Pod } from '@kubernetes/client-node';
+import type { V1LabelSelector, V1NetworkPolicyPeer, V1Pod } from '@kubernetes/client-node';
 import { expect } from 'vitest';
 import { check } from '../../helpers/check/index.js';
 import { CONVERGE_POLL_MS, exec } from '../../helpers/cluster/index.js';
@@ -43,6 +43,9 @@ const RISK_STORY = 'STORY-DB-DRAGONFLY-OPERATOR-CLUSTER';
 function parseSelector(s: string): Record<string, string> {
   return Object.fromEntries(s.split(',').map((kv) => kv.split('=') as [string, string]));
 }
+
+const isEmptySelector = (s: V1LabelSelector) =>
+  !Object.keys(s.matchLabels ?? {}).length && !(s.matchExpressions ?? []).length;
 
 check(
   {
@@ -247,9 +250,15 @@ check(
       covering.map((n) => n.metadata?.name),
       `NetworkPolicies selecting ${d.podSelector} for Ingress`,
     ).not.toEqual([]);
-    // an ingress rule without `from` admits every source: that is not a restriction
+    // a rule admitting every source is not a restriction: no `from`, an empty namespaceSelector
+    // (every namespace) without a podSelector narrowing it, or an ipBlock of /0
+    const admitsAll = (peer: V1NetworkPolicyPeer) =>
+      (peer.namespaceSelector !== undefined &&
+        isEmptySelector(peer.namespaceSelector) &&
+        (peer.podSelector === undefined || isEmptySelector(peer.podSelector))) ||
+      /\/0$/.test(peer.ipBlock?.cidr ?? '');
     const allowAll = covering.filter((n) =>
-      (n.spec?.ingress ?? []).some((r) => !r._from || r._from.length === 0),
+      (n.spec?.ingress ?? []).some((r) => !r._from || r._from.length === 0 || r._from.some(admitsAll)),
     );
     expect(
       allowAll.map((n) => n.metadata?.name),
@@ -282,8 +291,15 @@ check(
       );
     }
     const namespace = await run.namespace();
-    const targets = (await listPods(k, d.namespace, d.podSelector)).filter((p) => p.status?.podIP);
-    expect(targets.length, 'Dragonfly pods with an IP').toBeGreaterThan(0);
+    // Ready pods that declare the port: a crashed pod or a wrong port is refused too, not denied
+    const targets = (await listPods(k, d.namespace, d.podSelector)).filter(
+      (p) => p.status?.podIP && podReady(p),
+    );
+    expect(targets.length, 'Ready Dragonfly pods with an IP').toBeGreaterThan(0);
+    const withoutPort = targets
+      .filter((p) => !p.spec?.containers.some((c) => c.ports?.some((cp) => cp.containerPort === d.port)))
+      .map((p) => p.metadata?.name);
+    expect(withoutPort, `Dragonfly pods without containerPort ${d.port}`).toEqual([]);
     const pod = fixtureYaml<V1Pod>('networking/netexec-pod.yaml');
     const name = 'pv-np-denied';
     pod.metadata = {
@@ -315,12 +331,22 @@ check(
       });
       return { exitCode: r.exitCode, output: (r.stdout + r.stderr).trim() };
     };
-    // positive control with the same tool: nc reaches the client's own server, so a failed nc below is
-    // the policy, not a missing nc (exit 127), a broken exec or an image without networking
-    const control = {
-      target: `${name} ${self}:${facts.connectivity.port} (itself)`,
-      ...(await probe(self, facts.connectivity.port)),
-    };
+    // positive controls with the same tool: nc reaches the client's own server (not a missing nc,
+    // exit 127, a broken exec or an image without networking) and a Service in another namespace
+    // (CoreDNS: egress out of the run namespace is open), so a failed nc below is Dragonfly's policy
+    const dns = facts.coredns;
+    const dnsIp = (await k.core.readNamespacedService({ namespace: dns.namespace, name: dns.service })).spec
+      ?.clusterIP;
+    const controls = [
+      {
+        target: `${name} ${self}:${facts.connectivity.port} (itself)`,
+        ...(await probe(self, facts.connectivity.port)),
+      },
+      {
+        target: `Service ${dns.namespace}/${dns.service} ${dnsIp}:${dns.port} (another namespace)`,
+        ...(dnsIp ? await probe(dnsIp, dns.port) : { exitCode: -1, output: 'the Service has no clusterIP' }),
+      },
+    ];
     const attempts = [];
     for (const t of targets) {
       attempts.push({
@@ -328,11 +354,12 @@ check(
         ...(await probe(t.status!.podIP!, d.port)),
       });
     }
-    evidence.json('denied-attempts', { control, attempts });
-    expect(
-      control.exitCode,
-      `positive control: nc from ${namespace}/${name} to its own server exited ${control.exitCode} (${control.output || 'no output'}); without it a failed nc proves nothing`,
-    ).toBe(0);
+    evidence.json('denied-attempts', { controls, attempts });
+    for (const c of controls)
+      expect(
+        c.exitCode,
+        `positive control: nc from ${namespace}/${name} to ${c.target} exited ${c.exitCode} (${c.output || 'no output'}); without it a failed nc proves nothing`,
+      ).toBe(0);
     const reached = attempts.filter((a) => a.exitCode === 0).map((a) => a.target);
     expect(reached, `reachable from denied namespace ${namespace}: ${reached.join(', ')}`).toEqual([]);
     // nc -z exits 1 when the connection fails (refused, dropped, timed out); anything else is not a denial

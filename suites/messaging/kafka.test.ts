@@ -186,7 +186,8 @@ check(
           out.incompatibleChange = await c.compatible(subject, v3);
         } finally {
           await c.deleteSubject(subject).catch((e: Error) => (out.deleteError = e.message));
-          out.subjectListedAfterDelete = (await c.subjects()).includes(subject);
+          // soft-deleted subjects are hidden from /subjects: a failed permanent delete would read as gone
+          out.subjectListedAfterDelete = (await c.subjects(true)).includes(subject);
           if (!out.deleteError && out.subjectListedAfterDelete === false) release();
         }
         return out;
@@ -199,5 +200,6 @@ check(
       incompatibleChange: false,
       subjectListedAfterDelete: false,
     });
+    expect(log.deleteError, `DELETE of subject ${subject} (soft, then permanent)`).toBeUndefined();
   },
 );

@@ -308,7 +308,7 @@ check(
       'diff the baseline with kubectl -n kube-system get pods -l k8s-app=cilium -o wide; if the change was intended, re-baseline with PV_BASELINE=write',
     timeoutMs: 30_000,
   },
-  async ({ cluster, facts, evidence }) => {
+  async ({ cluster, facts, evidence, skip }) => {
     const k = handle(cluster);
     const { namespace, agentSelector } = facts.cilium;
     const pods = await listPods(k, namespace, agentSelector);
@@ -345,11 +345,18 @@ check(
       (stored as { clusterUid?: string }).clusterUid !== clusterUid
     ) {
       await writeBaseline(file, fresh);
+      const why = !stored
+        ? 'none existed'
+        : process.env.PV_BASELINE === 'write'
+          ? 'PV_BASELINE=write'
+          : 'cluster rebuilt: kube-system UID changed';
       evidence.text(
         'baseline.txt',
-        `baseline ${stored ? 're' : ''}written to ${file} (${!stored ? 'none existed' : process.env.PV_BASELINE === 'write' ? 'PV_BASELINE=write' : 'cluster rebuilt: kube-system UID changed'}); later runs compare against it\n`,
+        `baseline ${stored ? 're' : ''}written to ${file} (${why}); later runs compare against it\n`,
       );
-      return;
+      // nothing was compared: skipped (with its reason), never passed. Keep ${file} between runs
+      // (a CI cache or artifact) or every fresh checkout only records
+      return skip(`no baseline to compare with (${why}): recorded ${file}; the next run compares against it`);
     }
     evidence.json('baseline', stored);
     const diff = compareBaseline(stored.pods, current);

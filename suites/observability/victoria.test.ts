@@ -114,7 +114,9 @@ check(
         handle(cluster),
         { kind: 'Service', namespace: o.namespace, name: o.logs.service, port: o.logs.port },
         async (t) => {
-          const url = `http://${t.host}:${t.port}${o.logs.path}?query=${encodeURIComponent(`{cluster="${name}"}`)}&limit=5`;
+          // recent lines only: without a _time filter, lines retained from before shipping stopped pass
+          const query = `_time:${o.logs.freshMinutes}m {cluster="${name}"}`;
+          const url = `http://${t.host}:${t.port}${o.logs.path}?query=${encodeURIComponent(query)}&limit=5`;
           const res = await fetch(url, { signal: AbortSignal.timeout(15_000) });
           const text = await res.text();
           if (!res.ok)
@@ -128,6 +130,9 @@ check(
     const empty = Object.entries(counts)
       .filter(([, n]) => n === 0)
       .map(([c]) => c);
-    expect(empty, `clusters without log lines: ${empty.join(', ')}`).toEqual([]);
+    expect(
+      empty,
+      `clusters without log lines in the last ${o.logs.freshMinutes} min: ${empty.join(', ')}`,
+    ).toEqual([]);
   },
 );

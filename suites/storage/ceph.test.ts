@@ -98,6 +98,8 @@ check(
       'HEALTH_OK',
     );
     const osd = s.osdmap ?? {};
+    // a renamed or nested osdmap would leave both sides undefined, and undefined equals undefined
+    expect(osd.num_osds, `osdmap.num_osds in ceph status (${JSON.stringify(s.osdmap)})`).toBeGreaterThan(0);
     expect({ up: osd.num_up_osds, in: osd.num_in_osds }, `OSDs up/in of ${osd.num_osds}`).toEqual({
       up: osd.num_osds,
       in: osd.num_osds,

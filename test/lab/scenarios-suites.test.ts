@@ -93,8 +93,8 @@ const CASES: ScenarioCase[] = [
     name: 'gateway-down',
     grep: 'gateway',
     fail: {
-      'infra:PERF-HTTP-001': /HTTP errors \(no answer or 5xx\).*: (\d+)\/\1\b/,
-      'apps:PERF-HTTP-001': /HTTP errors \(no answer or 5xx\).*: (\d+)\/\1\b/,
+      'infra:PERF-HTTP-001': /HTTP errors \(no answer, 4xx or 5xx: [^)]*\).*: (\d+)\/\1\b/,
+      'apps:PERF-HTTP-001': /HTTP errors \(no answer, 4xx or 5xx: [^)]*\).*: (\d+)\/\1\b/,
     },
   },
   {

@@ -9,6 +9,7 @@ import { describe, expect, test } from 'vitest';
 import { compareBaseline, describeDiff, isClean } from '../../helpers/checks/baseline.js';
 import { parseAgentStatus } from '../../helpers/checks/cilium.js';
 import { revisionSha } from '../../helpers/checks/git.js';
+import { deploymentNotReady } from '../../helpers/checks/k8s.js';
 import { inCidr } from '../../helpers/checks/net.js';
 import { sha256, tinyImage } from '../../helpers/checks/oci.js';
 import { matchesSelector } from '../../helpers/checks/selectors.js';
@@ -127,5 +128,22 @@ describe('facts defaults', () => {
     expect(factsSchema.safeParse({ ...infra, cluster: { ...infra.cluster, podCidr: 'nope' } }).success).toBe(
       false,
     );
+  });
+});
+
+describe('what must never read as healthy', () => {
+  test('a Deployment scaled to 0 is not rolled out (Kubernetes reports it Available)', () => {
+    const d = (replicas: number) => ({
+      metadata: { generation: 1 },
+      spec: { replicas, selector: {}, template: {} },
+      status: { observedGeneration: 1, replicas, updatedReplicas: replicas, availableReplicas: replicas },
+    });
+    expect(deploymentNotReady(d(0))).toBe('scaled to 0 replicas');
+    expect(deploymentNotReady(d(2))).toBeUndefined();
+  });
+  test('no storage class expected is a config error, not a check that iterates nothing', () => {
+    const infra = factsSchema.parse(factsDefaults('infra'));
+    const r = factsSchema.safeParse({ ...infra, storage: { ...infra.storage, storageClasses: [] } });
+    expect(r.success).toBe(false);
   });
 });

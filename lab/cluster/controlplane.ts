@@ -13,6 +13,7 @@ import { TOPOLOGY, type LabClusterName } from '../core/topology.js';
 import { prepareAudit } from './audit.js';
 import type { Binaries } from './binaries.js';
 import { writeComponentKubeconfig } from './kubeconfig.js';
+import { writeKwokStages } from './kwok-stages.js';
 import type { Pki } from './pki.js';
 import { assertPortFree } from './ports.js';
 
@@ -201,6 +202,7 @@ export const KWOK_CRD_KINDS = [
 export async function startKwok(deps: ControlPlaneDeps, cluster: LabClusterName): Promise<void> {
   const t = TOPOLOGY[cluster];
   const kubeconfig = writeComponentKubeconfig(deps.pki, 'kwok', cluster);
+  const stages = writeKwokStages(deps.bin.kwokStages, path.join(deps.paths.root, 'kwok'));
   await startChecked(
     deps,
     {
@@ -208,7 +210,7 @@ export async function startKwok(deps: ControlPlaneDeps, cluster: LabClusterName)
       command: deps.bin.kwok,
       args: [
         `--kubeconfig=${kubeconfig}`,
-        `--config=${deps.bin.kwokStages}`,
+        `--config=${stages}`,
         '--manage-all-nodes=false',
         '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
         `--node-ip=${t.nodeIP}`,

@@ -2,7 +2,7 @@
  * The disruptive check on the lab (needs `pnpm lab up`): DB-DRAGONFLY-008 runs only with
  * --allow-disruptive; on the healthy lab it evicts one Dragonfly pod through the Eviction API (the
  * real apiserver applies the PDB, the real StatefulSet controller recreates the pod) and passes; with
- * the PDB loosened to minAvailable 1 the second eviction is allowed and the check fails for exactly
+ * the PDB loosened to minAvailable 1 the second (dry-run) eviction is allowed and the check fails for exactly
  * that reason. The PDB is restored in `finally` and both runs wait for the cache to be whole again.
  */
 import fs from 'node:fs';
@@ -53,7 +53,7 @@ describe('disruptive checks on the lab', () => {
       'utf8',
     );
     expect(log).toMatch(/^evicted dragonfly-2 /m);
-    expect(log).toMatch(/second eviction \(dragonfly-\d\) -> refused \(429\)/);
+    expect(log).toMatch(/second eviction \(dragonfly-\d, dry run\) -> refused \(429\)/);
     expect(log).toMatch(/PING #1 -> PONG/);
     expect(await allReady()).toBe(3);
   }, 320_000);
@@ -68,10 +68,17 @@ describe('disruptive checks on the lab', () => {
       );
     await patch(1);
     try {
+      const uid = async (name: string) =>
+        (await apps.core.readNamespacedPod({ namespace: NS, name })).metadata!.uid;
+      const others = { 'dragonfly-0': await uid('dragonfly-0'), 'dragonfly-1': await uid('dragonfly-1') };
       const r = await runPv(['--env', 'lab', '--allow-disruptive', '--grep', 'disruptive'], {}, 300_000);
       expect(r.code, r.stdout.slice(-3000)).toBe(1);
       expect(outcomes(r.runDir!)[ID]).toBe('failed');
       expect(junitOf(r.runDir!)).toMatch(/a second eviction while dragonfly-2 was away[\s\S]*allowed/);
+      // the second eviction was a dry run: the PDB allowed it, yet no second pod was evicted
+      expect({ 'dragonfly-0': await uid('dragonfly-0'), 'dragonfly-1': await uid('dragonfly-1') }).toEqual(
+        others,
+      );
     } finally {
       await patch(was);
       await expect.poll(allReady, { timeout: 120_000, interval: 500 }).toBe(3);

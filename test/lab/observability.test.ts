@@ -101,19 +101,29 @@ async function eventually<T>(
 }
 
 describe('VictoriaMetrics behind vmselect (through the infra apiserver)', () => {
-  it('answers vmselect cluster-path PromQL with scraped up series of both clusters', async () => {
-    const up = await promQuery('up');
-    const jobs = (c: string) =>
-      up
-        .filter((s) => s.metric.cluster === c && s.value[1] === '1')
-        .map((s) => s.metric.job)
-        .sort();
-    // both lab kube-apiservers are scraped for real (client cert) and healthy
-    expect(jobs('infra')).toEqual(expect.arrayContaining(['kube-apiserver-infra', 'victoria-metrics']));
-    expect(jobs('apps')).toEqual(expect.arrayContaining(['kube-apiserver-apps', 'dragonfly']));
-    const reqs = await promQuery('sum by (cluster) (apiserver_request_total)');
-    expect(reqs.map((s) => s.metric.cluster).sort()).toEqual(['apps', 'infra']);
-  });
+  it(
+    'answers vmselect cluster-path PromQL with scraped up series of both clusters',
+    { timeout: 120_000 },
+    async () => {
+      const jobs = async (c: string) =>
+        (await promQuery('up'))
+          .filter((s) => s.metric.cluster === c && s.value[1] === '1')
+          .map((s) => s.metric.job)
+          .sort();
+      // both lab kube-apiservers are scraped for real (client cert) and healthy. Polled over three
+      // 15 s scrape intervals: a test just before may have run a fault scenario (dragonfly-auth-wrong
+      // changes the Redis password), and until the next scrape the latest `up` is that failure's 0.
+      const poll = { timeout: 45_000, interval: 2_000 };
+      await expect
+        .poll(() => jobs('infra'), poll)
+        .toEqual(expect.arrayContaining(['kube-apiserver-infra', 'victoria-metrics']));
+      await expect
+        .poll(() => jobs('apps'), poll)
+        .toEqual(expect.arrayContaining(['kube-apiserver-apps', 'dragonfly']));
+      const reqs = await promQuery('sum by (cluster) (apiserver_request_total)');
+      expect(reqs.map((s) => s.metric.cluster).sort()).toEqual(['apps', 'infra']);
+    },
+  );
 
   it('rejects a bad query with the Prometheus error shape', async () => {
     const r = await request(
@@ -127,8 +137,15 @@ describe('VictoriaMetrics behind vmselect (through the infra apiserver)', () => 
 
   it('dragonfly_db_keys follows a real key written to dragonfly-0', { timeout: 90_000 }, async () => {
     const q = 'dragonfly_db_keys{cluster="apps",pod="dragonfly-0"}';
-    const before = Number((await promQuery(q))[0]?.value[1] ?? NaN);
-    expect(Number.isFinite(before), `${q} has a value`).toBe(true);
+    // scraped at all first (see above: a fault scenario just before may have failed the last scrape)
+    await eventually(
+      `${q} has a value`,
+      async () => {
+        const v = Number((await promQuery(q))[0]?.value[1] ?? NaN);
+        return Number.isFinite(v) ? v : undefined;
+      },
+      45_000,
+    );
     const redis = new Redis({
       host: '127.0.0.1',
       port: P.redis[0],
@@ -140,7 +157,7 @@ describe('VictoriaMetrics behind vmselect (through the infra apiserver)', () => 
     const keys = Array.from({ length: 5 }, (_, i) => `${marker}:${i}`);
     try {
       await redis.mset(...keys.flatMap((k) => [k, '1']));
-      // the real count now: `before` may be a stale sample (a key deleted since the last scrape)
+      // the real count now: the last sample may be stale (a key deleted since the last scrape)
       const want = await redis.dbsize();
       expect(want, 'DBSIZE counts our keys').toBeGreaterThanOrEqual(5);
       const seen = await eventually(

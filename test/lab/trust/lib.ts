@@ -4,7 +4,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
+import {
+  ApiException,
+  CoreV1Api,
+  KubeConfig,
+  KubernetesObjectApi,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { createClusterHandle, type ClusterHandle } from '../../../helpers/cluster/index.js';
 import { labFacts } from '../../../helpers/config/facts.js';
@@ -62,7 +68,50 @@ export async function applyRbac(c: ClusterHandle): Promise<{ applied: string[]; 
       applied.push(ref);
     }
   }
+  await waitForRunScopeEnforced(c);
   return { applied, skipped };
+}
+
+/**
+ * The API server enforces a newly stored ValidatingAdmissionPolicy a moment later (its admission
+ * plugin learns policies through a watch); until then the ServiceAccount's write grants are
+ * cluster-wide. Waits until a server-side dry-run Service create in `default` with the
+ * ServiceAccount's token is refused by the policy, as deploy/README.md tells users to.
+ */
+export async function waitForRunScopeEnforced(admin: ClusterHandle, timeoutMs = 30_000): Promise<void> {
+  const name = admin.name as LabName;
+  const kc = new KubeConfig();
+  const s = labServer(name);
+  kc.loadFromOptions({
+    clusters: [
+      { name, server: s.server, caData: Buffer.from(s.caPem).toString('base64'), skipTLSVerify: false },
+    ],
+    users: [{ name: 'sa', token: await mintToken(admin, 600) }],
+    contexts: [{ name: 'sa', cluster: name, user: 'sa' }],
+    currentContext: 'sa',
+  });
+  const core = kc.makeApiClient(CoreV1Api);
+  const deadline = Date.now() + timeoutMs;
+  let last: string;
+  for (;;) {
+    try {
+      await core.createNamespacedService({
+        namespace: 'default',
+        body: { metadata: { name: 'pv-trust-policy-probe' }, spec: { ports: [{ port: 80 }] } },
+        dryRun: 'All',
+      });
+      last = 'the dry-run create was allowed';
+    } catch (e) {
+      if (e instanceof ApiException && e.code === 403 && String(e.body).includes('run-owned namespaces'))
+        return;
+      last = e instanceof ApiException ? `HTTP ${e.code}: ${String(e.body).slice(0, 200)}` : String(e);
+    }
+    if (Date.now() > deadline)
+      throw new Error(
+        `${name}: the run-scope admission policy is not enforced ${timeoutMs} ms after apply (${last})`,
+      );
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 /** A short-lived token for the platform-validation ServiceAccount (TokenRequest API). */

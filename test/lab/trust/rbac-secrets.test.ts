@@ -74,12 +74,14 @@ describe('least privilege: deploy/rbac on the lab', () => {
         c.core.createNamespacedConfigMap({
           namespace: 'default',
           body: { metadata: { name: 'pv-trust-denied' } },
+          dryRun: 'All',
         }),
       ),
       'create Service in default': await status(
         c.core.createNamespacedService({
           namespace: 'default',
           body: { metadata: { name: 'pv-trust-denied' }, spec: { ports: [{ port: 80 }] } },
+          dryRun: 'All',
         }),
       ),
       'delete a pod in kube-system': await status(

@@ -6,6 +6,8 @@ export interface BenchRow {
   baseline: number;
   /** ours/baseline must stay below this ratio (optional) */
   goal?: number;
+  /** 95% bootstrap interval of the ratio, where the row comes from samples (bench/stats.ts) */
+  ci?: [number, number];
 }
 
 export interface BenchResult {

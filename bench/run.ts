@@ -41,8 +41,9 @@ async function main(): Promise<number> {
         const ratio = row.ours / row.baseline;
         const verdict =
           row.goal === undefined ? '' : ratio < row.goal ? `< ${row.goal}x met` : `< ${row.goal}x MISSED`;
+        const ci = row.ci ? `  (95% CI ${row.ci[0].toFixed(2)}-${row.ci[1].toFixed(2)}x)` : '';
         process.stdout.write(
-          `  ${row.metric.padEnd(40)} ${row.ours.toFixed(2).padStart(10)} ${row.baseline.toFixed(2).padStart(10)} ${ratio.toFixed(2).padStart(6)}x  ${verdict}\n`,
+          `  ${row.metric.padEnd(40)} ${row.ours.toFixed(2).padStart(10)} ${row.baseline.toFixed(2).padStart(10)} ${ratio.toFixed(2).padStart(6)}x  ${verdict}${ci}\n`,
         );
       }
     } catch (e) {

@@ -10,8 +10,10 @@ import { percentile } from '../helpers/clients/latency.js';
 import { openTunnel } from '../helpers/tunnel/index.js';
 import { createRoutedPod } from '../lab/core/routed-pod.js';
 import type { Benchmark, BenchResult } from './registry.js';
+import { ratioInterval } from './stats.js';
 
 type Stats = { p50: number; p95: number };
+type Sampled = Stats & { samples: number[] };
 const CONNS = Number(process.env.PV_BENCH_TUNNEL_CONNS ?? 200);
 const MIB = Number(process.env.PV_BENCH_TUNNEL_MIB ?? 64);
 
@@ -94,17 +96,20 @@ function download(port: number): Promise<number> {
   });
 }
 
-/** The machine is shared: paths are measured in interleaved rounds, so load from other work hits each alike. */
-const ROUNDS = 4;
 const DL_RUNS = 5;
 
-async function setupStats(ports: number[]): Promise<{ p50: number; p95: number }[]> {
+/**
+ * The machine is shared: the paths take turns connection by connection (the order rotating each turn,
+ * so none always follows the same one), and load from other work hits each alike.
+ */
+async function setupStats(ports: number[]): Promise<(Stats & { samples: number[] })[]> {
   const xs = ports.map(() => [] as number[]);
-  const per = Math.ceil(CONNS / ROUNDS);
-  for (let r = 0; r < ROUNDS; r++)
-    for (let i = 0; i < ports.length; i++)
-      for (let k = 0; k < per; k++) xs[i]!.push(await roundTrip(ports[i]!));
-  return xs.map((x) => ({ p50: percentile(x, 50), p95: percentile(x, 95) }));
+  for (let k = 0; k < CONNS; k++)
+    for (let j = 0; j < ports.length; j++) {
+      const i = (j + k) % ports.length;
+      xs[i]!.push(await roundTrip(ports[i]!));
+    }
+  return xs.map((x) => ({ p50: percentile(x, 50), p95: percentile(x, 95), samples: x }));
 }
 
 /** Median of DL_RUNS interleaved downloads per path, after one warm-up download each (JIT, buffers). */
@@ -225,7 +230,7 @@ export const tunnelBenchmark: Benchmark = {
         ours.echo.port,
         ws.echo.port,
         kf.ports[0]!,
-      ])) as [Stats, Stats, Stats, Stats];
+      ])) as [Sampled, Sampled, Sampled, Sampled];
       const [dlDirect, dlOurs, dlWs, dlKubectl] = (await downloads([
         srv.source,
         ours.source.port,
@@ -250,12 +255,14 @@ export const tunnelBenchmark: Benchmark = {
             ours: setupOurs.p50,
             baseline: setupKubectl.p50,
             goal: 1,
+            ci: ratioInterval(setupOurs.samples, setupKubectl.samples, 50),
           },
           {
             metric: 'setup p95 ms (ours / kubectl)',
             ours: setupOurs.p95,
             baseline: setupKubectl.p95,
             goal: 1,
+            ci: ratioInterval(setupOurs.samples, setupKubectl.samples, 95),
           },
           { metric: `${MIB} MiB transfer s (ours / kubectl)`, ours: dlOurs, baseline: dlKubectl, goal: 1 },
           { metric: 'setup p50 ms (websocket / kubectl)', ours: setupWs.p50, baseline: setupKubectl.p50 },

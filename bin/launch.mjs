@@ -48,7 +48,7 @@ function preflight(args) {
     const forward = (sig) => {
       child.kill(sig);
       process.stderr.write(`\npnpm test: ${sig} received before the run started\n`);
-      process.exit(130);
+      process.exit(sig === 'SIGTERM' ? 143 : 130); // 128 + the signal's number, as bin/test.ts
     };
     process.once('SIGINT', forward).once('SIGTERM', forward);
     const done = (v) => {

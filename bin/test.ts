@@ -3,6 +3,7 @@
 // evidence dir, run.json, and "no false greens" (zero checks, unreachable cluster -> non-zero).
 import { mkdirSync, rmSync, symlinkSync, lstatSync, renameSync } from 'node:fs';
 import path from 'node:path';
+import os from 'node:os';
 import type { Vitest } from 'vitest/node';
 import { REPO_ROOT } from '../helpers/config/index.js';
 import { toTagsFilter } from '../helpers/check/tag-expr.js';
@@ -123,6 +124,8 @@ async function main(): Promise<number> {
   let vitest: Vitest | undefined;
   let interrupted = false;
   let firstSignalAt = 0;
+  // the shell convention, 128 + the signal's number: 130 after Ctrl-C, 143 after SIGTERM (a Job's pod)
+  let interruptCode = 130;
   const onSignal = (sig: NodeJS.Signals) => {
     process.stderr.write(`\npnpm test: ${sig} received\n`);
     if (interrupted) {
@@ -133,9 +136,10 @@ async function main(): Promise<number> {
       } catch {
         // best effort
       }
-      process.exit(130);
+      process.exit(interruptCode);
     }
     interrupted = true;
+    interruptCode = 128 + (os.constants.signals[sig] ?? 2);
     firstSignalAt = Date.now();
     process.stderr.write(
       `pnpm test: ${sig}: stopping; run-owned resources are being removed (again to force)\n`,
@@ -145,7 +149,7 @@ async function main(): Promise<number> {
     setTimeout(() => {
       process.stderr.write('pnpm test: run did not stop within 60 s after the signal; exiting\n');
       reporter.writeRunJson('interrupted', ['interrupted; the run did not stop within 60 s']);
-      process.exit(130);
+      process.exit(interruptCode);
     }, 60_000).unref();
   };
   process.on('SIGINT', onSignal);
@@ -244,7 +248,7 @@ async function main(): Promise<number> {
   if (outcome === 'passed') out.push(`PASSED: ${ran} check(s)`);
   else out.push(`${outcome.toUpperCase()}:`, ...reasons.map((r) => `  - ${redact(r)}`));
   process.stdout.write(`${out.join('\n')}\n`);
-  return outcome === 'passed' ? 0 : outcome === 'interrupted' ? 130 : 1;
+  return outcome === 'passed' ? 0 : outcome === 'interrupted' ? interruptCode : 1;
 }
 
 main().then(

@@ -1,9 +1,13 @@
 // Container entrypoint (deploy/Containerfile): turns the pod's ServiceAccount mount into the
-// kubeconfig the runner reads (context `in-cluster`), then runs `pnpm test` with the arguments
-// (e.g. `--env in-cluster --project apps --grep P0`) and exits with its code.
-import { spawnSync } from 'node:child_process';
+// kubeconfig the runner reads (context `in-cluster`), then runs what `pnpm test` runs
+// (`node bin/launch.mjs bin/test.ts`) with the arguments (e.g. `--env in-cluster --project apps`)
+// and exits with its code.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { writeInClusterKubeconfig, detectInCluster } from '../helpers/incluster/index.js';
 
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const file = process.env.PV_INCLUSTER_KUBECONFIG ?? '/tmp/pv/kubeconfig';
 if (!detectInCluster()) {
   process.stderr.write(
@@ -13,8 +17,13 @@ if (!detectInCluster()) {
 }
 writeInClusterKubeconfig(file);
 process.env.PV_MODE ??= 'in-cluster';
-const r = spawnSync(process.execPath, ['--import', 'tsx', 'bin/test.ts', ...process.argv.slice(2)], {
-  stdio: 'inherit',
-  env: process.env,
-});
-process.exit(r.status ?? 1);
+const child = spawn(
+  process.execPath,
+  [path.join(root, 'bin', 'launch.mjs'), path.join(root, 'bin', 'test.ts'), ...process.argv.slice(2)],
+  { stdio: 'inherit', env: process.env },
+);
+// PID 1 of a container gets no default signal handling: without these handlers the kubelet's SIGTERM
+// (Job deleted, activeDeadlineSeconds) would be ignored until SIGKILL, and the run would end without
+// its JUnit and run.json. Forwarded, the runner cancels the run and writes them (outcome interrupted).
+for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => child.kill(sig));
+child.on('exit', (code, signal) => process.exit(code ?? (signal === 'SIGINT' ? 130 : 143)));

@@ -65,24 +65,35 @@ export function spawnPv(
   /** send `signal` once, `delayMs` after the output first matches `when` (Ctrl-C tests) */
   interrupt?: { when: RegExp; signal: NodeJS.Signals; delayMs: number },
 ): RunningPv {
-  const started = Date.now();
-  const child = spawn(
-    process.execPath,
+  return spawnNode(
     [path.join(ROOT, 'bin/launch.mjs'), path.join(ROOT, 'bin/test.ts'), ...args],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        FORCE_COLOR: '0',
-        NO_COLOR: '1',
-        PV_RUN_ID: undefined,
-        PV_RUN_DIR: undefined,
-        PV_ENV: undefined,
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+    env,
+    timeoutMs,
+    interrupt,
   );
+}
+
+/** Any node command line that ends in a run (`pnpm test`, the container entrypoint), observed alike. */
+export function spawnNode(
+  nodeArgs: string[],
+  env: Record<string, string | undefined>,
+  timeoutMs = 150_000,
+  interrupt?: { when: RegExp; signal: NodeJS.Signals; delayMs: number },
+): RunningPv {
+  const started = Date.now();
+  const child = spawn(process.execPath, nodeArgs, {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      FORCE_COLOR: '0',
+      NO_COLOR: '1',
+      PV_RUN_ID: undefined,
+      PV_RUN_DIR: undefined,
+      PV_ENV: undefined,
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   let sent = false;

@@ -19,8 +19,10 @@ import {
   writeInClusterKubeconfig,
 } from '../../../helpers/incluster/index.js';
 import { openTunnel, openTunnelCount } from '../../../helpers/tunnel/index.js';
-import { runPv } from './proc.js';
-import { adminHandle, applyRbac, labServer, mintToken, outcomes, tmpDir } from './lib.js';
+import { runPv, spawnNode } from './proc.js';
+import { readImageProcess, readJobContainer } from './container.js';
+import { REPO, adminHandle, applyRbac, labServer, mintToken, outcomes, tmpDir } from './lib.js';
+import { readJson } from '../../unit/harness.js';
 
 describe('in-cluster mode on the lab (ServiceAccount mount, direct Service access)', () => {
   let dir: string;
@@ -164,4 +166,60 @@ describe('in-cluster mode on the lab (ServiceAccount mount, direct Service acces
     expect(passed.length).toBeGreaterThan(8);
     expect(r.stdout + r.stderr).not.toMatch(/port-forward|portforward/i);
   }, 660_000);
+
+  /**
+   * The image's process as deploy/Containerfile (WORKDIR, ENV, ENTRYPOINT) and deploy/job.yaml (args,
+   * env) declare it, started from this checkout: WORKDIR /app is the checkout, /evidence and
+   * /tmp/pv are directories of this test, the pod's ServiceAccount mount is the prefixed directory.
+   */
+  function imageCommand(extraArgs: string[]): { nodeArgs: string[]; env: Record<string, string> } {
+    const image = readImageProcess();
+    const job = readJobContainer();
+    const where = (v: string) =>
+      v
+        .replace(/^\/evidence(?=\/|$)/, path.join(dir, 'image-evidence'))
+        .replace(/^\/tmp\/pv(?=\/|$)/, path.join(dir, 'image-tmp'))
+        .replace(new RegExp(`^${image.workdir}(?=/|$)`), REPO);
+    const mapped = (e: Record<string, string>) =>
+      Object.fromEntries(Object.entries(e).map(([k, v]) => [k, where(v)]));
+    expect(image.workdir, 'WORKDIR of deploy/Containerfile').toBe('/app');
+    expect(image.entrypoint[0], 'ENTRYPOINT starts node').toBe('node');
+    // Kubernetes `args` replace the image's CMD; `env` adds to (and overrides) its ENV
+    return {
+      nodeArgs: [...image.entrypoint.slice(1), ...(job.args.length ? job.args : image.cmd), ...extraArgs],
+      env: {
+        ...mapped(image.env),
+        ...mapped(job.env),
+        ...(env as Record<string, string>),
+        PV_LAB: '1',
+        PV_INCLUSTER_ADDRESS_MAP: mapFile,
+      },
+    };
+  }
+
+  it('the image command (Containerfile ENTRYPOINT/ENV + Job args/env) runs the apps checks and writes evidence', async () => {
+    const { nodeArgs, env: e } = imageCommand(['--grep', 'cnpg || pgbouncer || coredns']);
+    expect(nodeArgs).toEqual(expect.arrayContaining(['deploy/entrypoint.ts', '--env', 'in-cluster']));
+    const r = await spawnNode(nodeArgs, e, 300_000).done;
+    expect(r.code, r.stdout.slice(-3000) + r.stderr.slice(-2000)).toBe(0);
+    // the entrypoint wrote the ServiceAccount kubeconfig where the image's ENV says
+    expect(fs.existsSync(e.PV_INCLUSTER_KUBECONFIG!)).toBe(true);
+    expect(r.runDir?.startsWith(path.join(dir, 'image-evidence')), `run dir ${r.runDir}`).toBe(true);
+    const o = outcomes(r.runDir!);
+    for (const id of ['DB-CNPG-001', 'DB-CNPG-002', 'NET-DNS-001'])
+      expect(o[`apps:${id}`], `${id}\n${r.stdout.slice(-3000)}`).toBe('passed');
+    expect(Object.keys(o).every((k) => k.startsWith('apps:'))).toBe(true);
+    expect(readJson<{ env: string }>(path.join(r.runDir!, 'run.json')).env).toBe('in-cluster');
+    expect(r.stdout + r.stderr).not.toMatch(/port-forward|portforward/i);
+  }, 330_000);
+
+  it('SIGTERM to the image process (Job deleted, deadline) ends the run as interrupted, with JUnit and run.json', async () => {
+    const { nodeArgs, env: e } = imageCommand(['--grep', 'cnpg || coredns || kafka']);
+    const run = spawnNode(nodeArgs, e, 300_000, { when: /RUN\s+v4/, signal: 'SIGTERM', delayMs: 1_500 });
+    const r = await run.done;
+    expect(r.code, r.stdout.slice(-3000)).toBe(143);
+    expect(r.runDir, r.stdout.slice(-3000)).toBeTruthy();
+    expect(readJson<{ outcome: string }>(path.join(r.runDir!, 'run.json')).outcome).toBe('interrupted');
+    expect(fs.existsSync(path.join(r.runDir!, 'junit-apps.xml'))).toBe(true);
+  }, 330_000);
 });

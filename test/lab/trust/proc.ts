@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 
 // one way to start `pnpm test` for every self-test: the unit harness's (same launcher as pnpm test)
-export { spawnPv, type RunningPv as Running, type PvResult } from '../../unit/harness.js';
+export { spawnNode, spawnPv, type RunningPv as Running, type PvResult } from '../../unit/harness.js';
 import { spawnPv, type RunningPv as Running, type PvResult } from '../../unit/harness.js';
 
 /** Every live descendant of pid (children, grandchildren, …). */

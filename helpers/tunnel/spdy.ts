@@ -307,15 +307,22 @@ export async function openPortForwardSession(
   };
 
   const openStream = (port: number, h: StreamHandlers): PortForwardStream => {
-    const side = takeSpare(port) ?? newErrorSide(port);
+    const spare = takeSpare(port);
+    const side = spare ?? newErrorSide(port);
     const es = side.es;
     const ds = mk('data', port, side.requestId);
     let isClosed = false;
     let remoteEnded = false;
     const established = establishedSignal();
-    // the next spare once this pair is answered: its SYN_STREAM and reply stay off this connection's path
-    const refill = () => refillSpare(port);
-    established.promise.then(refill, refill);
+    // the next spare once this connection has its first answer from the pod (or failed): its
+    // SYN_STREAM and reply stay off this connection's setup, i.e. until the first byte comes back
+    let refilled = false;
+    const refill = () => {
+      if (refilled) return;
+      refilled = true;
+      refillSpare(port);
+    };
+    established.promise.catch(refill);
     let dsReplied = false;
     side.onReply = () => dsReplied && established.resolve();
     ds.once('headers', () => {
@@ -326,6 +333,7 @@ export async function openPortForwardSession(
     const close = (why?: string) => {
       if (isClosed) return;
       isClosed = true;
+      refill();
       closers.delete(closer);
       stalled.delete(ds.id);
       if (stalled.size === 0 && !closed) socket.resume();
@@ -350,6 +358,7 @@ export async function openPortForwardSession(
     closers.add(closer);
 
     ds.on('data', (d: Buffer) => {
+      if (!refilled) setImmediate(refill);
       if (isClosed) return;
       if (!h.onData(d)) {
         ds.pause();
@@ -404,6 +413,7 @@ export async function openPortForwardSession(
       get closed() {
         return isClosed;
       },
+      errorStreamAhead: spare !== undefined,
     };
   };
 

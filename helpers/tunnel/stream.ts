@@ -33,6 +33,8 @@ export interface PortForwardStream {
   /** Error-channel text received so far. */
   errorText(): string;
   readonly closed: boolean;
+  /** SPDY: this pair's error stream was opened ahead (one SYN_STREAM and reply off the setup path). */
+  readonly errorStreamAhead?: boolean;
 }
 
 export async function openPortForwardStream(

@@ -47,6 +47,8 @@ export interface TunnelStats {
   bytesFromRemote: number;
   /** SPDY connections opened to the API server (each carries many connections' streams). */
   sessions?: number;
+  /** SPDY: connections whose stream pair used an error stream opened ahead of them. */
+  errorStreamsAhead?: number;
   /** The transport in use (after a fallback: 'websocket'; absent in in-cluster mode). */
   transport?: TunnelTransport;
 }
@@ -434,6 +436,7 @@ export async function openTunnel(
       }
       stream = s;
       streams.add(s);
+      if (s.errorStreamAhead) stats.errorStreamsAhead = (stats.errorStreamsAhead ?? 0) + 1;
       if (queued.length) sendNow(queued.splice(0));
       if (localEnded) scheduleEnd();
       else sock.resume();

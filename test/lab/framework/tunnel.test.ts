@@ -95,10 +95,14 @@ describe('transport', () => {
     try {
       const rs = await Promise.all(Array.from({ length: 8 }, (_, i) => getOnce(t.port, `/echo?msg=s${i}`)));
       expect(rs.map((r) => r.body)).toEqual(Array.from({ length: 8 }, (_, i) => `s${i}`));
+      const ahead = t.stats.errorStreamsAhead ?? 0;
       for (let i = 0; i < 4; i++) expect((await getOnce(t.port, '/hostname')).body).toBe(t.target.pod);
       expect(t.stats.transport).toBe('spdy');
       expect(t.stats.sessions).toBe(1);
       expect(t.stats.connections).toBe(12);
+      // one after the other, each connection finds the error stream the previous one opened ahead
+      // (after its first answer from the pod, so off that connection's own setup)
+      expect((t.stats.errorStreamsAhead ?? 0) - ahead).toBe(4);
     } finally {
       await t.close();
     }

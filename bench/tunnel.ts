@@ -104,7 +104,7 @@ const DL_RUNS = 9;
  * The machine is shared: the paths take turns connection by connection (the order rotating each turn,
  * so none always follows the same one), and load from other work hits each alike.
  */
-async function setupStats(ports: number[]): Promise<(Stats & { samples: number[] })[]> {
+async function setupStats(ports: number[]): Promise<Sampled[]> {
   const xs = ports.map(() => [] as number[]);
   for (let k = 0; k < CONNS; k++)
     for (let j = 0; j < ports.length; j++) {

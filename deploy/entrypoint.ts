@@ -3,6 +3,7 @@
 // (`node bin/launch.mjs bin/test.ts`) with the arguments (e.g. `--env in-cluster --project apps`)
 // and exits with its code.
 import { spawn } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeInClusterKubeconfig, detectInCluster } from '../helpers/incluster/index.js';
@@ -26,4 +27,11 @@ const child = spawn(
 // (Job deleted, activeDeadlineSeconds) would be ignored until SIGKILL, and the run would end without
 // its JUnit and run.json. Forwarded, the runner cancels the run and writes them (outcome interrupted).
 for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => child.kill(sig));
-child.on('exit', (code, signal) => process.exit(code ?? (signal === 'SIGINT' ? 130 : 143)));
+child.on('error', (e) => {
+  process.stderr.write(`platform-validation entrypoint: cannot start the run: ${e.message}\n`);
+  process.exit(1);
+});
+// a child ended by a signal: 128 + its number, as a shell reports it
+child.on('exit', (code, signal) =>
+  process.exit(code ?? 128 + (signal ? (os.constants.signals[signal] ?? 15) : 15)),
+);

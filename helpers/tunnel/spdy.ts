@@ -357,8 +357,12 @@ export async function openPortForwardSession(
     const closer = (why: string) => close(why);
     closers.add(closer);
 
+    let refillQueued = false;
     ds.on('data', (d: Buffer) => {
-      if (!refilled) setImmediate(refill);
+      if (!refillQueued) {
+        refillQueued = true;
+        setImmediate(refill);
+      }
       if (isClosed) return;
       if (!h.onData(d)) {
         ds.pause();

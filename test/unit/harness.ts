@@ -54,6 +54,13 @@ export interface RunningPv {
   done: Promise<PvResult>;
 }
 
+/** Send `signal` once, `delayMs` after the output first matches `when` (Ctrl-C tests). */
+export interface Interrupt {
+  when: RegExp;
+  signal: NodeJS.Signals;
+  delayMs: number;
+}
+
 /**
  * Start bin/test.ts exactly as `pnpm test` does (bin/launch.mjs), bounded in time (SIGKILL after
  * timeoutMs). The child is exposed for tests that signal it or inspect its process tree.
@@ -62,8 +69,7 @@ export function spawnPv(
   args: string[],
   env: Record<string, string | undefined>,
   timeoutMs = 150_000,
-  /** send `signal` once, `delayMs` after the output first matches `when` (Ctrl-C tests) */
-  interrupt?: { when: RegExp; signal: NodeJS.Signals; delayMs: number },
+  interrupt?: Interrupt,
 ): RunningPv {
   return spawnNode(
     [path.join(ROOT, 'bin/launch.mjs'), path.join(ROOT, 'bin/test.ts'), ...args],
@@ -78,7 +84,7 @@ export function spawnNode(
   nodeArgs: string[],
   env: Record<string, string | undefined>,
   timeoutMs = 150_000,
-  interrupt?: { when: RegExp; signal: NodeJS.Signals; delayMs: number },
+  interrupt?: Interrupt,
 ): RunningPv {
   const started = Date.now();
   const child = spawn(process.execPath, nodeArgs, {
@@ -134,7 +140,7 @@ export function runPv(
   args: string[],
   env: Record<string, string | undefined>,
   timeoutMs = 150_000,
-  interrupt?: { when: RegExp; signal: NodeJS.Signals; delayMs: number },
+  interrupt?: Interrupt,
 ): Promise<PvResult> {
   return spawnPv(args, env, timeoutMs, interrupt).done;
 }

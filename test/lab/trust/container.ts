@@ -64,16 +64,25 @@ export function readJobContainer(file = path.join(REPO, 'deploy', 'job.yaml')): 
       kind?: string;
       spec?: {
         template?: {
-          spec?: { containers?: { args?: string[]; env?: { name: string; value?: string }[] }[] };
+          spec?: {
+            containers?: { args?: string[]; env?: { name: string; value?: string; valueFrom?: unknown }[] }[];
+          };
         };
       };
     } | null;
     const c = o?.kind === 'Job' ? o.spec?.template?.spec?.containers?.[0] : undefined;
-    if (c)
+    if (c) {
+      // a value from a Secret/ConfigMap/field exists only in a pod: refuse rather than run without it
+      const fromRefs = (c.env ?? []).filter((e) => e.valueFrom !== undefined).map((e) => e.name);
+      if (fromRefs.length)
+        throw new Error(
+          `${file}: env ${fromRefs.join(', ')} use valueFrom; only literal values can be run here`,
+        );
       return {
         args: c.args ?? [],
         env: Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value ?? ''])),
       };
+    }
   }
   throw new Error(`${file}: no Job with a container`);
 }

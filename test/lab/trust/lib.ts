@@ -11,6 +11,7 @@ import {
   KubernetesObjectApi,
   type KubernetesObject,
 } from '@kubernetes/client-node';
+import { vi } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { createClusterHandle, type ClusterHandle } from '../../../helpers/cluster/index.js';
 import { labFacts } from '../../../helpers/config/facts.js';
@@ -80,38 +81,27 @@ export async function applyRbac(c: ClusterHandle): Promise<{ applied: string[]; 
  */
 export async function waitForRunScopeEnforced(admin: ClusterHandle, timeoutMs = 30_000): Promise<void> {
   const name = admin.name as LabName;
-  const kc = new KubeConfig();
-  const s = labServer(name);
-  kc.loadFromOptions({
-    clusters: [
-      { name, server: s.server, caData: Buffer.from(s.caPem).toString('base64'), skipTLSVerify: false },
-    ],
-    users: [{ name: 'sa', token: await mintToken(admin, 600) }],
-    contexts: [{ name: 'sa', cluster: name, user: 'sa' }],
-    currentContext: 'sa',
-  });
-  const core = kc.makeApiClient(CoreV1Api);
-  const deadline = Date.now() + timeoutMs;
-  let last: string;
-  for (;;) {
-    try {
-      await core.createNamespacedService({
-        namespace: 'default',
-        body: { metadata: { name: 'pv-trust-policy-probe' }, spec: { ports: [{ port: 80 }] } },
-        dryRun: 'All',
-      });
-      last = 'the dry-run create was allowed';
-    } catch (e) {
-      if (e instanceof ApiException && e.code === 403 && String(e.body).includes('run-owned namespaces'))
-        return;
-      last = e instanceof ApiException ? `HTTP ${e.code}: ${String(e.body).slice(0, 200)}` : String(e);
-    }
-    if (Date.now() > deadline)
-      throw new Error(
-        `${name}: the run-scope admission policy is not enforced ${timeoutMs} ms after apply (${last})`,
-      );
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  const core = tokenKubeConfig({ [name]: await mintToken(admin, 600) }).makeApiClient(CoreV1Api);
+  await vi.waitFor(
+    async () => {
+      const answer = await core
+        .createNamespacedService({
+          namespace: 'default',
+          body: { metadata: { name: 'pv-trust-policy-probe' }, spec: { ports: [{ port: 80 }] } },
+          dryRun: 'All',
+        })
+        .then(
+          () => ({ code: 200, body: 'the dry-run create was allowed' }),
+          (e: unknown) =>
+            e instanceof ApiException ? { code: e.code, body: String(e.body) } : { code: 0, body: String(e) },
+        );
+      if (answer.code !== 403 || !answer.body.includes('run-owned namespaces'))
+        throw new Error(
+          `${name}: the run-scope admission policy does not refuse a dry-run Service create in default yet (HTTP ${answer.code}: ${answer.body.slice(0, 200)})`,
+        );
+    },
+    { timeout: timeoutMs, interval: 250 },
+  );
 }
 
 /** A short-lived token for the platform-validation ServiceAccount (TokenRequest API). */
@@ -138,11 +128,12 @@ export function labServer(name: LabName): { server: string; caPem: string; port:
   return { server: cl.server, caPem, port: Number(new URL(cl.server).port) };
 }
 
-/** A kubeconfig with one context per lab cluster (`sa-<name>`), each with that cluster's token. */
-export function writeTokenKubeconfig(dir: string, tokens: Record<LabName, string>): string {
+/** A KubeConfig with one context `sa-<name>` per given lab cluster, each with that cluster's token. */
+export function tokenKubeConfig(tokens: Partial<Record<LabName, string>>): KubeConfig {
+  const names = CLUSTERS.filter((n) => tokens[n] !== undefined);
   const kc = new KubeConfig();
   kc.loadFromOptions({
-    clusters: CLUSTERS.map((n) => {
+    clusters: names.map((n) => {
       const s = labServer(n);
       return {
         name: n,
@@ -151,12 +142,17 @@ export function writeTokenKubeconfig(dir: string, tokens: Record<LabName, string
         skipTLSVerify: false,
       };
     }),
-    users: CLUSTERS.map((n) => ({ name: `sa-${n}`, token: tokens[n] })),
-    contexts: CLUSTERS.map((n) => ({ name: `sa-${n}`, cluster: n, user: `sa-${n}` })),
-    currentContext: 'sa-apps',
+    users: names.map((n) => ({ name: `sa-${n}`, token: tokens[n] })),
+    contexts: names.map((n) => ({ name: `sa-${n}`, cluster: n, user: `sa-${n}` })),
+    currentContext: `sa-${names.includes('apps') ? 'apps' : names[0]}`,
   });
+  return kc;
+}
+
+/** tokenKubeConfig for every lab cluster, written to `<dir>/kubeconfig` (mode 0600). */
+export function writeTokenKubeconfig(dir: string, tokens: Record<LabName, string>): string {
   const file = path.join(dir, 'kubeconfig');
-  fs.writeFileSync(file, kc.exportConfig(), { mode: 0o600 });
+  fs.writeFileSync(file, tokenKubeConfig(tokens).exportConfig(), { mode: 0o600 });
   return file;
 }
 

@@ -44,6 +44,13 @@ export default defineConfig(async () => {
       include: suites,
       tags,
       strictTags: true,
+      // a stray test.only would silently skip every other check of its file
+      allowOnly: false,
+      // PV_WORKER_HEAP_MB bounds each worker's heap (a runaway check dies alone; the corpus's OOM case)
+      execArgv:
+        Number(process.env.PV_WORKER_HEAP_MB) > 0
+          ? [`--max-old-space-size=${Number(process.env.PV_WORKER_HEAP_MB)}`]
+          : [],
       // one module graph per worker instead of per file: client-node, kafkajs, pg... are imported
       // once per worker, which was most of a run's wall time (vitest "import"). Safe here: vitest
       // never shares a worker between projects, so the worker-scoped cluster handle stays this

@@ -14,6 +14,7 @@ import { preflightOutcome, type PreflightResult } from '../helpers/check/preflig
 import { redact } from '../helpers/evidence/redact.js';
 import { PvJunitReporter } from '../reports/junit/reporter.js';
 import { resolveSelection, SelectionError, type Selection } from './selection.js';
+import { decideOutcome, exitCode } from './outcome.js';
 
 const fail = (msg: string, code = 2): never => {
   process.stderr.write(`pnpm test: ${msg}\n`);
@@ -77,6 +78,8 @@ async function main(): Promise<number> {
     PV_RUN_DIR: runDir,
     PV_ALLOW_DISRUPTIVE: args.allowDisruptive ? '1' : '0',
     PV_STRICT_JUNIT: args.strictJunit ? '1' : '0',
+    // the shard's own run namespace (helpers/run/ids.ts): shards of one run never delete each other's
+    PV_SHARD: args.shard ? `${args.shard.index}/${args.shard.count}` : '',
   });
   if (process.env.PV_IDENTITY === 'skip') {
     process.stderr.write(
@@ -116,6 +119,11 @@ async function main(): Promise<number> {
     allowDisruptive: args.allowDisruptive,
     strict: args.strictJunit,
     startedAt,
+    testNamePattern: args.testNamePattern,
+    fileFilters: args.fileFilters,
+    shard: args.shard,
+    suites: process.env.PV_SUITES,
+    environmentClusters: Object.keys(env.clusters),
   });
   const userReporters = cli.options.reporters;
   const reporters = [...(userReporters ? [userReporters].flat() : ['default']), reporter];
@@ -156,6 +164,7 @@ async function main(): Promise<number> {
   process.on('SIGTERM', onSignal);
 
   let startError: string | undefined;
+  const vitestFailures: string[] = [];
   try {
     vitest = await createVitest(
       'test',
@@ -179,52 +188,38 @@ async function main(): Promise<number> {
     for (const sig of ['SIGINT', 'SIGTERM'] as const) {
       for (const l of process.listeners(sig)) if (l !== onSignal) process.off(sig, l as () => void);
     }
-    await vitest.start(cli.filter);
+    const result = await vitest.start(cli.filter);
+    // vitest's own verdict, read apart from the reporter: a failed file or an error it counted
+    for (const m of result.testModules) {
+      if (!m.ok()) vitestFailures.push(`${path.relative(REPO_ROOT, m.moduleId)} (${m.project.name}) failed`);
+    }
+    for (const e of result.unhandledErrors) {
+      vitestFailures.push(`unhandled error: ${redact(String((e as Error)?.message ?? e))}`);
+    }
   } catch (e) {
     startError = redact((e as Error).message ?? String(e));
     process.stderr.write(`pnpm test: vitest failed: ${startError}\n`);
   } finally {
-    await vitest?.close().catch(() => undefined);
+    // closing runs the globalSetup teardowns: the end-of-run cleanup, recorded in runState().cleanup
+    await vitest?.close().catch((e: unknown) => {
+      vitestFailures.push(`vitest close failed: ${redact(String((e as Error)?.message ?? e))}`);
+    });
   }
 
   // 4. verdict: no false greens
   const s = reporter.summary;
-  const reasons: string[] = [];
-  if (startError) reasons.push(`vitest failed: ${startError}`);
-  if (interrupted) reasons.push('interrupted');
+  const { outcome, reasons } = decideOutcome({
+    startError,
+    interrupted,
+    summary: s,
+    identities: runState().clusters,
+    cleanup: runState().cleanup ?? {},
+    vitestFailures,
+    projects,
+    grep: args.grep,
+  });
+  reporter.writeRunJson(outcome, reasons);
   const ran = s ? s.totals.passed + s.totals.failed : 0;
-  if (!s) reasons.push('no test run happened (see the error above)');
-  else {
-    if (ran === 0 && !interrupted) {
-      reasons.push(
-        `zero checks selected (projects: ${projects.join(', ')}${args.grep ? `, --grep "${args.grep}"` : ''}${s.totals.excludedDisruptive ? `, ${s.totals.excludedDisruptive} disruptive excluded` : ''})`,
-      );
-    }
-    for (const [name, id] of Object.entries(runState().clusters)) {
-      if (!id.ok) reasons.push(`cluster ${name}: ${id.error}`);
-    }
-    if (s.totals.failed) reasons.push(`${s.totals.failed} check(s) failed`);
-    reasons.push(
-      ...s.catalogueErrors,
-      ...s.collectionErrors.map((c) => `collection: ${c}`),
-      ...s.unhandledErrors.map((u) => `unhandled: ${u}`),
-    );
-  }
-  const outcome = interrupted
-    ? 'interrupted'
-    : !s || startError
-      ? 'error'
-      : reasons.length
-        ? ran === 0
-          ? 'error'
-          : 'failed'
-        : 'passed';
-  if (s) reporter.writeRunJson(outcome, reasons);
-  else {
-    // vitest never reached the reporter: still leave a run.json that says so
-    reporter.summary = undefined;
-    reporter.writeRunJson(outcome, reasons);
-  }
 
   // 5. summary
   const out: string[] = [
@@ -248,7 +243,7 @@ async function main(): Promise<number> {
   if (outcome === 'passed') out.push(`PASSED: ${ran} check(s)`);
   else out.push(`${outcome.toUpperCase()}:`, ...reasons.map((r) => `  - ${redact(r)}`));
   process.stdout.write(`${out.join('\n')}\n`);
-  return outcome === 'passed' ? 0 : outcome === 'interrupted' ? interruptCode : 1;
+  return exitCode(outcome, interruptCode);
 }
 
 main().then(

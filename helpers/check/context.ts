@@ -19,6 +19,9 @@ export interface PvIdentity {
   seen?: string;
   serverVersion?: string;
   error?: string;
+  /** Expired leftovers of crashed runs the sweep removed (stderr and run.json name them). */
+  swept?: string[];
+  sweepError?: string;
 }
 
 declare module 'vitest' {
@@ -31,12 +34,22 @@ declare module 'vitest' {
   }
 }
 
+/** The end-of-run removal of a run's resources on one cluster. */
+export interface CleanupOutcome {
+  ok: boolean;
+  /** What may be left on the cluster (namespaces, registered removals that failed). */
+  leftovers: string[];
+  error?: string;
+}
+
 export interface RunState {
   clusters: Record<string, PvIdentity>;
   /** Identity outcomes proven by bin/test.ts before vitest started (preflight child); globalSetup uses them. */
   preflight?: Record<string, PvIdentity>;
   /** Catalogue errors found across files (duplicate ids), reported by the reporter. */
   catalogueErrors: string[];
+  /** End-of-run cleanup per cluster (globalSetup teardown, after the reporter's onTestRunEnd). */
+  cleanup?: Record<string, CleanupOutcome>;
 }
 
 const KEY = Symbol.for('pv.runState');

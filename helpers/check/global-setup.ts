@@ -41,6 +41,7 @@ export default async function setup(project: TestProject) {
   return async () => {
     stopWarm();
     if (outcome.skipped) return;
-    await cleanupCluster(cfg, outcome, run, handle);
+    const result = await cleanupCluster(cfg, outcome, run, handle);
+    if (result) (runState().cleanup ??= {})[name] = result;
   };
 }

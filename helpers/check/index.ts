@@ -21,6 +21,8 @@ declare module 'vitest' {
     metrics?: Record<string, number>;
     /** Errors each failed attempt added to result.errors (vitest keeps all attempts in one list). */
     attemptErrors?: number[];
+    /** The first line of each failed attempt's first error (redacted): kept if a retry then skips. */
+    attemptMessages?: string[];
   }
 }
 
@@ -101,7 +103,10 @@ export const pvTest = test
       for (const e of errors) redactError(e as { message?: string; stack?: string });
       // runs once per failed attempt: the reporter splits result.errors into attempts with these counts
       const counts = (t.meta.attemptErrors ??= []);
-      counts.push(errors.length - counts.reduce((a, b) => a + b, 0));
+      const added = errors.length - counts.reduce((a, b) => a + b, 0);
+      counts.push(added);
+      const first = errors[errors.length - Math.max(added, 1)] as { message?: string } | undefined;
+      (t.meta.attemptMessages ??= []).push((first?.message ?? 'failed').split('\n')[0]!.slice(0, 300));
       if (workerHandle) {
         await collectFailureEvidence(workerHandle, touchedBefore, evidenceFor(t)).catch(() => undefined);
       }

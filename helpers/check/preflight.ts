@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { ResolvedCluster } from '../config/index.js';
 import { setRequestTag } from '../cluster/user-agent.js';
 import { redact } from '../evidence/redact.js';
-import type { PvIdentity } from './context.js';
+import type { CleanupOutcome, PvIdentity } from './context.js';
 import { handleOptions, identityTimeout, type RunnerClusterHandle } from './seams.js';
 
 export const PREFLIGHT_RESULT = 'PV_PREFLIGHT_RESULT ';
@@ -76,11 +76,13 @@ export async function proveAndSweep(
   try {
     const { sweepExpired } = await import('../run/index.js');
     const swept = await sweepExpired(handle);
-    if (swept.length) process.stderr.write(`[pv] ${name}: swept expired leftovers: ${swept.join(', ')}\n`);
+    if (swept.length) {
+      outcome.swept = swept;
+      process.stderr.write(`[pv] ${name}: swept expired leftovers of crashed runs: ${swept.join(', ')}\n`);
+    }
   } catch (e) {
-    process.stderr.write(
-      `[pv] ${name}: sweep of expired leftovers failed: ${redact((e as Error).message)}\n`,
-    );
+    outcome.sweepError = redact((e as Error).message);
+    process.stderr.write(`[pv] ${name}: sweep of expired leftovers failed: ${outcome.sweepError}\n`);
   }
   return { outcome, handle };
 }
@@ -123,15 +125,18 @@ export function warmCleanupOnMark(runDir: string, cluster: string): () => void {
   return () => watcher?.close();
 }
 
-/** End of run (also after Ctrl-C): remove this run's resources on a proven cluster. Never throws. */
+/**
+ * End of run (also after Ctrl-C): remove this run's resources on a proven cluster. Never throws: a
+ * failure is returned (run.json names the leftovers, the run is not green, the gate says CONCERNS).
+ */
 export async function cleanupCluster(
   cfg: ResolvedCluster,
   outcome: PvIdentity,
   run: { runId: string; runDir: string },
   handle?: RunnerClusterHandle,
-): Promise<void> {
-  if (!outcome.ok || outcome.skipped) return;
-  if (!handle && !existsSync(marker(run.runDir, cfg.name))) return; // nothing of this run is there
+): Promise<CleanupOutcome | undefined> {
+  if (!outcome.ok || outcome.skipped) return undefined;
+  if (!handle && !existsSync(marker(run.runDir, cfg.name))) return undefined; // nothing of this run is there
   setRequestTag('phase cleanup');
   try {
     if (!handle) {
@@ -144,12 +149,16 @@ export async function cleanupCluster(
         server: outcome.server,
       };
     }
-    const { cleanupRun } = await import('../run/index.js');
-    await cleanupRun(handle, run.runId);
+    const { cleanupRunReport } = await import('../run/index.js');
+    await cleanupRunReport(handle, run.runId);
     rmSync(marker(run.runDir, cfg.name), { force: true });
+    return { ok: true, leftovers: [] };
   } catch (e) {
-    process.stderr.write(
-      `[pv] ${cfg.name}: cleanup of run ${run.runId} failed: ${redact((e as Error).message)}\n`,
-    );
+    const error = redact((e as Error).message);
+    process.stderr.write(`[pv] ${cfg.name}: cleanup of run ${run.runId} failed: ${error}\n`);
+    const leftovers = (e as { leftovers?: string[] }).leftovers ?? [
+      `run-owned resources of run ${run.runId}`,
+    ];
+    return { ok: false, leftovers, error };
   }
 }

@@ -45,7 +45,7 @@ export function netexecPod(
     namespace,
     labels: { ...pod.metadata?.labels, 'platform-validation/role': role },
   };
-  if (node) pod.spec!.nodeName = node;
+  if (node) pod.spec!.nodeSelector = { 'kubernetes.io/hostname': node };
   const c = pod.spec!.containers[0]!;
   c.image = facts.connectivity.image;
   c.args = facts.connectivity.serverArgs;

@@ -4,9 +4,16 @@ import { randomBytes } from 'node:crypto';
 export const LABEL_RUN_ID = 'platform-validation/run-id';
 export const LABEL_OWNED = 'platform-validation/owned';
 export const ANNOTATION_EXPIRES = 'platform-validation/expires-at';
+export const LABEL_SHARD = 'platform-validation/shard';
 export const NAMESPACE_PREFIX = 'pv-run-';
 
-const RUN_ID_RE = /^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}$/;
+export const RUN_ID_RE = /^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}$/;
+
+/** This process's shard of the run (`--shard i/n`: PV_SHARD="i/n", set by bin/test.ts), if any. */
+export function currentShard(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const v = env.PV_SHARD;
+  return v && /^\d+\/\d+$/.test(v) ? v : undefined;
+}
 
 let generated: string | undefined;
 
@@ -38,9 +45,18 @@ function slug(s: string): string {
     .replace(/^-|-$/g, '');
 }
 
-/** The run's namespace name on every cluster: `pv-run-<runid-lowercase>` (a DNS label, <= 63 chars). */
-export function runNamespaceName(runId: string): string {
-  return `${NAMESPACE_PREFIX}${slug(runId)}`.slice(0, 63).replace(/-$/, '');
+/**
+ * The run's namespace name on every cluster: `pv-run-<runid-lowercase>`, plus `-s<i>of<n>` for a shard,
+ * so the shards of one run never share (and the first to finish never deletes) a namespace.
+ */
+export function runNamespaceName(runId: string, shard: string | undefined = currentShard()): string {
+  const suffix = shard ? `-s${shard.replace('/', 'of')}` : '';
+  return `${NAMESPACE_PREFIX}${slug(runId)}${suffix}`.slice(0, 63).replace(/-$/, '');
+}
+
+/** The shard label value (`i-of-n`; label values may not hold `/`), or '' for an unsharded run. */
+export function shardLabel(shard: string | undefined = currentShard()): string {
+  return shard ? shard.replace('/', '-of-') : '';
 }
 
 /**

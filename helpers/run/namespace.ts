@@ -9,10 +9,19 @@ import {
   ANNOTATION_EXPIRES,
   LABEL_OWNED,
   LABEL_RUN_ID,
+  LABEL_SHARD,
   NAMESPACE_PREFIX,
+  RUN_ID_RE,
   currentRunId,
   runNamespaceName,
+  shardLabel,
 } from './ids.js';
+
+/** Pod Security: run namespaces admit only `restricted` pods (the admission policy requires the label). */
+export const POD_SECURITY_LABELS = {
+  'pod-security.kubernetes.io/enforce': 'restricted',
+  'pod-security.kubernetes.io/enforce-version': 'latest',
+} as const;
 
 /** How long a run namespace lives if its run never cleans up (PV_RUN_TTL_MINUTES, default 180). */
 export function runTtlMs(env: NodeJS.ProcessEnv = process.env): number {
@@ -60,7 +69,12 @@ async function createRunNamespace(cluster: ClusterHandle, runId: string): Promis
   const body: V1Namespace = {
     metadata: {
       name,
-      labels: { [LABEL_RUN_ID]: runId, [LABEL_OWNED]: 'true' },
+      labels: {
+        [LABEL_RUN_ID]: runId,
+        [LABEL_OWNED]: 'true',
+        [LABEL_SHARD]: shardLabel(),
+        ...POD_SECURITY_LABELS,
+      },
       annotations: { [ANNOTATION_EXPIRES]: new Date(Date.now() + runTtlMs()).toISOString() },
     },
   };
@@ -87,26 +101,39 @@ async function createRunNamespace(cluster: ClusterHandle, runId: string): Promis
   return name;
 }
 
-async function deleteNamespaces(cluster: ClusterHandle, names: string[]): Promise<string[]> {
+/** Deletes each namespace; one that cannot be deleted is a leftover, and the others are still tried. */
+async function deleteNamespaces(
+  cluster: ClusterHandle,
+  names: string[],
+): Promise<{ deleted: string[]; failed: { name: string; error: string }[] }> {
   const deleted: string[] = [];
+  const failed: { name: string; error: string }[] = [];
   for (const name of names) {
     try {
       await cluster.core.deleteNamespace({ name, propagationPolicy: 'Background' });
       deleted.push(name);
     } catch (err) {
       if (err instanceof ApiException && err.code === 404) continue;
-      throw err;
+      failed.push({ name, error: errorText(err).split('\n')[0] ?? 'failed' });
     }
   }
-  return deleted;
+  return { deleted, failed };
 }
 
-/** Guard: only namespaces this framework made (name prefix AND both labels). */
-function ours(ns: V1Namespace): boolean {
+/**
+ * Guard: only namespaces this framework made: the prefix, both labels, a well-formed run id, and the
+ * name this run id (and its shard label) gives, so a look-alike (`pv-run-team-b`) is never touched.
+ */
+function ours(ns: V1Namespace, runId?: string): boolean {
+  const labels = ns.metadata?.labels ?? {};
+  const id = labels[LABEL_RUN_ID] ?? '';
+  const shard = labels[LABEL_SHARD] ? labels[LABEL_SHARD].replace('-of-', '/') : undefined;
   return (
     !!ns.metadata?.name?.startsWith(NAMESPACE_PREFIX) &&
-    ns.metadata.labels?.[LABEL_OWNED] === 'true' &&
-    !!ns.metadata.labels?.[LABEL_RUN_ID]
+    labels[LABEL_OWNED] === 'true' &&
+    RUN_ID_RE.test(id) &&
+    (runId === undefined || id === runId) &&
+    ns.metadata.name === runNamespaceName(id, shard)
   );
 }
 
@@ -128,19 +155,25 @@ export async function cleanupRunReport(
 ): Promise<RunCleanupResult> {
   const report = await runCleanups(cluster);
   let namespacesDeleted: string[] = [];
+  const leftovers = report.failed.map((f) => `${f.description}: ${f.error}`);
   if (identityProven(cluster)) {
+    // this shard's namespace only: the other shards of the run remove their own
+    const own = runNamespaceName(runId);
     const list = await cluster.core.listNamespace({
-      labelSelector: `${LABEL_OWNED}=true,${LABEL_RUN_ID}=${runId}`,
+      labelSelector: `${LABEL_OWNED}=true,${LABEL_RUN_ID}=${runId},${LABEL_SHARD}=${shardLabel()}`,
     });
-    namespacesDeleted = await deleteNamespaces(
+    const r = await deleteNamespaces(
       cluster,
-      list.items.filter(ours).map((n) => n.metadata!.name!),
+      list.items.filter((n) => ours(n, runId) && n.metadata!.name === own).map((n) => n.metadata!.name!),
     );
+    namespacesDeleted = r.deleted;
+    leftovers.push(...r.failed.map((f) => `namespace ${f.name}: ${f.error}`));
   }
   for (const k of [...created.keys()]) if (k.startsWith(`${cluster.name}|`)) created.delete(k);
-  if (report.failed.length) {
-    throw new RunResourceError(
-      `cleanup of run ${runId} on ${where(cluster)}: ${report.failed.map((f) => `${f.description}: ${f.error}`).join('; ')}`,
+  if (leftovers.length) {
+    throw Object.assign(
+      new RunResourceError(`cleanup of run ${runId} on ${where(cluster)}: ${leftovers.join('; ')}`),
+      { leftovers },
     );
   }
   return { ...report, namespacesDeleted };
@@ -170,8 +203,14 @@ export async function sweepExpired(cluster: ClusterHandle, now: Date = new Date(
     const exp = Date.parse(ns.metadata?.annotations?.[ANNOTATION_EXPIRES] ?? '');
     return Number.isFinite(exp) && exp < now.getTime();
   });
-  return deleteNamespaces(
+  const r = await deleteNamespaces(
     cluster,
     expired.map((n) => n.metadata!.name!),
   );
+  if (r.failed.length) {
+    throw new RunResourceError(
+      `sweep on ${where(cluster)} removed ${r.deleted.join(', ') || 'nothing'}; could not delete ${r.failed.map((f) => `${f.name} (${f.error})`).join(', ')}`,
+    );
+  }
+  return r.deleted;
 }

@@ -157,6 +157,22 @@ export async function main(argv: string[], log = console.log, warn = console.err
     );
     for (const w of trend.warnings) warn(`gate: warning: ${w}`);
 
+    // one gate file per scope: a story whose file name is platform.yml's, or two stories with one
+    // file name, would overwrite a gate a QA lead signs
+    const slugs = new Map<string, string>();
+    for (const sc of scopes) {
+      const slug = storySlug(sc);
+      const other = slugs.get(slug);
+      if (
+        (slug === storySlug(PLATFORM_STORY) && sc !== PLATFORM_STORY) ||
+        (other !== undefined && other !== sc)
+      ) {
+        throw new GateInputError(
+          `story "${sc}" would write ${slug}.yml, the gate file of ${other === undefined || other === PLATFORM_STORY ? 'the platform gate' : `story "${other}"`}; rename the story in the checks' metadata`,
+        );
+      }
+      slugs.set(slug, sc);
+    }
     const now = new Date();
     const evaluations = scopes.map((s) => evaluate(run, s, waivers.active));
     let report: string | undefined;

@@ -2,7 +2,8 @@
 import { assessEvidence } from './evidence.js';
 import type { CheckResult } from './model.js';
 import { validateNfr, type NfrValidation } from './nfr.js';
-import { decide, runProblems, type Decision } from './rule.js';
+import { decide, runConcerns, runProblems, type Decision } from './rule.js';
+import { completenessProblems, declaredP0, scopeGaps } from './completeness.js';
 import type { LoadedRun } from './run.js';
 import { findStory, PLATFORM_STORY, STORIES, type StoryInfo } from './stories.js';
 import { traceStories, type StoryTrace } from './trace.js';
@@ -38,7 +39,33 @@ export function evaluate(run: LoadedRun, story: string, waivers: Waiver[]): Eval
     : run.checks.filter((c) => c.story?.toUpperCase() === story.toUpperCase());
   const stories = platform ? storiesInRun(run.checks).map(storyInfo) : [storyInfo(story)];
   const evidence = assessEvidence(run.runs, checks);
-  const decision = decide(checks, waivers, evidence, runProblems(run.runs));
+  const problems = [...runProblems(run.runs), ...completenessProblems(run)];
+  const concerns = runConcerns(run.runs);
+  if (!platform) {
+    // a story's scope is every check of the story the run declares, not only those it selected
+    const gaps = scopeGaps(run, story);
+    if (gaps.length) {
+      const byWhy = new Map<string, string[]>();
+      for (const g of gaps)
+        byWhy.set(g.why, [...(byWhy.get(g.why) ?? []), `${g.check.id}@${g.check.cluster}`]);
+      concerns.push(
+        `${gaps.length} check(s) of ${story} did not run: ${[...byWhy].map(([why, ids]) => `${ids.slice(0, 6).join(', ')}${ids.length > 6 ? ` and ${ids.length - 6} more` : ''} (${why})`).join('; ')}.`,
+      );
+    }
+    for (const r of run.runs) {
+      const env =
+        (r.runJson?.selection as { environmentClusters?: string[]; projects?: string[] } | undefined) ?? {};
+      const left = (env.environmentClusters ?? []).filter((c) => !(env.projects ?? []).includes(c));
+      if (left.length)
+        concerns.push(
+          `Cluster(s) ${left.join(', ')} of environment ${String(r.runJson?.env ?? '?')} were not in run ${r.runId} (--project): the story's checks there did not run.`,
+        );
+    }
+    const executedP0 = checks.filter((c) => c.priority === 'P0' && c.outcome !== 'skipped').length;
+    if (declaredP0(run, story) > 0 && executedP0 === 0)
+      problems.push(`no P0 check of ${story} ran, though the catalogue declares ${declaredP0(run, story)}`);
+  }
+  const decision = decide(checks, waivers, evidence, problems, [...new Set(concerns)]);
   const trace = traceStories(stories, checks, waivers);
   // The rule does not weigh trace gaps, but a signer must see them next to a green decision.
   if ((decision.gate === 'PASS' || decision.gate === 'WAIVED') && trace.gaps.length) {

@@ -173,6 +173,35 @@ function collect(
   for (const child of asArray(suite['testsuite'])) collect(child, merged, out);
 }
 
+/**
+ * A suite's own counters must agree with the testcases it holds (nested suites included): a JUnit
+ * whose `tests`/`failures`/`errors` say more than its cases show lost results on the way (L11).
+ */
+function checkCounters(suite: XmlNode, file: string): { tests: number; failures: number; errors: number } {
+  const mine = { tests: 0, failures: 0, errors: 0 };
+  for (const tc of asArray(suite['testcase'])) {
+    mine.tests++;
+    if (tc['error'] !== undefined) mine.errors++;
+    else if (tc['failure'] !== undefined) mine.failures++;
+  }
+  for (const child of asArray(suite['testsuite'])) {
+    const c = checkCounters(child, file);
+    mine.tests += c.tests;
+    mine.failures += c.failures;
+    mine.errors += c.errors;
+  }
+  for (const k of ['tests', 'failures', 'errors'] as const) {
+    const declared = attr(suite, k);
+    if (declared === undefined || declared === '') continue;
+    if (Number(declared) !== mine[k]) {
+      throw new GateInputError(
+        `${file}: testsuite "${attr(suite, 'name') ?? '?'}" says ${k}="${declared}" but holds ${mine[k]}: results are missing or altered, so this input cannot be gated`,
+      );
+    }
+  }
+  return mine;
+}
+
 function priorityOf(
   props: Map<string, string[]>,
   name: string,
@@ -222,6 +251,8 @@ export function readJUnit(file: string, runDir: string): CheckResult[] {
   const doc = parser.parse(xml) as XmlNode;
   const roots: XmlNode[] = [];
   if (doc['testsuites'] !== undefined) {
+    // the <testsuites> element counts like a suite that holds them all
+    for (const r of asArray(doc['testsuites'])) checkCounters({ ...r, testcase: [] }, file);
     for (const r of asArray(doc['testsuites'])) roots.push(...asArray(r['testsuite']));
   } else if (doc['testsuite'] !== undefined) {
     roots.push(...asArray(doc['testsuite']));
@@ -232,7 +263,10 @@ export function readJUnit(file: string, runDir: string): CheckResult[] {
     );
   }
   const cases: { tc: XmlNode; suiteProps: Map<string, string[]> }[] = [];
-  for (const r of roots) collect(r, new Map(), cases);
+  for (const r of roots) {
+    checkCounters(r, file);
+    collect(r, new Map(), cases);
+  }
 
   const fileCluster = clusterFromFileName(file);
   return cases.map(({ tc, suiteProps }) => {
@@ -269,6 +303,7 @@ export function readJUnit(file: string, runDir: string): CheckResult[] {
       foreign,
       runDir,
       source: file,
+      classname,
       ...outcome,
     };
     return result;

@@ -49,6 +49,8 @@ export interface CheckResult {
   runDir: string;
   /** The JUnit file it was read from. */
   source: string;
+  /** The testcase's classname (ours: `<cluster>.<test file>`), for the manifest's per-file counts. */
+  classname?: string;
 }
 
 /** Key of a result: the same check runs once per cluster. */

@@ -49,6 +49,24 @@ function ids(cs: CheckResult[], max = 5): string {
     : keys.join(', ');
 }
 
+/** Reasons of a `failed` run.json the JUnit already explains (failed checks) or that weigh as CONCERNS. */
+const EXPLAINED_REASON = /^(\d+ check\(s\) failed|cleanup on .+ failed.*)$/;
+
+/** Leftovers a run's cleanup could not remove: the run is not green, the gate at best CONCERNS. */
+export function runConcerns(runs: RunDir[]): string[] {
+  const out: string[] = [];
+  for (const r of runs) {
+    for (const [name, info] of Object.entries(r.runJson?.clusters ?? {})) {
+      const c = (info as { cleanup?: { ok?: boolean; leftovers?: string[] } }).cleanup;
+      if (c && c.ok === false)
+        out.push(
+          `Cleanup of run ${r.runId} on ${name} failed; left on the cluster: ${(c.leftovers ?? []).join(', ') || 'unknown'}.`,
+        );
+    }
+  }
+  return out;
+}
+
 /** Problems in run.json that make the run itself untrustworthy (FAIL regardless of the checks). */
 export function runProblems(runs: RunDir[]): string[] {
   const out: string[] = [];
@@ -65,6 +83,17 @@ export function runProblems(runs: RunDir[]): string[] {
     if (j.outcome === 'error')
       out.push(`run ${j.runId} ended in error${why || ' before its checks completed'}`);
     if (j.outcome === 'running') out.push(`run ${j.runId} never finished (run.json still says running)`);
+    if (j.outcome === 'failed') {
+      // a failed run whose reasons the checks' results do not explain (an unhandled error, a hook, a
+      // worker that died, an unproven cluster): the run itself failed
+      const reasons = (Array.isArray(j['reasons']) ? j['reasons'] : []).map(String);
+      const unexplained = reasons.filter((x) => !EXPLAINED_REASON.test(x));
+      if (!reasons.length) out.push(`run ${j.runId} failed (run.json gives no reason)`);
+      else if (unexplained.length)
+        out.push(
+          `run ${j.runId} failed: ${unexplained.slice(0, 3).join('; ')}${unexplained.length > 3 ? ` (+${unexplained.length - 3} more)` : ''}`,
+        );
+    }
   }
   return out;
 }
@@ -74,6 +103,8 @@ export function decide(
   waivers: Waiver[],
   evidence: EvidenceStatus,
   problems: string[] = [],
+  /** Findings that keep the gate at best CONCERNS (scope not run, leftovers), each a sentence. */
+  scopeConcerns: string[] = [],
 ): Decision {
   const counts = {
     P0: { executed: 0, passed: 0, failed: 0, waived: 0, skipped: 0 },
@@ -135,6 +166,7 @@ export function decide(
       `P0 check${p0Skipped.length > 1 ? 's' : ''} skipped, so not shown to pass: ${ids(p0Skipped)}.`,
     );
   }
+  concerns.push(...scopeConcerns);
   const p2Open = open.filter((c) => c.priority === 'P2');
   if (p2Open.length) concerns.push(`P2 check${p2Open.length > 1 ? 's' : ''} failed: ${ids(p2Open)}.`);
   if (!evidence.complete && executed > 0) {

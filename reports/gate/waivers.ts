@@ -1,5 +1,6 @@
 // Waiver file: YAML entries naming a check id or a risk id, with reason, approver and expiry.
 // An active waiver turns the failures it names into WAIVED; an expired one is ignored with a warning.
+import { isFrameworkError } from './completeness.js';
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
@@ -114,7 +115,9 @@ export function waiverMatches(w: Waiver, c: CheckResult): boolean {
   return w.risk !== undefined && c.risks.includes(w.risk);
 }
 
+/** A framework error (a file that never ran, a hook, an unhandled error) is never waived: no check ran. */
 export function findWaiver(waivers: Waiver[], c: CheckResult): Waiver | undefined {
+  if (isFrameworkError(c)) return undefined;
   return waivers.find((w) => waiverMatches(w, c));
 }
 

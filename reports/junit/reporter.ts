@@ -4,7 +4,7 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Reporter, TestCase, TestModule, Vitest } from 'vitest/node';
+import type { Reporter, TestCase, TestModule, TestSpecification, Vitest } from 'vitest/node';
 import type { SerializedError } from 'vitest';
 import { redact } from '../../helpers/evidence/redact.js';
 import { evaluateTags, type TagNode } from '../../helpers/check/tag-expr.js';
@@ -13,6 +13,7 @@ import type { CaseRecord, ClusterReport, Counts, SuiteRecord } from './model.js'
 import { junitXml } from './write-xml.js';
 import { splitAttempts } from './attempts.js';
 import { gitInfo, writeRunJson, type RunJson } from './run-json.js';
+import { emptyManifest, reasonText, type Manifest, type NotSelectedReason } from './manifest.js';
 
 export interface PvReporterOptions {
   runId: string;
@@ -28,6 +29,14 @@ export interface PvReporterOptions {
   allowDisruptive: boolean;
   strict: boolean;
   startedAt: string;
+  /** `-t`, positional file filters and the shard, as given (run.json selection, manifest) */
+  testNamePattern?: string;
+  fileFilters?: string[];
+  shard?: { index: number; count: number };
+  /** PV_SUITES, when it overrides the suites glob */
+  suites?: string;
+  /** Every cluster of the environment (a story gate names those --project left out) */
+  environmentClusters?: string[];
 }
 
 export interface RunSummary {
@@ -36,8 +45,11 @@ export interface RunSummary {
   collectionErrors: string[];
   catalogueErrors: string[];
   unhandledErrors: string[];
+  /** Failures vitest knows of that are not a failed check: hook errors, tests that never finished. */
+  frameworkErrors: string[];
   junitFiles: string[];
   reason: string;
+  manifest: Manifest;
 }
 
 // eslint-disable-next-line no-control-regex
@@ -76,11 +88,40 @@ export class PvJunitReporter implements Reporter {
   summary?: RunSummary;
   private ids = new Map<string, string>(); // `${cluster}\0${id}` -> file
   private vitest?: Vitest;
+  private readonly namePattern?: RegExp;
+  /** cluster -> files of the whole catalogue (before sharding) / files this process runs */
+  private allFiles = new Map<string, Set<string>>();
+  private runFiles = new Map<string, Set<string>>();
 
-  constructor(private readonly opts: PvReporterOptions) {}
+  constructor(private readonly opts: PvReporterOptions) {
+    if (opts.testNamePattern) this.namePattern = new RegExp(opts.testNamePattern);
+  }
 
   onInit(vitest: Vitest): void {
     this.vitest = vitest;
+  }
+
+  private rel(moduleId: string): string {
+    return path.relative(this.opts.root, moduleId).split(path.sep).join('/');
+  }
+
+  async onTestRunStart(specs: ReadonlyArray<TestSpecification>): Promise<void> {
+    for (const s of specs) {
+      const c = s.project.name;
+      if (!(c in this.opts.clusters)) continue;
+      (this.runFiles.get(c) ?? this.runFiles.set(c, new Set()).get(c)!).add(this.rel(s.moduleId));
+    }
+    // the whole catalogue of the selected clusters, before --shard slices it (manifest: other shards)
+    try {
+      const all = (await this.vitest?.globTestSpecifications(this.opts.fileFilters ?? [])) ?? [];
+      for (const s of all) {
+        const c = s.project.name;
+        if (!(c in this.opts.clusters)) continue;
+        (this.allFiles.get(c) ?? this.allFiles.set(c, new Set()).get(c)!).add(this.rel(s.moduleId));
+      }
+    } catch {
+      // without the glob, the manifest lists this process's files only (the gate then needs every shard's)
+    }
   }
 
   onTestModuleCollected(mod: TestModule): void {
@@ -98,12 +139,36 @@ export class PvJunitReporter implements Reporter {
     }
   }
 
-  /** Selected = matches --grep; a disruptive check skipped without --allow-disruptive is "excluded", not skipped. */
-  private classify(t: TestCase): 'run' | 'excluded-disruptive' | 'not-selected' {
+  /**
+   * Selected = matches --grep and -t; a disruptive check skipped without --allow-disruptive is
+   * "excluded", not skipped. A test that ran (passed, failed, or never finished) is always reported.
+   */
+  private classify(t: TestCase): {
+    cls: 'run' | 'excluded-disruptive' | 'not-selected';
+    why?: NotSelectedReason;
+  } {
     const tags = t.tags ?? [];
-    if (this.opts.grepAst && !evaluateTags(this.opts.grepAst, tags)) return 'not-selected';
-    if (!this.opts.allowDisruptive && tags.includes('disruptive')) return 'excluded-disruptive';
-    return 'run';
+    const st = t.result().state;
+    const ran = st !== 'skipped';
+    if (this.opts.grepAst && !evaluateTags(this.opts.grepAst, tags))
+      return ran
+        ? { cls: 'run' }
+        : { cls: 'not-selected', why: { kind: 'grep', detail: this.opts.grep ?? '' } };
+    if (!this.opts.allowDisruptive && tags.includes('disruptive'))
+      return ran ? { cls: 'run' } : { cls: 'excluded-disruptive', why: { kind: 'disruptive', detail: '' } };
+    // -t: vitest marks every test whose full name does not match as mode "skip" at collection
+    if (
+      !ran &&
+      this.namePattern &&
+      t.options.mode === 'skip' &&
+      !this.namePattern.test(t.fullName) &&
+      !this.namePattern.test(t.name)
+    )
+      return {
+        cls: 'not-selected',
+        why: { kind: 'testNamePattern', detail: this.opts.testNamePattern ?? '' },
+      };
+    return { cls: 'run' };
   }
 
   private caseRecord(t: TestCase, cluster: string, rel: string): CaseRecord {
@@ -111,7 +176,14 @@ export class PvJunitReporter implements Reporter {
     const pv = meta.pv;
     const r = t.result();
     const d = t.diagnostic();
-    const attempts = r.state === 'skipped' || r.state === 'pending' ? 0 : (d?.retryCount ?? 0) + 1;
+    // attempts that failed before the verdict: the fixture counts them (also when the last attempt skipped)
+    const priorFailures = meta.attemptErrors?.length ?? 0;
+    const attempts =
+      r.state === 'pending'
+        ? 0
+        : r.state === 'skipped'
+          ? priorFailures
+          : Math.max((d?.retryCount ?? 0) + 1, priorFailures + (r.state === 'passed' ? 1 : 0));
     const flaky = Boolean(d?.flaky) || (r.state === 'passed' && attempts > 1);
     const evidence = [...(meta.evidence ?? [])];
     const props: [string, string][] = [];
@@ -140,6 +212,22 @@ export class PvJunitReporter implements Reporter {
       properties: props,
       evidence,
     };
+    if (r.state === 'pending') {
+      // collected but never finished: its worker died, a hook above it hung, or the run was cut
+      // short. Never a skip: nothing shows it passed.
+      rec.state = 'error';
+      const msg = `${pv?.id ?? t.name} did not finish: its worker exited or a hook never returned before the check ended (${rel})`;
+      rec.failure = { message: msg, type: 'NotFinished', body: msg };
+      return rec;
+    }
+    if (r.state === 'skipped' && priorFailures > 0) {
+      // a retry that skips itself after a failed attempt: the failure stands
+      rec.state = 'failed';
+      const first = meta.attemptMessages?.[0] ?? 'see the earlier attempt';
+      const msg = `${pv?.id ?? t.name}: attempt 1 of ${priorFailures + 1} failed (${first}); the next attempt skipped itself (${r.note ?? 'no reason given'}), which does not undo the failure`;
+      rec.failure = { message: redact(msg), type: 'FailedThenSkipped', body: redact(msg) };
+      return rec;
+    }
     if (r.state === 'skipped') rec.skipMessage = redact(r.note ?? 'skipped (no reason given)');
     // vitest keeps every attempt's errors in one list (also for a test that passed in the end)
     const failedAttempts = r.state === 'failed' ? attempts : r.state === 'passed' ? attempts - 1 : 0;
@@ -167,6 +255,33 @@ export class PvJunitReporter implements Reporter {
     return rec;
   }
 
+  /** An <error> case for a failure of the framework or of vitest itself (no check behind it). */
+  private errorCase(cluster: string, file: string, id: string, name: string, errs: TestError[]): CaseRecord {
+    const msg = errs.map((e) => e.message ?? String(e)).join('\n') || name;
+    return {
+      name,
+      classname: `${cluster}.${file}`,
+      file,
+      durationMs: 0,
+      state: 'error',
+      properties: [
+        ['id', id],
+        ['cluster', cluster],
+      ],
+      evidence: [],
+      failure: {
+        message: redact((msg.split('\n')[0] ?? msg).replace(ANSI, '')),
+        type: errs[0]?.name ?? 'Error',
+        body: redact(
+          errs
+            .map((e) => e.stack ?? e.message ?? '')
+            .join('\n\n')
+            .replace(ANSI, '') || msg,
+        ),
+      },
+    };
+  }
+
   async onTestRunEnd(
     modules: ReadonlyArray<TestModule>,
     unhandled: ReadonlyArray<SerializedError>,
@@ -175,7 +290,9 @@ export class PvJunitReporter implements Reporter {
     const reports = new Map<string, ClusterReport>();
     const perCluster: Record<string, Counts> = {};
     const collectionErrors: string[] = [];
+    const frameworkErrors: string[] = [];
     const state = runState();
+    const manifest = emptyManifest(this.opts.shard ?? null, Object.keys(this.opts.clusters));
     for (const cluster of Object.keys(this.opts.clusters)) {
       const id = state.clusters[cluster];
       reports.set(cluster, {
@@ -189,59 +306,121 @@ export class PvJunitReporter implements Reporter {
           ['identity_expected', this.opts.clusters[cluster]!.expected],
           ...(id?.seen ? ([['identity_seen', id.seen]] as [string, string][]) : []),
           ...(id?.serverVersion ? ([['server_version', id.serverVersion]] as [string, string][]) : []),
+          ...(this.opts.shard
+            ? ([['shard', `${this.opts.shard.index}/${this.opts.shard.count}`]] as [string, string][])
+            : []),
         ],
       });
       perCluster[cluster] = emptyCounts();
+      for (const f of this.allFiles.get(cluster) ?? [])
+        manifest.files[cluster]![f] = { expectedTestcases: 0, shard: 'other' };
+      for (const f of this.runFiles.get(cluster) ?? [])
+        manifest.files[cluster]![f] = { expectedTestcases: 0, shard: 'this' };
     }
+    const tally = (counts: Counts, rec: CaseRecord) => {
+      if (rec.state === 'passed') counts.passed++;
+      else if (rec.state === 'failed' || rec.state === 'error') counts.failed++;
+      else counts.skipped++;
+      if (rec.properties.some(([n, v]) => n === 'flaky' && v === 'true')) counts.flaky++;
+    };
 
     for (const mod of modules) {
       const cluster = mod.project.name;
       const report = reports.get(cluster);
       if (!report) continue;
       const counts = perCluster[cluster]!;
-      const rel = path.relative(this.opts.root, mod.moduleId).split(path.sep).join('/');
+      const rel = this.rel(mod.moduleId);
       const suite: SuiteRecord = { name: rel, file: rel, cases: [] };
       for (const t of mod.children.allTests()) {
-        const cls = this.classify(t);
+        const { cls, why } = this.classify(t);
+        const pv = t.meta().pv;
+        manifest.checks.push({
+          id: pv?.id ?? t.name,
+          cluster,
+          file: rel,
+          priority: pv?.priority,
+          component: pv?.component,
+          story: pv?.story,
+          ac: pv?.ac,
+          risks: pv?.risks,
+          selected: cls === 'run',
+          ...(why ? { why: reasonText(why) } : {}),
+        });
         if (cls === 'not-selected') continue;
-        const st = t.result().state;
-        if (cls === 'excluded-disruptive' && st === 'skipped') {
+        if (cls === 'excluded-disruptive') {
           counts.excludedDisruptive++;
           continue;
         }
         const rec = this.caseRecord(t, cluster, rel);
+        if (!pv && rec.state !== 'failed') {
+          // a plain vitest test in a cluster project: no id, priority or cluster; it proves nothing
+          const msg = `"${t.fullName}" in ${rel} is not declared through check() (no id, priority or cluster): a suite holds checks only`;
+          rec.state = 'error';
+          rec.failure = { message: msg, type: 'NotACheck', body: msg };
+        }
         suite.cases.push(rec);
-        if (rec.state === 'passed') counts.passed++;
-        else if (rec.state === 'failed') counts.failed++;
-        else counts.skipped++;
-        if (rec.properties.some(([n, v]) => n === 'flaky' && v === 'true')) counts.flaky++;
+        tally(counts, rec);
+        if (rec.state === 'error') frameworkErrors.push(`(${cluster}) ${rec.failure!.message}`);
       }
-      // a file that failed to load / collect: an <error> case, never silence
-      const modErrors = (mod as unknown as { errors(): TestError[] }).errors?.() ?? [];
+      // a hook of a describe block that threw: the tests under it are skipped by vitest, the file failed
+      for (const s of mod.children.allSuites()) {
+        const errs = s.errors() as TestError[];
+        if (!errs.length) continue;
+        const name = `(hook) ${rel} > ${s.fullName}`;
+        const rec = this.errorCase(cluster, rel, `HOOK:${rel}>${s.fullName}`, name, errs);
+        suite.cases.push(rec);
+        tally(counts, rec);
+        frameworkErrors.push(`(${cluster}) ${name}: ${rec.failure!.message}`);
+      }
+      // a file that failed to load / collect, or a top-level hook that threw: an <error> case, never silence
+      const modErrors = mod.errors() as TestError[];
       if (modErrors.length) {
         const msg = modErrors.map((e) => e.message ?? String(e)).join('\n');
         collectionErrors.push(`(${cluster}) ${msg.includes(rel) ? msg : `${rel}: ${msg}`}`);
-        counts.failed++;
-        suite.cases.push({
-          name: `(collection) ${rel}`,
-          classname: `${cluster}.${rel}`,
-          file: rel,
-          durationMs: 0,
-          state: 'error',
-          properties: [
-            ['id', `COLLECT:${rel}`],
-            ['cluster', cluster],
-          ],
-          evidence: [],
-          failure: {
-            message: redact(msg.split('\n')[0] ?? msg),
-            type: modErrors[0]?.name ?? 'CollectionError',
-            body: redact(modErrors.map((e) => e.stack ?? e.message ?? '').join('\n\n')),
-          },
-        });
+        const rec = this.errorCase(cluster, rel, `COLLECT:${rel}`, `(collection) ${rel}`, modErrors);
+        rec.failure!.type = modErrors[0]?.name ?? 'CollectionError';
+        suite.cases.push(rec);
+        tally(counts, rec);
       }
+      // vitest's own verdict of the file: failed, but nothing above says why (the next unknown path)
+      if (!mod.ok() && !suite.cases.some((c) => c.state === 'failed' || c.state === 'error')) {
+        const name = `(file) ${rel}`;
+        const rec = this.errorCase(cluster, rel, `FILE:${rel}`, name, [
+          {
+            message: `vitest reports ${rel} as failed (state ${mod.state()}) with no failed check`,
+            name: 'FileFailed',
+          },
+        ]);
+        suite.cases.push(rec);
+        tally(counts, rec);
+        frameworkErrors.push(`(${cluster}) ${rec.failure!.message}`);
+      }
+      const f = manifest.files[cluster]!;
+      f[rel] = { expectedTestcases: suite.cases.length, shard: 'this' };
       if (suite.cases.length) report.suites.push(suite);
     }
+
+    // unhandled errors (a rejected promise nobody awaited, a worker that died): an <error> case in the
+    // cluster whose file raised it, else in every selected cluster
+    const unhandledErrors = unhandled.map((e) => redact((e.message ?? String(e)).replace(ANSI, '')));
+    unhandled.forEach((e, i) => {
+      const where = e as SerializedError & { VITEST_TEST_PATH?: string; VITEST_TEST_NAME?: string };
+      const file = where.VITEST_TEST_PATH ? this.rel(where.VITEST_TEST_PATH) : '(run)';
+      const targets = [...reports.keys()].filter(
+        (c) => file === '(run)' || (manifest.files[c]?.[file]?.shard ?? '') === 'this',
+      );
+      for (const cluster of targets.length ? targets : [...reports.keys()]) {
+        const name = `(unhandled) ${file}${where.VITEST_TEST_NAME ? ` > ${where.VITEST_TEST_NAME}` : ''} #${i + 1}`;
+        const rec = this.errorCase(cluster, file, `UNHANDLED:${file}#${i + 1}`, name, [e as TestError]);
+        const report = reports.get(cluster)!;
+        let suite = report.suites.find((s) => s.file === file);
+        if (!suite) report.suites.push((suite = { name: file, file, cases: [] }));
+        suite.cases.push(rec);
+        tally(perCluster[cluster]!, rec);
+        const mf = manifest.files[cluster]!;
+        mf[file] = { expectedTestcases: (mf[file]?.expectedTestcases ?? 0) + 1, shard: 'this' };
+      }
+    });
 
     // duplicate ids (across files): an <error> case in every selected cluster's file
     for (const msg of state.catalogueErrors) {
@@ -257,12 +436,39 @@ export class PvJunitReporter implements Reporter {
               file: '(catalogue)',
               durationMs: 0,
               state: 'error',
-              properties: [['cluster', cluster]],
+              properties: [
+                ['id', `CATALOGUE:${msg.slice(0, 80)}`],
+                ['cluster', cluster],
+              ],
               evidence: [],
               failure: { message: msg, type: 'CatalogueError', body: msg },
             },
           ],
         });
+        const mf = manifest.files[cluster]!;
+        mf['(catalogue)'] = {
+          expectedTestcases: (mf['(catalogue)']?.expectedTestcases ?? 0) + 1,
+          shard: 'this',
+        };
+      }
+    }
+
+    // vitest says the run failed and nothing above explains it: say so rather than trust our counts
+    const totalsSoFar = Object.values(perCluster).reduce((a, c) => a + c.failed, 0);
+    if (reason === 'failed' && totalsSoFar === 0) {
+      for (const [cluster, report] of reports) {
+        const rec = this.errorCase(cluster, '(run)', 'VITEST:run-failed', '(vitest) run failed', [
+          {
+            message:
+              'vitest reports the run as failed, with no failed check or error the reporter could attribute',
+            name: 'RunFailed',
+          },
+        ]);
+        report.suites.push({ name: '(run)', file: '(run)', cases: [rec] });
+        tally(perCluster[cluster]!, rec);
+        const mf = manifest.files[cluster]!;
+        mf['(run)'] = { expectedTestcases: (mf['(run)']?.expectedTestcases ?? 0) + 1, shard: 'this' };
+        frameworkErrors.push(`(${cluster}) ${rec.failure!.message}`);
       }
     }
 
@@ -283,12 +489,13 @@ export class PvJunitReporter implements Reporter {
       totals,
       collectionErrors,
       catalogueErrors: [...state.catalogueErrors],
-      unhandledErrors: unhandled.map((e) => redact(e.message ?? String(e))),
+      unhandledErrors,
+      frameworkErrors,
       junitFiles,
       reason,
+      manifest,
     };
     this.writeRunJson(reason === 'interrupted' ? 'interrupted' : undefined);
-    void this.vitest;
   }
 
   /** run.json from what is known now; bin/test.ts calls it again with the final outcome. */
@@ -305,6 +512,9 @@ export class PvJunitReporter implements Reporter {
         serverVersion: id?.serverVersion,
         ok: id ? id.ok : null,
         ...(id?.error ? { error: id.error } : {}),
+        ...(state.cleanup?.[name] ? { cleanup: state.cleanup[name] } : {}),
+        ...(id?.swept?.length ? { swept: id.swept } : {}),
+        ...(id?.sweepError ? { sweepError: id.sweepError } : {}),
       };
     }
     const failed =
@@ -317,7 +527,12 @@ export class PvJunitReporter implements Reporter {
       git: gitInfo(this.opts.root),
       selection: {
         projects: this.opts.projects,
+        environmentClusters: this.opts.environmentClusters ?? this.opts.projects,
         grep: this.opts.grep ?? null,
+        testNamePattern: this.opts.testNamePattern ?? null,
+        fileFilters: this.opts.fileFilters ?? [],
+        shard: this.opts.shard ?? null,
+        suites: this.opts.suites ?? null,
         allowDisruptive: this.opts.allowDisruptive,
         excludedDisruptive: s?.totals.excludedDisruptive ?? 0,
       },
@@ -331,6 +546,7 @@ export class PvJunitReporter implements Reporter {
         skipped: s?.totals.skipped ?? 0,
         flaky: s?.totals.flaky ?? 0,
       },
+      ...(s ? { manifest: s.manifest } : {}),
     });
   }
 }

@@ -3,6 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { redactJson } from '../../helpers/evidence/redact.js';
+import type { CleanupOutcome } from '../../helpers/check/context.js';
+import type { Manifest } from './manifest.js';
 
 export interface RunJson {
   runId: string;
@@ -17,12 +19,23 @@ export interface RunJson {
       serverVersion?: string;
       ok: boolean | null; // null: not contacted (no selected check of this cluster ran)
       error?: string;
+      /** End-of-run removal of this run's resources; `ok: false` names what may be left. */
+      cleanup?: CleanupOutcome;
+      /** Leftovers of crashed runs this run's sweep removed. */
+      swept?: string[];
+      sweepError?: string;
     }
   >;
   git: { revision: string | null; suitesRevision: string | null; dirty: boolean | null };
   selection: {
     projects: string[];
+    environmentClusters: string[];
     grep: string | null;
+    testNamePattern: string | null;
+    fileFilters: string[];
+    shard: { index: number; count: number } | null;
+    /** PV_SUITES, when it replaced the suites glob */
+    suites: string | null;
     allowDisruptive: boolean;
     excludedDisruptive: number;
   };
@@ -31,6 +44,8 @@ export interface RunJson {
   outcome: 'passed' | 'failed' | 'interrupted' | 'error' | 'running';
   reasons?: string[];
   counts: { passed: number; failed: number; skipped: number; flaky?: number };
+  /** Every declared check x cluster and the testcases each JUnit must hold (reports/junit/manifest.ts). */
+  manifest?: Manifest;
 }
 
 function git(args: string[], cwd: string): string | null {

@@ -42,6 +42,14 @@ export function netexecPodSpec(): V1PodSpec {
         image: NETEXEC_IMAGE,
         args: ['netexec', '--http-port=8080'],
         ports: [{ name: 'http', containerPort: 8080 }],
+        // run namespaces enforce Pod Security restricted
+        securityContext: {
+          allowPrivilegeEscalation: false,
+          runAsNonRoot: true,
+          runAsUser: 65534,
+          capabilities: { drop: ['ALL'] },
+          seccompProfile: { type: 'RuntimeDefault' },
+        },
       },
     ],
     tolerations: [{ operator: 'Exists' }],

@@ -24,5 +24,5 @@ it('README states the corpus sizes as they are', () => {
   expect(falseGreen).toBeGreaterThanOrEqual(30);
   expect(leak).toBeGreaterThanOrEqual(20);
   const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  expect(readme).toContain(`${falseGreen} false-green classes, ${leak} leak vectors, 0 green, 0 leaked`);
+  expect(readme).toContain(`${falseGreen} false-green classes, 0 green; ${leak} leak vectors,`);
 });

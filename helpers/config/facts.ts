@@ -112,6 +112,12 @@ export const factsSchema = z
         controllers: z.array(name).min(1),
         gitRepository: name,
         /**
+         * The Secret of the GitRepository's `spec.secretRef` (Git credentials), '' when it has none.
+         * The least-privilege RBAC (`pnpm rbac`) grants `get` on this name only, and the check
+         * refuses a GitRepository whose secretRef names another Secret.
+         */
+        gitSecret: z.union([z.literal(''), name]),
+        /**
          * Where the runner can reach the Git remote for the live head check; empty means use
          * the GitRepository's spec.url as is.
          */
@@ -299,6 +305,8 @@ function baseFacts(clusterName: string): Facts {
         'notification-controller',
       ],
       gitRepository: 'flux-system',
+      // what `flux bootstrap` creates next to the GitRepository (deploy key or token)
+      gitSecret: 'flux-system',
       remoteUrl: '',
     },
     storage: {

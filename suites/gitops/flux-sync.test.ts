@@ -59,6 +59,12 @@ check(
       );
     }
     let auth: { username?: string; password?: string } = {};
+    // the least-privilege identity may read only the Secret the facts name (deploy/rbac, `pnpm rbac`)
+    if (spec.secretRef?.name && spec.secretRef.name !== facts.flux.gitSecret) {
+      throw new Error(
+        `GitRepository ${namespace}/${gitRepository} takes its credentials from Secret ${spec.secretRef.name}, but facts.flux.gitSecret names "${facts.flux.gitSecret}": set the fact to the Secret and regenerate the RBAC (pnpm rbac)`,
+      );
+    }
     if (spec.secretRef?.name) {
       const s = await k.core.readNamespacedSecret({ namespace, name: spec.secretRef.name });
       if (s.data?.username && s.data?.password) {

@@ -24,6 +24,7 @@ import {
   writeBaseline,
   type PodSnapshot,
 } from '../../helpers/checks/baseline.js';
+import { CILIUM_STATUS_COMMAND } from '../../helpers/checks/access.js';
 import { parseAgentStatus } from '../../helpers/checks/cilium.js';
 import { deployMatrix, matrixTable, runMatrix } from '../../helpers/checks/connectivity.js';
 import { fixtureYaml } from '../../helpers/checks/fixtures.js';
@@ -59,7 +60,7 @@ async function agentStatuses(k: ClusterHandle, facts: Facts) {
       namespace,
       pod: p.metadata!.name!,
       container: agentContainer,
-      command: ['cilium-dbg', 'status'],
+      command: [...CILIUM_STATUS_COMMAND],
       timeoutMs: 20_000,
     });
     results.push({

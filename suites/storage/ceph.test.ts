@@ -13,6 +13,7 @@ import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import { expect } from 'vitest';
 import { check } from '../../helpers/check/index.js';
 import { CONVERGE_POLL_MS, exec } from '../../helpers/cluster/index.js';
+import { CEPH_STATUS_COMMAND } from '../../helpers/checks/access.js';
 import { fixtureYaml } from '../../helpers/checks/fixtures.js';
 import { GVR, getCustom, handle, isNotFound, selectorOf } from '../../helpers/checks/k8s.js';
 
@@ -82,7 +83,7 @@ check(
     const r = await exec(k, {
       namespace: c.namespace,
       pod: pods[0]!.metadata!.name!,
-      command: ['ceph', 'status', '-f', 'json'],
+      command: [...CEPH_STATUS_COMMAND],
       timeoutMs: 30_000,
     });
     evidence.text('ceph-status.json', r.stdout + (r.stderr ? `\n--- stderr ---\n${r.stderr}` : ''));

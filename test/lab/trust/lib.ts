@@ -32,76 +32,176 @@ export function adminHandle(name: LabName): ClusterHandle {
   });
 }
 
+function manifests(dir: string): KubernetesObject[] {
+  const abs = path.join(REPO, 'deploy', dir);
+  return fs
+    .readdirSync(abs)
+    .filter((x) => x.endsWith('.yaml'))
+    .sort()
+    .flatMap((f) => parseAllDocuments(fs.readFileSync(path.join(abs, f), 'utf8')))
+    .map((d) => d.toJS() as KubernetesObject | null)
+    .filter((o): o is KubernetesObject => !!o?.kind);
+}
+
+const refOf = (o: KubernetesObject) =>
+  `${o.kind} ${o.metadata?.namespace ? o.metadata.namespace + '/' : ''}${o.metadata?.name}`;
+
+const RBAC_KINDS = ['ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'] as const;
+type WithRoleRef = KubernetesObject & { roleRef?: { kind: string; name: string } };
+
 /**
- * Applies every document of deploy/rbac (server-side apply). A namespaced object whose namespace
- * does not exist on that cluster (e.g. a Secrets RoleBinding for an apps-only namespace on infra)
- * is skipped and returned, as `kubectl apply` would fail on it and go on.
+ * What `kubectl apply --prune` would do for the platform-validation RBAC: deletes Roles, ClusterRoles
+ * and their bindings named platform-validation* that neither deploy/rbac nor deploy/rbac-disruptive
+ * declares (e.g. the namespace-wide Secrets/exec bindings of an earlier set), and a binding whose
+ * roleRef changed (roleRef is immutable). Returns what it deleted.
  */
-export async function applyRbac(c: ClusterHandle): Promise<{ applied: string[]; skipped: string[] }> {
+async function pruneRbac(c: ClusterHandle, declared: KubernetesObject[]): Promise<string[]> {
+  const api = KubernetesObjectApi.makeApiClient(c.kc);
+  const keep = new Map(declared.map((o) => [refOf(o), o]));
+  const deleted: string[] = [];
+  for (const kind of RBAC_KINDS) {
+    const list = await api.list('rbac.authorization.k8s.io/v1', kind);
+    for (const o of list.items) {
+      if (!o.metadata?.name?.startsWith('platform-validation')) continue;
+      const obj = { ...o, apiVersion: 'rbac.authorization.k8s.io/v1', kind } as WithRoleRef;
+      const ref = refOf(obj);
+      const want = keep.get(ref) as WithRoleRef | undefined;
+      const stale =
+        !want ||
+        (want.roleRef &&
+          (want.roleRef.kind !== obj.roleRef?.kind || want.roleRef.name !== obj.roleRef?.name));
+      if (!stale) continue;
+      await api.delete(obj);
+      deleted.push(ref);
+    }
+  }
+  return deleted;
+}
+
+/**
+ * Applies every document of deploy/<dir> (server-side apply; deploy/rbac by default) after pruning
+ * stale platform-validation RBAC. A namespaced object whose namespace does not exist on that cluster
+ * (e.g. a Secrets Role for an apps-only namespace on infra) is skipped and returned, as `kubectl
+ * apply` would fail on it and go on.
+ */
+export async function applyRbac(
+  c: ClusterHandle,
+  dir: 'rbac' | 'rbac-disruptive' = 'rbac',
+): Promise<{ applied: string[]; skipped: string[]; pruned: string[] }> {
   const api = KubernetesObjectApi.makeApiClient(c.kc);
   const applied: string[] = [];
   const skipped: string[] = [];
-  const dir = path.join(REPO, 'deploy', 'rbac');
-  for (const f of fs
-    .readdirSync(dir)
-    .filter((x) => x.endsWith('.yaml'))
-    .sort()) {
-    for (const doc of parseAllDocuments(fs.readFileSync(path.join(dir, f), 'utf8'))) {
-      const obj = doc.toJS() as KubernetesObject | null;
-      if (!obj?.kind) continue;
-      const ref = `${obj.kind} ${obj.metadata?.namespace ? obj.metadata.namespace + '/' : ''}${obj.metadata?.name}`;
-      if (obj.metadata?.namespace) {
-        try {
-          await c.core.readNamespace({ name: obj.metadata.namespace });
-        } catch {
-          skipped.push(ref);
-          continue;
-        }
+  const objects = manifests(dir);
+  // the opt-in set is not stale while it is applied; the base set is never pruned by the opt-in
+  const pruned = await pruneRbac(c, [...manifests('rbac'), ...manifests('rbac-disruptive')]);
+  for (const obj of objects) {
+    const ref = refOf(obj);
+    if (obj.metadata?.namespace) {
+      try {
+        await c.core.readNamespace({ name: obj.metadata.namespace });
+      } catch {
+        skipped.push(ref);
+        continue;
       }
-      await api.patch(
-        obj,
-        undefined,
-        undefined,
-        'platform-validation-trust',
-        true,
-        'application/apply-patch+yaml',
-      );
-      applied.push(ref);
+    }
+    await api.patch(
+      obj,
+      undefined,
+      undefined,
+      'platform-validation-trust',
+      true,
+      'application/apply-patch+yaml',
+    );
+    applied.push(ref);
+  }
+  if (dir === 'rbac') await waitForRunScopeEnforced(c);
+  return { applied, skipped, pruned };
+}
+
+/** `kubectl delete -f deploy/<dir>` (ignores what is not there). */
+export async function deleteRbac(c: ClusterHandle, dir: 'rbac-disruptive'): Promise<string[]> {
+  const api = KubernetesObjectApi.makeApiClient(c.kc);
+  const deleted: string[] = [];
+  for (const obj of manifests(dir)) {
+    try {
+      await api.delete(obj);
+      deleted.push(refOf(obj));
+    } catch (e) {
+      if (!(e instanceof ApiException && e.code === 404)) throw e;
     }
   }
-  await waitForRunScopeEnforced(c);
-  return { applied, skipped };
+  return deleted;
 }
 
 /**
  * The API server enforces a newly stored ValidatingAdmissionPolicy a moment later (its admission
  * plugin learns policies through a watch); until then the ServiceAccount's write grants are
- * cluster-wide. Waits until a server-side dry-run Service create in `default` with the
- * ServiceAccount's token is refused by the policy, as deploy/README.md tells users to.
+ * cluster-wide. Waits until server-side dry-runs with the ServiceAccount's token are refused by the
+ * policy as it is now: a Service create in `default` (as deploy/README.md tells users to), and a
+ * run namespace without the Pod Security label (refused only by the current version of the policy,
+ * so an update is waited for too).
  */
 export async function waitForRunScopeEnforced(admin: ClusterHandle, timeoutMs = 30_000): Promise<void> {
   const name = admin.name as LabName;
   const core = tokenKubeConfig({ [name]: await mintToken(admin, 600) }).makeApiClient(CoreV1Api);
-  await vi.waitFor(
-    async () => {
-      const answer = await core
-        .createNamespacedService({
+  const probes = [
+    {
+      what: 'a dry-run Service create in default',
+      expect: 'run-owned namespaces',
+      call: () =>
+        core.createNamespacedService({
           namespace: 'default',
           body: { metadata: { name: 'pv-trust-policy-probe' }, spec: { ports: [{ port: 80 }] } },
           dryRun: 'All',
-        })
-        .then(
-          () => ({ code: 200, body: 'the dry-run create was allowed' }),
-          (e: unknown) =>
-            e instanceof ApiException ? { code: e.code, body: String(e.body) } : { code: 0, body: String(e) },
-        );
-      if (answer.code !== 403 || !answer.body.includes('run-owned namespaces'))
-        throw new Error(
-          `${name}: the run-scope admission policy does not refuse a dry-run Service create in default yet (HTTP ${answer.code}: ${answer.body.slice(0, 200)})`,
-        );
+        }),
+    },
+    {
+      what: 'a dry-run create of a run namespace without pod-security.kubernetes.io/enforce',
+      expect: 'must enforce Pod Security restricted',
+      call: () =>
+        core.createNamespace({
+          body: {
+            metadata: { name: 'pv-run-policy-probe', labels: { 'platform-validation/owned': 'true' } },
+          },
+          dryRun: 'All',
+        }),
+    },
+  ];
+  await vi.waitFor(
+    async () => {
+      for (const p of probes) {
+        const answer = await refusal(p.call());
+        if (answer.code !== 403 || !answer.message.includes(p.expect))
+          throw new Error(
+            `${name}: the run-scope admission policy does not refuse ${p.what} yet (HTTP ${answer.code}: ${answer.message.slice(0, 200)})`,
+          );
+      }
     },
     { timeout: timeoutMs, interval: 250 },
   );
+}
+
+/**
+ * How the API server answered: 200, or the refusal's code and message (the Status message of an
+ * ApiException, or the `HTTP <code>: <message>` of a refused exec/port-forward upgrade).
+ */
+export async function refusal(p: Promise<unknown>): Promise<{ code: number; message: string }> {
+  try {
+    await p;
+    return { code: 200, message: '' };
+  } catch (e) {
+    if (e instanceof ApiException) {
+      const body = typeof e.body === 'string' ? e.body : JSON.stringify(e.body);
+      let message = body;
+      try {
+        message = (JSON.parse(body) as { message?: string }).message ?? body;
+      } catch {}
+      return { code: e.code, message };
+    }
+    const m = /HTTP (\d{3}): ([\s\S]*)$/.exec(e instanceof Error ? e.message : String(e));
+    if (m) return { code: Number(m[1]), message: m[2]! };
+    return { code: 0, message: e instanceof Error ? e.message : String(e) };
+  }
 }
 
 /** A short-lived token for the platform-validation ServiceAccount (TokenRequest API). */

@@ -34,6 +34,14 @@ export async function createRoutedPod(
             name: 'routed',
             image: 'registry.k8s.io/pause:3.10',
             ports: o.routes.map((r) => ({ containerPort: r.port })),
+            // run namespaces enforce Pod Security restricted
+            securityContext: {
+              allowPrivilegeEscalation: false,
+              runAsNonRoot: true,
+              runAsUser: 65534,
+              capabilities: { drop: ['ALL'] },
+              seccompProfile: { type: 'RuntimeDefault' },
+            },
           },
         ],
       },

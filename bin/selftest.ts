@@ -12,11 +12,7 @@ import { REPO_ROOT } from '../helpers/config/index.js';
  * Lab files left out of the default selftest, run with PV_SELFTEST_FULL=1 (the summary names each as
  * NOT RUN, never counted as passed).
  */
-const HEAVY_LAB_FILES: string[] = [
-  // the leak corpus: 26 of its 28 vectors hold on main; skip notes and annotations still leak until the
-  // worker->main secret channel (helpers/evidence/secret-channel.ts, issue 12 item 6) is wired in
-  'test/lab/trust/leak.test.ts',
-];
+const HEAVY_LAB_FILES: string[] = [];
 
 interface Tally {
   passed: number;

@@ -11,7 +11,9 @@ import { newRunId } from '../helpers/check/run-id.js';
 import { defaultMaxWorkers } from '../helpers/check/workers.js';
 import { runState } from '../helpers/check/context.js';
 import { preflightOutcome, type PreflightResult } from '../helpers/check/preflight.js';
-import { redact } from '../helpers/evidence/redact.js';
+import { redact, registerSecret } from '../helpers/evidence/redact.js';
+import { SecretRedactionReporter, redactProcessOutput } from '../helpers/evidence/redaction-reporter.js';
+import { openSecretSink, type SecretSink } from '../helpers/evidence/secret-channel.js';
 import { PvJunitReporter } from '../reports/junit/reporter.js';
 import { resolveSelection, SelectionError, type Selection } from './selection.js';
 import { decideOutcome, exitCode } from './outcome.js';
@@ -126,7 +128,13 @@ async function main(): Promise<number> {
     environmentClusters: Object.keys(env.clusters),
   });
   const userReporters = cli.options.reporters;
-  const reporters = [...(userReporters ? [userReporters].flat() : ['default']), reporter];
+  // first: redacts in place (with what the workers registered, over the secret channel) before
+  // vitest's own reporter prints and ours writes JUnit/run.json
+  const reporters = [
+    new SecretRedactionReporter(),
+    ...(userReporters ? [userReporters].flat() : ['default']),
+    reporter,
+  ];
 
   // 3. vitest
   let vitest: Vitest | undefined;
@@ -165,6 +173,11 @@ async function main(): Promise<number> {
 
   let startError: string | undefined;
   const vitestFailures: string[] = [];
+  // workers inherit PV_SECRET_SINK and forward every secret they register before a result leaves them
+  const secretSink: SecretSink = await openSecretSink(registerSecret);
+  Object.assign(process.env, secretSink.env);
+  // and everything this process prints from now on (vitest's reporter, a library's log)
+  redactProcessOutput();
   try {
     vitest = await createVitest(
       'test',
@@ -204,6 +217,7 @@ async function main(): Promise<number> {
     await vitest?.close().catch((e: unknown) => {
       vitestFailures.push(`vitest close failed: ${redact(String((e as Error)?.message ?? e))}`);
     });
+    await secretSink.close();
   }
 
   // 4. verdict: no false greens

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { inject, test, TestRunner, type TestContext } from 'vitest';
 import type { Facts } from '../config/index.js';
-import { createEvidence, redactError, type Evidence } from '../evidence/index.js';
+import { createEvidence, flushSecrets, redactTaskResult, type Evidence } from '../evidence/index.js';
 import { CheckDefinitionError, parseCheckMeta, type CheckMeta, type CheckMetaInput } from './meta.js';
 import { handleOptions, type ClusterHandle } from './seams.js';
 import { collectFailureEvidence } from './failure-evidence.js';
@@ -71,6 +71,7 @@ export const pvTest = test
       workerHandle = undefined;
       // cleanups registered in this worker (run-owned objects, tunnels) live in this worker
       await shutdownProcessResources();
+      await flushSecrets();
     });
     return handle;
   })
@@ -94,13 +95,12 @@ export const pvTest = test
   .extend('facts', async ({}) => inject('pvClusterConfig').facts as Facts)
   .extend('evidence', async ({ task, annotate }) => evidenceFor(task, annotate))
   // Runs for every check, before its body: the identity gate (TECH-002) and failure evidence.
-  .extend('_guard', { auto: true }, async ({ onTestFailed }) => {
+  .extend('_guard', { auto: true }, async ({ onTestFailed, onTestFinished }) => {
     const identity = inject('pvIdentity');
     if (!identity.ok) throw identityFailure();
     const touchedBefore = workerHandle?.touched?.mark ?? 0;
     onTestFailed(async ({ task: t }) => {
       const errors = t.result?.errors ?? [];
-      for (const e of errors) redactError(e as { message?: string; stack?: string });
       // runs once per failed attempt: the reporter splits result.errors into attempts with these counts
       const counts = (t.meta.attemptErrors ??= []);
       const added = errors.length - counts.reduce((a, b) => a + b, 0);
@@ -110,6 +110,14 @@ export const pvTest = test
       if (workerHandle) {
         await collectFailureEvidence(workerHandle, touchedBefore, evidenceFor(t)).catch(() => undefined);
       }
+      redactTaskResult(t);
+      await flushSecrets();
+    });
+    // every result (errors, skip note, diffs) leaves the worker masked, and the main process knows the
+    // values first (its reporters mask again with them)
+    onTestFinished(async ({ task: t }) => {
+      redactTaskResult(t);
+      await flushSecrets();
     });
     return true;
   });

@@ -5,6 +5,7 @@ import { format } from 'node:util';
 import { afterAll, beforeEach } from 'vitest';
 import { setRequestTag } from '../cluster/user-agent.js';
 import { redact } from '../evidence/redact.js';
+import { flushSecrets } from '../evidence/secret-channel.js';
 
 for (const m of ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const) {
   const orig = console[m].bind(console);
@@ -16,5 +17,16 @@ for (const m of ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const) {
 beforeEach(({ task }) => {
   const id = task.meta.pv?.id;
   setRequestTag(id ? `check ${id}` : undefined);
+  // an annotation goes to the main process at once (not with the result): masked here, and the
+  // main process learns this worker's secrets before it prints or writes it. vitest parses a hook's
+  // first parameter as fixtures, so the context is reached through the task.
+  const context = (task as { context?: { annotate?: unknown } }).context;
+  const annotate = context?.annotate as ((...a: unknown[]) => Promise<unknown>) | undefined;
+  if (context && annotate) {
+    context.annotate = async (message: string, ...rest: unknown[]) => {
+      await flushSecrets();
+      return annotate(redact(message), ...rest);
+    };
+  }
 });
 afterAll(() => setRequestTag('phase teardown'));

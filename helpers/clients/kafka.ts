@@ -5,6 +5,7 @@
 import net from 'node:net';
 import { Kafka, logLevel, type KafkaConfig, type ISocketFactory } from 'kafkajs';
 import type { ClusterHandle } from '../cluster/handle.js';
+import { registerSecret } from '../evidence/redact.js';
 import { openTunnel, type Tunnel } from '../tunnel/tunnel.js';
 import type { TunnelKind } from '../tunnel/resolve.js';
 
@@ -51,7 +52,17 @@ export interface KafkaSession {
   close(): Promise<void>;
 }
 
+/** The credentials of a kafkajs SASL option (plain/scram password, AWS secret and session token). */
+export function registerSaslSecrets(sasl: KafkaConfig['sasl']): void {
+  if (!sasl || typeof sasl !== 'object') return;
+  const s = sasl as unknown as Record<string, unknown>;
+  for (const k of ['password', 'secretAccessKey', 'sessionToken']) {
+    if (typeof s[k] === 'string') registerSecret(s[k]);
+  }
+}
+
 export function kafkaClient(cluster: ClusterHandle, o: KafkaClientOptions): KafkaSession {
+  registerSaslSecrets(o.sasl);
   const tunnels = new Map<string, Promise<Tunnel>>();
   const mapPod = o.brokerPods ?? ((host: string) => podForBrokerHost(host, o.namespace));
   const tunnelFor = (host: string, port: number): Promise<Tunnel> => {

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { KubeConfig, type Cluster, type Context, type User } from '@kubernetes/client-node';
+import { isSecretKeyName, redact, registerSecret } from '../evidence/redact.js';
 import { ClusterAccessError, errorText } from './errors.js';
 
 export interface KubeconfigSource {
@@ -64,13 +65,17 @@ export function loadKubeConfig(
     try {
       one.loadFromFile(file);
     } catch (err) {
+      registerCredentialsInText(file);
+      const yaml = yamlError(err);
       throw new ClusterAccessError(
         'KUBECONFIG_INVALID',
-        `${label}kubeconfig "${file}" cannot be read as a kubeconfig: ${errorText(err)}`,
+        `${label}kubeconfig "${file}" cannot be read as a kubeconfig: ${yaml ? yaml.text : redact(errorText(err))}`,
         { cluster: opts.cluster, context: opts.context, files: existing },
-        { cause: err },
+        // a YAML error carries the file's content (its mark's buffer and snippet): never passed on
+        yaml ? undefined : { cause: err },
       );
     }
+    for (const u of one.getUsers() ?? []) registerUserCredentials(u);
     firstWins(clusters, one.getClusters() ?? []);
     firstWins(users, one.getUsers() ?? []);
     firstWins(contexts, one.getContexts() ?? []);
@@ -103,4 +108,73 @@ export function loadKubeConfig(
   // Only the selected context and what it references: nothing else in the files can be picked by accident.
   kc.loadFromOptions({ clusters: [cluster], users: [user], contexts: [ctx], currentContext: ctx.name });
   return { kc, files: existing, cluster, user, context: ctx };
+}
+
+/**
+ * A js-yaml error (client-node parses with js-yaml) as `<reason> at line L, column C`. Its message
+ * holds a snippet of the offending line and its mark the whole file: a token on that line would
+ * otherwise reach stdout, run.json and the JUnit.
+ */
+export function yamlError(err: unknown): { text: string; line?: number; column?: number } | undefined {
+  if (!err || typeof err !== 'object') return undefined;
+  const e = err as { name?: unknown; reason?: unknown; mark?: { line?: unknown; column?: unknown } };
+  if (e.name !== 'YAMLException' && !e.mark) return undefined;
+  const reason = typeof e.reason === 'string' && e.reason ? e.reason : 'invalid YAML';
+  const line = typeof e.mark?.line === 'number' ? e.mark.line + 1 : undefined;
+  const column = typeof e.mark?.column === 'number' ? e.mark.column + 1 : undefined;
+  // the reason is js-yaml's own fixed text; redacted all the same (defence in depth)
+  const where =
+    line !== undefined ? ` at line ${line}${column !== undefined ? `, column ${column}` : ''}` : '';
+  return { text: `${redact(reason)}${where}`, line, column };
+}
+
+/**
+ * Registers the credentials a kubeconfig user holds, so that they are masked in everything written
+ * (and, from a worker, in the main process's reports): token (also read from token-file), client key
+ * (client-key-data, or the client-key file's content), basic-auth password, auth-provider tokens and
+ * secrets, exec env values named like credentials.
+ */
+export function registerUserCredentials(u: User): void {
+  registerSecret(u.token);
+  registerSecret(u.password);
+  registerSecret(u.keyData);
+  if (u.keyFile) {
+    try {
+      const st = fs.statSync(u.keyFile);
+      if (st.isFile() && st.size <= 1024 * 1024) registerSecret(fs.readFileSync(u.keyFile, 'utf8'));
+    } catch {
+      // unreadable: client-node reports it when it uses the file
+    }
+  }
+  const cfg = (u.authProvider as { config?: Record<string, unknown> } | undefined)?.config;
+  for (const [k, v] of Object.entries(cfg ?? {})) {
+    if (typeof v === 'string' && isSecretKeyName(k)) registerSecret(v);
+  }
+  const env = (u.exec as { env?: { name?: unknown; value?: unknown }[] } | undefined)?.env;
+  for (const e of Array.isArray(env) ? env : []) {
+    if (typeof e?.name === 'string' && typeof e.value === 'string' && isSecretKeyName(e.name))
+      registerSecret(e.value);
+  }
+}
+
+/**
+ * A file that does not parse still holds its credentials: best effort, every `key: value` line whose
+ * key names a credential has its value registered (whole, and its first word without trailing `:`).
+ */
+function registerCredentialsInText(file: string): void {
+  let text: string;
+  try {
+    const st = fs.statSync(file);
+    if (!st.isFile() || st.size > 4 * 1024 * 1024) return;
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return;
+  }
+  for (const line of text.split(/\r?\n/)) {
+    const m = /^[ \t]*(?:-[ \t]+)?["']?([A-Za-z0-9_.-]+)["']?[ \t]*:[ \t]*(.+?)[ \t]*$/.exec(line);
+    if (!m || !isSecretKeyName(m[1]!)) continue;
+    const v = m[2]!.replace(/^["']|["']$/g, '');
+    registerSecret(v);
+    registerSecret(v.split(/\s/)[0]!.replace(/[:,]+$/, ''));
+  }
 }

@@ -2,12 +2,31 @@
 //   <runDir>/attachments/<check-id>/<cluster>/<name>
 // (a check may run on several clusters, hence the cluster folder), every write redacted, every
 // path registered in task.meta.evidence (relative to the run dir) for the JUnit reporter.
-import { mkdirSync, writeFileSync } from 'node:fs';
+// Writes never follow a symlink: every directory below the run dir must be a real directory, and a
+// file is written to a fresh temporary file (O_EXCL|O_NOFOLLOW) renamed over its name; a symlink (or
+// anything but a regular file) planted at that name is refused (helpers/evidence/safe-write.ts). Names
+// are redacted and sanitised; content is redacted, then capped at MAX_ATTACHMENT_BYTES.
 import path from 'node:path';
 import type { CoreV1Api, KubernetesObjectApi } from '@kubernetes/client-node';
-import { redact } from './redact.js';
+import { redact, redactJson } from './redact.js';
+import { capText, ensureDirUnder, MAX_ATTACHMENT_BYTES, safeName, writeFileNoFollow } from './safe-write.js';
 
-export { redact, registerSecret, registerSecretData, redactError, redactJson } from './redact.js';
+export {
+  redact,
+  redactDeep,
+  redactTaskResult,
+  registerSecret,
+  registerSecretData,
+  redactError,
+  redactJson,
+} from './redact.js';
+export { flushSecrets, openSecretSink, type SecretSink } from './secret-channel.js';
+export {
+  EvidenceWriteError,
+  MAX_ATTACHMENT_BYTES,
+  writeFileNoFollow,
+  type WriteNoFollowOptions,
+} from './safe-write.js';
 
 /** The part of a ClusterHandle (helpers/cluster) evidence needs. */
 export interface EvidenceCluster {
@@ -48,8 +67,6 @@ export interface Evidence {
   readonly paths: readonly string[];
 }
 
-const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '_') || '_';
-
 export function createEvidence(opts: {
   runDir: string;
   checkId: string;
@@ -57,12 +74,13 @@ export function createEvidence(opts: {
   task?: EvidenceTask;
   annotate?: (message: string, type?: string) => Promise<unknown>;
 }): Evidence {
-  const dir = path.join(opts.runDir, 'attachments', safe(opts.checkId), safe(opts.cluster));
+  const parts = ['attachments', safeName(opts.checkId), safeName(opts.cluster)];
+  const dir = path.join(opts.runDir, ...parts);
   const paths: string[] = [];
   const write = (name: string, content: string): string => {
-    mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, safe(name));
-    writeFileSync(file, redact(content));
+    ensureDirUnder(opts.runDir, parts);
+    const file = path.join(dir, safeName(name, 160));
+    writeFileNoFollow(file, capText(content, MAX_ATTACHMENT_BYTES, redact), { root: opts.runDir });
     const rel = path.relative(opts.runDir, file).split(path.sep).join('/');
     if (!paths.includes(rel)) {
       paths.push(rel);
@@ -80,7 +98,11 @@ export function createEvidence(opts: {
     paths,
     text: (name, content) => write(name, content),
     json: (name, value) =>
-      write(name.endsWith('.json') ? name : `${name}.json`, JSON.stringify(value, null, 2)),
+      // structurally first (a `password` field, an env entry named like a credential), then as text
+      write(
+        name.endsWith('.json') ? name : `${name}.json`,
+        JSON.stringify(redactJson(value), null, 2) ?? 'null',
+      ),
     status(obj, name) {
       const o = obj as
         { kind?: string; metadata?: { name?: string; namespace?: string }; status?: unknown } | undefined;

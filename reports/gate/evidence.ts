@@ -3,12 +3,12 @@
 //     proven identity (a non-empty `identity`, or `identity.seen`); an identity the run skipped
 //     (`identity.skipped`, PV_IDENTITY=skip, benchmark mode) is not proven;
 //  2. every failed check (waived or not) names at least one evidence attachment, and every evidence
-//     path it names exists on disk inside its run dir;
+//     path it names is a regular file inside its run dir (no symlink on the way, realpath inside);
 // A metric without a target is a measurement (shown in the report), not a baseline: no target is
 // required of it.
 // Incomplete evidence keeps an otherwise passing gate at CONCERNS.
-import { existsSync } from 'node:fs';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { lstatSync, realpathSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { checkKey, type CheckResult } from './model.js';
 import type { RunDir } from './run.js';
 
@@ -23,6 +23,49 @@ export function evidencePath(runDir: string, p: string): string | undefined {
   const rel = relative(runDir, abs);
   if (rel.startsWith('..') || isAbsolute(rel)) return undefined;
   return abs;
+}
+
+export type EvidenceFile =
+  | { ok: true; abs: string; size: number }
+  | { ok: false; problem: 'outside' | 'symlink' | 'not-regular' | 'missing'; detail: string };
+
+/**
+ * An evidence entry as a file the gate may read: inside its run dir lexically and after resolving
+ * links (realpath), no symlink on the way below the run dir nor at the end (lstat), a regular file.
+ * The run dir itself may be reached through a link (`docs/qa/evidence/latest`).
+ */
+export function evidenceFile(runDir: string, p: string): EvidenceFile {
+  const abs = evidencePath(runDir, p);
+  if (!abs) return { ok: false, problem: 'outside', detail: 'points outside the run dir' };
+  const rel = relative(runDir, abs);
+  let cur = resolve(runDir);
+  const parts = rel ? rel.split(sep) : [];
+  for (let i = 0; i < parts.length; i++) {
+    cur = join(cur, parts[i]!);
+    let st;
+    try {
+      st = lstatSync(cur);
+    } catch {
+      return { ok: false, problem: 'missing', detail: 'is missing on disk' };
+    }
+    if (st.isSymbolicLink()) return { ok: false, problem: 'symlink', detail: 'is a symlink (not read)' };
+    if (i < parts.length - 1 && !st.isDirectory())
+      return { ok: false, problem: 'missing', detail: 'is missing on disk' };
+    if (i === parts.length - 1) {
+      if (!st.isFile())
+        return { ok: false, problem: 'not-regular', detail: 'is not a regular file (not read)' };
+      try {
+        const real = realpathSync(abs);
+        const realRel = relative(realpathSync(runDir), real);
+        if (realRel.startsWith('..') || isAbsolute(realRel))
+          return { ok: false, problem: 'outside', detail: 'points outside the run dir' };
+      } catch {
+        return { ok: false, problem: 'missing', detail: 'is missing on disk' };
+      }
+      return { ok: true, abs, size: st.size };
+    }
+  }
+  return { ok: false, problem: 'not-regular', detail: 'is not a regular file (not read)' };
 }
 
 function identitySkipped(identity: unknown): boolean {
@@ -70,9 +113,11 @@ export function assessEvidence(runs: RunDir[], checks: CheckResult[]): EvidenceS
     if (c.outcome === 'failed') {
       if (c.evidence.length === 0) out.push(`${checkKey(c)} failed without an evidence attachment`);
       for (const p of c.evidence) {
-        const abs = evidencePath(c.runDir, p);
-        if (!abs) out.push(`${checkKey(c)}: evidence path ${p} points outside the run dir`);
-        else if (!existsSync(abs)) out.push(`${checkKey(c)}: evidence ${p} is missing on disk`);
+        const f = evidenceFile(c.runDir, p);
+        if (f.ok) continue;
+        if (f.problem === 'outside')
+          out.push(`${checkKey(c)}: evidence path ${p} points outside the run dir`);
+        else out.push(`${checkKey(c)}: evidence ${p} ${f.detail}`);
       }
     }
   }

@@ -1,6 +1,6 @@
 // writeReport(runDir): docs/qa/evidence/<run-id>/report.html, self-contained. `pnpm gate` passes what
 // it already computed; `pnpm demo` (and anyone else) just passes the run dir.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { evaluate, type Evaluation } from '../gate/evaluate.js';
 import { buildTrend, type Trend } from '../gate/history.js';
@@ -8,6 +8,7 @@ import { loadRuns, type LoadedRun } from '../gate/run.js';
 import { PLATFORM_STORY } from '../gate/stories.js';
 import type { Waiver } from '../gate/waivers.js';
 import { renderReport } from './render.js';
+import { writeFileNoFollow } from '../../helpers/evidence/safe-write.js';
 
 export interface ReportOptions {
   /** Already loaded run (e.g. merged shards); default: loadRuns([runDir]). */
@@ -31,6 +32,6 @@ export async function writeReport(runDir: string, opts: ReportOptions = {}): Pro
   const dir = opts.outDir ?? loaded.runs[0]!.dir;
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'report.html');
-  writeFileSync(file, html);
+  writeFileNoFollow(file, html);
   return file;
 }

@@ -1,7 +1,7 @@
 // The project's JUnit reporter (vitest 4 reporters API). vitest's own JUnit reporter drops tags and
 // merges projects; this one writes junit-<cluster>.xml per cluster with the check metadata, and
 // run.json. It also finds duplicate check ids across files (each file is collected in its own worker).
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Reporter, TestCase, TestModule, TestSpecification, Vitest } from 'vitest/node';
@@ -14,6 +14,7 @@ import { junitXml } from './write-xml.js';
 import { splitAttempts } from './attempts.js';
 import { gitInfo, writeRunJson, type RunJson } from './run-json.js';
 import { emptyManifest, reasonText, type Manifest, type NotSelectedReason } from './manifest.js';
+import { writeFileNoFollow } from '../../helpers/evidence/safe-write.js';
 
 export interface PvReporterOptions {
   runId: string;
@@ -477,7 +478,10 @@ export class PvJunitReporter implements Reporter {
     const timestamp = new Date().toISOString().replace(/\.\d{3}Z$/, '');
     for (const [cluster, report] of reports) {
       const file = path.join(this.opts.runDir, `junit-${cluster}.xml`);
-      writeFileSync(file, junitXml(report, { strict: this.opts.strict, timestamp, hostname: os.hostname() }));
+      writeFileNoFollow(
+        file,
+        junitXml(report, { strict: this.opts.strict, timestamp, hostname: os.hostname() }),
+      );
       junitFiles.push(file);
     }
     const totals = Object.values(perCluster).reduce((a, c) => {

@@ -1,10 +1,10 @@
 // run.json: what ran, where, against which proven identity, and how it ended.
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { redactJson } from '../../helpers/evidence/redact.js';
 import type { CleanupOutcome } from '../../helpers/check/context.js';
 import type { Manifest } from './manifest.js';
+import { writeFileNoFollow } from '../../helpers/evidence/safe-write.js';
 
 export interface RunJson {
   runId: string;
@@ -74,6 +74,6 @@ export function gitInfo(root: string): RunJson['git'] {
 
 export function writeRunJson(runDir: string, data: RunJson): string {
   const file = path.join(runDir, 'run.json');
-  writeFileSync(file, `${JSON.stringify(redactJson(data), null, 2)}\n`);
+  writeFileNoFollow(file, `${JSON.stringify(redactJson(data), null, 2)}\n`);
   return file;
 }

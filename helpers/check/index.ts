@@ -8,6 +8,7 @@ import { CheckDefinitionError, parseCheckMeta, type CheckMeta, type CheckMetaInp
 import { handleOptions, type ClusterHandle } from './seams.js';
 import { collectFailureEvidence } from './failure-evidence.js';
 import { markRunNamespace } from './preflight.js';
+import type { SweepRecord } from '../run/sweep-owned.js';
 import './context.js';
 
 export { CheckDefinitionError, type CheckMeta, type CheckMetaInput } from './meta.js';
@@ -23,6 +24,10 @@ declare module 'vitest' {
     attemptErrors?: number[];
     /** The first line of each failed attempt's first error (redacted): kept if a retry then skips. */
     attemptMessages?: string[];
+    /** Leftovers of earlier runs this check swept (`<kind> <name>`), for run.json clusters[].swept. */
+    swept?: string[];
+    /** What such a sweep could not remove, for run.json clusters[].sweepError. */
+    sweepErrors?: string[];
   }
 }
 
@@ -43,6 +48,8 @@ export interface RunContext {
 export interface CheckEvidence extends Evidence {
   /** Record a measured value (JUnit `metric.<name>`; its target comes from the check's `targets`). */
   metric(name: string, value: number): void;
+  /** Record a sweep of earlier runs' leftovers (helpers/run sweepRunOwned): attachment + run.json. */
+  swept(kind: string, record: SweepRecord): void;
 }
 
 // ---- fixtures ------------------------------------------------------------------------------
@@ -145,6 +152,15 @@ function evidenceFor(task: TestContext['task'], annotate?: TestContext['annotate
   return Object.assign(ev, {
     metric(name: string, value: number) {
       task.meta.metrics = { ...task.meta.metrics, [name]: value };
+    },
+    swept(kind: string, record: SweepRecord) {
+      if (!record.removed.length && !record.failed.length) return;
+      ev.json(`swept-${kind.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`, record);
+      task.meta.swept = [...(task.meta.swept ?? []), ...record.removed.map((n) => `${kind} ${n}`)];
+      task.meta.sweepErrors = [
+        ...(task.meta.sweepErrors ?? []),
+        ...record.failed.map((f) => `${kind} ${f.name}: ${f.error}`),
+      ];
     },
   });
 }

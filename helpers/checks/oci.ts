@@ -251,13 +251,16 @@ export class HarborApi {
       method,
       headers: {
         accept: 'application/json',
-        authorization:
-          'Basic ' + Buffer.from(`${this.opts.username}:${this.opts.password}`).toString('base64'),
+        authorization: this.basicAuth(),
       },
       signal: AbortSignal.timeout(this.opts.timeoutMs ?? 15_000),
     });
     const text = await res.text();
     return { status: res.status, text };
+  }
+
+  private basicAuth(): string {
+    return 'Basic ' + Buffer.from(`${this.opts.username}:${this.opts.password}`).toString('base64');
   }
 
   private fail(what: string, r: { status: number; text: string }): never {
@@ -270,6 +273,34 @@ export class HarborApi {
     if (r.status === 404) return undefined;
     if (r.status !== 200) this.fail(`get repository ${project}/${repository}`, r);
     return JSON.parse(r.text) as Record<string, unknown>;
+  }
+
+  /**
+   * Names (inside the project) of the project's repositories whose name contains `contains`: Harbor's
+   * `GET /projects/{p}/repositories?q=name=~...`, page by page (100 each, bounded by maxPages).
+   */
+  async listRepositories(project: string, contains: string, maxPages = 100): Promise<string[]> {
+    const out: string[] = [];
+    for (let page = 1; page <= maxPages; page++) {
+      const url = new URL(
+        `/api/v2.0/projects/${encodeURIComponent(project)}/repositories`,
+        this.opts.baseUrl,
+      );
+      url.searchParams.set('q', `name=~${contains}`);
+      url.searchParams.set('page', String(page));
+      url.searchParams.set('page_size', '100');
+      const res = await fetch(url, {
+        headers: { accept: 'application/json', authorization: this.basicAuth() },
+        signal: AbortSignal.timeout(this.opts.timeoutMs ?? 15_000),
+      });
+      const text = await res.text();
+      if (res.status !== 200) this.fail(`list repositories of ${project}`, { status: res.status, text });
+      const items = JSON.parse(text) as { name?: string }[];
+      for (const r of items)
+        if (r.name) out.push(r.name.startsWith(`${project}/`) ? r.name.slice(project.length + 1) : r.name);
+      if (items.length < 100) return out;
+    }
+    throw new RegistryError(`list repositories of ${project}: more than ${maxPages} pages`);
   }
 
   /** Deletes the repository: 'deleted' (200) or 'absent' (404); anything else throws. */

@@ -74,6 +74,21 @@ export function runName(prefix: string): string {
   return runOwnedName(currentRunId(), prefix);
 }
 
+/**
+ * The run id a run-owned name was made for (runOwnedName writes it lower-cased, possibly followed by a
+ * suffix of the check's own: `pv-subject-<runid>-<hex>-value`), or undefined for any other name.
+ */
+export function runIdOfName(name: string): string | undefined {
+  const m = /-(\d{8})t(\d{6})z-([0-9a-f]{6})(?:-|$)/.exec(name);
+  return m ? `${m[1]}T${m[2]}Z-${m[3]}` : undefined;
+}
+
+/** When the run started, from its id (YYYYMMDDTHHMMSSZ-...), in ms since the epoch; NaN if malformed. */
+export function runStartedAt(runId: string): number {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z-/.exec(runId);
+  return m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) : NaN;
+}
+
 /** True when `name` was made by runOwnedName/runNamespaceName for `runId`. */
 export function isOwnedBy(name: string, runId: string): boolean {
   return name.endsWith(`-${slug(runId)}`);

@@ -2,3 +2,4 @@
 export * from './ids.js';
 export * from './cleanup.js';
 export * from './namespace.js';
+export * from './sweep-owned.js';

@@ -83,11 +83,27 @@ function describeErrors(errs: TestError[]): { message: string; type: string; bod
   };
 }
 
+/** run.json clusters[].swept/sweepError: the preflight's namespace sweep plus what checks swept. */
+function sweepFields(
+  namespaces: string[] | undefined,
+  namespaceError: string | undefined,
+  checks: { swept: string[]; errors: string[] } | undefined,
+): { swept?: string[]; sweepError?: string } {
+  const swept = [...(namespaces ?? []), ...(checks?.swept ?? [])];
+  const errors = [...(namespaceError ? [namespaceError] : []), ...(checks?.errors ?? [])];
+  return {
+    ...(swept.length ? { swept } : {}),
+    ...(errors.length ? { sweepError: errors.join('; ') } : {}),
+  };
+}
+
 const emptyCounts = (): Counts => ({ passed: 0, failed: 0, skipped: 0, excludedDisruptive: 0, flaky: 0 });
 
 export class PvJunitReporter implements Reporter {
   summary?: RunSummary;
   private ids = new Map<string, string>(); // `${cluster}\0${id}` -> file
+  /** what checks swept of earlier runs' leftovers, per cluster (task meta swept/sweepErrors) */
+  private checkSweeps = new Map<string, { swept: string[]; errors: string[] }>();
   private vitest?: Vitest;
   private readonly namePattern?: RegExp;
   /** cluster -> files of the whole catalogue (before sharding) / files this process runs */
@@ -174,6 +190,12 @@ export class PvJunitReporter implements Reporter {
 
   private caseRecord(t: TestCase, cluster: string, rel: string): CaseRecord {
     const meta = t.meta();
+    if (meta.swept?.length || meta.sweepErrors?.length) {
+      const s = this.checkSweeps.get(cluster) ?? { swept: [], errors: [] };
+      s.swept.push(...(meta.swept ?? []));
+      s.errors.push(...(meta.sweepErrors ?? []));
+      this.checkSweeps.set(cluster, s);
+    }
     const pv = meta.pv;
     const r = t.result();
     const d = t.diagnostic();
@@ -288,6 +310,7 @@ export class PvJunitReporter implements Reporter {
     unhandled: ReadonlyArray<SerializedError>,
     reason: string,
   ): Promise<void> {
+    this.checkSweeps.clear();
     const reports = new Map<string, ClusterReport>();
     const perCluster: Record<string, Counts> = {};
     const collectionErrors: string[] = [];
@@ -517,8 +540,7 @@ export class PvJunitReporter implements Reporter {
         ok: id ? id.ok : null,
         ...(id?.error ? { error: id.error } : {}),
         ...(state.cleanup?.[name] ? { cleanup: state.cleanup[name] } : {}),
-        ...(id?.swept?.length ? { swept: id.swept } : {}),
-        ...(id?.sweepError ? { sweepError: id.sweepError } : {}),
+        ...sweepFields(id?.swept, id?.sweepError, this.checkSweeps.get(name)),
       };
     }
     const failed =

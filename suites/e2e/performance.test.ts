@@ -142,6 +142,7 @@ check(
     const admin = access.kafka.admin();
     let samples: number[] | undefined;
     let leftover: boolean | undefined;
+    let releaseTopic = () => {};
     try {
       await admin.connect();
       await admin.createTopics({
@@ -149,6 +150,10 @@ check(
         waitForLeaders: true,
         timeout: 20_000,
       });
+      // removed in finally; registered in case the run is interrupted first
+      releaseTopic = run.cleanup(`delete Kafka topic ${topic}`, () =>
+        admin.deleteTopics({ topics: [topic], timeout: 20_000 }),
+      );
       const producer = access.kafka.producer({ allowAutoTopicCreation: false });
       await producer.connect();
       try {
@@ -163,6 +168,7 @@ check(
     } finally {
       await admin.deleteTopics({ topics: [topic], timeout: 20_000 }).catch(() => undefined);
       leftover = (await admin.listTopics().catch(() => [topic])).includes(topic);
+      if (!leftover) releaseTopic();
       await admin.disconnect().catch(() => undefined);
       await access.close();
     }

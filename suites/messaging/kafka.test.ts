@@ -19,6 +19,7 @@ import { kafkaAccess } from '../../helpers/checks/kafka.js';
 import { GVR, describeCondition, getCustom, handle, listPods, podReady } from '../../helpers/checks/k8s.js';
 import { SchemaRegistryClient } from '../../helpers/checks/schema-registry.js';
 import { withTunnel } from '../../helpers/checks/tunnel.js';
+import { sweepRunOwned } from '../../helpers/run/sweep-owned.js';
 
 const STORY = 'STORY-VALIDATE-NETWORKING';
 
@@ -84,6 +85,19 @@ check(
     let releaseTopic = () => {};
     try {
       await admin.connect();
+      // what crashed runs left (this check's and PERF-KAFKA-001's names)
+      await sweepRunOwned(evidence, {
+        kind: 'Kafka topic',
+        prefixes: ['pv-topic', 'pv-perf'],
+        list: () => admin.listTopics(),
+        remove: (t) => admin.deleteTopics({ topics: [t], timeout: 20_000 }),
+      });
+      await sweepRunOwned(evidence, {
+        kind: 'Kafka consumer group',
+        prefixes: ['pv-group'],
+        list: async () => (await admin.listGroups()).groups.map((g) => g.groupId),
+        remove: (g) => admin.deleteGroups([g]),
+      });
       await admin.createTopics({
         topics: [{ topic, numPartitions: 1 }],
         waitForLeaders: true,
@@ -174,6 +188,13 @@ check(
       async (t) => {
         const c = new SchemaRegistryClient(`http://${t.host}:${t.port}`);
         const out: Record<string, unknown> = { subject };
+        // soft-deleted subjects of crashed runs too (they still hold their name)
+        await sweepRunOwned(evidence, {
+          kind: 'Schema Registry subject',
+          prefixes: ['pv-subject'],
+          list: () => c.subjects(true),
+          remove: (s) => c.deleteSubject(s),
+        });
         const release = run.cleanup(`delete subject ${subject}`, () => c.deleteSubject(subject));
         try {
           const { id } = await c.register(subject, v1);

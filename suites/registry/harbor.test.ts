@@ -18,6 +18,7 @@ import { check } from '../../helpers/check/index.js';
 import { handle, readSecretKey } from '../../helpers/checks/k8s.js';
 import { HarborApi, RegistryClient, tinyImage } from '../../helpers/checks/oci.js';
 import { withTunnel } from '../../helpers/checks/tunnel.js';
+import { sweepRunOwned } from '../../helpers/run/sweep-owned.js';
 
 const STORY = 'STORY-VALIDATE-NETWORKING';
 
@@ -100,6 +101,13 @@ check(
         const harbor = new HarborApi(opts);
         const out: Record<string, unknown> = { repository, tag, expectedDigest: image.manifest.digest };
         let pushed: string | undefined;
+        // what crashed runs left in the project
+        await sweepRunOwned(evidence, {
+          kind: 'registry repository',
+          prefixes: ['pv-image'],
+          list: () => harbor.listRepositories(h.project, 'pv-image-'),
+          remove: (r) => harbor.deleteRepository(h.project, r),
+        });
         const release = run.cleanup(`delete repository ${repository}`, () =>
           harbor.deleteRepository(h.project, repoName),
         );

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const XSD = path.resolve(ROOT, '../shared/schemas/junit-10.xsd');
+export const XSD = path.resolve(ROOT, 'test/fixtures/schemas/junit-10.xsd');
 
 export function tmpDir(prefix = 'pv-unit-'): string {
   return mkdtempSync(path.join(os.tmpdir(), prefix));

@@ -8,6 +8,8 @@
  * - GET /api/v2.0/ping: "Pong".
  * - /v2/*: reverse-proxied to the real registry (auth is the registry's own htpasswd), like
  *   Harbor's core fronts its registry.
+ * - GET /api/v2.0/projects/{project_name}/repositories?q=name%3D~<text>&page=&page_size=: Harbor's
+ *   list (fuzzy `name=~` match, pages of at most 100, X-Total-Count), read from the storage below.
  * - GET / DELETE /api/v2.0/projects/{project_name}/repositories/{repository_name}: Harbor's
  *   repository API (the name inside the project, URL-encoded twice when it holds a slash), read
  *   from and removed in the real registry's filesystem storage (Distribution's v2 API has no
@@ -218,6 +220,48 @@ function registryAccepts(authorization: string | undefined): Promise<boolean> {
 // Distribution's path-component grammar: also rules out '..', '.', empty and absolute parts
 const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const REPO_API = /^\/api\/v2\.0\/projects\/([^/]+)\/repositories\/([^/]+)$/;
+const REPO_LIST = /^\/api\/v2\.0\/projects\/([^/]+)\/repositories$/;
+
+/** Repository names under a project directory (a repository is a directory holding _manifests). */
+function repositoriesUnder(projectDir: string, prefix = '', depth = 0): string[] {
+  if (depth > 4) return [];
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(projectDir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries
+    .filter((e) => e.isDirectory() && !e.name.startsWith('_'))
+    .flatMap((e) => {
+      const dir = path.join(projectDir, e.name);
+      const name = `${prefix}${e.name}`;
+      const self = fs.existsSync(path.join(dir, '_manifests')) ? [name] : [];
+      return [...self, ...repositoriesUnder(dir, `${name}/`, depth + 1)];
+    });
+}
+
+async function listRepositories(req: http.IncomingMessage, res: http.ServerResponse, project: string) {
+  if (!(await registryAccepts(req.headers.authorization))) {
+    return sendJson(res, 401, harborError('UNAUTHORIZED', 'unauthorized'), {
+      'www-authenticate': 'Basic realm="harbor"',
+    });
+  }
+  const where = repositoryDir(project, 'x');
+  if ('bad' in where) return sendJson(res, 400, harborError('BAD_REQUEST', where.bad));
+  if (!fs.existsSync(where.projectDir)) {
+    return sendJson(res, 404, harborError('NOT_FOUND', `project ${project} not found`));
+  }
+  const qs = new URL(req.url ?? '/', 'http://x').searchParams;
+  const fuzzy = /^name=~(.*)$/.exec(qs.get('q') ?? '')?.[1];
+  const page = Math.max(1, Number(qs.get('page') ?? 1) || 1);
+  const size = Math.min(100, Math.max(1, Number(qs.get('page_size') ?? 10) || 10));
+  const all = repositoriesUnder(where.projectDir)
+    .filter((n) => fuzzy === undefined || n.includes(fuzzy))
+    .sort();
+  const body = all.slice((page - 1) * size, page * size).map((n) => ({ name: `${project}/${n}` }));
+  return sendJson(res, 200, body, { 'x-total-count': String(all.length) });
+}
 
 /** `<storage>/docker/registry/v2/repositories/<project>/<repo>` for a valid name, else an error text. */
 function repositoryDir(project: string, repo: string): { dir: string; projectDir: string } | { bad: string } {
@@ -288,6 +332,20 @@ async function repositoryApi(req: http.IncomingMessage, res: http.ServerResponse
 const server = http.createServer((req, res) => {
   const url = req.url ?? '/';
   if (url === '/v2' || url.startsWith('/v2/')) return proxyToRegistry(req, res);
+  const repoList = REPO_LIST.exec(url.split('?')[0]!);
+  if (repoList && req.method === 'GET') {
+    let project: string;
+    try {
+      project = decodeURIComponent(repoList[1]!);
+    } catch {
+      return sendJson(res, 400, harborError('BAD_REQUEST', 'malformed URL encoding in the project'));
+    }
+    listRepositories(req, res, project).catch((e: unknown) => {
+      if (!res.headersSent) sendJson(res, 500, harborError('UNKNOWN', message(e)));
+      else res.destroy();
+    });
+    return;
+  }
   const repoApi = REPO_API.exec(url.split('?')[0]!);
   if (repoApi) {
     repositoryApi(req, res, repoApi).catch((e: unknown) => {

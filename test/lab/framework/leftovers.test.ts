@@ -1,4 +1,9 @@
 /**
+ * The next run's sweep of what a crashed run left outside Kubernetes: a Kafka topic, a Schema
+ * Registry subject and a registry repository named for a run older than the TTL are removed by
+ * `pnpm test` (MSG-KAFKA-002, MSG-SR-001, REG-HARBOR-001 sweep their own prefixes) and named in
+ * run.json clusters.apps.swept; the same names of a run that started minutes ago are left alone.
+ *
  * leftoverRunResources can fail: for a fake run id it reports one of each thing a run can leave
  * (a labelled namespace, a Redis key, a Kafka topic, a Schema Registry subject, a registry
  * repository pushed for real), and [] once they are deleted (the repository through the lab
@@ -15,6 +20,8 @@ import { loadCredentials } from '../../../lab/services/credentials.js';
 import { kafkaRoutes } from '../../../lab/services/kafka.js';
 import { servicePorts } from '../../../lab/services/ports.js';
 import { kafkaSocketFactory } from '../../../lab/services/probes.js';
+import { runPv } from '../trust/proc.js';
+import { readJson } from '../trust/lib.js';
 import { REPO, labCluster } from './lab.js';
 import {
   leftoverKafka,
@@ -174,4 +181,89 @@ describe('leftoverRunResources (read directly from the lab services)', () => {
       else process.env.PV_LAB_SERVICES_PORT_BASE = saved;
     }
   }, 120_000);
+});
+
+describe('the next run sweeps what crashed runs left outside Kubernetes', () => {
+  const old = newRunId(new Date(Date.now() - 4 * 3600_000)); // older than the 180 min TTL
+  const recent = newRunId(new Date(Date.now() - 5 * 60_000)); // another run, maybe still going
+  const names = (id: string) => ({
+    topic: runOwnedName(id, 'pv-topic'),
+    subject: `${runOwnedName(id, 'pv-subject')}-abc123-value`,
+    repo: runOwnedName(id, 'pv-image'),
+  });
+  const admin = kafkaAdmin();
+  const harbor = new HarborApi({
+    baseUrl: `http://127.0.0.1:${P.harborCore}`,
+    username: creds.harbor.username,
+    password: creds.harbor.password,
+  });
+
+  async function plant(id: string): Promise<void> {
+    const n = names(id);
+    await admin.createTopics({ topics: [{ topic: n.topic, numPartitions: 1 }], waitForLeaders: true });
+    expect(await sr('POST', `/subjects/${n.subject}/versions`, { schema: '"string"' })).toBe(200);
+    const reg = new RegistryClient(
+      {
+        baseUrl: `http://127.0.0.1:${P.registry}`,
+        username: creds.harbor.username,
+        password: creds.harbor.password,
+      },
+      `library/${n.repo}`,
+    );
+    const image = tinyImage(`sweep ${id}`);
+    await reg.pushBlob(image.layer);
+    await reg.pushBlob(image.config);
+    await reg.pushManifest('t', image.manifest, image.mediaType);
+  }
+
+  async function present(id: string): Promise<string[]> {
+    const n = names(id);
+    const topics = await admin.listTopics();
+    const subjects = await fetch(`${srBase}/subjects?deleted=true`).then(
+      (r) => r.json() as Promise<string[]>,
+    );
+    return [
+      ...(topics.includes(n.topic) ? [`topic ${n.topic}`] : []),
+      ...(subjects.includes(n.subject) ? [`subject ${n.subject}`] : []),
+      ...((await harbor.getRepository('library', n.repo)) ? [`repository ${n.repo}`] : []),
+    ];
+  }
+
+  afterAll(async () => {
+    for (const id of [old, recent]) {
+      const n = names(id);
+      await admin.deleteTopics({ topics: [n.topic], timeout: 20_000 }).catch(() => undefined);
+      await sr('DELETE', `/subjects/${n.subject}`).catch(() => undefined);
+      await sr('DELETE', `/subjects/${n.subject}?permanent=true`).catch(() => undefined);
+      await harbor.deleteRepository('library', n.repo).catch(() => undefined);
+    }
+    await admin.disconnect();
+  }, 120_000);
+
+  it("an expired topic, subject and repository are removed and named in run.json; a recent run's are kept", async () => {
+    await admin.connect();
+    await plant(old);
+    await plant(recent);
+    expect(await present(old)).toHaveLength(3);
+
+    const r = await runPv(['--env', 'lab', '--project', 'apps', '--grep', 'kafka || harbor'], {}, 300_000);
+    expect(r.code, r.stdout.slice(-3000)).toBe(0);
+    const run = readJson<{ clusters: Record<string, { swept?: string[] }> }>(
+      path.join(r.runDir!, 'run.json'),
+    );
+    const o = names(old);
+    expect(run.clusters.apps!.swept).toEqual(
+      expect.arrayContaining([
+        `Kafka topic ${o.topic}`,
+        `Schema Registry subject ${o.subject}`,
+        `registry repository ${o.repo}`,
+      ]),
+    );
+    expect(JSON.stringify(run.clusters.apps!.swept), 'a recent run is never swept').not.toContain(
+      recent.toLowerCase(),
+    );
+    // topic deletion is asynchronous in Kafka: poll, bounded
+    await expect.poll(() => present(old), { timeout: 30_000, interval: 1_000 }).toEqual([]);
+    expect(await present(recent)).toHaveLength(3);
+  }, 400_000);
 });

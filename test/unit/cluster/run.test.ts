@@ -11,8 +11,13 @@ import {
   registerCleanup,
   runCleanups,
   runNamespaceName,
+  expiredRunOwned,
+  runIdOfName,
   runOwnedName,
+  runStartedAt,
   sweepExpired,
+  sweepRunOwned,
+  type SweepRecord,
 } from '../../../helpers/run/index.js';
 
 describe('run ids and run-owned names', () => {
@@ -32,6 +37,69 @@ describe('run ids and run-owned names', () => {
     expect(() => runOwnedName(id, '!!')).toThrow(/prefix/);
     for (const n of [runNamespaceName(id), runOwnedName(id, 'schema.subject')]) {
       expect(n).toMatch(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/);
+    }
+  });
+});
+
+describe('sweep of run-owned names outside Kubernetes (topics, subjects, repositories)', () => {
+  const now = Date.UTC(2026, 11, 3, 12, 0, 0);
+  const ttlMs = 180 * 60_000;
+  const current = '20261203T115000Z-cccccc';
+  const old = '20261203T080000Z-0a0a0a'; // 4 h ago
+  const recent = '20261203T113000Z-0b0b0b'; // 30 min ago: another run may still be going
+  it('reads the run id and its start back from a name, suffixes included', () => {
+    expect(runIdOfName(`${runOwnedName(old, 'pv-subject')}-abc123-value`)).toBe(old);
+    expect(runIdOfName('orders')).toBeUndefined();
+    expect(runStartedAt(old)).toBe(Date.UTC(2026, 11, 3, 8, 0, 0));
+    expect(runStartedAt('nonsense')).toBeNaN();
+  });
+  it('selects only its own prefixes, other runs, older than the TTL', () => {
+    const names = [
+      runOwnedName(old, 'pv-topic'),
+      runOwnedName(recent, 'pv-topic'),
+      runOwnedName(current, 'pv-topic'),
+      runOwnedName(old, 'pv-other'), // not this check's prefix
+      `orders-${old.toLowerCase()}`, // a platform topic that merely holds a run-id-like text
+      'pv-topic-notarunid',
+    ];
+    expect(expiredRunOwned(names, ['pv-topic'], { now, ttlMs, currentRunId: current })).toEqual([
+      runOwnedName(old, 'pv-topic'),
+    ]);
+    expect(expiredRunOwned(names, ['pv-topic'], { now, ttlMs: 10 * 60_000, currentRunId: current })).toEqual([
+      runOwnedName(old, 'pv-topic'),
+      runOwnedName(recent, 'pv-topic'),
+    ]);
+  });
+  it('records what it removed and what it could not, never throws', async () => {
+    const got: [string, SweepRecord][] = [];
+    const recorder = { swept: (k: string, r: SweepRecord) => void got.push([k, r]) };
+    const env = { ...process.env };
+    process.env.PV_RUN_ID = newRunId();
+    try {
+      const a = runOwnedName('20200101T000000Z-aaaaaa', 'pv-topic');
+      const b = runOwnedName('20200101T000000Z-bbbbbb', 'pv-topic');
+      const r = await sweepRunOwned(recorder, {
+        kind: 'Kafka topic',
+        prefixes: ['pv-topic'],
+        list: async () => [a, b, 'orders'],
+        remove: async (n) => {
+          if (n === b) throw new Error('broker said no');
+        },
+      });
+      expect(r).toEqual({
+        removed: [a],
+        failed: [{ name: b, error: expect.stringContaining('broker said no') }],
+      });
+      const listFails = await sweepRunOwned(recorder, {
+        kind: 'Kafka topic',
+        prefixes: ['pv-topic'],
+        list: () => Promise.reject(new Error('no broker')),
+        remove: async () => undefined,
+      });
+      expect(listFails.failed[0]!.name).toBe('(list of Kafka topics)');
+      expect(got.map(([k]) => k)).toEqual(['Kafka topic', 'Kafka topic']);
+    } finally {
+      process.env = env;
     }
   });
 });

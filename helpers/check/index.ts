@@ -166,6 +166,8 @@ function evidenceFor(task: TestContext['task'], annotate?: TestContext['annotate
 }
 
 // ---- check() -------------------------------------------------------------------------------
+/** What a check's body receives: the fixtures plus vitest's own test context. */
+export type CheckContext = Fixtures;
 type Fixtures = {
   cluster: ClusterHandle;
   facts: Facts;

@@ -11,37 +11,27 @@
  * Kustomization and HelmRelease status is written by lab/sim (what the operators would write).
  */
 import { expect } from 'vitest';
-import { check } from '../../helpers/check/index.js';
-import {
-  GVR,
-  daemonSetNotReady,
-  describeCondition,
-  getCustom,
-  handle,
-  isTrue,
-  listCustom,
-  refName,
-} from '../../helpers/checks/k8s.js';
+import { suite } from '../../helpers/check/suite.js';
+import { GVR, daemonSetNotReady } from '../../helpers/checks/k8s.js';
 import { waitForDeployments } from '../../helpers/checks/rollout.js';
+import { conditionTrue, everyReady, rolledOut } from '../../helpers/probes/kubernetes.js';
 
-const BOTH = ['infra', 'apps'];
-const STORY = 'STORY-BOOT-CORE';
+const core = suite({ clusters: ['infra', 'apps'], story: 'STORY-BOOT-CORE' });
+const NETWORKING = 'STORY-VALIDATE-NETWORKING';
 
-check(
+core.check(
   {
     id: 'BOOT-CORE-001',
     title: 'every node is Ready and the control plane has the expected node count',
     priority: 'P0',
     component: 'kubernetes',
-    clusters: BOTH,
-    story: STORY,
     ac: ['AC2'],
     risks: ['TECH-004'],
     suggestedAction: 'kubectl --context=<ctx> get nodes -o wide; kubectl describe node <not-ready node>',
     timeoutMs: 30_000,
   },
   async ({ cluster, facts, evidence }) => {
-    const nodes = (await handle(cluster).core.listNode()).items;
+    const nodes = (await cluster.core.listNode()).items;
     const rows = nodes.map((n) => ({
       name: n.metadata?.name,
       controlPlane: n.metadata?.labels?.['node-role.kubernetes.io/control-plane'] !== undefined,
@@ -61,14 +51,13 @@ check(
   },
 );
 
-check(
+core.check(
   {
     id: 'BOOT-CORE-002',
     title: 'the expected number of CRDs is Established',
     priority: 'P0',
     component: 'kubernetes',
-    clusters: BOTH,
-    story: 'STORY-VALIDATE-NETWORKING',
+    story: NETWORKING,
     ac: ['AC1'],
     risks: ['TECH-005'],
     suggestedAction:
@@ -76,7 +65,7 @@ check(
     timeoutMs: 30_000,
   },
   async ({ cluster, facts, evidence }) => {
-    const crds = (await handle(cluster).apiext.listCustomResourceDefinition()).items;
+    const crds = (await cluster.apiext.listCustomResourceDefinition()).items;
     const established = crds.filter((c) =>
       c.status?.conditions?.some((x) => x.type === 'Established' && x.status === 'True'),
     );
@@ -95,14 +84,12 @@ check(
   },
 );
 
-check(
+core.check(
   {
     id: 'BOOT-CORE-003',
     title: 'the cilium DaemonSet and operator are rolled out on every node',
     priority: 'P0',
     component: 'cilium',
-    clusters: BOTH,
-    story: STORY,
     ac: ['AC2'],
     risks: ['TECH-001', 'TECH-004'],
     suggestedAction:
@@ -110,7 +97,7 @@ check(
     timeoutMs: 90_000,
   },
   async ({ cluster, facts, evidence }) => {
-    const k = handle(cluster);
+    const k = cluster;
     const { namespace, daemonSet, operator } = facts.cilium;
     const nodes = (await k.core.listNode()).items.length;
     let last = '';
@@ -131,14 +118,12 @@ check(
   },
 );
 
-check(
+core.check(
   {
     id: 'BOOT-CORE-004',
     title: 'CoreDNS ready replicas equal the count in cluster-settings',
     priority: 'P0',
     component: 'coredns',
-    clusters: BOTH,
-    story: STORY,
     ac: ['AC2'],
     risks: ['TECH-010'],
     suggestedAction:
@@ -146,7 +131,7 @@ check(
     timeoutMs: 90_000,
   },
   async ({ cluster, facts, evidence }) => {
-    const k = handle(cluster);
+    const k = cluster;
     const s = facts.cluster.settings;
     const cm = await k.core.readNamespacedConfigMap({ namespace: s.namespace, name: s.name });
     const raw = cm.data?.[s.corednsReplicasKey];
@@ -178,190 +163,123 @@ check(
   },
 );
 
-check(
+core.check(
   {
     id: 'BOOT-CORE-005',
     title: 'cert-manager controller, webhook and cainjector are Available',
     priority: 'P0',
     component: 'cert-manager',
-    clusters: BOTH,
-    story: STORY,
     ac: ['AC2'],
     risks: ['TECH-004'],
     suggestedAction: 'kubectl -n cert-manager rollout status deploy/cert-manager-webhook; check webhook logs',
     timeoutMs: 90_000,
   },
-  async ({ cluster, facts, evidence }) => {
-    await waitForDeployments(
-      handle(cluster),
-      facts.certManager.namespace,
-      facts.certManager.deployments,
-      evidence,
-      60_000,
-    );
-  },
+  rolledOut((f) => f.certManager),
 );
 
-check(
+core.check(
   {
     id: 'BOOT-CORE-006',
     title: 'the External Secrets controller is Available',
     priority: 'P0',
     component: 'external-secrets',
-    clusters: BOTH,
-    story: STORY,
     ac: ['AC2'],
     risks: ['SEC-001'],
     suggestedAction: 'kubectl -n external-secrets rollout status deploy/external-secrets',
     timeoutMs: 90_000,
   },
-  async ({ cluster, facts, evidence }) => {
-    await waitForDeployments(
-      handle(cluster),
-      facts.externalSecrets.namespace,
-      [facts.externalSecrets.deployment],
-      evidence,
-      60_000,
-    );
-  },
+  rolledOut((f) => ({ namespace: f.externalSecrets.namespace, deployments: [f.externalSecrets.deployment] })),
 );
 
-check(
+core.check(
   {
     id: 'BOOT-CORE-007',
     title: 'the ClusterSecretStore is Ready',
     priority: 'P0',
     component: 'external-secrets',
-    clusters: BOTH,
-    story: 'STORY-VALIDATE-NETWORKING',
+    story: NETWORKING,
     ac: ['AC1'],
     risks: ['SEC-001'],
     suggestedAction:
       'kubectl describe clustersecretstore <name>; verify the external-secrets/onepassword-connect Secret and token',
     timeoutMs: 60_000,
   },
-  async ({ cluster, facts, evidence }) => {
-    const name = facts.externalSecrets.clusterSecretStore;
-    await expect
-      .poll(
-        async () => {
-          const store = await getCustom(handle(cluster), GVR.clusterSecretStore, undefined, name);
-          evidence.status(store);
-          return describeCondition(store, 'Ready');
-        },
-        { timeout: 30_000, interval: 2_000, message: `ClusterSecretStore ${name}` },
-      )
-      .toMatch(/^Ready=True/);
-  },
+  conditionTrue((f) => ({
+    kind: 'ClusterSecretStore',
+    gvr: GVR.clusterSecretStore,
+    name: f.externalSecrets.clusterSecretStore,
+  })),
 );
 
-check(
+core.check(
   {
     id: 'BOOT-CORE-008',
     title: 'the Flux controllers are running',
     priority: 'P0',
     component: 'flux',
-    clusters: BOTH,
-    story: 'STORY-VALIDATE-NETWORKING',
+    story: NETWORKING,
     ac: ['AC1', 'AC10'],
     risks: ['OPS-002'],
     suggestedAction: 'kubectl -n flux-system get pods; flux check',
     timeoutMs: 90_000,
   },
-  async ({ cluster, facts, evidence }) => {
-    await waitForDeployments(handle(cluster), facts.flux.namespace, facts.flux.controllers, evidence, 60_000);
-  },
+  rolledOut((f) => ({ namespace: f.flux.namespace, deployments: f.flux.controllers })),
 );
 
-check(
+core.check(
   {
     id: 'BOOT-CORE-009',
     title: 'the Flux GitRepository is Ready with an artifact revision',
     priority: 'P0',
     component: 'flux',
-    clusters: BOTH,
-    story: STORY,
     ac: ['AC3', 'AC4'],
     risks: ['TECH-009', 'OPS-002'],
     suggestedAction: 'flux get sources git -A; flux reconcile source git flux-system',
     timeoutMs: 60_000,
   },
-  async ({ cluster, facts, evidence }) => {
-    const { namespace, gitRepository } = facts.flux;
-    await expect
-      .poll(
-        async () => {
-          const repo = await getCustom(handle(cluster), GVR.gitRepository, namespace, gitRepository);
-          evidence.status(repo);
-          const artifact = (repo.status?.artifact ?? {}) as { revision?: string };
-          return `${describeCondition(repo, 'Ready')}; artifact revision ${artifact.revision || 'missing'}`;
-        },
-        { timeout: 30_000, interval: 2_000, message: `GitRepository ${namespace}/${gitRepository}` },
-      )
-      .toMatch(/^Ready=True.*; artifact revision (?!missing)\S+/);
-  },
+  conditionTrue(
+    (f) => ({
+      kind: 'GitRepository',
+      gvr: GVR.gitRepository,
+      namespace: f.flux.namespace,
+      name: f.flux.gitRepository,
+    }),
+    {
+      field: {
+        label: 'artifact revision',
+        get: (o) => (o.status?.artifact as { revision?: string })?.revision,
+      },
+    },
+  ),
 );
 
-/** Every object of a Flux kind must be Ready; the message lists each one that is not and why. */
-async function allFluxReady(
-  cluster: unknown,
-  kind: 'kustomization' | 'helmRelease',
-  evidence: { json(n: string, v: unknown): string },
-) {
-  const k = handle(cluster);
-  let notReady: string[] = [];
-  await expect
-    .poll(
-      async () => {
-        const items = await listCustom(k, GVR[kind]);
-        evidence.json(
-          `${kind}s`,
-          items.map((o) => ({
-            name: refName(o),
-            ready: describeCondition(o, 'Ready'),
-            suspended: o.spec?.suspend ?? false,
-          })),
-        );
-        if (items.length === 0) return ['(none found)'];
-        notReady = items
-          .filter((o) => !isTrue(o, 'Ready'))
-          .map((o) => `${refName(o)}: ${describeCondition(o, 'Ready')}`);
-        return notReady;
-      },
-      { timeout: 45_000, interval: 3_000, message: `${kind}s not Ready` },
-    )
-    .toEqual([]);
-}
-
-check(
+core.check(
   {
     id: 'BOOT-CORE-010',
     title: 'every Flux Kustomization is Ready',
     priority: 'P0',
     component: 'flux',
-    clusters: BOTH,
-    story: 'STORY-VALIDATE-NETWORKING',
+    story: NETWORKING,
     ac: ['AC10', 'AC11'],
     risks: ['OPS-002', 'TECH-004'],
     suggestedAction:
       'flux get kustomizations -A --status-selector ready=false; flux logs --kind=Kustomization --name=<name>',
     timeoutMs: 90_000,
   },
-  async ({ cluster, evidence }) => allFluxReady(cluster, 'kustomization', evidence),
+  everyReady({ plural: 'kustomizations', gvr: GVR.kustomization }),
 );
 
-check(
+core.check(
   {
     id: 'BOOT-CORE-011',
     title: 'every Flux HelmRelease is Ready',
     priority: 'P0',
     component: 'flux',
-    clusters: BOTH,
-    story: 'STORY-VALIDATE-NETWORKING',
+    story: NETWORKING,
     ac: ['AC10', 'AC11'],
     risks: ['OPS-002', 'TECH-004'],
     suggestedAction: 'flux get helmreleases -A --status-selector ready=false; kubectl describe hr <name>',
     timeoutMs: 90_000,
   },
-  async ({ cluster, evidence }) => allFluxReady(cluster, 'helmRelease', evidence),
+  everyReady({ plural: 'helmReleases', gvr: GVR.helmRelease }),
 );

@@ -9,69 +9,67 @@
  * shim answering from the same simulated state; PVC binding is done by the lab's simulated
  * provisioner (the PV objects are real API objects).
  */
-import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import { expect } from 'vitest';
-import { check } from '../../helpers/check/index.js';
-import { CONVERGE_POLL_MS, exec } from '../../helpers/cluster/index.js';
+import { suite } from '../../helpers/check/suite.js';
+import { exec } from '../../helpers/cluster/index.js';
 import { CEPH_STATUS_COMMAND } from '../../helpers/checks/access.js';
-import { fixtureYaml } from '../../helpers/checks/fixtures.js';
-import { GVR, getCustom, handle, isNotFound, selectorOf } from '../../helpers/checks/k8s.js';
+import { GVR, selectorOf } from '../../helpers/checks/k8s.js';
+import { fieldEquals } from '../../helpers/probes/kubernetes.js';
+import { claimOnEachClass } from '../../helpers/probes/storage.js';
 
-const BOTH = ['infra', 'apps'];
-const STORY = 'STORY-VALIDATE-NETWORKING';
+const storage = suite({
+  component: 'rook-ceph',
+  clusters: ['infra', 'apps'],
+  story: 'STORY-VALIDATE-NETWORKING',
+  ac: ['AC3'],
+  risks: ['R5'],
+});
+const CEPH = { 'storage.ceph.enabled': 'no Rook-Ceph on this cluster' } as const;
 
-check(
+storage.check(
   {
     id: 'STO-CEPH-001',
     title: 'the CephCluster reports HEALTH_OK in its status',
     priority: 'P0',
-    component: 'rook-ceph',
-    clusters: BOTH,
-    story: STORY,
-    ac: ['AC3'],
-    risks: ['R5'],
+    requires: CEPH,
     suggestedAction:
       'kubectl -n rook-ceph get cephcluster -o yaml; kubectl -n rook-ceph exec deploy/rook-ceph-tools -- ceph health detail',
     timeoutMs: 60_000,
   },
-  async ({ cluster, facts, evidence, skip }) => {
-    const c = facts.storage.ceph;
-    if (!c.enabled) skip('facts.storage.ceph.enabled is false: no Rook-Ceph on this cluster');
-    await expect
-      .poll(
-        async () => {
-          const cc = await getCustom(handle(cluster), GVR.cephCluster, c.namespace, c.cluster);
-          evidence.status(cc);
-          const ceph = (cc.status?.ceph ?? {}) as {
-            health?: string;
-            details?: Record<string, { message?: string }>;
-          };
-          const details = Object.entries(ceph.details ?? {}).map(([k, v]) => `${k}: ${v.message ?? ''}`);
-          return `${ceph.health ?? 'no status.ceph.health'}${details.length ? ` (${details.join('; ')})` : ''}`;
-        },
-        { timeout: 30_000, interval: 2_000, message: `CephCluster ${c.namespace}/${c.cluster} health` },
-      )
-      .toBe('HEALTH_OK');
-  },
+  fieldEquals(
+    (f) => ({
+      kind: 'CephCluster',
+      gvr: GVR.cephCluster,
+      namespace: f.storage.ceph.namespace,
+      name: f.storage.ceph.cluster,
+    }),
+    {
+      label: 'health',
+      want: 'HEALTH_OK',
+      get: (cc) => {
+        const ceph = (cc.status?.ceph ?? {}) as {
+          health?: string;
+          details?: Record<string, { message?: string }>;
+        };
+        const details = Object.entries(ceph.details ?? {}).map(([k, v]) => `${k}: ${v.message ?? ''}`);
+        return `${ceph.health ?? 'no status.ceph.health'}${details.length ? ` (${details.join('; ')})` : ''}`;
+      },
+    },
+  ),
 );
 
-check(
+storage.check(
   {
     id: 'STO-CEPH-002',
     title: '`ceph status -f json` in the toolbox reports HEALTH_OK with all OSDs up and in',
     priority: 'P0',
-    component: 'rook-ceph',
-    clusters: BOTH,
-    story: STORY,
     ac: ['AC3', 'AC12'],
-    risks: ['R5'],
+    requires: CEPH,
     suggestedAction: 'kubectl -n rook-ceph exec deploy/rook-ceph-tools -- ceph status; ceph health detail',
     timeoutMs: 60_000,
   },
-  async ({ cluster, facts, evidence, skip }) => {
-    const k = handle(cluster);
+  async ({ cluster: k, facts, evidence }) => {
     const c = facts.storage.ceph;
-    if (!c.enabled) skip('facts.storage.ceph.enabled is false: no Rook-Ceph on this cluster');
     const dep = await k.apps.readNamespacedDeployment({ namespace: c.namespace, name: c.toolbox });
     const pods = (
       await k.core.listNamespacedPod({
@@ -108,21 +106,16 @@ check(
   },
 );
 
-check(
+storage.check(
   {
     id: 'STO-CLASS-001',
     title: 'the expected storage classes exist',
     priority: 'P0',
-    component: 'rook-ceph',
-    clusters: BOTH,
-    story: STORY,
-    ac: ['AC3'],
-    risks: ['R5'],
     suggestedAction: 'kubectl get storageclass; check the rook-ceph and openebs HelmReleases',
     timeoutMs: 30_000,
   },
   async ({ cluster, facts, evidence }) => {
-    const classes = (await handle(cluster).storage.listStorageClass()).items;
+    const classes = (await cluster.storage.listStorageClass()).items;
     evidence.json(
       'storageclasses',
       classes.map((c) => ({
@@ -137,99 +130,16 @@ check(
   },
 );
 
-check(
+storage.check(
   {
     id: 'STO-PVC-001',
     title: 'a PVC on each storage class binds and is removed',
     priority: 'P0',
-    component: 'rook-ceph',
-    clusters: BOTH,
-    story: STORY,
-    ac: ['AC3'],
-    risks: ['R5'],
     suggestedAction: 'kubectl describe pvc <name> (provisioner events); check the CSI provisioner pods',
     timeoutMs: 180_000,
   },
   async ({ cluster, facts, evidence, run }) => {
-    const k = handle(cluster);
-    const namespace = await run.namespace();
-    const problems: string[] = [];
-    // the classes are independent: claimed side by side, so the check takes as long as the slowest
-    const claimOn = async (sc: string): Promise<void> => {
-      const name = `pv-pvc-${sc}`.slice(0, 63).replace(/-+$/, '');
-      const cls = await k.storage
-        .readStorageClass({ name: sc })
-        .catch((e) => (isNotFound(e) ? undefined : Promise.reject(e)));
-      if (!cls) {
-        problems.push(`${sc}: storage class missing`);
-        return;
-      }
-      const pvc = fixtureYaml<V1PersistentVolumeClaim>('storage/pvc.yaml');
-      pvc.metadata = { ...pvc.metadata, name, namespace };
-      pvc.spec!.storageClassName = sc;
-      pvc.spec!.resources = { requests: { storage: facts.storage.pvcSize } };
-      await k.core.createNamespacedPersistentVolumeClaim({ namespace, body: pvc });
-      let consumer: string | undefined;
-      try {
-        if (cls.volumeBindingMode === 'WaitForFirstConsumer') {
-          // the class binds only when a pod uses the claim
-          consumer = `${name}-user`.slice(0, 63);
-          const pod = fixtureYaml<V1Pod>('networking/netexec-pod.yaml');
-          pod.metadata = {
-            name: consumer,
-            namespace,
-            labels: { 'app.kubernetes.io/part-of': 'platform-validation' },
-          };
-          const ctr = pod.spec!.containers[0]!;
-          ctr.image = facts.connectivity.image;
-          ctr.args = facts.connectivity.serverArgs;
-          ctr.readinessProbe = undefined;
-          ctr.volumeMounts = [{ name: 'data', mountPath: '/data' }];
-          pod.spec!.volumes = [{ name: 'data', persistentVolumeClaim: { claimName: name } }];
-          await k.core.createNamespacedPod({ namespace, body: pod });
-        }
-        let phase = '';
-        try {
-          await expect
-            .poll(
-              async () => {
-                const p = await k.core.readNamespacedPersistentVolumeClaim({ namespace, name });
-                phase = p.status?.phase ?? 'no phase';
-                return phase;
-              },
-              { timeout: facts.storage.bindTimeoutMs, interval: CONVERGE_POLL_MS },
-            )
-            .toBe('Bound');
-        } catch {
-          problems.push(
-            `${sc}: PVC ${name} not Bound within ${facts.storage.bindTimeoutMs} ms (phase ${phase})`,
-          );
-          await evidence.events(k, namespace, { kind: 'PersistentVolumeClaim', name });
-        }
-        evidence.status(await k.core.readNamespacedPersistentVolumeClaim({ namespace, name }), `pvc-${sc}`);
-      } finally {
-        if (consumer)
-          await k.core
-            .deleteNamespacedPod({ namespace, name: consumer, gracePeriodSeconds: 0 })
-            .catch(() => undefined);
-        await k.core.deleteNamespacedPersistentVolumeClaim({ namespace, name }).catch(() => undefined);
-      }
-      // removal is part of the criterion: the claim must go away
-      await expect
-        .poll(
-          async () =>
-            k.core.readNamespacedPersistentVolumeClaim({ namespace, name }).then(
-              () => 'present',
-              (e) => (isNotFound(e) ? 'gone' : Promise.reject(e)),
-            ),
-          { timeout: 30_000, interval: CONVERGE_POLL_MS, message: `PVC ${namespace}/${name} not removed` },
-        )
-        .toBe('gone');
-    };
-    // settled, not Promise.all: a class that throws must not end the check while another still cleans up
-    const settled = await Promise.allSettled(facts.storage.storageClasses.map(claimOn));
-    for (const r of settled) if (r.status === 'rejected') throw r.reason;
-    problems.sort();
+    const problems = await claimOnEachClass(cluster, await run.namespace(), facts, evidence);
     expect(problems, problems.join(' | ')).toEqual([]);
   },
 );

@@ -1,0 +1,130 @@
+// Declarative probes: a check body for each common kind of Kubernetes acceptance criterion. Each
+// polls (bounded), attaches what it read as evidence, and fails with a message that names the object,
+// the expected and the seen value. The facts pick the objects:
+//
+//   core.check({ id: 'BOOT-CORE-008', ... }, rolledOut((f) => ({ namespace: f.flux.namespace, deployments: f.flux.controllers })));
+import { expect } from 'vitest';
+import type { Facts } from '../config/index.js';
+import type { CheckContext } from '../check/index.js';
+import {
+  describeCondition,
+  getCustom,
+  isTrue,
+  listCustom,
+  refName,
+  type Gvr,
+  type KObject,
+} from '../checks/k8s.js';
+import { waitForDeployments } from '../checks/rollout.js';
+
+const INTERVAL_MS = 2_000;
+
+/** A check body made by a probe (assignable to check()'s and suite().check()'s body). */
+export type Probe = (ctx: CheckContext) => Promise<void>;
+
+/** Every Deployment named is rolled out and Available (kubectl rollout status), within timeoutMs. */
+export function rolledOut(
+  pick: (f: Facts) => { namespace: string; deployments: readonly string[] },
+  timeoutMs = 60_000,
+): Probe {
+  return async ({ cluster, facts, evidence }) => {
+    const { namespace, deployments } = pick(facts);
+    await waitForDeployments(cluster, namespace, deployments, evidence, timeoutMs);
+  };
+}
+
+export interface ObjectRef {
+  /** the kind as a person writes it, for the message: 'ClusterSecretStore' */
+  kind: string;
+  gvr: Gvr;
+  namespace?: string;
+  name: string;
+}
+
+/** Polls one object (bounded), attaching it each time; `render` gives the value asserted on. */
+function pollObject(
+  { cluster, evidence }: CheckContext,
+  ref: ObjectRef,
+  timeoutMs: number,
+  what: string,
+  render: (o: KObject) => string,
+) {
+  const where = ref.namespace ? `${ref.namespace}/${ref.name}` : ref.name;
+  return expect.poll(
+    async () => {
+      const obj = await getCustom(cluster, ref.gvr, ref.namespace, ref.name);
+      evidence.status(obj);
+      return render(obj);
+    },
+    { timeout: timeoutMs, interval: INTERVAL_MS, message: `${ref.kind} ${where}${what}` },
+  );
+}
+
+/**
+ * One object's condition (default Ready) is True, and, when `field` is given, that field is set
+ * (e.g. a GitRepository's artifact revision). The seen value is `Ready=False (Reason: message)`.
+ */
+export function conditionTrue(
+  pick: (f: Facts) => ObjectRef,
+  opts: { type?: string; timeoutMs?: number; field?: { label: string; get(o: KObject): unknown } } = {},
+): Probe {
+  const type = opts.type ?? 'Ready';
+  const field = opts.field;
+  const want = new RegExp(`^${type}=True${field ? `.*; ${field.label} (?!missing)\\S+` : ''}`);
+  return async (ctx) => {
+    await pollObject(ctx, pick(ctx.facts), opts.timeoutMs ?? 30_000, '', (obj) => {
+      const seen = describeCondition(obj, type);
+      return field ? `${seen}; ${field.label} ${String(field.get(obj) || 'missing')}` : seen;
+    }).toMatch(want);
+  };
+}
+
+/**
+ * Every object of a kind, in all namespaces, has its Ready condition True, and there is at least one.
+ * The message lists each one that is not, with its condition; the evidence lists them all.
+ */
+export function everyReady(
+  what: { plural: string; gvr: Gvr },
+  opts: { timeoutMs?: number; intervalMs?: number } = {},
+): Probe {
+  return async ({ cluster, evidence }) => {
+    await expect
+      .poll(
+        async () => {
+          const items = await listCustom(cluster, what.gvr);
+          evidence.json(
+            what.plural,
+            items.map((o) => ({
+              name: refName(o),
+              ready: describeCondition(o, 'Ready'),
+              suspended: o.spec?.suspend ?? false,
+            })),
+          );
+          if (items.length === 0) return ['(none found)'];
+          return items
+            .filter((o) => !isTrue(o, 'Ready'))
+            .map((o) => `${refName(o)}: ${describeCondition(o, 'Ready')}`);
+        },
+        {
+          timeout: opts.timeoutMs ?? 45_000,
+          interval: opts.intervalMs ?? 3_000,
+          message: `${what.plural} not Ready`,
+        },
+      )
+      .toEqual([]);
+  };
+}
+
+/**
+ * A field of one object equals the expected value, polled (bounded). `get` renders what a person
+ * needs to see next to the value (e.g. the health details), so the seen value explains itself.
+ */
+export function fieldEquals(
+  pick: (f: Facts) => ObjectRef,
+  field: { label: string; get(o: KObject): string; want: string },
+  timeoutMs = 30_000,
+): Probe {
+  return async (ctx) => {
+    await pollObject(ctx, pick(ctx.facts), timeoutMs, ` ${field.label}`, field.get).toBe(field.want);
+  };
+}

@@ -1,0 +1,99 @@
+// Dynamic provisioning, as STO-PVC-001 proves it: a PVC per storage class (with a consumer pod for
+// WaitForFirstConsumer classes) binds within the facts' bound, and is removed again.
+import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
+import { expect } from 'vitest';
+import type { Facts } from '../config/index.js';
+import type { CheckEvidence } from '../check/index.js';
+import { CONVERGE_POLL_MS, type ClusterHandle } from '../cluster/index.js';
+import { fixtureYaml } from '../checks/fixtures.js';
+import { isNotFound } from '../checks/k8s.js';
+
+/**
+ * Claims on every class of facts.storage.storageClasses side by side in `namespace` (the run's) and
+ * returns the problems, sorted (`<class>: PVC <name> not Bound within N ms (phase P)`, `<class>:
+ * storage class missing`); throws when the API refuses, or a claim is not removed within 30 s.
+ */
+export async function claimOnEachClass(
+  k: ClusterHandle,
+  namespace: string,
+  facts: Facts,
+  evidence: CheckEvidence,
+): Promise<string[]> {
+  const problems: string[] = [];
+  // the classes are independent: claimed side by side, so the check takes as long as the slowest
+  const claimOn = async (sc: string): Promise<void> => {
+    const name = `pv-pvc-${sc}`.slice(0, 63).replace(/-+$/, '');
+    const cls = await k.storage
+      .readStorageClass({ name: sc })
+      .catch((e) => (isNotFound(e) ? undefined : Promise.reject(e)));
+    if (!cls) {
+      problems.push(`${sc}: storage class missing`);
+      return;
+    }
+    const pvc = fixtureYaml<V1PersistentVolumeClaim>('storage/pvc.yaml');
+    pvc.metadata = { ...pvc.metadata, name, namespace };
+    pvc.spec!.storageClassName = sc;
+    pvc.spec!.resources = { requests: { storage: facts.storage.pvcSize } };
+    await k.core.createNamespacedPersistentVolumeClaim({ namespace, body: pvc });
+    let consumer: string | undefined;
+    try {
+      if (cls.volumeBindingMode === 'WaitForFirstConsumer') {
+        // the class binds only when a pod uses the claim
+        consumer = `${name}-user`.slice(0, 63);
+        const pod = fixtureYaml<V1Pod>('networking/netexec-pod.yaml');
+        pod.metadata = {
+          name: consumer,
+          namespace,
+          labels: { 'app.kubernetes.io/part-of': 'platform-validation' },
+        };
+        const ctr = pod.spec!.containers[0]!;
+        ctr.image = facts.connectivity.image;
+        ctr.args = facts.connectivity.serverArgs;
+        ctr.readinessProbe = undefined;
+        ctr.volumeMounts = [{ name: 'data', mountPath: '/data' }];
+        pod.spec!.volumes = [{ name: 'data', persistentVolumeClaim: { claimName: name } }];
+        await k.core.createNamespacedPod({ namespace, body: pod });
+      }
+      let phase = '';
+      try {
+        await expect
+          .poll(
+            async () => {
+              const p = await k.core.readNamespacedPersistentVolumeClaim({ namespace, name });
+              phase = p.status?.phase ?? 'no phase';
+              return phase;
+            },
+            { timeout: facts.storage.bindTimeoutMs, interval: CONVERGE_POLL_MS },
+          )
+          .toBe('Bound');
+      } catch {
+        problems.push(
+          `${sc}: PVC ${name} not Bound within ${facts.storage.bindTimeoutMs} ms (phase ${phase})`,
+        );
+        await evidence.events(k, namespace, { kind: 'PersistentVolumeClaim', name });
+      }
+      evidence.status(await k.core.readNamespacedPersistentVolumeClaim({ namespace, name }), `pvc-${sc}`);
+    } finally {
+      if (consumer)
+        await k.core
+          .deleteNamespacedPod({ namespace, name: consumer, gracePeriodSeconds: 0 })
+          .catch(() => undefined);
+      await k.core.deleteNamespacedPersistentVolumeClaim({ namespace, name }).catch(() => undefined);
+    }
+    // removal is part of the criterion: the claim must go away
+    await expect
+      .poll(
+        async () =>
+          k.core.readNamespacedPersistentVolumeClaim({ namespace, name }).then(
+            () => 'present',
+            (e) => (isNotFound(e) ? 'gone' : Promise.reject(e)),
+          ),
+        { timeout: 30_000, interval: CONVERGE_POLL_MS, message: `PVC ${namespace}/${name} not removed` },
+      )
+      .toBe('gone');
+  };
+  // settled, not Promise.all: a class that throws must not end the check while another still cleans up
+  const settled = await Promise.allSettled(facts.storage.storageClasses.map(claimOn));
+  for (const r of settled) if (r.status === 'rejected') throw r.reason;
+  return problems.sort();
+}

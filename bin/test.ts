@@ -140,13 +140,17 @@ async function main(): Promise<number> {
   let vitest: Vitest | undefined;
   let interrupted = false;
   let firstSignalAt = 0;
+  let firstSignal: NodeJS.Signals | undefined;
   // the shell convention, 128 + the signal's number: 130 after Ctrl-C, 143 after SIGTERM (a Job's pod)
   let interruptCode = 130;
   const onSignal = (sig: NodeJS.Signals) => {
     process.stderr.write(`\npnpm test: ${sig} received\n`);
     if (interrupted) {
-      // a second Ctrl-C (not the echo of the first) forces the exit, still leaving a run.json
-      if (Date.now() - firstSignalAt < 2_000) return;
+      // a second Ctrl-C (not the echo of the first) forces the exit, still leaving a run.json. Another
+      // signal is a CI runner's cancel sequence (GitHub: SIGINT, then SIGTERM ~7.5 s later), not a
+      // person insisting: it forces only after 30 s, so the cleanup gets its time.
+      const since = Date.now() - firstSignalAt;
+      if (since < (sig === firstSignal ? 2_000 : 30_000)) return;
       try {
         reporter.writeRunJson('interrupted', ['interrupted twice: forced exit, cleanup may be incomplete']);
       } catch {
@@ -157,6 +161,7 @@ async function main(): Promise<number> {
     interrupted = true;
     interruptCode = 128 + (os.constants.signals[sig] ?? 2);
     firstSignalAt = Date.now();
+    firstSignal = sig;
     process.stderr.write(
       `pnpm test: ${sig}: stopping; run-owned resources are being removed (again to force)\n`,
     );

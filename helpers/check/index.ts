@@ -64,6 +64,16 @@ export const pvTest = test
     // loaded on first use: checks that never touch the cluster do not pay for the client library
     const { createClusterHandle } = await import('../cluster/index.js');
     const handle = createClusterHandle(handleOptions(inject('pvClusterConfig')));
+    // the identity was proven against one server: a kubeconfig rewritten since must not send this
+    // worker's requests (writes included) somewhere unproven
+    if (identity.server && handle.server !== identity.server) {
+      throw Object.assign(
+        new Error(
+          `cluster "${handle.name}" (context "${handle.context}"): the kubeconfig now points at ${handle.server}, but the identity was proven on ${identity.server}; nothing was sent`,
+        ),
+        { name: 'ClusterNotVerified' },
+      );
+    }
     handle.identity ??= {
       expected: identity.expected,
       seen: identity.seen ?? '',
@@ -74,7 +84,18 @@ export const pvTest = test
     // loaded now, not in the teardown: a module fetched while vitest stops the worker waits on the main
     // process, which waits for the worker to stop (each such worker cost the run 60 s)
     const { shutdownProcessResources } = await import('../run/index.js');
+    // the main process is gone (SIGKILL, OOM): nobody will stop this worker, and its checks would go
+    // on against the cluster. Remove what it registered (bounded), then exit.
+    const onOrphaned = () => {
+      const bound = setTimeout(() => process.exit(1), 20_000);
+      void shutdownProcessResources().finally(() => {
+        clearTimeout(bound);
+        process.exit(1);
+      });
+    };
+    process.once('disconnect', onOrphaned);
     onCleanup(async () => {
+      process.off('disconnect', onOrphaned);
       workerHandle = undefined;
       // cleanups registered in this worker (run-owned objects, tunnels) live in this worker
       await shutdownProcessResources();

@@ -12,6 +12,7 @@ import {
   prop,
   readJson,
   runPv,
+  spawnPv,
   testcases,
   tmpDir,
   walk,
@@ -161,18 +162,7 @@ describe('JUnit reporter', () => {
   let r: PvResult;
   let strict: PvResult;
   beforeAll(async () => {
-    const dir = tmpDir();
-    const cfg = writeConfig(dir, {
-      defaultEnv: 'x',
-      evidenceDir: path.join(dir, 'evidence'),
-      environments: {
-        x: {
-          clusters: {
-            infra: { context: 'c-infra', kubeconfig: writeKubeconfig(dir, await closedPort(), ['c-infra']) },
-          },
-        },
-      },
-    });
+    const { cfg } = await oneClusterConfig();
     const env = { PV_CONFIG: cfg, PV_SUITES: 'test/fixtures/suites/reporter/*.test.ts', PV_IDENTITY: 'skip' };
     r = await runPv([], env);
     strict = await runPv(['--strict-junit'], env);
@@ -325,20 +315,21 @@ describe('JUnit reporter', () => {
   });
 });
 
+/** One cluster `infra` behind a closed port (the checks here never reach it: PV_IDENTITY=skip). */
+async function oneClusterConfig(): Promise<{ dir: string; cfg: string }> {
+  const dir = tmpDir();
+  const kubeconfig = writeKubeconfig(dir, await closedPort(), ['c-infra']);
+  const cfg = writeConfig(dir, {
+    defaultEnv: 'x',
+    evidenceDir: path.join(dir, 'evidence'),
+    environments: { x: { clusters: { infra: { context: 'c-infra', kubeconfig } } } },
+  });
+  return { dir, cfg };
+}
+
 describe('Ctrl-C', () => {
   it('SIGINT cancels the run: exit 130, run.json outcome interrupted, JUnit written, within bounds', async () => {
-    const dir = tmpDir();
-    const cfg = writeConfig(dir, {
-      defaultEnv: 'x',
-      evidenceDir: path.join(dir, 'evidence'),
-      environments: {
-        x: {
-          clusters: {
-            infra: { context: 'c-infra', kubeconfig: writeKubeconfig(dir, await closedPort(), ['c-infra']) },
-          },
-        },
-      },
-    });
+    const { cfg } = await oneClusterConfig();
     const r = await runPv(
       [],
       { PV_CONFIG: cfg, PV_SUITES: 'test/fixtures/suites/slow/*.test.ts', PV_IDENTITY: 'skip' },
@@ -354,5 +345,55 @@ describe('Ctrl-C', () => {
     expect(run.counts.passed).toBe(0); // the interrupted check is not a pass
     expect(existsSync(path.join(r.runDir!, 'junit-infra.xml'))).toBe(true);
     expect(r.ms).toBeLessThan(60_000); // the check alone would take 60 s
+  });
+
+  it("a CI runner's cancel (SIGINT, then SIGTERM seconds later) is one interruption, not a forced exit", async () => {
+    const { cfg } = await oneClusterConfig();
+    const { child, done } = spawnPv(
+      [],
+      { PV_CONFIG: cfg, PV_SUITES: 'test/fixtures/suites/slow-stop/*.test.ts', PV_IDENTITY: 'skip' },
+      150_000,
+      { when: /RUN\s+v4/, signal: 'SIGINT', delayMs: 6_000 },
+    );
+    child.stderr!.on('data', (d: Buffer) => {
+      if (/SIGINT: stopping/.test(d.toString())) setTimeout(() => child.kill('SIGTERM'), 3_000);
+    });
+    const r = await done;
+    expect(r.stderr).toMatch(/SIGTERM received/);
+    expect(r.stdout + r.stderr).not.toMatch(/forced exit/);
+    const run = readJson<{ outcome: string; reasons: string[] }>(path.join(r.runDir!, 'run.json'));
+    expect(run.outcome).toBe('interrupted');
+    expect(run.reasons.join(' ')).not.toMatch(/interrupted twice/);
+  });
+});
+
+describe('a killed main process', () => {
+  it('its worker runs its registered removals and exits (no orphan going on against the cluster)', async () => {
+    const { dir, cfg } = await oneClusterConfig();
+    const { child, done } = spawnPv(
+      [],
+      {
+        PV_CONFIG: cfg,
+        PV_SUITES: 'test/fixtures/suites/orphan/*.test.ts',
+        PV_IDENTITY: 'skip',
+        PV_FIXTURE_DIR: dir,
+      },
+      120_000,
+    );
+    const pidFile = path.join(dir, 'pid');
+    await expect.poll(() => existsSync(pidFile), { timeout: 60_000, interval: 200 }).toBe(true);
+    const worker = Number(readFileSync(pidFile, 'utf8'));
+    child.kill('SIGKILL');
+    await done;
+    const alive = () => {
+      try {
+        process.kill(worker, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    await expect.poll(alive, { timeout: 25_000, interval: 250 }).toBe(false);
+    expect(existsSync(path.join(dir, 'removed')), 'the registered removal ran').toBe(true);
   });
 });

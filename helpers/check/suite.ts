@@ -71,11 +71,41 @@ export function suite(defaults: SuiteDefaults): { check(meta: SuiteCheckMeta, bo
   return {
     check(meta, body) {
       const { requires, ...own } = meta;
-      check({ ...shared, ...own } as CheckMetaInput, (ctx) => {
-        const why = unmetRequirement(ctx.facts, fileRequires, requires);
-        if (why) ctx.skip(why);
-        return body(ctx);
-      });
+      // vitest reads the fixtures a test uses from its first parameter's destructuring pattern: the
+      // wrapper names every fixture a body may use, and hands them on
+      check(
+        { ...shared, ...own } as CheckMetaInput,
+        ({
+          cluster,
+          facts,
+          evidence,
+          run,
+          skip,
+          task,
+          signal,
+          annotate,
+          onTestFailed,
+          onTestFinished,
+          expect,
+        }) => {
+          const why = unmetRequirement(facts, fileRequires, requires);
+          if (why) skip(why);
+          const ctx = {
+            cluster,
+            facts,
+            evidence,
+            run,
+            skip,
+            task,
+            signal,
+            annotate,
+            onTestFailed,
+            onTestFinished,
+            expect,
+          };
+          return body(ctx as CheckContext);
+        },
+      );
     },
   };
 }

@@ -397,3 +397,20 @@ describe('a killed main process', () => {
     expect(existsSync(path.join(dir, 'removed')), 'the registered removal ran').toBe(true);
   });
 });
+
+describe('suite() file defaults', () => {
+  it('a body gets its fixtures through vitest; an unmet requirement is a skip with its reason', async () => {
+    const { cfg } = await oneClusterConfig();
+    const r = await runPv([], {
+      PV_CONFIG: cfg,
+      PV_SUITES: 'test/fixtures/suites/idiom/*.test.ts',
+      PV_IDENTITY: 'skip',
+    });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const cases = testcases(readFileSync(path.join(r.runDir!, 'junit-infra.xml'), 'utf8'));
+    expect(cases.find((c) => c.name.startsWith('IDIOM-001'))!.body).not.toMatch(/<failure|<skipped/);
+    expect(cases.find((c) => c.name.startsWith('IDIOM-002'))!.body).toMatch(
+      /<skipped message="facts\.kafka\.enabled is false"/,
+    );
+  });
+});

@@ -54,7 +54,14 @@ export function completenessProblems(run: LoadedRun): string[] {
     }
     // 3. per cluster and file, exactly the testcases the manifest expects
     const m = manifestOf(r);
-    if (!m) continue;
+    if (!m) {
+      // without it nothing says which results the run wrote: a removed file would go unseen
+      if (r.runJson)
+        out.push(
+          `run ${r.runId}: run.json has no catalogue manifest (pnpm test always writes one): the gate cannot tell whether results were removed`,
+        );
+      continue;
+    }
     for (const [cluster, files] of Object.entries(m.files)) {
       if (!have.has(cluster)) continue; // already named above
       for (const [file, f] of Object.entries(files)) {

@@ -144,6 +144,8 @@ export function writeRun(root: string, spec: RunSpec): string {
         ? { reasons: [`${failed} check(s) failed`] }
         : {}),
       counts: { passed: spec.cases.length - failed - skipped, failed, skipped },
+      // an empty catalogue manifest: these runs are gate input, not a catalogue (no per-file counts)
+      manifest: { shard: null, files: Object.fromEntries(clusters.map((cl) => [cl, {}])), checks: [] },
     };
     writeFileSync(join(dir, 'run.json'), `${JSON.stringify(runJson, null, 2)}\n`);
   }

@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { expect, inject } from 'vitest';
 import { check } from '../../helpers/check/index.js';
 import { resolveA } from '../../helpers/checks/dns.js';
-import { kafkaAccess } from '../../helpers/checks/kafka.js';
+import { deleteTopicAndWait, kafkaAccess } from '../../helpers/checks/kafka.js';
 import { handle } from '../../helpers/checks/k8s.js';
 import { sampleLatency, summarize } from '../../helpers/checks/stats.js';
 import { curlTimings, deployHttpClient, gatewayAddress } from '../../helpers/checks/gateway-http.js';
@@ -166,8 +166,7 @@ check(
         await producer.disconnect().catch(() => undefined);
       }
     } finally {
-      await admin.deleteTopics({ topics: [topic], timeout: 20_000 }).catch(() => undefined);
-      leftover = (await admin.listTopics().catch(() => [topic])).includes(topic);
+      leftover = (await deleteTopicAndWait(admin, topic)).stillListed !== false;
       if (!leftover) releaseTopic();
       await admin.disconnect().catch(() => undefined);
       await access.close();

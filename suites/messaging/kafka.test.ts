@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
 import { check } from '../../helpers/check/index.js';
 import { fixtureText } from '../../helpers/checks/fixtures.js';
-import { kafkaAccess } from '../../helpers/checks/kafka.js';
+import { deleteTopicAndWait, kafkaAccess } from '../../helpers/checks/kafka.js';
 import { GVR, describeCondition, getCustom, handle, listPods, podReady } from '../../helpers/checks/k8s.js';
 import { SchemaRegistryClient } from '../../helpers/checks/schema-registry.js';
 import { withTunnel } from '../../helpers/checks/tunnel.js';
@@ -144,12 +144,10 @@ check(
           .catch(() => undefined);
       }
     } finally {
-      await admin
-        .deleteTopics({ topics: [topic], timeout: 20_000 })
-        .catch((e: Error) => steps.push(`delete topic failed: ${e.message}`));
-      const left = await admin.listTopics().catch(() => undefined);
-      steps.push(`topic still listed after delete: ${left ? left.includes(topic) : 'unknown (list failed)'}`);
-      if (left && !left.includes(topic)) releaseTopic();
+      const gone = await deleteTopicAndWait(admin, topic);
+      if (gone.error) steps.push(`delete topic failed: ${gone.error}`);
+      steps.push(`topic still listed after delete: ${gone.stillListed ?? 'unknown (list failed)'}`);
+      if (gone.stillListed === false) releaseTopic();
       await admin.disconnect().catch(() => undefined);
       steps.push(`broker tunnels used: ${access.brokers().join(', ')}`);
       await access.close();

@@ -8,7 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
 import type { ResolvedEnvironment } from './helpers/config/index.js';
 import { tagDefinitions } from './helpers/check/tags.js';
-import { newRunId } from './helpers/check/run-id.js';
+import { newRunId } from './helpers/run/ids.js';
 
 const REPO_ROOT = path.dirname(fileURLToPath(import.meta.url));
 

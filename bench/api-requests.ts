@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
-import { newRunId, RUN_ID_PATTERN } from '../helpers/check/run-id.js';
+import { newRunId, RUN_ID_RE } from '../helpers/run/ids.js';
 import { parseUserAgent } from '../helpers/cluster/user-agent.js';
 import { auditLogDir } from '../lab/cluster/audit.js';
 import { labPaths } from '../lab/core/paths.js';
@@ -197,7 +197,7 @@ export const apiRequestsBenchmark: Benchmark = {
   async run(root): Promise<BenchResult> {
     const grep = process.env.PV_BENCH_API_GREP;
     const given = process.env.PV_BENCH_API_RUN;
-    if (given !== undefined && !RUN_ID_PATTERN.test(given)) {
+    if (given !== undefined && !RUN_ID_RE.test(given)) {
       throw new Error(`PV_BENCH_API_RUN="${given}": expected a run id like 20261123T090000Z-0a1b2c`);
     }
     const paths = labPaths(root);

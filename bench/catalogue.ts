@@ -8,7 +8,7 @@
 //  - framework: the rest: process start, config, vitest collection and imports, check code,
 //    reporters, and the sleeps between polls while the cluster converges.
 //  - vitest's own breakdown (transform/setup/import/tests, summed over workers) as it prints it.
-import { newRunId } from '../helpers/check/run-id.js';
+import { newRunId } from '../helpers/run/ids.js';
 import { auditLogDir } from '../lab/cluster/audit.js';
 import { labPaths } from '../lab/core/paths.js';
 import { LAB_CLUSTERS } from '../lab/core/topology.js';

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../helpers/config/index.js';
-import { newRunId } from '../helpers/check/run-id.js';
+import { newRunId } from '../helpers/run/ids.js';
 
 const passThrough = process.argv.slice(2); // e.g. --allow-disruptive, --grep P0
 

@@ -25,7 +25,9 @@ const RESULT = 'PV_PREFLIGHT_RESULT '; // helpers/check/preflight.ts
 /** Runs the preflight child; its result (or undefined: then globalSetup proves in-process). Bounded. */
 function preflight(args) {
   const num = (v, d) => (Number.isFinite(Number(v)) && Number(v) > 0 ? Number(v) : d);
-  // config load + the identity proofs (in parallel, each bounded) + the sweep's bounded requests
+  // config load + the identity proofs (in parallel, each bounded) + the sweep's bounded requests.
+  // The defaults are owned by helpers/config/runtime.ts (this file runs before TS can be loaded);
+  // test/unit/config-runtime.test.ts asserts they are the same.
   const budgetMs =
     30_000 +
     num(process.env.PV_IDENTITY_TIMEOUT_MS, 20_000) +

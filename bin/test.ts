@@ -7,7 +7,7 @@ import os from 'node:os';
 import type { Vitest } from 'vitest/node';
 import { REPO_ROOT } from '../helpers/config/index.js';
 import { toTagsFilter } from '../helpers/check/tag-expr.js';
-import { newRunId } from '../helpers/check/run-id.js';
+import { newRunId, RUN_ID_RE } from '../helpers/run/ids.js';
 import { defaultMaxWorkers } from '../helpers/check/workers.js';
 import { runState } from '../helpers/check/context.js';
 import { preflightOutcome, type PreflightResult } from '../helpers/check/preflight.js';
@@ -67,9 +67,7 @@ async function main(): Promise<number> {
 
   // 2. the run: id, evidence dir, latest
   const runId =
-    process.env.PV_RUN_ID && /^\d{8}T\d{6}Z-[0-9a-f]{6}$/.test(process.env.PV_RUN_ID)
-      ? process.env.PV_RUN_ID
-      : newRunId();
+    process.env.PV_RUN_ID && RUN_ID_RE.test(process.env.PV_RUN_ID) ? process.env.PV_RUN_ID : newRunId();
   const runDir = path.join(env.evidenceDir, runId);
   mkdirSync(path.join(runDir, 'attachments'), { recursive: true });
   pointLatest(env.evidenceDir, runId);

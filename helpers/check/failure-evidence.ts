@@ -1,7 +1,7 @@
 // What the framework attaches by itself when a check fails: the status of every object the check
 // touched through its cluster handle, and the recent events of their namespaces.
 import type { Evidence } from '../evidence/index.js';
-import type { ClusterHandle } from './seams.js';
+import type { ClusterHandle } from '../cluster/index.js';
 
 const MAX_OBJECTS = 10;
 

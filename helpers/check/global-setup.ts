@@ -7,7 +7,7 @@
 import type { TestProject } from 'vitest/node';
 import { runState, type PvIdentity } from './context.js';
 import { cleanupCluster, proveAndSweep, warmCleanupOnMark } from './preflight.js';
-import type { RunnerClusterHandle } from './seams.js';
+import type { ClusterHandle } from '../cluster/index.js';
 
 export default async function setup(project: TestProject) {
   const provided = project.getProvidedContext();
@@ -15,7 +15,7 @@ export default async function setup(project: TestProject) {
   const run = provided.pvRun;
   const name = cfg.name;
   let outcome: PvIdentity;
-  let handle: RunnerClusterHandle | undefined;
+  let handle: ClusterHandle | undefined;
 
   if (process.env.PV_IDENTITY === 'skip') {
     // bench-only escape hatch; never in real runs, printed loudly every time

@@ -5,7 +5,7 @@
 // process, never next to the workers in the main one. Any error here (bad input, a crash) just means
 // no result: bin/test.ts then reports bad input itself, and globalSetup proves in-process.
 import { resolveSelection } from '../../bin/selection.js';
-import { newRunId } from './run-id.js';
+import { newRunId, RUN_ID_RE } from '../run/ids.js';
 import { PREFLIGHT_RESULT, preflightKey, proveAndSweep, type PreflightResult } from './preflight.js';
 
 try {
@@ -13,7 +13,7 @@ try {
   const { env, projects } = await resolveSelection(process.argv.slice(2));
   const clusters = projects.map((n) => env.clusters[n]!);
   // the run id of the whole run: the proof's API requests carry it (User-Agent), bin/test.ts reuses it
-  if (!process.env.PV_RUN_ID || !/^\d{8}T\d{6}Z-[0-9a-f]{6}$/.test(process.env.PV_RUN_ID)) {
+  if (!process.env.PV_RUN_ID || !RUN_ID_RE.test(process.env.PV_RUN_ID)) {
     process.env.PV_RUN_ID = newRunId();
   }
   const results = await Promise.all(clusters.map((c) => proveAndSweep(c)));

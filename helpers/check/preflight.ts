@@ -10,7 +10,8 @@ import type { ResolvedCluster } from '../config/index.js';
 import { setRequestTag } from '../cluster/user-agent.js';
 import { redact } from '../evidence/redact.js';
 import type { CleanupOutcome, PvIdentity } from './context.js';
-import { handleOptions, identityTimeout, type RunnerClusterHandle } from './seams.js';
+import type { ClusterHandle } from '../cluster/index.js';
+import { handleOptions, identityTimeout } from '../config/runtime.js';
 
 export const PREFLIGHT_RESULT = 'PV_PREFLIGHT_RESULT ';
 
@@ -44,11 +45,11 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 /** Never throws: a failed proof is an outcome with ok=false and the reason (every check then fails with it). */
 export async function proveAndSweep(
   cfg: ResolvedCluster,
-): Promise<{ outcome: PvIdentity; handle?: RunnerClusterHandle }> {
+): Promise<{ outcome: PvIdentity; handle?: ClusterHandle }> {
   const name = cfg.name;
   const base = { context: cfg.context, expected: cfg.identity.expected };
   const timeoutMs = identityTimeout();
-  let handle: RunnerClusterHandle | undefined;
+  let handle: ClusterHandle | undefined;
   let outcome: PvIdentity;
   setRequestTag('phase identity'); // the API requests' User-Agent (audit log: pnpm bench api-requests)
   try {
@@ -133,7 +134,7 @@ export async function cleanupCluster(
   cfg: ResolvedCluster,
   outcome: PvIdentity,
   run: { runId: string; runDir: string },
-  handle?: RunnerClusterHandle,
+  handle?: ClusterHandle,
 ): Promise<CleanupOutcome | undefined> {
   if (!outcome.ok || outcome.skipped) return undefined;
   if (!handle && !existsSync(marker(run.runDir, cfg.name))) return undefined; // nothing of this run is there

@@ -8,6 +8,7 @@ import { loadEnvironment } from '../config/index.js';
 import { createClusterHandle, type ClusterHandle } from '../cluster/handle.js';
 import { proveIdentity } from '../cluster/identity.js';
 import type { Facts } from '../config/facts.js';
+import { handleOptions, identityTimeout } from '../config/runtime.js';
 
 export interface Peer {
   cluster: ClusterHandle;
@@ -19,13 +20,8 @@ export async function peerClusters(self: string): Promise<Peer[]> {
   const peers: Peer[] = [];
   for (const c of Object.values(env.clusters)) {
     if (c.name === self) continue;
-    const cluster = createClusterHandle({
-      name: c.name,
-      context: c.context,
-      kubeconfig: c.kubeconfig,
-      identity: c.identity,
-    });
-    await proveIdentity(cluster, { timeoutMs: 20_000 });
+    const cluster = createClusterHandle(handleOptions(c));
+    await proveIdentity(cluster, { timeoutMs: identityTimeout() });
     peers.push({ cluster, facts: c.facts });
   }
   return peers;

@@ -1,7 +1,9 @@
 // DNS over TCP through a tunnel (the cluster DNS Service, e.g. kube-system/kube-dns port dns-tcp),
-// with dns2's packet codec. TCP, not UDP: port-forward carries TCP only.
+// with dns2's packet codec (typed in ./dns2.d.ts). TCP, not UDP: port-forward carries TCP only.
+// The one DNS client of the project: one-shot queries (queryTcp, dnsClient, dnsQuery) and the
+// persistent connection the baseline checks measure on (resolveA).
 import net from 'node:net';
-import DNS from 'dns2';
+import DNS, { type Packet as DnsPacket } from 'dns2';
 import type { ClusterHandle } from '../cluster/handle.js';
 import { openTunnel, type Tunnel } from '../tunnel/tunnel.js';
 import type { TunnelTarget } from '../tunnel/resolve.js';
@@ -142,4 +144,108 @@ export async function dnsQuery(
   } finally {
     await s.close();
   }
+}
+
+/**
+ * DNS over one persistent TCP connection (RFC 7766: several queries on one connection). A
+ * port-forward tunnel carries TCP only, and a fresh connection per query would measure the tunnel's
+ * stream set-up instead of the resolver.
+ */
+class DnsConnection {
+  private buf = Buffer.alloc(0);
+  private waiting?: { resolve: (b: Buffer) => void; reject: (e: Error) => void };
+  private closed?: Error;
+  private constructor(private readonly sock: net.Socket) {
+    sock.on('data', (d: Buffer) => {
+      this.buf = Buffer.concat([this.buf, d]);
+      this.drain();
+    });
+    const fail = (e: Error) => {
+      this.closed = e;
+      this.waiting?.reject(e);
+      this.waiting = undefined;
+    };
+    sock.on('error', fail);
+    sock.on('close', () => fail(new Error('DNS TCP connection closed by the server')));
+  }
+
+  static connect(host: string, port: number, timeoutMs: number): Promise<DnsConnection> {
+    return new Promise((resolve, reject) => {
+      const s = net.connect({ host, port });
+      const t = setTimeout(() => {
+        s.destroy();
+        reject(new Error(`DNS TCP connect to ${host}:${port} timed out after ${timeoutMs} ms`));
+      }, timeoutMs);
+      s.once('connect', () => {
+        clearTimeout(t);
+        resolve(new DnsConnection(s));
+      });
+      s.once('error', (e) => {
+        clearTimeout(t);
+        reject(e);
+      });
+    });
+  }
+
+  private drain() {
+    if (!this.waiting || this.buf.length < 2) return;
+    const len = this.buf.readUInt16BE(0);
+    if (this.buf.length < 2 + len) return;
+    const msg = this.buf.subarray(2, 2 + len);
+    this.buf = this.buf.subarray(2 + len);
+    const w = this.waiting;
+    this.waiting = undefined;
+    w.resolve(Buffer.from(msg));
+  }
+
+  /** An A query with this id; the parsed answer, whose id must match. */
+  query(name: string, id: number, timeoutMs: number): Promise<DnsPacket> {
+    if (this.closed) return Promise.reject(this.closed);
+    const msg = encodeTcpQuery(name, 'A', id);
+    return new Promise<DnsPacket>((resolve, reject) => {
+      const t = setTimeout(() => {
+        this.waiting = undefined;
+        reject(new Error(`DNS query for ${name} timed out after ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiting = {
+        resolve: (b) => {
+          clearTimeout(t);
+          const r = Packet.parse(b);
+          if (r.header.id !== id)
+            reject(new Error(`DNS answer id ${r.header.id} does not match query id ${id}`));
+          else resolve(r);
+        },
+        reject: (e) => {
+          clearTimeout(t);
+          reject(e);
+        },
+      };
+      this.sock.write(msg);
+      this.drain();
+    });
+  }
+
+  close() {
+    this.sock.destroy();
+  }
+}
+
+/** Resolve `name` `samples` times on one connection; the A answers of the last query and each round trip in ms. */
+export async function resolveA(host: string, port: number, name: string, samples: number, timeoutMs = 5_000) {
+  const c = await DnsConnection.connect(host, port, timeoutMs);
+  const samplesMs: number[] = [];
+  let answers: string[] = [];
+  try {
+    // one unmeasured warm-up query: connection set-up and the resolver's cache fill are not latency
+    await c.query(name, 65_001, timeoutMs);
+    for (let i = 0; i < samples; i++) {
+      const t0 = performance.now();
+      const res = await c.query(name, (i % 65_000) + 1, timeoutMs);
+      samplesMs.push(performance.now() - t0);
+      answers = res.answers.filter((a) => a.type === Packet.TYPE.A && a.address).map((a) => a.address!);
+    }
+  } finally {
+    c.close();
+  }
+  return { answers, samplesMs };
 }

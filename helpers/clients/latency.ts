@@ -1,38 +1,63 @@
-// Latency samples and their summary, in one place (the baselines compare p50/p95 against targets).
+// Latency samples and their summary: the one statistics module of the project, used by the suites
+// (baseline checks compare p50/p95 against targets), the protocol clients (LatencyRecorder) and bench.
 
+/** Field names are part of the evidence and of the JUnit `metric.*` values the checks derive from them. */
 export interface LatencySummary {
-  count: number;
-  min: number;
-  max: number;
-  mean: number;
-  p50: number;
-  p95: number;
-  p99: number;
+  samples: number;
+  minMs: number;
+  avgMs: number;
+  p50Ms: number;
+  p95Ms: number;
+  maxMs: number;
 }
 
-/** Percentile by linear interpolation between closest ranks (numpy's default). `p` in [0, 100]. */
-export function percentile(samples: readonly number[], p: number): number {
-  if (samples.length === 0) throw new Error('percentile of no samples');
-  if (!(p >= 0 && p <= 100)) throw new Error(`percentile ${p} is outside [0, 100]`);
-  const s = [...samples].sort((a, b) => a - b);
-  const rank = (p / 100) * (s.length - 1);
-  const lo = Math.floor(rank);
-  const hi = Math.ceil(rank);
-  return s[lo]! + (s[hi]! - s[lo]!) * (rank - lo);
+/**
+ * Nearest-rank percentile of unsorted values, `p` in 0..100: the smallest sample such that at least
+ * p% of the samples are less than or equal to it, i.e. sorted[ceil(p/100 * n) - 1] (sorted[0] for
+ * p = 0). Always one of the samples, never an interpolation between two. Throws on an empty list.
+ */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) throw new Error('percentile of an empty sample');
+  if (p < 0 || p > 100) throw new Error(`percentile must be within 0..100, got ${p}`);
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[rank - 1] as number;
 }
 
-export function summarize(samples: readonly number[]): LatencySummary {
-  if (samples.length === 0) throw new Error('latency summary of no samples');
+/** Count, min, mean, nearest-rank p50/p95 and max of durations in ms, rounded to 1 µs. */
+export function summarize(valuesMs: readonly number[]): LatencySummary {
+  if (valuesMs.length === 0) throw new Error('no latency samples');
   const round = (n: number) => Math.round(n * 1000) / 1000;
   return {
-    count: samples.length,
-    min: round(Math.min(...samples)),
-    max: round(Math.max(...samples)),
-    mean: round(samples.reduce((a, b) => a + b, 0) / samples.length),
-    p50: round(percentile(samples, 50)),
-    p95: round(percentile(samples, 95)),
-    p99: round(percentile(samples, 99)),
+    samples: valuesMs.length,
+    minMs: round(Math.min(...valuesMs)),
+    avgMs: round(valuesMs.reduce((a, b) => a + b, 0) / valuesMs.length),
+    p50Ms: round(percentile(valuesMs, 50)),
+    p95Ms: round(percentile(valuesMs, 95)),
+    maxMs: round(Math.max(...valuesMs)),
   };
+}
+
+/**
+ * Run `op` `count` times sequentially and return each duration in ms. `deadlineMs` bounds the
+ * whole loop: hitting it is an error naming how many samples were taken.
+ */
+export async function sampleLatency(
+  count: number,
+  op: (i: number) => Promise<void>,
+  deadlineMs = 60_000,
+): Promise<number[]> {
+  const out: number[] = [];
+  const start = performance.now();
+  for (let i = 0; i < count; i++) {
+    if (performance.now() - start > deadlineMs) {
+      throw new Error(`latency sampling exceeded ${deadlineMs} ms after ${out.length}/${count} samples`);
+    }
+    const t0 = performance.now();
+    await op(i);
+    out.push(performance.now() - t0);
+  }
+  return out;
 }
 
 /** Collects durations (ms, from a monotonic clock). */

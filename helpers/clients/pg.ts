@@ -1,82 +1,57 @@
-// PostgreSQL (and PgBouncer) through a tunnel, with node-postgres.
+// PostgreSQL (and PgBouncer) over host/port (a tunnel's 127.0.0.1 end, or a direct address), with
+// node-postgres. The password is registered for redaction where it is read (readSecretValue).
 import pg from 'pg';
-import { registerSecret } from '../evidence/redact.js';
-import type { ClusterHandle } from '../cluster/handle.js';
-import { openTunnel, type Tunnel } from '../tunnel/tunnel.js';
-import type { TunnelKind } from '../tunnel/resolve.js';
 
-export interface PgConnectOptions {
-  namespace: string;
-  /** Service name (or the pod/workload name with `kind`). */
-  service: string;
-  kind?: TunnelKind;
-  port?: number | string;
-  database: string;
+export interface PgAddress {
+  host: string;
+  port: number;
   user: string;
   password: string;
-  connectTimeoutMs?: number;
-  /** Client-side bound of every query (default 30 s): a hung query cannot outlive the check. */
-  queryTimeoutMs?: number;
-  /**
-   * Server-side statement_timeout as a startup parameter. Off by default: PgBouncer refuses unknown
-   * startup parameters ("unsupported startup parameter: statement_timeout").
-   */
-  statementTimeoutMs?: number;
-  application_name?: string;
+  database: string;
+  /** Connect timeout and client-side bound of every query (default 10 s). */
+  timeoutMs?: number;
 }
 
-export interface PgSession {
-  client: pg.Client;
-  tunnel: Tunnel;
-  query: pg.Client['query'];
-  /** Errors the client emitted after connecting (connection loss), for evidence. */
-  errors: Error[];
-  close(): Promise<void>;
-}
-
-export async function pgConnect(cluster: ClusterHandle, o: PgConnectOptions): Promise<PgSession> {
-  registerSecret(o.password);
-  const tunnel = await openTunnel(cluster, {
-    kind: o.kind ?? 'Service',
-    namespace: o.namespace,
-    name: o.service,
-    port: o.port ?? 5432,
-  });
+/**
+ * A node-postgres client, not yet connected. No statement_timeout: PgBouncer rejects it as a
+ * startup parameter; query_timeout bounds the client side. Errors emitted after connecting (a
+ * dropped connection) are swallowed so they cannot crash the worker; the pending query fails.
+ */
+export function pgClient(o: PgAddress): pg.Client {
   const client = new pg.Client({
-    host: tunnel.host,
-    port: tunnel.port,
-    database: o.database,
+    host: o.host,
+    port: o.port,
     user: o.user,
     password: o.password,
-    ssl: false,
-    connectionTimeoutMillis: o.connectTimeoutMs ?? 10_000,
-    query_timeout: o.queryTimeoutMs ?? 30_000,
-    ...(o.statementTimeoutMs ? { statement_timeout: o.statementTimeoutMs } : {}),
-    application_name: o.application_name ?? 'platform-validation',
+    database: o.database,
+    connectionTimeoutMillis: o.timeoutMs ?? 10_000,
+    query_timeout: o.timeoutMs ?? 10_000,
   });
-  const errors: Error[] = [];
-  client.on('error', (e) => errors.push(e)); // a dropped connection must not crash the worker
+  client.on('error', () => undefined);
+  return client;
+}
+
+export interface PgProbe {
+  version: string;
+  roundTrip: string;
+}
+
+/**
+ * `SELECT version()`, then write and read a temporary table inside one transaction (so it also
+ * works through a transaction-pooling PgBouncer); `ON COMMIT DROP` leaves nothing behind.
+ */
+export async function probePostgres(o: PgAddress & { marker: string }): Promise<PgProbe> {
+  const client = pgClient(o);
+  await client.connect();
   try {
-    await client.connect();
-  } catch (e) {
-    await tunnel.close();
-    const err = e as Error;
-    throw new Error(
-      `postgres ${o.user}@${o.namespace}/${o.service}/${o.database} on cluster "${cluster.name}" via ${tunnel.host}:${tunnel.port}: ${err.message}`,
-      { cause: e },
-    );
+    const v = await client.query<{ version: string }>('SELECT version() AS version');
+    await client.query('BEGIN');
+    await client.query('CREATE TEMP TABLE pv_probe (marker text NOT NULL) ON COMMIT DROP');
+    await client.query('INSERT INTO pv_probe (marker) VALUES ($1)', [o.marker]);
+    const r = await client.query<{ marker: string }>('SELECT marker FROM pv_probe');
+    await client.query('COMMIT');
+    return { version: v.rows[0]?.version ?? '', roundTrip: r.rows[0]?.marker ?? '' };
+  } finally {
+    await client.end().catch(() => undefined);
   }
-  return {
-    client,
-    tunnel,
-    query: client.query.bind(client) as pg.Client['query'],
-    errors,
-    async close() {
-      await Promise.race([
-        client.end().catch(() => undefined),
-        new Promise((r) => setTimeout(r, 3000).unref()),
-      ]);
-      await tunnel.close();
-    },
-  };
 }

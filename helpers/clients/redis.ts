@@ -1,73 +1,37 @@
-// Redis / Dragonfly through a tunnel, with ioredis. No reconnect loops: a check fails fast.
+// Redis protocol (Redis, Dragonfly) over host/port (a tunnel's 127.0.0.1 end, or a direct address),
+// with ioredis. No reconnect loops: a check fails fast. The password is registered for redaction
+// where it is read (readSecretValue).
 import { Redis } from 'ioredis';
-import { registerSecret } from '../evidence/redact.js';
-import type { ClusterHandle } from '../cluster/handle.js';
-import { openTunnel, type Tunnel } from '../tunnel/tunnel.js';
-import type { TunnelKind } from '../tunnel/resolve.js';
 
-export interface RedisConnectOptions {
-  namespace: string;
-  service: string;
-  kind?: TunnelKind;
-  port?: number | string;
-  username?: string;
-  password?: string;
-  db?: number;
-  connectTimeoutMs?: number;
-  commandTimeoutMs?: number;
-}
-
-export interface RedisSession {
-  redis: Redis;
-  tunnel: Tunnel;
-  errors: Error[];
-  close(): Promise<void>;
-}
-
-export async function redisConnect(cluster: ClusterHandle, o: RedisConnectOptions): Promise<RedisSession> {
-  if (o.password) registerSecret(o.password);
-  const tunnel = await openTunnel(cluster, {
-    kind: o.kind ?? 'Service',
-    namespace: o.namespace,
-    name: o.service,
-    port: o.port ?? 6379,
-  });
-  const redis = new Redis({
-    host: tunnel.host,
-    port: tunnel.port,
-    username: o.username,
+/**
+ * A Redis-protocol client that never retries on its own; `connectRedis` turns a failed connect into
+ * an error naming the server's reason (e.g. WRONGPASS) instead of ioredis' generic "Connection is closed".
+ */
+export function redisClient(o: { host: string; port: number; password: string; timeoutMs?: number }): Redis {
+  const r = new Redis({
+    host: o.host,
+    port: o.port,
     password: o.password,
-    db: o.db ?? 0,
     lazyConnect: true,
-    connectTimeout: o.connectTimeoutMs ?? 10_000,
-    commandTimeout: o.commandTimeoutMs ?? 10_000,
+    connectTimeout: o.timeoutMs ?? 10_000,
+    commandTimeout: o.timeoutMs ?? 10_000,
     maxRetriesPerRequest: 1,
     retryStrategy: () => null,
-    enableOfflineQueue: true,
+    enableOfflineQueue: false,
   });
-  const errors: Error[] = [];
-  redis.on('error', (e: Error) => errors.push(e));
+  r.on('error', (e: Error) => {
+    (r as Redis & { lastError?: Error }).lastError = e;
+  });
+  return r;
+}
+
+/** Connect and PING; a failure names `where` and the server's reason. */
+export async function connectRedis(r: Redis, where: string): Promise<void> {
   try {
-    await redis.connect();
+    await r.connect();
+    await r.ping();
   } catch (e) {
-    redis.disconnect();
-    await tunnel.close();
-    throw new Error(
-      `redis ${o.namespace}/${o.service} on cluster "${cluster.name}" via ${tunnel.host}:${tunnel.port}: ${(e as Error).message}`,
-      { cause: e },
-    );
+    const cause = (r as Redis & { lastError?: Error }).lastError ?? (e as Error);
+    throw new Error(`Redis protocol at ${where}: ${cause.message}`, { cause: e });
   }
-  return {
-    redis,
-    tunnel,
-    errors,
-    async close() {
-      await Promise.race([
-        redis.quit().catch(() => undefined),
-        new Promise((r) => setTimeout(r, 3000).unref()),
-      ]);
-      redis.disconnect();
-      await tunnel.close();
-    },
-  };
 }

@@ -23,6 +23,7 @@ import { createHttpLayer, keepAliveAuth } from './http.js';
 import { type IdentityInput } from './identity-spec.js';
 import { loadKubeConfig } from './kubeconfig.js';
 import { TouchedLog } from './touched.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS } from '../config/runtime.js';
 
 export interface ClusterIdentity {
   expected: string;
@@ -81,8 +82,6 @@ export interface ClusterHandleOptions {
   requestTimeoutMs?: number;
   env?: NodeJS.ProcessEnv;
 }
-
-export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 
 /** Throws ClusterAccessError (KUBECONFIG_MISSING / KUBECONFIG_INVALID / CONTEXT_MISSING) naming file(s) and context. */
 export function createClusterHandle(opts: ClusterHandleOptions): ClusterHandle {

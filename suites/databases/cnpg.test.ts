@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
 import { check } from '../../helpers/check/index.js';
-import { probePostgres } from '../../helpers/checks/db.js';
+import { probePostgres } from '../../helpers/clients/pg.js';
 import { GVR, describeCondition, getCustom, handle, readSecretKey } from '../../helpers/checks/k8s.js';
 import { withTunnel } from '../../helpers/checks/tunnel.js';
 

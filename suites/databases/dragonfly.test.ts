@@ -19,7 +19,7 @@ import type { V1LabelSelector, V1NetworkPolicyPeer, V1Pod } from '@kubernetes/cl
 import { expect } from 'vitest';
 import { check } from '../../helpers/check/index.js';
 import { CONVERGE_POLL_MS, exec } from '../../helpers/cluster/index.js';
-import { connectRedis, redisClient } from '../../helpers/checks/db.js';
+import { connectRedis, redisClient } from '../../helpers/clients/redis.js';
 import { waitForExec } from '../../helpers/checks/connectivity.js';
 import { fixtureYaml } from '../../helpers/checks/fixtures.js';
 import {
@@ -34,7 +34,7 @@ import {
   refName,
 } from '../../helpers/checks/k8s.js';
 import { matchesSelector } from '../../helpers/checks/selectors.js';
-import { sampleLatency, summarize } from '../../helpers/checks/stats.js';
+import { sampleLatency, summarize } from '../../helpers/clients/latency.js';
 import { withTunnel } from '../../helpers/checks/tunnel.js';
 
 const STORY = 'STORY-VALIDATE-NETWORKING';

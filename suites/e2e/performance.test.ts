@@ -14,10 +14,10 @@
 import { randomBytes } from 'node:crypto';
 import { expect, inject } from 'vitest';
 import { check } from '../../helpers/check/index.js';
-import { resolveA } from '../../helpers/checks/dns.js';
+import { resolveA } from '../../helpers/clients/dns.js';
 import { deleteTopicAndWait, kafkaAccess } from '../../helpers/checks/kafka.js';
 import { handle } from '../../helpers/checks/k8s.js';
-import { sampleLatency, summarize } from '../../helpers/checks/stats.js';
+import { sampleLatency, summarize } from '../../helpers/clients/latency.js';
 import { curlTimings, deployHttpClient, gatewayAddress } from '../../helpers/checks/gateway-http.js';
 import { withTunnel } from '../../helpers/checks/tunnel.js';
 import type { Facts } from '../../helpers/config/facts.js';

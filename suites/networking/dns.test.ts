@@ -9,9 +9,9 @@
  */
 import { expect } from 'vitest';
 import { check } from '../../helpers/check/index.js';
-import { resolveA } from '../../helpers/checks/dns.js';
+import { resolveA } from '../../helpers/clients/dns.js';
 import { handle } from '../../helpers/checks/k8s.js';
-import { summarize } from '../../helpers/checks/stats.js';
+import { summarize } from '../../helpers/clients/latency.js';
 import { withTunnel } from '../../helpers/checks/tunnel.js';
 
 check(

@@ -13,7 +13,7 @@ import { deploymentNotReady } from '../../helpers/checks/k8s.js';
 import { inCidr } from '../../helpers/checks/net.js';
 import { sha256, tinyImage } from '../../helpers/checks/oci.js';
 import { matchesSelector } from '../../helpers/checks/selectors.js';
-import { percentile, summarize } from '../../helpers/checks/stats.js';
+import { percentile, summarize } from '../../helpers/clients/latency.js';
 import { diffValues } from '../../helpers/checks/values.js';
 import { factsDefaults, factsSchema } from '../../helpers/config/facts.js';
 

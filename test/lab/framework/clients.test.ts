@@ -3,12 +3,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSecretValue, type ClusterHandle } from '../../../helpers/cluster/index.js';
 import {
+  connectRedis,
   dnsClient,
   dnsQuery,
   httpClient,
   kafkaClient,
-  pgConnect,
-  redisConnect,
+  pgClient,
+  redisClient,
   BOOTSTRAP_HOST,
 } from '../../../helpers/clients/index.js';
 import { redact } from '../../../helpers/evidence/redact.js';
@@ -20,7 +21,7 @@ import {
   runCleanups,
   runOwnedName,
 } from '../../../helpers/run/index.js';
-import { closeAllTunnels } from '../../../helpers/tunnel/index.js';
+import { closeAllTunnels, openTunnel } from '../../../helpers/tunnel/index.js';
 import { deployEchoWorkloads, labCluster } from './lab.js';
 
 const runId = newRunId();
@@ -43,51 +44,67 @@ describe('postgres through the pooler', () => {
     const password = await readSecretValue(apps, 'cnpg-system', 'gitlab-db-credentials', 'password');
     const database = await readSecretValue(apps, 'cnpg-system', 'gitlab-db-credentials', 'dbname');
     expect(redact(`pw=${password}`)).not.toContain(password);
-    const pg = await pgConnect(apps, {
+    const tunnel = await openTunnel(apps, {
+      kind: 'Service',
       namespace: 'cnpg-system',
-      service: 'gitlab-pooler-rw',
-      database,
-      user,
-      password,
+      name: 'gitlab-pooler-rw',
+      port: 5432,
     });
+    const pg = pgClient({ host: tunnel.host, port: tunnel.port, database, user, password });
     try {
+      await pg.connect();
       const r = await pg.query('select current_database() as db, current_user as u, 1 + 1 as two');
       expect(r.rows[0]).toEqual({ db: database, u: user, two: 2 });
-      expect(pg.tunnel.target.port).toBe(5432);
+      expect(tunnel.target.port).toBe(5432);
     } finally {
-      await pg.close();
+      await pg.end().catch(() => undefined);
+      await tunnel.close();
     }
   });
 
-  it('a wrong password fails with the service and user named, and the password is not in the message', async () => {
+  it('a wrong password fails, and the password is not in the message', async () => {
     const user = await readSecretValue(apps, 'cnpg-system', 'gitlab-db-credentials', 'username');
     const database = await readSecretValue(apps, 'cnpg-system', 'gitlab-db-credentials', 'dbname');
     const wrong = `wrong-${runId}`;
-    const err = await pgConnect(apps, {
+    const tunnel = await openTunnel(apps, {
+      kind: 'Service',
       namespace: 'cnpg-system',
-      service: 'gitlab-pooler-rw',
-      database,
-      user,
-      password: wrong,
-    }).catch((e: unknown) => e);
-    expect((err as Error).message).toContain(`${user}@cnpg-system/gitlab-pooler-rw`);
-    expect((err as Error).message).not.toContain(wrong);
+      name: 'gitlab-pooler-rw',
+      port: 5432,
+    });
+    const pg = pgClient({ host: tunnel.host, port: tunnel.port, database, user, password: wrong });
+    try {
+      const err = await pg.connect().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(Error);
+      expect((err as Error).message).not.toContain(wrong);
+    } finally {
+      await pg.end().catch(() => undefined);
+      await tunnel.close();
+    }
   });
 });
 
 describe('redis protocol (dragonfly)', () => {
   it('SET/GET/DEL a run-owned key, cleanup registered', async () => {
     const password = await readSecretValue(apps, 'dragonfly-system', 'dragonfly-auth', 'password');
-    const r = await redisConnect(apps, { namespace: 'dragonfly-system', service: 'dragonfly', password });
+    const tunnel = await openTunnel(apps, {
+      kind: 'Service',
+      namespace: 'dragonfly-system',
+      name: 'dragonfly',
+      port: 6379,
+    });
+    const r = redisClient({ host: tunnel.host, port: tunnel.port, password });
     const key = runOwnedName(runId, 'pv-fw-key');
-    const un = registerCleanup(apps, `redis DEL ${key}`, () => r.redis.del(key));
+    const un = registerCleanup(apps, `redis DEL ${key}`, () => r.del(key));
     try {
-      expect(await r.redis.set(key, 'v1', 'EX', 300)).toBe('OK');
-      expect(await r.redis.get(key)).toBe('v1');
-      expect(await r.redis.del(key)).toBe(1);
+      await connectRedis(r, 'Service dragonfly-system/dragonfly');
+      expect(await r.set(key, 'v1', 'EX', 300)).toBe('OK');
+      expect(await r.get(key)).toBe('v1');
+      expect(await r.del(key)).toBe(1);
       un();
     } finally {
-      await r.close();
+      r.disconnect();
+      await tunnel.close();
     }
   });
 });
@@ -167,7 +184,7 @@ describe('dns over TCP through the cluster DNS Service', () => {
       const nx = await s.query('no-such-service.default.svc.cluster.local');
       expect(nx.rcode).toBe('NXDOMAIN');
       for (let i = 0; i < 5; i++) await s.query('kubernetes.default.svc.cluster.local');
-      expect(s.latency.summary().count).toBe(6);
+      expect(s.latency.summary().samples).toBe(6);
     } finally {
       await s.close();
     }
@@ -186,8 +203,8 @@ describe('http with undici', () => {
         expect(r.body).toBe(`n${i}`);
       }
       const s = h.latency.summary();
-      expect(s.count).toBe(10);
-      expect(s.p95).toBeGreaterThanOrEqual(s.p50);
+      expect(s.samples).toBe(10);
+      expect(s.p95Ms).toBeGreaterThanOrEqual(s.p50Ms);
       expect(h.tunnel.stats.connections).toBeLessThanOrEqual(4); // pooled keep-alive connections
     } finally {
       await h.close();

@@ -13,6 +13,7 @@ import { KubernetesObjectApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main as gateMain } from '../../../reports/gate/cli.js';
 import { runPv, type PvResult } from '../../unit/harness.js';
+import { newRunId } from '../../../helpers/run/ids.js';
 import type { GateCase, GateCtx, GateInput } from '../../fixtures/false-green/gate/types.js';
 import { adminHandle, LAB_KUBECONFIG, REPO, writeLabConfig } from './lib.js';
 
@@ -82,14 +83,6 @@ async function gateCases(): Promise<{ name: string; c: GateCase }[]> {
 }
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'pv-fg-'));
-
-const newRunId = () =>
-  `${new Date()
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z')}-${Math.floor(Math.random() * 0xffffff)
-    .toString(16)
-    .padStart(6, '0')}`;
 
 /** Each run writes under its own evidence dir: shards of one run id must not share a run dir. */
 function pv(suites: string, args: string[], env: Record<string, string> = {}): Promise<PvResult> {

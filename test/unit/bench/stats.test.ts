@@ -28,4 +28,11 @@ describe('ratioInterval (bootstrap of a percentile ratio)', () => {
     expect(ratioInterval(a, b, 95)).toEqual(ratioInterval(a, b, 95));
     expect(() => ratioInterval([], b, 50)).toThrow(/no samples/);
   });
+
+  it("bootstraps nearest-rank percentiles (the suites' definition): every ratio is one of samples", () => {
+    // Resamples of [1, 3] have a median of 1 or 3 (nearest rank), never the interpolated 2.
+    const [lo, hi] = ratioInterval([1, 3], [1, 3], 50);
+    expect([1 / 3, 1, 3]).toContain(lo);
+    expect([1 / 3, 1, 3]).toContain(hi);
+  });
 });

@@ -9,30 +9,31 @@ import {
   percentile,
   podForBrokerHost,
   queryTcp,
+  resolveA,
   summarize,
 } from '../../../helpers/clients/index.js';
 
 describe('latency math', () => {
-  it('percentiles interpolate between ranks (numpy default)', () => {
+  it('percentiles are nearest-rank: always one of the samples', () => {
     const s = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
-    expect(percentile(s, 50)).toBe(5.5);
-    expect(percentile(s, 95)).toBeCloseTo(9.55, 10);
+    expect(percentile(s, 50)).toBe(5);
+    expect(percentile(s, 95)).toBe(10);
+    expect(percentile(s, 90)).toBe(9);
     expect(percentile(s, 0)).toBe(1);
     expect(percentile(s, 100)).toBe(10);
     expect(percentile([7], 95)).toBe(7);
     expect(percentile([10, 1, 5], 50)).toBe(5); // unsorted input
-    expect(() => percentile([], 50)).toThrow(/no samples/);
-    expect(() => percentile([1], 101)).toThrow(/outside/);
+    expect(() => percentile([], 50)).toThrow(/empty sample/);
+    expect(() => percentile([1], 101)).toThrow(/within 0\.\.100/);
   });
   it('summary', () => {
     expect(summarize([4, 1, 3, 2])).toEqual({
-      count: 4,
-      min: 1,
-      max: 4,
-      mean: 2.5,
-      p50: 2.5,
-      p95: 3.85,
-      p99: 3.97,
+      samples: 4,
+      minMs: 1,
+      maxMs: 4,
+      avgMs: 2.5,
+      p50Ms: 2,
+      p95Ms: 4,
     });
   });
   it('recorder times async work', async () => {
@@ -116,7 +117,7 @@ describe('DNS over TCP (dns2 codec, against dns2 own TCP server on loopback)', (
     }
   });
 
-  it('a silent server times out with the name and address in the message', async () => {
+  it('a silent server times out with the name (and for queryTcp the address) in the message', async () => {
     const held: net.Socket[] = [];
     const silent = net.createServer((s) => held.push(s));
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
@@ -126,8 +127,60 @@ describe('DNS over TCP (dns2 codec, against dns2 own TCP server on loopback)', (
       `DNS A x.example via 127.0.0.1:${port}: no answer within 300 ms`,
     );
     expect(Date.now() - t0).toBeLessThan(1500);
+    await expect(resolveA('127.0.0.1', port, 'x.example', 1, 300)).rejects.toThrow(
+      'DNS query for x.example timed out after 300 ms',
+    );
     held.forEach((s) => s.destroy());
     silent.close();
+  });
+
+  it('resolveA: one connection, a warm-up query, then one round trip per sample; the last A answers', async () => {
+    // dns2's own TCP server closes after one answer; this one keeps the connection (RFC 7766)
+    const { Packet } = require('dns2') as {
+      Packet: {
+        parse(b: Buffer): { header: { id: number }; questions: { name: string }[] };
+        createResponseFromRequest(r: unknown): { answers: unknown[]; toBuffer(): Buffer };
+        TYPE: Record<string, number>;
+        CLASS: Record<string, number>;
+      };
+    };
+    const ids: number[] = [];
+    let connections = 0;
+    const server = net.createServer((sock) => {
+      connections++;
+      let buf = Buffer.alloc(0);
+      sock.on('data', (d: Buffer) => {
+        buf = Buffer.concat([buf, d]);
+        while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
+          const req = Packet.parse(buf.subarray(2, 2 + buf.readUInt16BE(0)));
+          buf = buf.subarray(2 + buf.readUInt16BE(0));
+          ids.push(req.header.id);
+          const res = Packet.createResponseFromRequest(req);
+          res.answers.push({
+            name: req.questions[0]!.name,
+            type: Packet.TYPE.A,
+            class: Packet.CLASS.IN,
+            ttl: 30,
+            address: '10.245.0.10',
+          });
+          const msg = res.toBuffer();
+          const len = Buffer.alloc(2);
+          len.writeUInt16BE(msg.length);
+          sock.write(Buffer.concat([len, msg]));
+        }
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      const r = await resolveA('127.0.0.1', port, 'kubernetes.default.svc.cluster.local', 3, 2000);
+      expect(r.answers).toEqual(['10.245.0.10']);
+      expect(r.samplesMs).toHaveLength(3);
+      expect(ids).toEqual([65_001, 1, 2, 3]);
+      expect(connections).toBe(1);
+    } finally {
+      server.close();
+    }
   });
 
   it('decodeAnswer rejects garbage', () => {

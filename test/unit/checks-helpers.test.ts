@@ -15,7 +15,7 @@ import { sha256, tinyImage } from '../../helpers/checks/oci.js';
 import { matchesSelector } from '../../helpers/checks/selectors.js';
 import { percentile, summarize } from '../../helpers/checks/stats.js';
 import { diffValues } from '../../helpers/checks/values.js';
-import { factsDefaults, factsSchema } from '../../helpers/config/facts.js';
+import { factsDefaults, factsSchema } from '../../helpers/config/index.js';
 
 describe('stats', () => {
   test('nearest-rank percentile and summary', () => {

@@ -8,7 +8,7 @@ import { where, type ClusterHandle } from '../cluster/handle.js';
 import { describeTarget, resolveTarget, type ResolvedTarget, type TunnelTarget } from './resolve.js';
 import { openPortForwardSession, SpdyUpgradeError, type PortForwardSession } from './spdy.js';
 import { openPortForwardStream, type PortForwardStream, type StreamHandlers } from './stream.js';
-import type { Tunnel, TunnelOptions, TunnelStats } from './types.js';
+import { newTunnelStats, type Tunnel, type TunnelOptions, type TunnelStats } from './types.js';
 
 const open = new Set<Tunnel>();
 
@@ -104,18 +104,7 @@ export async function openPortForwardTunnel(
   const proveMs = opts.proveMs ?? 300;
   const openTimeoutMs = opts.openTimeoutMs ?? 20_000;
   const label = `tunnel to ${describeTarget(spec)} on ${where(cluster)}`;
-  const stats: TunnelStats = {
-    connections: 0,
-    active: 0,
-    failed: 0,
-    retried: 0,
-    reresolved: 0,
-    warmUsed: 0,
-    bytesToRemote: 0,
-    bytesFromRemote: 0,
-    sessions: 0,
-    transport: opts.transport ?? 'spdy',
-  };
+  const stats: TunnelStats = { ...newTunnelStats(), sessions: 0, transport: opts.transport ?? 'spdy' };
   const errors: string[] = [];
   const noteError = (e: string) => {
     errors.push(e);

@@ -46,6 +46,20 @@ export interface TunnelStats {
   transport?: TunnelTransport;
 }
 
+/** The counters every tunnel starts with, all zero (a transport adds its own fields). */
+export function newTunnelStats(): TunnelStats {
+  return {
+    connections: 0,
+    active: 0,
+    failed: 0,
+    retried: 0,
+    reresolved: 0,
+    warmUsed: 0,
+    bytesToRemote: 0,
+    bytesFromRemote: 0,
+  };
+}
+
 export interface Tunnel {
   host: '127.0.0.1';
   port: number;

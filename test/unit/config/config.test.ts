@@ -5,8 +5,8 @@ import {
   loadPlatformConfig,
   resolveEnvironment,
   selectEnv,
-} from '../../helpers/config/index.js';
-import { ROOT, runPv, tmpDir, writeConfig } from './harness.js';
+} from '../../../helpers/config/index.js';
+import { ROOT, runPv, tmpDir, writeConfig } from '../harness.js';
 
 const good = {
   defaultEnv: 'lab',

@@ -19,7 +19,7 @@ import {
   writeKubeconfig,
   XSD,
   type PvResult,
-} from './harness.js';
+} from '../harness.js';
 
 async function twoClusterConfig(): Promise<string> {
   const dir = tmpDir();

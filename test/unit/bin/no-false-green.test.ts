@@ -11,7 +11,7 @@ import {
   tmpDir,
   writeConfig,
   writeKubeconfig,
-} from './harness.js';
+} from '../harness.js';
 
 describe('no false greens', () => {
   it('closed port (via a KUBECONFIG list), missing context, missing kubeconfig: every check fails, JUnit + run.json written, bounded time', async () => {

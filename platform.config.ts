@@ -2,7 +2,7 @@
 // the identity each cluster must prove, and the facts the suites compare against.
 // Validated on load (helpers/config); `PV_CONFIG=<file>` points at another file.
 import { definePlatform } from './helpers/config/index.js';
-import { labFacts } from './helpers/config/facts.js';
+import { labFacts } from './lab/facts.js';
 
 export default definePlatform({
   defaultEnv: 'lab',
@@ -13,8 +13,8 @@ export default definePlatform({
     // reported skipped with that reason, never passed).
     lab: {
       clusters: {
-        infra: { context: 'lab-infra', kubeconfig: '.lab/kubeconfig', facts: labFacts('infra') },
-        apps: { context: 'lab-apps', kubeconfig: '.lab/kubeconfig', facts: labFacts('apps') },
+        infra: { context: 'lab-infra', kubeconfig: '.lab/kubeconfig', facts: labFacts() },
+        apps: { context: 'lab-apps', kubeconfig: '.lab/kubeconfig', facts: labFacts() },
       },
     },
     // A real platform: no kubeconfig path, so KUBECONFIG (colon-separated list) or ~/.kube/config is

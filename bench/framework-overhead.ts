@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import { defaultMaxWorkers } from '../helpers/check/workers.js';
+import { twoClusterConfig } from '../test/unit/harness.js';
 import { measure, measurePvTest, type Measured } from './proc.js';
 import type { Benchmark, BenchResult } from './registry.js';
 
@@ -58,22 +59,12 @@ export const frameworkOverhead: Benchmark = {
       PV_RUN_ID: undefined,
       PV_RUN_DIR: undefined,
     };
-    writeFileSync(
-      path.join(dir, 'platform.config.ts'),
-      `export default ${JSON.stringify({
-        defaultEnv: 'bench',
-        evidenceDir: path.join(dir, 'evidence'),
-        environments: {
-          bench: {
-            clusters: {
-              infra: { context: 'lab-infra', kubeconfig: lab },
-              apps: { context: 'lab-apps', kubeconfig: lab },
-            },
-          },
-        },
-      })};\n`,
-    );
-    env.PV_CONFIG = path.join(dir, 'platform.config.ts');
+    env.PV_CONFIG = await twoClusterConfig({
+      dir,
+      env: 'bench',
+      kubeconfig: lab,
+      contexts: { infra: 'lab-infra', apps: 'lab-apps' },
+    });
     const notes: string[] = [];
     if (useLab) notes.push('identity proven against the lab API servers');
     else {

@@ -5,6 +5,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { twoClusterConfig } from '../test/unit/harness.js';
 import { measurePvTest } from './proc.js';
 import type { Benchmark, BenchResult } from './registry.js';
 
@@ -50,21 +51,12 @@ export const scalingBenchmark: Benchmark = {
     const perFile = Math.max(1, Math.round(base / 12)); // about the catalogue's files per cluster
     const tmp = mkdtempSync(path.join(os.tmpdir(), 'pv-bench-scale-'));
     const lab = path.join(root, '.lab', 'kubeconfig');
-    writeFileSync(
-      path.join(tmp, 'platform.config.ts'),
-      `export default ${JSON.stringify({
-        defaultEnv: 'lab',
-        evidenceDir: path.join(tmp, 'evidence'),
-        environments: {
-          lab: {
-            clusters: {
-              infra: { context: 'lab-infra', kubeconfig: lab },
-              apps: { context: 'lab-apps', kubeconfig: lab },
-            },
-          },
-        },
-      })};\n`,
-    );
+    const config = await twoClusterConfig({
+      dir: tmp,
+      env: 'lab',
+      kubeconfig: lab,
+      contexts: { infra: 'lab-infra', apps: 'lab-apps' },
+    });
     const wall: Record<number, number> = {};
     for (const k of [1, 2, 4]) {
       const dir = path.join(tmp, `x${k}`);
@@ -73,7 +65,7 @@ export const scalingBenchmark: Benchmark = {
         root,
         [],
         {
-          PV_CONFIG: path.join(tmp, 'platform.config.ts'),
+          PV_CONFIG: config,
           PV_SUITES: `${dir}/*.test.ts`,
           PV_RUN_ID: undefined,
         },

@@ -1,6 +1,6 @@
 // Launcher of the TypeScript entry points (`node bin/launch.mjs bin/test.ts args…`).
 // For bin/test.ts (`pnpm test`), first the preflight: a short-lived child process
-// (helpers/check/preflight-main.ts) proves the selected clusters' identities and sweeps expired
+// (bin/preflight.ts) proves the selected clusters' identities and sweeps expired
 // leftovers; it holds @kubernetes/client-node and exits before this process loads vitest, so the main
 // process, which lives next to the workers for the whole run, never holds either (peak memory).
 // vitest's node API is then loaded natively and handed over; our own .ts files (bin/test.ts, the
@@ -27,7 +27,7 @@ function preflight(args) {
   const num = (v, d) => (Number.isFinite(Number(v)) && Number(v) > 0 ? Number(v) : d);
   // config load + the identity proofs (in parallel, each bounded) + the sweep's bounded requests.
   // The defaults are owned by helpers/config/runtime.ts (this file runs before TS can be loaded);
-  // test/unit/config-runtime.test.ts asserts they are the same.
+  // test/unit/config/runtime.test.ts asserts they are the same.
   const budgetMs =
     30_000 +
     num(process.env.PV_IDENTITY_TIMEOUT_MS, 20_000) +
@@ -38,7 +38,7 @@ function preflight(args) {
       [
         '--max-semi-space-size=2',
         fileURLToPath(import.meta.url),
-        path.join(ROOT, 'helpers/check/preflight-main.ts'),
+        path.join(ROOT, 'bin/preflight.ts'),
         ...args,
       ],
       { cwd: process.cwd(), env: process.env, stdio: ['ignore', 'pipe', 'inherit'] },
@@ -106,7 +106,7 @@ if (path.basename(entry) === 'test.ts') {
   process.argv = [process.argv[0], path.resolve(entry), ...rest];
   // the preflight's one heavy dependency, loaded natively before tsx's loader hooks exist: through them
   // every one of its modules takes a round trip to the hooks thread (~2 s of the preflight on 2 cores)
-  if (path.basename(entry) === 'preflight-main.ts') await import('@kubernetes/client-node');
+  if (path.basename(entry) === 'preflight.ts') await import('@kubernetes/client-node');
   // one scoped tsx registration for the entry and the platform config it may load (helpers/config)
   const { register } = await import('tsx/esm/api');
   const ts = register({ namespace: 'pv-launch' });

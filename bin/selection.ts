@@ -1,5 +1,5 @@
 // Phase 1 of `pnpm test`: arguments, configuration and selection, all validated before any cluster is
-// touched. Shared by bin/test.ts and the preflight child (helpers/check/preflight-main.ts), which
+// touched. Shared by bin/test.ts and the preflight child (bin/preflight.ts), which
 // proves identities only for a selection bin/test.ts will accept.
 import type { parseCLI as ParseCLI } from 'vitest/node';
 import {

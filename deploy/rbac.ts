@@ -3,7 +3,7 @@
 // reads, the pods and commands it execs, the pods a disruptive check evicts). One set serves every
 // cluster of the environment (the union of their facts; a grant in a namespace a cluster lacks is
 // skipped on apply). deploy/rbac and deploy/rbac-disruptive are this output for the default
-// environment, kept in sync by test/unit/rbac.test.ts.
+// environment, kept in sync by test/unit/deploy/rbac.test.ts.
 //
 //   pnpm rbac [--env <name>]                 deploy/rbac (policy first) on stdout
 //   pnpm rbac [--env <name>] --disruptive    the opt-in deploy/rbac-disruptive on stdout

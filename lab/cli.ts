@@ -3,8 +3,9 @@
  *
  * up: build what is missing, start both control planes (infra, apps) with KWOK nodes, write
  * .lab/kubeconfig, start the pod runtime, then lab/services startServices(ctx) and lab/sim
- * seed(ctx) when those modules exist. Idempotent. down: stopServices(ctx), then every process
- * the lab recorded; fails if a lab port still listens.
+ * seed(ctx, scenarioFaults) when those modules exist (the scenarios' faults reach sim from here:
+ * lab/sim does not import lab/scenarios). Idempotent. down: stopServices(ctx), then every
+ * process the lab recorded; fails if a lab port still listens.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -18,6 +19,7 @@ import { LAB_CLUSTERS, TOPOLOGY } from './core/topology.js';
 import { readVersions } from './core/versions.js';
 import { controlPlaneUp, leftoverListeners, stopAll } from './cluster/up.js';
 import { makeKubectl } from './cluster/seed.js';
+import { scenarioFaults } from './scenarios/registry.js';
 
 const log = (m: string) => process.stderr.write(`${m}\n`);
 
@@ -62,14 +64,14 @@ async function up(): Promise<void> {
     // together they are most of a warm `lab up`; run them side by side
     const results = await Promise.allSettled([
       hook(paths, 'services', 'startServices', ctx),
-      hook(paths, 'sim', 'seed', ctx),
+      hook(paths, 'sim', 'seed', ctx, scenarioFaults),
     ]);
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed.length) throw new Error(failed.map((f) => (f.reason as Error).message).join('\n'));
   } else {
     // a fault scenario is applied by seed() on top of running services: keep the order
     await hook(paths, 'services', 'startServices', ctx);
-    await hook(paths, 'sim', 'seed', ctx);
+    await hook(paths, 'sim', 'seed', ctx, scenarioFaults);
   }
   if (!fs.existsSync(paths.scenarioFile)) fs.writeFileSync(paths.scenarioFile, 'healthy\n');
   log(`lab up: ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);

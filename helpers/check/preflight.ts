@@ -1,7 +1,7 @@
 // The cluster work of the main process, one cluster at a time: prove the kube context reaches the
 // cluster it names (TECH-002) and sweep expired leftovers of crashed runs; at the end remove this
 // run's resources. `pnpm test` runs proveAndSweep in a short-lived child process before the main
-// process loads vitest (bin/launch.mjs -> ./preflight-main.ts), so the long-lived main process never
+// process loads vitest (bin/launch.mjs -> bin/preflight.ts), so the long-lived main process never
 // holds @kubernetes/client-node for it; globalSetup runs it in-process when there is no preflight
 // outcome for the cluster (a bare `vitest`, or the preflight gave no answer).
 import { existsSync, mkdirSync, rmSync, watch, writeFileSync, type FSWatcher } from 'node:fs';

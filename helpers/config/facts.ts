@@ -1,14 +1,14 @@
 /**
  * Per-cluster facts: what the suites compare the live platform against. OWNED BY THE SUITES.
  *
- * Names, namespaces, CIDRs, pools, replica counts and performance targets all live here, with
- * the reference stories' values as defaults (STORY-VALIDATE-NETWORKING, STORY-BOOT-CORE, the
- * Cilium and Dragonfly risk profiles). A platform with other names overrides them in
- * `platform.config.ts` (`clusters.<name>.facts`, a deep-partial object merged over
- * `factsDefaults(name)`); suites never hard-code a component name.
+ * The schema of one cluster's facts: names, namespaces, CIDRs, pools, replica counts and
+ * performance targets. Their values for the reference platform are in ./reference-facts.ts; a
+ * platform with other names overrides them in `platform.config.ts` (`clusters.<name>.facts`, a
+ * deep-partial object checked by `factsOverridesSchema` and merged over `factsDefaults(name)`);
+ * suites never hard-code a component name.
  *
  * Contract with helpers/config/load.ts: `factsSchema` validates one cluster's facts after the
- * defaults are merged in; `factsDefaults(cluster)` gives those defaults.
+ * defaults are merged in.
  */
 import { z } from 'zod';
 
@@ -226,186 +226,27 @@ export const factsSchema = z
 
 export type Facts = z.infer<typeof factsSchema>;
 
-/** Values shared by both reference clusters; `factsDefaults` adds what differs. */
-function baseFacts(clusterName: string): Facts {
-  return {
-    cluster: {
-      name: clusterName,
-      id: 1,
-      podCidr: '10.244.0.0/16',
-      serviceCidr: '10.245.0.0/16',
-      nativeRoutingCidr: '10.244.0.0/16',
-      controlPlaneNodes: 3,
-      settings: {
-        namespace: 'flux-system',
-        name: 'cluster-settings',
-        corednsReplicasKey: 'COREDNS_REPLICAS',
-      },
-    },
-    crds: { established: 77 },
-    cilium: {
-      namespace: 'kube-system',
-      daemonSet: 'cilium',
-      operator: 'cilium-operator',
-      agentSelector: 'k8s-app=cilium',
-      agentContainer: 'cilium-agent',
-      helmRelease: { namespace: 'kube-system', name: 'cilium' },
-      // TECH-007: everything else in the values must be identical across clusters
-      clusterSpecificValues: [
-        'cluster.name',
-        'cluster.id',
-        'ipv4NativeRoutingCIDR',
-        'ipam.operator.clusterPoolIPv4PodCIDRList',
-        'clustermesh.apiserver.service.loadBalancerIP',
-        'bgpControlPlane.localASN',
-        'k8sServiceHost',
-      ],
-      hubbleRelay: { service: 'hubble-relay', port: 80 },
-      lbPool: { name: 'infra-pool', cidr: '10.245.10.0/24' },
-      wireguard: true,
-      enforcesNetworkPolicy: true,
-    },
-    connectivity: {
-      image: 'registry.k8s.io/e2e-test-images/agnhost:2.53',
-      serverArgs: ['netexec', '--http-port=8080'],
-      port: 8080,
-      pods: 2,
-      readyTimeoutMs: 60_000,
-    },
-    gateway: {
-      className: 'cilium',
-      // the reference platform names its Gateway after the cluster (networking/<cluster>-gateway)
-      gateway: { namespace: 'networking', name: `${clusterName}-gateway` },
-      // probed from a pod in the run namespace at the Gateway's status address (the Service
-      // cilium-gateway-<name> has no selector, so it cannot be port-forwarded)
-      probe: { port: 80, path: '/' },
-    },
-    coredns: {
-      namespace: 'kube-system',
-      deployment: 'coredns',
-      service: 'kube-dns',
-      port: 53,
-      lookup: 'kubernetes.default.svc.cluster.local',
-    },
-    certManager: {
-      namespace: 'cert-manager',
-      deployments: ['cert-manager', 'cert-manager-webhook', 'cert-manager-cainjector'],
-    },
-    externalSecrets: {
-      namespace: 'external-secrets',
-      deployment: 'external-secrets',
-      clusterSecretStore: 'onepassword',
-    },
-    flux: {
-      namespace: 'flux-system',
-      controllers: [
-        'source-controller',
-        'kustomize-controller',
-        'helm-controller',
-        'notification-controller',
-      ],
-      gitRepository: 'flux-system',
-      // what `flux bootstrap` creates next to the GitRepository (deploy key or token)
-      gitSecret: 'flux-system',
-      remoteUrl: '',
-    },
-    storage: {
-      storageClasses: ['rook-ceph-block', 'openebs-hostpath'],
-      ceph: { enabled: true, namespace: 'rook-ceph', cluster: 'rook-ceph', toolbox: 'rook-ceph-tools' },
-      pvcSize: '1Gi',
-      bindTimeoutMs: 60_000,
-    },
-    cnpg: { enabled: false, namespace: 'cnpg-system', cluster: 'shared-postgres', instances: 3, poolers: [] },
-    dragonfly: {
-      enabled: false,
-      namespace: 'dragonfly-system',
-      name: 'dragonfly',
-      service: 'dragonfly',
-      port: 6379,
-      replicas: 3,
-      podSelector: 'app=dragonfly',
-      password: { name: 'dragonfly-auth', key: 'password' },
-      pdbMinAvailable: 2,
-      samples: 50,
-    },
-    kafka: {
-      enabled: false,
-      namespace: 'messaging',
-      cluster: 'kafka-cluster',
-      brokers: 3,
-      brokerPort: 9092,
-      brokerSelector: 'strimzi.io/cluster=kafka-cluster,strimzi.io/broker-role=true',
-      samples: 50,
-      schemaRegistry: { service: 'schema-registry', port: 8081 },
-    },
-    harbor: {
-      enabled: false,
-      namespace: 'harbor',
-      service: 'harbor-core',
-      port: 80,
-      credentials: 'harbor-admin',
-      project: 'library',
-    },
-    observability: {
-      enabled: false,
-      namespace: 'observability',
-      metrics: { service: 'vmselect-victoria-metrics', port: 8481, path: '/select/0/prometheus' },
-      logs: { service: 'vlselect-victoria-logs', port: 9471, path: '/select/logsql/query', freshMinutes: 15 },
-      clusters: ['infra', 'apps'],
-    },
-    performance: {
-      dnsAvgMs: 10,
-      httpP95Ms: 100,
-      kafkaProduceP95Ms: 50,
-      podStartAvgMs: 30_000,
-      storageIoP95Ms: 10,
-      samples: 50,
-    },
-  };
-}
+/** Every key optional, at every depth of an object; arrays and values are replaced whole. */
+export type DeepPartial<T> = T extends readonly unknown[]
+  ? T
+  : T extends object
+    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
 
-/** Reference-story defaults for a cluster name (`infra`, `apps`; other names get the infra shape). */
-export function factsDefaults(clusterName: string): Facts {
-  const f = baseFacts(clusterName);
-  if (clusterName === 'infra') {
-    // infra hosts the global observability stack (VictoriaMetrics/VictoriaLogs)
-    f.observability.enabled = true;
-  }
-  if (clusterName === 'apps') {
-    f.cluster.id = 2;
-    f.cluster.podCidr = '10.246.0.0/16';
-    f.cluster.serviceCidr = '10.247.0.0/16';
-    f.cluster.nativeRoutingCidr = '10.246.0.0/16';
-    f.cilium.lbPool = { name: 'apps-pool', cidr: '10.247.10.0/24' };
-    // AC4/AC6/AC9: the shared Postgres with its poolers, Dragonfly, Kafka and Harbor live on apps
-    f.cnpg.enabled = true;
-    // CNPG names a Pooler's Service after the Pooler: <app>-pooler-rw (AC4's psql test host)
-    f.cnpg.poolers = (
-      [
-        ['gitlab', 'gitlabhq_production'],
-        ['harbor', 'registry'],
-        ['keycloak', 'keycloak'],
-        ['synergyflow', 'synergyflow'],
-      ] as const
-    ).map(([app, database]) => ({
-      name: `${app}-pooler-rw`,
-      port: 5432,
-      secret: `${app}-db-credentials`,
-      database,
-    }));
-    f.dragonfly.enabled = true;
-    f.kafka.enabled = true;
-    f.harbor.enabled = true;
-  }
-  return f;
+/** What `clusters.<name>.facts` may hold in platform.config.ts: a deep-partial of the facts. */
+export type FactsOverrides = DeepPartial<Facts>;
+
+/** `schema` with every object key optional at every depth; objects stay strict (unknown keys are errors). */
+function deepPartial(schema: z.ZodType): z.ZodType {
+  if (!(schema instanceof z.ZodObject)) return schema;
+  const shape = Object.fromEntries(
+    Object.entries(schema.shape as Record<string, z.ZodType>).map(([k, v]) => [k, deepPartial(v).optional()]),
+  );
+  return z.strictObject(shape);
 }
 
 /**
- * What the local lab (lab/) differs in from the reference platform, as facts overrides for the
- * `lab` environment of platform.config.ts (`facts: labFacts('infra')`). The lab keeps the
- * reference CIDRs as data; its CNI is simulated, so NetworkPolicy is not enforced there and the
- * denied-namespace test is skipped instead of being counted as passed.
+ * The overrides of a cluster's facts, validated when the config file is loaded: a misspelt key is
+ * an error naming it (`…facts.cilium: unknown key(s) "namspace"`), a wrong value one naming its path.
  */
-export function labFacts(_clusterName: string): Record<string, unknown> {
-  return { cilium: { enforcesNetworkPolicy: false } };
-}
+export const factsOverridesSchema = deepPartial(factsSchema) as z.ZodType<FactsOverrides, FactsOverrides>;

@@ -11,4 +11,11 @@ export {
   type ResolvedEnvironment,
   type ResolvedIdentity,
 } from './load.js';
-export { factsSchema, factsDefaults, type Facts } from './facts.js';
+export {
+  factsSchema,
+  factsOverridesSchema,
+  type DeepPartial,
+  type Facts,
+  type FactsOverrides,
+} from './facts.js';
+export { factsDefaults } from './reference-facts.js';

@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
-import { factsDefaults, factsSchema, type Facts } from './facts.js';
+import { factsSchema, type Facts } from './facts.js';
+import { factsDefaults } from './reference-facts.js';
 import { platformSchema, type PlatformConfigParsed } from './schema.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

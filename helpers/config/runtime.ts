@@ -1,6 +1,6 @@
 // Runtime bounds of cluster access, read from the environment: the one owner of their defaults.
 // bin/launch.mjs (plain JavaScript, runs before TypeScript can be loaded) repeats the two defaults
-// in its preflight budget; test/unit/config-runtime.test.ts keeps them equal.
+// in its preflight budget; test/unit/config/runtime.test.ts keeps them equal.
 import type { ResolvedCluster } from './load.js';
 
 /** Bound of every API request unless PV_REQUEST_TIMEOUT_MS says otherwise. */

@@ -1,6 +1,7 @@
 // The schema of platform.config.ts. Validation happens when the file is loaded (load.ts) so
 // every error names the file and the key path.
 import { z } from 'zod';
+import { factsOverridesSchema } from './facts.js';
 
 /** Cluster names become vitest project names; `unit` and `lab` are the framework's own projects. */
 const RESERVED = new Set(['unit', 'lab']);
@@ -37,7 +38,8 @@ export const clusterSchema = z.strictObject({
   /** Path to a kubeconfig file, relative to the config file. Absent: KUBECONFIG (colon list) or ~/.kube/config. */
   kubeconfig: z.string().min(1).optional(),
   identity: identitySchema.optional(),
-  facts: z.record(z.string(), z.unknown()).optional(),
+  /** Overrides of the reference facts (helpers/config/reference-facts.ts), merged over them. */
+  facts: factsOverridesSchema.optional(),
 });
 
 export const environmentSchema = z.strictObject({

@@ -6,15 +6,11 @@ import net from 'node:net';
 import { errorText } from '../cluster/errors.js';
 import { where, type ClusterHandle } from '../cluster/handle.js';
 import { describeTarget, resolveTarget, type TunnelTarget } from '../tunnel/resolve.js';
-import type { Tunnel, TunnelOptions, TunnelStats } from '../tunnel/tunnel.js';
+import { newTunnelStats, type Tunnel, type TunnelOptions, type TunnelStats } from '../tunnel/types.js';
 import { loadAddressMap, lookupAddress, type Address, type AddressMap } from './address-map.js';
 import { guardAddress } from './guard.js';
 
-export const PV_MODE_IN_CLUSTER = 'in-cluster';
-
-export function inClusterMode(env: NodeJS.ProcessEnv = process.env): boolean {
-  return env.PV_MODE === PV_MODE_IN_CLUSTER;
-}
+export { PV_MODE_IN_CLUSTER, inClusterMode } from './mode.js';
 
 let cachedMap: { file: string; map: AddressMap } | undefined;
 function addressMap(env: NodeJS.ProcessEnv): AddressMap {
@@ -112,16 +108,7 @@ export async function openDirectTunnel(
   } catch (e) {
     throw new Error(`${label}: ${errorText(e)}`, { cause: e });
   }
-  const stats: TunnelStats = {
-    connections: 0,
-    active: 0,
-    failed: 0,
-    retried: 0,
-    reresolved: 0,
-    warmUsed: 0,
-    bytesToRemote: 0,
-    bytesFromRemote: 0,
-  };
+  const stats: TunnelStats = newTunnelStats();
   const errors: string[] = [];
   const sockets = new Set<net.Socket>();
   const server = net.createServer((local) => {

@@ -1,6 +1,6 @@
 /**
- * lab/sim entry: `seed(ctx)` is called by `lab up` once both clusters are Ready and the services
- * run. It creates the simulated operators' CRDs and objects on both clusters, writes the status
+ * lab/sim entry: `seed(ctx, faultsOf)` is called by `lab up` once both clusters are Ready and the
+ * services run. It creates the simulated operators' CRDs and objects on both clusters, writes the status
  * those operators would (for the active scenario, `healthy` by default), installs the exec shims,
  * routes the simulated tool pods, starts the operator loop process and waits for the seeded
  * workloads to be rolled out. Idempotent: a second `lab up` re-applies the same state.
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { AppsV1Api } from '@kubernetes/client-node';
 import type { LabContext } from '../core/context.js';
 import type { LabClusterName } from '../core/topology.js';
-import { scenarioFaults } from '../scenarios/registry.js';
+import type { Faults } from './faults.js';
 import { ensureGitRepo } from './git.js';
 import { GIT_PORT, HUBBLE_RELAY_PORT, heartbeatFile } from './ports.js';
 import { seedCluster, simStateFile, syncWorld } from './world.js';
@@ -107,7 +107,11 @@ async function waitRolledOut(
   );
 }
 
-export async function seed(ctx: LabContext): Promise<void> {
+/**
+ * `faultsOf` gives a scenario's simulated-world faults by name (lab/scenarios owns the scenarios;
+ * `lab up` passes its registry's `scenarioFaults`), applied when `.lab/scenario` names one.
+ */
+export async function seed(ctx: LabContext, faultsOf: (scenario: string) => Faults): Promise<void> {
   const t0 = Date.now();
   const shims = installShims(ctx);
   ensureGitRepo(ctx.paths.root);
@@ -133,7 +137,7 @@ export async function seed(ctx: LabContext): Promise<void> {
   await startOperators(ctx);
   await Promise.all(ctx.clusterNames.map((c, i) => waitRolledOut(ctx, c, counts[i]!.namespaces, 120_000)));
   ctx.log(`sim: seeded workloads rolled out (${secs()})`);
-  if (scenario !== 'healthy') await syncWorld(ctx, scenario, scenarioFaults(scenario));
+  if (scenario !== 'healthy') await syncWorld(ctx, scenario, faultsOf(scenario));
   ctx.log(
     `sim: seeded both clusters in ${((Date.now() - t0) / 1000).toFixed(1)} s (shims: ${shims.join(', ')}; scenario: ${scenario})`,
   );

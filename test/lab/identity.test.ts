@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createClusterHandle } from '../../helpers/cluster/index.js';
-import { prop, readJson, runPv, testcases, tmpDir, writeConfig, type PvResult } from '../unit/harness.js';
+import { prop, readJson, runPv, testcases, twoClusterConfig, type PvResult } from '../unit/harness.js';
 import { LAB_KUBECONFIG } from './framework/lab.js';
 
 const SUITES = 'test/fixtures/suites/identity/*.test.ts';
@@ -25,18 +25,10 @@ describe('identity guard on the lab', () => {
   describe('context of cluster infra points at the apps control plane', () => {
     let r: PvResult;
     beforeAll(async () => {
-      const dir = tmpDir();
-      const cfg = writeConfig(dir, {
-        defaultEnv: 'wrong',
-        evidenceDir: path.join(dir, 'evidence'),
-        environments: {
-          wrong: {
-            clusters: {
-              infra: { context: 'lab-apps', kubeconfig: LAB_KUBECONFIG },
-              apps: { context: 'lab-apps', kubeconfig: LAB_KUBECONFIG },
-            },
-          },
-        },
+      const cfg = await twoClusterConfig({
+        env: 'wrong',
+        kubeconfig: LAB_KUBECONFIG,
+        contexts: { infra: 'lab-apps', apps: 'lab-apps' },
       });
       r = await runPv(['--project', 'infra'], { PV_CONFIG: cfg, PV_SUITES: SUITES });
     });
@@ -65,18 +57,10 @@ describe('identity guard on the lab', () => {
   describe('correct contexts', () => {
     let r: PvResult;
     beforeAll(async () => {
-      const dir = tmpDir();
-      const cfg = writeConfig(dir, {
-        defaultEnv: 'lab',
-        evidenceDir: path.join(dir, 'evidence'),
-        environments: {
-          lab: {
-            clusters: {
-              infra: { context: 'lab-infra', kubeconfig: LAB_KUBECONFIG },
-              apps: { context: 'lab-apps', kubeconfig: LAB_KUBECONFIG },
-            },
-          },
-        },
+      const cfg = await twoClusterConfig({
+        env: 'lab',
+        kubeconfig: LAB_KUBECONFIG,
+        contexts: { infra: 'lab-infra', apps: 'lab-apps' },
       });
       r = await runPv([], { PV_CONFIG: cfg, PV_SUITES: SUITES });
     });

@@ -40,6 +40,44 @@ export function writeConfig(dir: string, config: unknown, name = 'platform.confi
   return file;
 }
 
+export interface TwoClusterConfig {
+  /** Where the config (and, by default, the kubeconfig and evidence) go; default a fresh tmpDir(). */
+  dir?: string;
+  /** The kubeconfig of both clusters; default one in `dir` whose contexts point at a closed port. */
+  kubeconfig?: string;
+  /** The kube contexts of infra and apps; default c-infra, c-apps. */
+  contexts?: { infra: string; apps: string };
+  /** The environment's name, also defaultEnv; default x. */
+  env?: string;
+  /** default `dir`/evidence */
+  evidenceDir?: string;
+}
+
+/**
+ * A throwaway platform config with one environment of two clusters, infra and apps, on contexts of
+ * one kubeconfig (the shape of the runner's self-tests, the lab tests and the benches). Returns the
+ * config file; without `kubeconfig`, nothing listens behind its contexts.
+ */
+export async function twoClusterConfig(opts: TwoClusterConfig = {}): Promise<string> {
+  const dir = opts.dir ?? tmpDir();
+  const contexts = opts.contexts ?? { infra: 'c-infra', apps: 'c-apps' };
+  const kubeconfig =
+    opts.kubeconfig ?? writeKubeconfig(dir, await closedPort(), [contexts.infra, contexts.apps]);
+  const env = opts.env ?? 'x';
+  return writeConfig(dir, {
+    defaultEnv: env,
+    evidenceDir: opts.evidenceDir ?? path.join(dir, 'evidence'),
+    environments: {
+      [env]: {
+        clusters: {
+          infra: { context: contexts.infra, kubeconfig },
+          apps: { context: contexts.apps, kubeconfig },
+        },
+      },
+    },
+  });
+}
+
 export interface PvResult {
   code: number | null;
   signal: NodeJS.Signals | null;

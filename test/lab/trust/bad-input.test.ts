@@ -1,7 +1,7 @@
 // Bad input with the lab up: one clear error each, non-zero exit, and nothing created on either
 // cluster (run-owned namespaces counted before/after). The fixture check (FIX-TRUST-003) would
 // create its run namespace if it ran. Cluster-free variants (schema errors, unknown --env) are in
-// test/unit/config.test.ts and test/unit/no-false-green.test.ts.
+// test/unit/config/config.test.ts and test/unit/bin/no-false-green.test.ts.
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';

@@ -5,7 +5,7 @@
 //    gate PASS, so a case cannot pass by failing for another reason.
 //  - test/fixtures/false-green/gate/<class>.ts: input the gate must not read as PASS (partial, mixed,
 //    altered), with its twin that gates PASS.
-// README states the counts; test/unit/corpus-counts.test.ts derives them from these folders.
+// README states the counts; test/unit/trust/corpus-counts.test.ts derives them from these folders.
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

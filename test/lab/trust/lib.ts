@@ -14,7 +14,7 @@ import {
 import { vi } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { createClusterHandle, type ClusterHandle } from '../../../helpers/cluster/index.js';
-import { labFacts } from '../../../helpers/config/facts.js';
+import { labFacts } from '../../../lab/facts.js';
 import { LAB_KUBECONFIG, REPO } from '../framework/lab.js';
 
 export { REPO, LAB_KUBECONFIG };

@@ -2,8 +2,8 @@
 // apps kube-apiserver for a few seconds, always resumed), the service behind a tunnel stopped
 // mid-check. Each time: bounded end, the affected check failed with its cause, JUnit + run.json
 // written, no process of the run left, no run-owned namespace left after the next run's sweep.
-// (The runner's cluster-free SIGINT/unreachable tests are in test/unit/runner.test.ts and
-// test/unit/no-false-green.test.ts; these add the lab, the run namespace and the process tree.)
+// (The runner's cluster-free SIGINT/unreachable tests are in test/unit/bin/runner.test.ts and
+// test/unit/bin/no-false-green.test.ts; these add the lab, the run namespace and the process tree.)
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';

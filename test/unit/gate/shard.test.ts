@@ -22,7 +22,7 @@ import {
   readJson,
   runPv,
   tmpDir,
-  writeConfig,
+  twoClusterConfig,
   writeKubeconfig,
   type PvResult,
 } from '../harness.js';
@@ -86,17 +86,11 @@ describe('sharded run vs unsharded run (real runner, fixture catalogue, no lab)'
   async function job(name: string, args: string[]): Promise<void> {
     const evidence = path.join(root, 'jobs', name, 'evidence');
     mkdirSync(path.dirname(evidence), { recursive: true });
-    const cfg = writeConfig(path.dirname(evidence), {
-      defaultEnv: 'ci',
+    const cfg = await twoClusterConfig({
+      dir: path.dirname(evidence),
+      env: 'ci',
       evidenceDir: evidence,
-      environments: {
-        ci: {
-          clusters: {
-            infra: { context: 'c-infra', kubeconfig },
-            apps: { context: 'c-apps', kubeconfig },
-          },
-        },
-      },
+      kubeconfig,
     });
     jobs[name] = { name, args, evidence };
     jobs[name]!.result = await runPv(

@@ -6,7 +6,7 @@ import {
   redactJson,
   registerSecret,
   registerSecretData,
-} from '../../helpers/evidence/redact.js';
+} from '../../../helpers/evidence/redact.js';
 
 afterEach(() => clearSecrets());
 

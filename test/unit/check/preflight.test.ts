@@ -4,15 +4,15 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { ResolvedCluster } from '../../helpers/config/index.js';
+import type { ResolvedCluster } from '../../../helpers/config/index.js';
 import {
   cleanupCluster,
   markRunNamespace,
   preflightKey,
   preflightOutcome,
   type PreflightResult,
-} from '../../helpers/check/preflight.js';
-import { closedPort, tmpDir, writeKubeconfig } from './harness.js';
+} from '../../../helpers/check/preflight.js';
+import { closedPort, tmpDir, writeKubeconfig } from '../harness.js';
 
 const cluster = (over: Partial<ResolvedCluster> = {}): ResolvedCluster =>
   ({

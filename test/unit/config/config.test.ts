@@ -5,8 +5,8 @@ import {
   loadPlatformConfig,
   resolveEnvironment,
   selectEnv,
-} from '../../helpers/config/index.js';
-import { ROOT, runPv, tmpDir, writeConfig } from './harness.js';
+} from '../../../helpers/config/index.js';
+import { ROOT, runPv, tmpDir, writeConfig } from '../harness.js';
 
 const good = {
   defaultEnv: 'lab',
@@ -106,6 +106,34 @@ describe('platform config validation', () => {
     expect(await loadError({ defaultEnv: 'lab', environments: { lab: { clusters: {} } } })).toMatch(
       /environments\.lab\.clusters: expected at least one cluster/,
     );
+  });
+
+  it('facts overrides are a deep-partial of the facts schema: a misspelt key or a wrong value names its path', async () => {
+    const withFacts = (facts: unknown) => {
+      const c = structuredClone(good) as {
+        environments: { prod: { clusters: { apps: Record<string, unknown> } } };
+      };
+      c.environments.prod.clusters.apps.facts = facts;
+      return c;
+    };
+    // rejected when the file is loaded, whichever environment is selected (defaultEnv is lab here)
+    expect(await loadError(withFacts({ cilium: { namspace: 'cilium' } }))).toMatch(
+      /environments\.prod\.clusters\.apps\.facts\.cilium: unknown key\(s\) "namspace"/,
+    );
+    expect(await loadError(withFacts({ cilum: { namespace: 'cilium' } }))).toMatch(
+      /environments\.prod\.clusters\.apps\.facts: unknown key\(s\) "cilum"/,
+    );
+    expect(await loadError(withFacts({ cilium: { wireguard: 'yes' } }))).toMatch(
+      /environments\.prod\.clusters\.apps\.facts\.cilium\.wireguard: expected boolean, received string/,
+    );
+    // a partial override at any depth is fine and merges over the defaults
+    const cfg = await loadPlatformConfig(
+      writeConfig(tmpDir(), withFacts({ cilium: { hubbleRelay: { port: 4245 } } })),
+    );
+    expect(resolveEnvironment(cfg, 'prod').clusters.apps!.facts.cilium.hubbleRelay).toEqual({
+      service: 'hubble-relay',
+      port: 4245,
+    });
   });
 
   it('rejects a missing file and a file without a default export', async () => {

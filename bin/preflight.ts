@@ -4,9 +4,14 @@
 // then prints one result line and exits. @kubernetes/client-node lives only in this short-lived
 // process, never next to the workers in the main one. Any error here (bad input, a crash) just means
 // no result: bin/test.ts then reports bad input itself, and globalSetup proves in-process.
-import { resolveSelection } from '../../bin/selection.js';
-import { newRunId, RUN_ID_RE } from '../run/ids.js';
-import { PREFLIGHT_RESULT, preflightKey, proveAndSweep, type PreflightResult } from './preflight.js';
+import { newRunId, RUN_ID_RE } from '../helpers/run/ids.js';
+import {
+  PREFLIGHT_RESULT,
+  preflightKey,
+  proveAndSweep,
+  type PreflightResult,
+} from '../helpers/check/preflight.js';
+import { resolveSelection } from './selection.js';
 
 try {
   // exactly the validation bin/test.ts does: a selection it would reject touches no cluster here either

@@ -5,7 +5,7 @@ import {
   DEFAULT_REQUEST_TIMEOUT_MS,
   identityTimeout,
   requestTimeout,
-} from '../../helpers/config/runtime.js';
+} from '../../../helpers/config/runtime.js';
 
 describe('runtime bounds (helpers/config/runtime.ts)', () => {
   it('defaults, and positive PV_* overrides only', () => {
@@ -18,7 +18,7 @@ describe('runtime bounds (helpers/config/runtime.ts)', () => {
   });
 
   it('bin/launch.mjs (plain JS, cannot import TS) budgets the preflight with the same defaults', () => {
-    const src = readFileSync(new URL('../../bin/launch.mjs', import.meta.url), 'utf8');
+    const src = readFileSync(new URL('../../../bin/launch.mjs', import.meta.url), 'utf8');
     const def = (name: string) => {
       const m = new RegExp(`num\\(process\\.env\\.${name}, ([0-9_]+)\\)`).exec(src);
       expect(m, `launch.mjs reads ${name} with a default`).not.toBeNull();

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ALL_TAGS } from '../../helpers/check/tags.js';
+import { ALL_TAGS } from '../../../helpers/check/tags.js';
 import {
   evaluateTags,
   parseTagExpression,
   TagExpressionError,
   toTagsFilter,
-} from '../../helpers/check/tag-expr.js';
+} from '../../../helpers/check/tag-expr.js';
 
 const sel = (expr: string, tags: string[]) => evaluateTags(parseTagExpression(expr, ALL_TAGS), tags);
 

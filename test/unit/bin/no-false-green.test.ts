@@ -9,9 +9,10 @@ import {
   runPv,
   testcases,
   tmpDir,
+  twoClusterConfig,
   writeConfig,
   writeKubeconfig,
-} from './harness.js';
+} from '../harness.js';
 
 describe('no false greens', () => {
   it('closed port (via a KUBECONFIG list), missing context, missing kubeconfig: every check fails, JUnit + run.json written, bounded time', async () => {
@@ -77,20 +78,7 @@ describe('no false greens', () => {
   });
 
   it('zero selected checks: non-zero exit with a message', async () => {
-    const dir = tmpDir();
-    const kc = writeKubeconfig(dir, await closedPort(), ['c-infra', 'c-apps']);
-    const cfg = writeConfig(dir, {
-      defaultEnv: 'x',
-      evidenceDir: path.join(dir, 'evidence'),
-      environments: {
-        x: {
-          clusters: {
-            infra: { context: 'c-infra', kubeconfig: kc },
-            apps: { context: 'c-apps', kubeconfig: kc },
-          },
-        },
-      },
-    });
+    const cfg = await twoClusterConfig();
     const r = await runPv(['--project', 'infra', '--grep', 'P2 && kafka'], {
       PV_CONFIG: cfg,
       PV_SUITES: 'test/fixtures/suites/select/*.test.ts',

@@ -1,6 +1,6 @@
 // How many workers pnpm test gives the cluster projects (helpers/check/workers.ts).
 import { describe, expect, it } from 'vitest';
-import { defaultMaxWorkers } from '../../helpers/check/workers.js';
+import { defaultMaxWorkers } from '../../../helpers/check/workers.js';
 
 describe('defaultMaxWorkers', () => {
   it('gives every selected cluster a worker of its own on a 2-core runner (vitest alone would give 1)', () => {

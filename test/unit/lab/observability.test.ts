@@ -3,9 +3,9 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
-import { nginxConf } from '../../lab/services/gateway.js';
-import { logSources, scrapeConfig } from '../../lab/services/observability.js';
-import type { ServicesContext } from '../../lab/services/runtime.js';
+import { nginxConf } from '../../../lab/services/gateway.js';
+import { logSources, scrapeConfig } from '../../../lab/services/observability.js';
+import type { ServicesContext } from '../../../lab/services/runtime.js';
 
 const ctx = {
   paths: { pki: '/lab/pki', root: '/lab', logs: '/lab/logs' },

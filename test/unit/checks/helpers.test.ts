@@ -6,16 +6,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
-import { compareBaseline, describeDiff, isClean } from '../../helpers/checks/baseline.js';
-import { parseAgentStatus } from '../../helpers/checks/cilium.js';
-import { revisionSha } from '../../helpers/checks/git.js';
-import { deploymentNotReady } from '../../helpers/checks/k8s.js';
-import { inCidr } from '../../helpers/checks/net.js';
-import { sha256, tinyImage } from '../../helpers/checks/oci.js';
-import { matchesSelector } from '../../helpers/checks/selectors.js';
-import { percentile, summarize } from '../../helpers/clients/latency.js';
-import { diffValues } from '../../helpers/checks/values.js';
-import { factsDefaults, factsSchema } from '../../helpers/config/facts.js';
+import { compareBaseline, describeDiff, isClean } from '../../../helpers/checks/baseline.js';
+import { parseAgentStatus } from '../../../helpers/checks/cilium.js';
+import { revisionSha } from '../../../helpers/checks/git.js';
+import { deploymentNotReady } from '../../../helpers/checks/k8s.js';
+import { inCidr } from '../../../helpers/checks/net.js';
+import { sha256, tinyImage } from '../../../helpers/checks/oci.js';
+import { matchesSelector } from '../../../helpers/checks/selectors.js';
+import { percentile, summarize } from '../../../helpers/clients/latency.js';
+import { diffValues } from '../../../helpers/checks/values.js';
+import { factsDefaults, factsSchema } from '../../../helpers/config/index.js';
 
 describe('stats', () => {
   test('nearest-rank percentile and summary', () => {

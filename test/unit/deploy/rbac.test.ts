@@ -6,9 +6,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { FILES, catalogueAccess, loadEnv, renderAll } from '../../deploy/rbac.js';
-import type { ResolvedEnvironment } from '../../helpers/config/index.js';
-import { ROOT, tmpDir, writeConfig } from './harness.js';
+import { FILES, catalogueAccess, loadEnv, renderAll } from '../../../deploy/rbac.js';
+import type { ResolvedEnvironment } from '../../../helpers/config/index.js';
+import { ROOT, tmpDir, writeConfig } from '../harness.js';
 
 interface Rule {
   apiGroups?: string[];

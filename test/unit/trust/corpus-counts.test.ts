@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect, it } from 'vitest';
-import { ROOT } from './harness.js';
+import { ROOT } from '../harness.js';
 
 const fg = path.join(ROOT, 'test/fixtures/false-green');
 

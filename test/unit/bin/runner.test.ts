@@ -15,29 +15,13 @@ import {
   spawnPv,
   testcases,
   tmpDir,
+  twoClusterConfig,
   walk,
   writeConfig,
   writeKubeconfig,
   XSD,
   type PvResult,
-} from './harness.js';
-
-async function twoClusterConfig(): Promise<string> {
-  const dir = tmpDir();
-  const kc = writeKubeconfig(dir, await closedPort(), ['c-infra', 'c-apps']);
-  return writeConfig(dir, {
-    defaultEnv: 'x',
-    evidenceDir: path.join(dir, 'evidence'),
-    environments: {
-      x: {
-        clusters: {
-          infra: { context: 'c-infra', kubeconfig: kc },
-          apps: { context: 'c-apps', kubeconfig: kc },
-        },
-      },
-    },
-  });
-}
+} from '../harness.js';
 
 function xmllint(file: string): { ok: boolean; out: string } {
   try {

@@ -1,0 +1,180 @@
+/**
+ * The reference platform's facts (STORY-VALIDATE-NETWORKING, STORY-BOOT-CORE, the Cilium and
+ * Dragonfly risk profiles): the defaults every cluster's `facts` overrides are merged over.
+ * OWNED BY THE SUITES, as the schema (./facts.ts).
+ */
+import type { Facts } from './facts.js';
+
+/** Values shared by both reference clusters; `factsDefaults` adds what differs. */
+function baseFacts(clusterName: string): Facts {
+  return {
+    cluster: {
+      name: clusterName,
+      id: 1,
+      podCidr: '10.244.0.0/16',
+      serviceCidr: '10.245.0.0/16',
+      nativeRoutingCidr: '10.244.0.0/16',
+      controlPlaneNodes: 3,
+      settings: {
+        namespace: 'flux-system',
+        name: 'cluster-settings',
+        corednsReplicasKey: 'COREDNS_REPLICAS',
+      },
+    },
+    crds: { established: 77 },
+    cilium: {
+      namespace: 'kube-system',
+      daemonSet: 'cilium',
+      operator: 'cilium-operator',
+      agentSelector: 'k8s-app=cilium',
+      agentContainer: 'cilium-agent',
+      helmRelease: { namespace: 'kube-system', name: 'cilium' },
+      // TECH-007: everything else in the values must be identical across clusters
+      clusterSpecificValues: [
+        'cluster.name',
+        'cluster.id',
+        'ipv4NativeRoutingCIDR',
+        'ipam.operator.clusterPoolIPv4PodCIDRList',
+        'clustermesh.apiserver.service.loadBalancerIP',
+        'bgpControlPlane.localASN',
+        'k8sServiceHost',
+      ],
+      hubbleRelay: { service: 'hubble-relay', port: 80 },
+      lbPool: { name: 'infra-pool', cidr: '10.245.10.0/24' },
+      wireguard: true,
+      enforcesNetworkPolicy: true,
+    },
+    connectivity: {
+      image: 'registry.k8s.io/e2e-test-images/agnhost:2.53',
+      serverArgs: ['netexec', '--http-port=8080'],
+      port: 8080,
+      pods: 2,
+      readyTimeoutMs: 60_000,
+    },
+    gateway: {
+      className: 'cilium',
+      // the reference platform names its Gateway after the cluster (networking/<cluster>-gateway)
+      gateway: { namespace: 'networking', name: `${clusterName}-gateway` },
+      // probed from a pod in the run namespace at the Gateway's status address (the Service
+      // cilium-gateway-<name> has no selector, so it cannot be port-forwarded)
+      probe: { port: 80, path: '/' },
+    },
+    coredns: {
+      namespace: 'kube-system',
+      deployment: 'coredns',
+      service: 'kube-dns',
+      port: 53,
+      lookup: 'kubernetes.default.svc.cluster.local',
+    },
+    certManager: {
+      namespace: 'cert-manager',
+      deployments: ['cert-manager', 'cert-manager-webhook', 'cert-manager-cainjector'],
+    },
+    externalSecrets: {
+      namespace: 'external-secrets',
+      deployment: 'external-secrets',
+      clusterSecretStore: 'onepassword',
+    },
+    flux: {
+      namespace: 'flux-system',
+      controllers: [
+        'source-controller',
+        'kustomize-controller',
+        'helm-controller',
+        'notification-controller',
+      ],
+      gitRepository: 'flux-system',
+      // what `flux bootstrap` creates next to the GitRepository (deploy key or token)
+      gitSecret: 'flux-system',
+      remoteUrl: '',
+    },
+    storage: {
+      storageClasses: ['rook-ceph-block', 'openebs-hostpath'],
+      ceph: { enabled: true, namespace: 'rook-ceph', cluster: 'rook-ceph', toolbox: 'rook-ceph-tools' },
+      pvcSize: '1Gi',
+      bindTimeoutMs: 60_000,
+    },
+    cnpg: { enabled: false, namespace: 'cnpg-system', cluster: 'shared-postgres', instances: 3, poolers: [] },
+    dragonfly: {
+      enabled: false,
+      namespace: 'dragonfly-system',
+      name: 'dragonfly',
+      service: 'dragonfly',
+      port: 6379,
+      replicas: 3,
+      podSelector: 'app=dragonfly',
+      password: { name: 'dragonfly-auth', key: 'password' },
+      pdbMinAvailable: 2,
+      samples: 50,
+    },
+    kafka: {
+      enabled: false,
+      namespace: 'messaging',
+      cluster: 'kafka-cluster',
+      brokers: 3,
+      brokerPort: 9092,
+      brokerSelector: 'strimzi.io/cluster=kafka-cluster,strimzi.io/broker-role=true',
+      samples: 50,
+      schemaRegistry: { service: 'schema-registry', port: 8081 },
+    },
+    harbor: {
+      enabled: false,
+      namespace: 'harbor',
+      service: 'harbor-core',
+      port: 80,
+      credentials: 'harbor-admin',
+      project: 'library',
+    },
+    observability: {
+      enabled: false,
+      namespace: 'observability',
+      metrics: { service: 'vmselect-victoria-metrics', port: 8481, path: '/select/0/prometheus' },
+      logs: { service: 'vlselect-victoria-logs', port: 9471, path: '/select/logsql/query', freshMinutes: 15 },
+      clusters: ['infra', 'apps'],
+    },
+    performance: {
+      dnsAvgMs: 10,
+      httpP95Ms: 100,
+      kafkaProduceP95Ms: 50,
+      podStartAvgMs: 30_000,
+      storageIoP95Ms: 10,
+      samples: 50,
+    },
+  };
+}
+
+/** Reference-story defaults for a cluster name (`infra`, `apps`; other names get the infra shape). */
+export function factsDefaults(clusterName: string): Facts {
+  const f = baseFacts(clusterName);
+  if (clusterName === 'infra') {
+    // infra hosts the global observability stack (VictoriaMetrics/VictoriaLogs)
+    f.observability.enabled = true;
+  }
+  if (clusterName === 'apps') {
+    f.cluster.id = 2;
+    f.cluster.podCidr = '10.246.0.0/16';
+    f.cluster.serviceCidr = '10.247.0.0/16';
+    f.cluster.nativeRoutingCidr = '10.246.0.0/16';
+    f.cilium.lbPool = { name: 'apps-pool', cidr: '10.247.10.0/24' };
+    // AC4/AC6/AC9: the shared Postgres with its poolers, Dragonfly, Kafka and Harbor live on apps
+    f.cnpg.enabled = true;
+    // CNPG names a Pooler's Service after the Pooler: <app>-pooler-rw (AC4's psql test host)
+    f.cnpg.poolers = (
+      [
+        ['gitlab', 'gitlabhq_production'],
+        ['harbor', 'registry'],
+        ['keycloak', 'keycloak'],
+        ['synergyflow', 'synergyflow'],
+      ] as const
+    ).map(([app, database]) => ({
+      name: `${app}-pooler-rw`,
+      port: 5432,
+      secret: `${app}-db-credentials`,
+      database,
+    }));
+    f.dragonfly.enabled = true;
+    f.kafka.enabled = true;
+    f.harbor.enabled = true;
+  }
+  return f;
+}

@@ -4,14 +4,10 @@
  */
 import type { V1DaemonSet, V1Deployment, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
 import type { ClusterHandle } from '../cluster/handle.js';
-import { readSecretValue } from '../cluster/index.js';
+/** Secret value (decoded); helpers/cluster registers it for redaction before returning it. */
+export { readSecretValue } from '../cluster/index.js';
 
 export type { ClusterHandle };
-
-/** The `cluster` fixture is typed structurally by the runner; suites use the full handle. */
-export function handle(cluster: unknown): ClusterHandle {
-  return cluster as ClusterHandle;
-}
 
 export interface Condition {
   type: string;
@@ -173,16 +169,6 @@ export function selectorOf(labels: Record<string, string> | undefined): string {
   return Object.entries(labels ?? {})
     .map(([k, v]) => `${k}=${v}`)
     .join(',');
-}
-
-/** Secret value (decoded) through helpers/cluster, which registers it for redaction first. */
-export async function readSecretKey(
-  cluster: ClusterHandle,
-  namespace: string,
-  name: string,
-  key: string,
-): Promise<string> {
-  return readSecretValue(cluster, namespace, name, key);
 }
 
 /** True when the error is an API 404. */

@@ -96,8 +96,7 @@ core.check(
       'kubectl -n kube-system rollout status ds/cilium; kubectl -n kube-system rollout status deploy/cilium-operator',
     timeoutMs: 90_000,
   },
-  async ({ cluster, facts, evidence }) => {
-    const k = cluster;
+  async ({ cluster: k, facts, evidence }) => {
     const { namespace, daemonSet, operator } = facts.cilium;
     const nodes = (await k.core.listNode()).items.length;
     let last = '';
@@ -130,8 +129,7 @@ core.check(
       'compare COREDNS_REPLICAS in flux-system/cluster-settings with kubectl -n kube-system get deploy coredns',
     timeoutMs: 90_000,
   },
-  async ({ cluster, facts, evidence }) => {
-    const k = cluster;
+  async ({ cluster: k, facts, evidence }) => {
     const s = facts.cluster.settings;
     const cm = await k.core.readNamespacedConfigMap({ namespace: s.namespace, name: s.name });
     const raw = cm.data?.[s.corednsReplicasKey];

@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
 import { check } from '../../helpers/check/index.js';
 import { probePostgres } from '../../helpers/clients/pg.js';
-import { GVR, describeCondition, getCustom, handle, readSecretKey } from '../../helpers/checks/k8s.js';
+import { GVR, describeCondition, getCustom, readSecretValue } from '../../helpers/checks/k8s.js';
 import { withTunnel } from '../../helpers/checks/tunnel.js';
 
 const STORY = 'STORY-VALIDATE-NETWORKING';
@@ -39,7 +39,7 @@ check(
     await expect
       .poll(
         async () => {
-          const pgc = await getCustom(handle(cluster), GVR.cnpgCluster, c.namespace, c.cluster);
+          const pgc = await getCustom(cluster, GVR.cnpgCluster, c.namespace, c.cluster);
           evidence.status(pgc);
           const spec = pgc.spec as {
             instances?: number;
@@ -91,8 +91,7 @@ check(
       'kubectl -n cnpg-system get pooler,pods -l cnpg.io/poolerName; check the app Secret and PgBouncer logs',
     timeoutMs: 120_000,
   },
-  async ({ cluster, facts, evidence, skip }) => {
-    const k = handle(cluster);
+  async ({ cluster: k, facts, evidence, skip }) => {
     const c = facts.cnpg;
     if (!c.enabled) skip('facts.cnpg.enabled is false: no shared PostgreSQL on this cluster');
     expect(c.poolers.length, 'poolers listed in facts.cnpg.poolers').toBeGreaterThan(0);
@@ -102,8 +101,8 @@ check(
       try {
         const pooler = await getCustom(k, GVR.cnpgPooler, c.namespace, p.name);
         evidence.status(pooler, `pooler-${p.name}`);
-        const user = await readSecretKey(k, c.namespace, p.secret, 'username');
-        const password = await readSecretKey(k, c.namespace, p.secret, 'password');
+        const user = await readSecretValue(k, c.namespace, p.secret, 'username');
+        const password = await readSecretValue(k, c.namespace, p.secret, 'password');
         const t0 = performance.now();
         const r = await withTunnel(
           k,

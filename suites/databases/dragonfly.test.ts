@@ -26,11 +26,11 @@ import {
   GVR,
   describeCondition,
   getCustom,
-  handle,
   listCustom,
   listPods,
   podReady,
-  readSecretKey,
+  podSummary,
+  readSecretValue,
   refName,
 } from '../../helpers/checks/k8s.js';
 import { matchesSelector } from '../../helpers/checks/selectors.js';
@@ -61,8 +61,7 @@ check(
       'kubectl -n dragonfly-system get dragonfly,pods; redis-cli -a <password> PING through a port-forward',
     timeoutMs: 60_000,
   },
-  async ({ cluster, facts, evidence, run, skip }) => {
-    const k = handle(cluster);
+  async ({ cluster: k, facts, evidence, run, skip }) => {
     const d = facts.dragonfly;
     if (!d.enabled) skip('facts.dragonfly.enabled is false');
     const df = await getCustom(k, GVR.dragonfly, d.namespace, d.name);
@@ -70,7 +69,7 @@ check(
     expect(String(df.status?.phase ?? 'no status.phase'), `Dragonfly ${d.namespace}/${d.name} phase`).toBe(
       'ready',
     );
-    const password = await readSecretKey(k, d.namespace, d.password.name, d.password.key);
+    const password = await readSecretValue(k, d.namespace, d.password.name, d.password.key);
     const key = `${run.name('pv')}:${randomBytes(4).toString('hex')}`;
     const value = randomBytes(8).toString('hex');
     const log: string[] = [];
@@ -122,7 +121,7 @@ check(
     await expect
       .poll(
         async () => {
-          const list = await listCustom(handle(cluster), GVR.externalSecret, d.namespace);
+          const list = await listCustom(cluster, GVR.externalSecret, d.namespace);
           const es = list.find(
             (e) =>
               ((e.spec?.target as { name?: string } | undefined)?.name ?? e.metadata?.name) ===
@@ -155,7 +154,7 @@ check(
   async ({ cluster, facts, evidence, skip }) => {
     const d = facts.dragonfly;
     if (!d.enabled) skip('facts.dragonfly.enabled is false');
-    const pods = await listPods(handle(cluster), d.namespace, d.podSelector);
+    const pods = await listPods(cluster, d.namespace, d.podSelector);
     const rows = pods.map((p) => ({ name: p.metadata?.name, node: p.spec?.nodeName, ready: podReady(p) }));
     evidence.json('pods', rows);
     expect(rows.filter((r) => r.ready).length, `Ready Dragonfly pods (${d.podSelector})`).toBe(d.replicas);
@@ -180,8 +179,7 @@ check(
     suggestedAction: 'add a PDB (minAvailable: 2) selecting the Dragonfly data pods',
     timeoutMs: 30_000,
   },
-  async ({ cluster, facts, evidence, skip }) => {
-    const k = handle(cluster);
+  async ({ cluster: k, facts, evidence, skip }) => {
     const d = facts.dragonfly;
     if (!d.enabled) skip('facts.dragonfly.enabled is false');
     const labels = parseSelector(d.podSelector);
@@ -235,8 +233,7 @@ check(
     const d = facts.dragonfly;
     if (!d.enabled) skip('facts.dragonfly.enabled is false');
     const labels = parseSelector(d.podSelector);
-    const nps = (await handle(cluster).networking.listNamespacedNetworkPolicy({ namespace: d.namespace }))
-      .items;
+    const nps = (await cluster.networking.listNamespacedNetworkPolicy({ namespace: d.namespace })).items;
     evidence.json(
       'networkpolicies',
       nps.map((n) => ({ name: n.metadata?.name, spec: n.spec })),
@@ -281,8 +278,7 @@ check(
       'check the NetworkPolicy and that the CNI enforces it (cilium-dbg policy get; hubble observe --verdict DROPPED)',
     timeoutMs: 120_000,
   },
-  async ({ cluster, facts, evidence, run, skip }) => {
-    const k = handle(cluster);
+  async ({ cluster: k, facts, evidence, run, skip }) => {
     const d = facts.dragonfly;
     if (!d.enabled) skip('facts.dragonfly.enabled is false');
     if (!facts.cilium.enforcesNetworkPolicy) {
@@ -384,11 +380,10 @@ check(
       'compare with earlier runs; check node load and cross-cluster routing of the Global Service',
     timeoutMs: 120_000,
   },
-  async ({ cluster, facts, evidence, run, skip }) => {
-    const k = handle(cluster);
+  async ({ cluster: k, facts, evidence, run, skip }) => {
     const d = facts.dragonfly;
     if (!d.enabled) skip('facts.dragonfly.enabled is false');
-    const password = await readSecretKey(k, d.namespace, d.password.name, d.password.key);
+    const password = await readSecretValue(k, d.namespace, d.password.name, d.password.key);
     const key = `${run.name('pv-lat')}:${randomBytes(4).toString('hex')}`;
     const { set, get } = await withTunnel(
       k,
@@ -441,8 +436,7 @@ check(
       'kubectl -n dragonfly-system get pdb,pods -o wide; the PDB must select the data pods and the StatefulSet must recreate an evicted pod',
     timeoutMs: 240_000,
   },
-  async ({ cluster, facts, evidence, skip }) => {
-    const k = handle(cluster);
+  async ({ cluster: k, facts, evidence, skip }) => {
     const d = facts.dragonfly;
     if (!d.enabled) skip('facts.dragonfly.enabled is false');
     const before = await listPods(k, d.namespace, d.podSelector);
@@ -452,7 +446,7 @@ check(
       before.filter(podReady).length,
       `Ready pods (${d.podSelector}) before the disruption; refusing to evict from a degraded cache`,
     ).toBe(d.replicas);
-    const password = await readSecretKey(k, d.namespace, d.password.name, d.password.key);
+    const password = await readSecretValue(k, d.namespace, d.password.name, d.password.key);
     const ping = async (): Promise<string> => {
       try {
         return await withTunnel(
@@ -541,13 +535,3 @@ check(
       );
   },
 );
-
-function podSummary(p: V1Pod) {
-  return {
-    name: p.metadata?.name,
-    uid: p.metadata?.uid,
-    node: p.spec?.nodeName,
-    ready: podReady(p),
-    restarts: p.status?.containerStatuses?.reduce((n, c) => n + c.restartCount, 0) ?? 0,
-  };
-}

@@ -16,7 +16,7 @@ import { expect, inject } from 'vitest';
 import { check } from '../../helpers/check/index.js';
 import { resolveA } from '../../helpers/clients/dns.js';
 import { deleteTopicAndWait, kafkaAccess } from '../../helpers/checks/kafka.js';
-import { handle } from '../../helpers/checks/k8s.js';
+
 import { sampleLatency, summarize } from '../../helpers/clients/latency.js';
 import { curlTimings, deployHttpClient, gatewayAddress } from '../../helpers/checks/gateway-http.js';
 import { withTunnel } from '../../helpers/checks/tunnel.js';
@@ -44,7 +44,7 @@ check(
   async ({ cluster, facts, evidence }) => {
     const c = facts.coredns;
     const r = await withTunnel(
-      handle(cluster),
+      cluster,
       { kind: 'Service', namespace: c.namespace, name: c.service, port: c.port },
       (t) => resolveA(t.host, t.port, c.lookup, facts.performance.samples),
     );
@@ -78,8 +78,7 @@ check(
     timeoutMs: 120_000,
     targets: perf ? { http_p95_ms: perf.httpP95Ms } : undefined,
   },
-  async ({ cluster, facts, evidence, run }) => {
-    const k = handle(cluster);
+  async ({ cluster: k, facts, evidence, run }) => {
     const p = facts.gateway.probe;
     const address = await gatewayAddress(k, facts);
     const url = `http://${address.includes(':') ? `[${address}]` : address}:${p.port}${p.path}`;
@@ -138,7 +137,7 @@ check(
   async ({ cluster, facts, evidence, run, skip }) => {
     if (!facts.kafka.enabled) skip('facts.kafka.enabled is false');
     const topic = run.name('pv-perf');
-    const access = kafkaAccess(handle(cluster), facts, 'platform-validation-perf');
+    const access = kafkaAccess(cluster, facts, 'platform-validation-perf');
     const admin = access.kafka.admin();
     let samples: number[] | undefined;
     let leftover: boolean | undefined;

@@ -18,9 +18,8 @@ import {
   GVR,
   describeCondition,
   getCustom,
-  handle,
   listCustom,
-  readSecretKey,
+  readSecretValue,
   refName,
 } from '../../helpers/checks/k8s.js';
 
@@ -40,8 +39,7 @@ check(
       'git ls-remote <url>; flux reconcile source git flux-system; check the deploy key / token in the GitRepository Secret',
     timeoutMs: 90_000,
   },
-  async ({ cluster, facts, evidence }) => {
-    const k = handle(cluster);
+  async ({ cluster: k, facts, evidence }) => {
     const { namespace, gitRepository } = facts.flux;
     const repo = await getCustom(k, GVR.gitRepository, namespace, gitRepository);
     evidence.status(repo);
@@ -69,8 +67,8 @@ check(
       const s = await k.core.readNamespacedSecret({ namespace, name: spec.secretRef.name });
       if (s.data?.username && s.data?.password) {
         auth = {
-          username: await readSecretKey(k, namespace, spec.secretRef.name, 'username'),
-          password: await readSecretKey(k, namespace, spec.secretRef.name, 'password'),
+          username: await readSecretValue(k, namespace, spec.secretRef.name, 'username'),
+          password: await readSecretValue(k, namespace, spec.secretRef.name, 'password'),
         };
       }
     }
@@ -114,8 +112,7 @@ check(
       'flux get kustomizations -A (REVISION column); flux reconcile kustomization <name> --with-source',
     timeoutMs: 90_000,
   },
-  async ({ cluster, facts, evidence }) => {
-    const k = handle(cluster);
+  async ({ cluster: k, facts, evidence }) => {
     const { namespace, gitRepository } = facts.flux;
     let lagging: string[] = [];
     await expect

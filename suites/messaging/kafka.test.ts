@@ -16,7 +16,7 @@ import { expect } from 'vitest';
 import { check } from '../../helpers/check/index.js';
 import { fixtureText } from '../../helpers/checks/fixtures.js';
 import { deleteTopicAndWait, kafkaAccess } from '../../helpers/checks/kafka.js';
-import { GVR, describeCondition, getCustom, handle, listPods, podReady } from '../../helpers/checks/k8s.js';
+import { GVR, describeCondition, getCustom, listPods, podReady } from '../../helpers/checks/k8s.js';
 import { SchemaRegistryClient } from '../../helpers/checks/schema-registry.js';
 import { withTunnel } from '../../helpers/checks/tunnel.js';
 import { sweepRunOwned } from '../../helpers/run/sweep-owned.js';
@@ -37,8 +37,7 @@ check(
       'kubectl -n messaging get kafka,kafkanodepool,pods -l strimzi.io/cluster=kafka-cluster; strimzi operator logs',
     timeoutMs: 60_000,
   },
-  async ({ cluster, facts, evidence, skip }) => {
-    const k = handle(cluster);
+  async ({ cluster: k, facts, evidence, skip }) => {
     const kf = facts.kafka;
     if (!kf.enabled) skip('facts.kafka.enabled is false');
     await expect
@@ -79,7 +78,7 @@ check(
     const topic = run.name('pv-topic');
     const key = `pv-${randomBytes(8).toString('hex')}`;
     const value = JSON.stringify({ runId: run.id, at: new Date().toISOString() });
-    const access = kafkaAccess(handle(cluster), facts, 'platform-validation');
+    const access = kafkaAccess(cluster, facts, 'platform-validation');
     const admin = access.kafka.admin();
     const steps: string[] = [];
     let releaseTopic = () => {};
@@ -181,7 +180,7 @@ check(
     const v3 = fixtureText('messaging/order-v3-incompatible.avsc');
     const sr = kf.schemaRegistry;
     const log = await withTunnel(
-      handle(cluster),
+      cluster,
       { kind: 'Service', namespace: kf.namespace, name: sr.service, port: sr.port },
       async (t) => {
         const c = new SchemaRegistryClient(`http://${t.host}:${t.port}`);

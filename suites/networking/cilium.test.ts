@@ -33,7 +33,6 @@ import {
   GVR,
   describeCondition,
   getCustom,
-  handle,
   listPods,
   podReady,
   restartCounts,
@@ -89,7 +88,7 @@ check(
     timeoutMs: 90_000,
   },
   async ({ cluster, facts, evidence }) => {
-    const { results, withoutAgent } = await agentStatuses(handle(cluster), facts);
+    const { results, withoutAgent } = await agentStatuses(cluster, facts);
     for (const r of results) evidence.text(`cilium-status-${r.pod}.txt`, r.output);
     evidence.json(
       'agents',
@@ -118,8 +117,7 @@ check(
       'cilium connectivity test --test pod-to-pod,pod-to-service; hubble observe --verdict DROPPED',
     timeoutMs: 180_000,
   },
-  async ({ cluster, facts, evidence, run }) => {
-    const k = handle(cluster);
+  async ({ cluster: k, facts, evidence, run }) => {
     const namespace = await run.namespace();
     const layout = await deployMatrix(k, facts, namespace, 'pv-conn');
     evidence.json('layout', layout);
@@ -158,7 +156,7 @@ check(
       hubbleRelay: facts.cilium.hubbleRelay,
     };
     const reply = await withTunnel(
-      handle(cluster),
+      cluster,
       { kind: 'Service', namespace, name: hubbleRelay.service, port: hubbleRelay.port },
       (t) => grpcUnaryEmpty(t.host, t.port, '/observer.Observer/ServerStatus', 10_000),
     );
@@ -185,8 +183,7 @@ check(
       'kubectl get ciliumloadbalancerippool -o yaml; kubectl describe svc <name> (LB-IPAM events)',
     timeoutMs: 90_000,
   },
-  async ({ cluster, facts, evidence, run }) => {
-    const k = handle(cluster);
+  async ({ cluster: k, facts, evidence, run }) => {
     const pool = await getCustom(k, GVR.lbIpPool, undefined, facts.cilium.lbPool.name);
     evidence.status(pool);
     const blocks = ((pool.spec?.blocks as { cidr?: string }[] | undefined) ?? []).map((b) => b.cidr);
@@ -238,8 +235,7 @@ check(
     suggestedAction: 'kubectl get gatewayclass,gateway -A; kubectl describe gateway <name>',
     timeoutMs: 60_000,
   },
-  async ({ cluster, facts, evidence }) => {
-    const k = handle(cluster);
+  async ({ cluster: k, facts, evidence }) => {
     const gc = await getCustom(k, GVR.gatewayClass, undefined, facts.gateway.className);
     evidence.status(gc);
     expect(describeCondition(gc, 'Accepted'), `GatewayClass ${facts.gateway.className}`).toMatch(
@@ -282,7 +278,7 @@ check(
   async ({ cluster, facts, evidence, skip }) => {
     if (!facts.cilium.wireguard)
       skip('facts.cilium.wireguard is false: this platform does not use WireGuard');
-    const { results } = await agentStatuses(handle(cluster), facts);
+    const { results } = await agentStatuses(cluster, facts);
     evidence.json(
       'encryption',
       results.map((r) => ({ pod: r.pod, node: r.node, encryption: r.encryption ?? null })),
@@ -309,8 +305,7 @@ check(
       'diff the baseline with kubectl -n kube-system get pods -l k8s-app=cilium -o wide; if the change was intended, re-baseline with PV_BASELINE=write',
     timeoutMs: 30_000,
   },
-  async ({ cluster, facts, evidence, skip }) => {
-    const k = handle(cluster);
+  async ({ cluster: k, facts, evidence, skip }) => {
     const { namespace, agentSelector } = facts.cilium;
     const pods = await listPods(k, namespace, agentSelector);
     const current: PodSnapshot[] = pods
@@ -385,7 +380,7 @@ check(
   },
   async ({ cluster, facts, evidence }) => {
     const { namespace, name } = facts.cilium.helmRelease;
-    const hr = await getCustom(handle(cluster), GVR.helmRelease, namespace, name);
+    const hr = await getCustom(cluster, GVR.helmRelease, namespace, name);
     const values = hr.spec?.values ?? {};
     evidence.json('helm-values', values);
     const seen = {
@@ -415,8 +410,7 @@ check(
       'helm get values cilium on both contexts and diff; move the difference into cluster-settings or fix the typo',
     timeoutMs: 60_000,
   },
-  async ({ cluster, facts, evidence, skip }) => {
-    const k = handle(cluster);
+  async ({ cluster: k, facts, evidence, skip }) => {
     const { namespace, name } = facts.cilium.helmRelease;
     const mineHr = await getCustom(k, GVR.helmRelease, namespace, name);
     const mine = mineHr.spec?.values ?? {};

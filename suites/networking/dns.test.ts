@@ -10,7 +10,7 @@
 import { expect } from 'vitest';
 import { check } from '../../helpers/check/index.js';
 import { resolveA } from '../../helpers/clients/dns.js';
-import { handle } from '../../helpers/checks/k8s.js';
+
 import { summarize } from '../../helpers/clients/latency.js';
 import { withTunnel } from '../../helpers/checks/tunnel.js';
 
@@ -28,8 +28,7 @@ check(
       'kubectl run -it --rm debug --image=busybox -- nslookup kubernetes.default.svc.cluster.local; CoreDNS logs',
     timeoutMs: 60_000,
   },
-  async ({ cluster, facts, evidence }) => {
-    const k = handle(cluster);
+  async ({ cluster: k, facts, evidence }) => {
     const apiIp = (await k.core.readNamespacedService({ namespace: 'default', name: 'kubernetes' })).spec
       ?.clusterIP;
     const c = facts.coredns;

@@ -11,16 +11,17 @@
  */
 import { expect } from 'vitest';
 import { check } from '../../helpers/check/index.js';
-import { handle } from '../../helpers/checks/k8s.js';
+
 import { withTunnel } from '../../helpers/checks/tunnel.js';
 import type { Facts } from '../../helpers/config/facts.js';
+import type { ClusterHandle } from '../../helpers/checks/k8s.js';
 
 const STORY = 'STORY-VALIDATE-NETWORKING';
 
-async function promQuery(cluster: unknown, facts: Facts, query: string) {
+async function promQuery(cluster: ClusterHandle, facts: Facts, query: string) {
   const o = facts.observability;
   return withTunnel(
-    handle(cluster),
+    cluster,
     { kind: 'Service', namespace: o.namespace, name: o.metrics.service, port: o.metrics.port },
     async (t) => {
       const url = `http://${t.host}:${t.port}${o.metrics.path}/api/v1/query?query=${encodeURIComponent(query)}`;
@@ -111,7 +112,7 @@ check(
     const counts: Record<string, number> = {};
     for (const name of o.clusters) {
       const lines = await withTunnel(
-        handle(cluster),
+        cluster,
         { kind: 'Service', namespace: o.namespace, name: o.logs.service, port: o.logs.port },
         async (t) => {
           // recent lines only: without a _time filter, lines retained from before shipping stopped pass

@@ -15,7 +15,7 @@
  */
 import { expect } from 'vitest';
 import { check } from '../../helpers/check/index.js';
-import { handle, readSecretKey } from '../../helpers/checks/k8s.js';
+import { readSecretValue } from '../../helpers/checks/k8s.js';
 import { HarborApi, RegistryClient, tinyImage } from '../../helpers/checks/oci.js';
 import { withTunnel } from '../../helpers/checks/tunnel.js';
 import { sweepRunOwned } from '../../helpers/run/sweep-owned.js';
@@ -40,7 +40,7 @@ check(
     const h = facts.harbor;
     if (!h.enabled) skip('facts.harbor.enabled is false');
     const body = await withTunnel(
-      handle(cluster),
+      cluster,
       { kind: 'Service', namespace: h.namespace, name: h.service, port: h.port },
       async (t) => {
         const res = await fetch(`http://${t.host}:${t.port}/api/v2.0/health`, {
@@ -82,12 +82,11 @@ check(
       'docker login/push/pull against Harbor; check registry storage (S3) and harbor-core logs',
     timeoutMs: 90_000,
   },
-  async ({ cluster, facts, evidence, run, skip }) => {
-    const k = handle(cluster);
+  async ({ cluster: k, facts, evidence, run, skip }) => {
     const h = facts.harbor;
     if (!h.enabled) skip('facts.harbor.enabled is false');
-    const username = await readSecretKey(k, h.namespace, h.credentials, 'username');
-    const password = await readSecretKey(k, h.namespace, h.credentials, 'password');
+    const username = await readSecretValue(k, h.namespace, h.credentials, 'username');
+    const password = await readSecretValue(k, h.namespace, h.credentials, 'password');
     const repoName = run.name('pv-image');
     const repository = `${h.project}/${repoName}`;
     const image = tinyImage(`platform-validation ${run.id}`);

@@ -188,8 +188,7 @@ describe('the catalogue touches nothing outside helpers/checks/access.ts', () =>
       .sort();
 
   it('reads Secrets only where access.ts secretReads knows it', () => {
-    expect(grep(/readSecretKey\(|readNamespacedSecret\(|readSecretValue\(/)).toEqual([
-      'helpers/checks/k8s.ts', // the readSecretKey wrapper itself
+    expect(grep(/readSecretValue\(|readNamespacedSecret\(/)).toEqual([
       'suites/databases/cnpg.test.ts', // facts.cnpg.poolers[].secret
       'suites/databases/dragonfly.test.ts', // facts.dragonfly.password
       'suites/gitops/flux-sync.test.ts', // facts.flux.gitSecret

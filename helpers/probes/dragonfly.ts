@@ -1,0 +1,387 @@
+// The mechanisms of the Dragonfly checks (suites/databases/dragonfly.test.ts): a Redis session
+// through the Service, the PDB and NetworkPolicy readings, the denied-namespace nc probe
+// (DB-DRAGONFLY-006) and the eviction drill (DB-DRAGONFLY-008). The checks keep the assertions.
+import { randomBytes } from 'node:crypto';
+import type {
+  V1LabelSelector,
+  V1NetworkPolicy,
+  V1NetworkPolicyPeer,
+  V1Pod,
+  V1PodDisruptionBudget,
+} from '@kubernetes/client-node';
+import type { Redis } from 'ioredis';
+import { expect } from 'vitest';
+import type { Facts } from '../config/index.js';
+import type { CheckEvidence, RunContext } from '../check/index.js';
+import { CONVERGE_POLL_MS, exec, type ClusterHandle } from '../cluster/index.js';
+import { connectRedis, redisClient } from '../clients/redis.js';
+import { waitForExec } from '../checks/connectivity.js';
+import { fixtureYaml } from '../checks/fixtures.js';
+import {
+  GVR,
+  describeCondition,
+  listCustom,
+  listPods,
+  podReady,
+  podSummary,
+  refName,
+} from '../checks/k8s.js';
+import { matchesSelector } from '../checks/selectors.js';
+import { sampleLatency } from '../clients/latency.js';
+import { withTunnel } from '../checks/tunnel.js';
+
+type Dragonfly = Facts['dragonfly'];
+
+/** facts.dragonfly.podSelector (`a=b,c=d`) as the label set of a data pod. */
+export function selectorLabels(s: string): Record<string, string> {
+  return Object.fromEntries(s.split(',').map((kv) => kv.split('=') as [string, string]));
+}
+
+/** `fn` with a Redis client on the Service through a tunnel (not yet connected), always disconnected. */
+async function withRedis<T>(
+  k: ClusterHandle,
+  d: Dragonfly,
+  password: string,
+  fn: (r: Redis, connect: () => Promise<void>) => Promise<T>,
+  timeoutMs?: number,
+): Promise<T> {
+  return withTunnel(
+    k,
+    { kind: 'Service', namespace: d.namespace, name: d.service, port: d.port },
+    async (t) => {
+      const r = redisClient({ host: t.host, port: t.port, password, timeoutMs });
+      try {
+        return await fn(r, () => connectRedis(r, `Service ${d.namespace}/${d.service}:${d.port}`));
+      } finally {
+        r.disconnect();
+      }
+    },
+  );
+}
+
+export interface RedisSession {
+  key: string;
+  value: string;
+  got: string | null;
+  /** `PING -> PONG`, `SET <key> -> OK`, `GET ...`, `DEL ...`, last `EXISTS <key> -> 0` once removed */
+  log: string[];
+}
+
+/** PING, SET/GET/DEL of a run-owned key (registered for cleanup until DEL is confirmed by EXISTS). */
+export async function setGetDel(k: ClusterHandle, d: Dragonfly, run: RunContext, password: string) {
+  const key = `${run.name('pv')}:${randomBytes(4).toString('hex')}`;
+  const value = randomBytes(8).toString('hex');
+  const log: string[] = [];
+  const got = await withRedis(k, d, password, async (r, connect) => {
+    const release = run.cleanup(`DEL ${key}`, () => r.del(key));
+    try {
+      await connect();
+      log.push(`PING -> ${await r.ping()}`);
+      log.push(`SET ${key} -> ${await r.set(key, value, 'EX', 300)}`);
+      const got = await r.get(key);
+      log.push(`GET ${key} -> ${got === value ? '(the value written)' : JSON.stringify(got)}`);
+      return got;
+    } finally {
+      const del = await r.del(key).catch((e: Error) => `DEL failed: ${e.message}`);
+      log.push(`DEL ${key} -> ${del}`);
+      const left = await r.exists(key).catch(() => -1);
+      log.push(`EXISTS ${key} -> ${left}`);
+      if (left === 0) release();
+    }
+  });
+  return { key, value, got, log } satisfies RedisSession;
+}
+
+/** `samples` SET then GET round trips (ms) on a run-owned key, deleted after. */
+export async function setGetLatency(k: ClusterHandle, d: Dragonfly, run: RunContext, password: string) {
+  const key = `${run.name('pv-lat')}:${randomBytes(4).toString('hex')}`;
+  return withRedis(k, d, password, async (r, connect) => {
+    const release = run.cleanup(`DEL ${key}`, () => r.del(key));
+    try {
+      await connect();
+      const set = await sampleLatency(d.samples, async (i) => void (await r.set(key, String(i), 'EX', 300)));
+      const get = await sampleLatency(d.samples, async () => void (await r.get(key)));
+      return { set, get };
+    } finally {
+      if ((await r.del(key).catch(() => -1)) >= 0) release();
+    }
+  });
+}
+
+/** One PING through a fresh tunnel: `PONG`, or `error: <why>` (never throws). */
+export function pinger(k: ClusterHandle, d: Dragonfly, password: string): () => Promise<string> {
+  return () =>
+    withRedis(
+      k,
+      d,
+      password,
+      async (r, connect) => {
+        await connect();
+        return r.ping();
+      },
+      5_000,
+    ).catch((e: Error) => `error: ${e.message}`);
+}
+
+/** `<ExternalSecret>: Ready=...` of the one targeting the password Secret, or what is missing. */
+export async function passwordExternalSecret(
+  k: ClusterHandle,
+  d: Dragonfly,
+  evidence: CheckEvidence,
+): Promise<string> {
+  const list = await listCustom(k, GVR.externalSecret, d.namespace);
+  const es = list.find(
+    (e) => ((e.spec?.target as { name?: string } | undefined)?.name ?? e.metadata?.name) === d.password.name,
+  );
+  if (!es) return `no ExternalSecret in ${d.namespace} targets Secret ${d.password.name}`;
+  evidence.status(es);
+  return `${refName(es)}: ${describeCondition(es, 'Ready')}`;
+}
+
+/**
+ * The PDBs of the namespace selecting the data pods (all attached), and the best minAvailable among
+ * them as a pod count (a percentage of `replicas` rounded up; maxUnavailable-only PDBs count 0).
+ */
+export async function coveringPdbs(k: ClusterHandle, d: Dragonfly, evidence: CheckEvidence) {
+  const pdbs = (await k.policy.listNamespacedPodDisruptionBudget({ namespace: d.namespace })).items;
+  evidence.json(
+    'pdbs',
+    pdbs.map((p) => ({
+      name: p.metadata?.name,
+      selector: p.spec?.selector,
+      minAvailable: p.spec?.minAvailable,
+      maxUnavailable: p.spec?.maxUnavailable,
+      status: p.status,
+    })),
+  );
+  const labels = selectorLabels(d.podSelector);
+  const covering = pdbs.filter((p) => matchesSelector(p.spec?.selector, labels));
+  return {
+    names: covering.map((p) => p.metadata?.name),
+    minAvailable: Math.max(...covering.map((p) => minAvailablePods(p, d.replicas))),
+  };
+}
+
+export function minAvailablePods(p: V1PodDisruptionBudget, replicas: number): number {
+  const m = p.spec?.minAvailable;
+  if (typeof m === 'number') return m;
+  if (typeof m === 'string' && m.endsWith('%')) return Math.ceil((Number(m.slice(0, -1)) / 100) * replicas);
+  return 0;
+}
+
+const isEmptySelector = (s: V1LabelSelector) =>
+  !Object.keys(s.matchLabels ?? {}).length && !(s.matchExpressions ?? []).length;
+
+// a rule admitting every source is not a restriction: no `from`, an empty namespaceSelector (every
+// namespace) without a podSelector narrowing it, or an ipBlock of /0
+const admitsAll = (peer: V1NetworkPolicyPeer) =>
+  (peer.namespaceSelector !== undefined &&
+    isEmptySelector(peer.namespaceSelector) &&
+    (peer.podSelector === undefined || isEmptySelector(peer.podSelector))) ||
+  /\/0$/.test(peer.ipBlock?.cidr ?? '');
+
+/** The NetworkPolicies selecting the data pods for Ingress, and those of them with an allow-all rule. */
+export function ingressPolicies(nps: readonly V1NetworkPolicy[], podSelector: string) {
+  const labels = selectorLabels(podSelector);
+  const covering = nps.filter(
+    (n) =>
+      matchesSelector(n.spec?.podSelector, labels) &&
+      (n.spec?.policyTypes ?? ['Ingress']).includes('Ingress'),
+  );
+  const allowAll = covering.filter((n) =>
+    (n.spec?.ingress ?? []).some((r) => !r._from || r._from.length === 0 || r._from.some(admitsAll)),
+  );
+  return { covering: covering.map((n) => n.metadata?.name), allowAll: allowAll.map((n) => n.metadata?.name) };
+}
+
+// ---- DB-DRAGONFLY-006: a denied namespace ------------------------------------------------------
+
+/** Ready data pods with an IP: a crashed pod is refused too, not denied. */
+export async function readyDataPods(k: ClusterHandle, d: Dragonfly): Promise<V1Pod[]> {
+  return (await listPods(k, d.namespace, d.podSelector)).filter((p) => p.status?.podIP && podReady(p));
+}
+
+/** Pods none of whose containers declares `port` (a wrong port is refused too, not denied). */
+export function withoutPort(pods: readonly V1Pod[], port: number): (string | undefined)[] {
+  return pods
+    .filter((p) => !p.spec?.containers.some((c) => c.ports?.some((cp) => cp.containerPort === port)))
+    .map((p) => p.metadata?.name);
+}
+
+export interface NcAttempt {
+  target: string;
+  exitCode: number;
+  output: string;
+}
+
+export interface NcClient {
+  namespace: string;
+  name: string;
+  /** its own pod IP */
+  ip: string;
+  nc(ip: string, port: number): Promise<{ exitCode: number; output: string }>;
+}
+
+/** A netexec pod in `namespace` (the run's), Ready and answering exec, that runs `nc -z -w 3`. */
+export async function ncClient(k: ClusterHandle, facts: Facts, namespace: string): Promise<NcClient> {
+  const name = 'pv-np-denied';
+  const pod = fixtureYaml<V1Pod>('networking/netexec-pod.yaml');
+  pod.metadata = {
+    ...pod.metadata,
+    name,
+    namespace,
+    labels: { ...pod.metadata?.labels, 'platform-validation/role': 'np-client' },
+  };
+  const ctr = pod.spec!.containers[0]!;
+  ctr.image = facts.connectivity.image;
+  ctr.args = facts.connectivity.serverArgs;
+  await k.core.createNamespacedPod({ namespace, body: pod });
+  await expect
+    .poll(async () => podReady(await k.core.readNamespacedPod({ namespace, name })), {
+      timeout: facts.connectivity.readyTimeoutMs,
+      interval: CONVERGE_POLL_MS,
+      message: 'client pod Ready',
+    })
+    .toBe(true);
+  const ip = (await k.core.readNamespacedPod({ namespace, name })).status!.podIP!;
+  await waitForExec(k, namespace, name, `http://${ip}:${facts.connectivity.port}/healthz`);
+  return {
+    namespace,
+    name,
+    ip,
+    async nc(target, port) {
+      const r = await exec(k, {
+        namespace,
+        pod: name,
+        container: 'netexec',
+        command: ['nc', '-z', '-w', '3', target, String(port)],
+        timeoutMs: 15_000,
+      });
+      return { exitCode: r.exitCode, output: (r.stdout + r.stderr).trim() };
+    },
+  };
+}
+
+/**
+ * Positive controls with the same tool: nc reaches the client's own server (not a missing nc, exit
+ * 127, a broken exec or an image without networking) and a Service in another namespace (CoreDNS:
+ * egress out of the run namespace is open), so a failed nc to Dragonfly is Dragonfly's policy.
+ */
+export async function positiveControls(k: ClusterHandle, facts: Facts, c: NcClient): Promise<NcAttempt[]> {
+  const dns = facts.coredns;
+  const dnsIp = (await k.core.readNamespacedService({ namespace: dns.namespace, name: dns.service })).spec
+    ?.clusterIP;
+  return [
+    {
+      target: `${c.name} ${c.ip}:${facts.connectivity.port} (itself)`,
+      ...(await c.nc(c.ip, facts.connectivity.port)),
+    },
+    {
+      target: `Service ${dns.namespace}/${dns.service} ${dnsIp}:${dns.port} (another namespace)`,
+      ...(dnsIp ? await c.nc(dnsIp, dns.port) : { exitCode: -1, output: 'the Service has no clusterIP' }),
+    },
+  ];
+}
+
+/** nc from the client to each pod's IP on `port`, one after the other. */
+export async function ncEach(c: NcClient, pods: readonly V1Pod[], port: number): Promise<NcAttempt[]> {
+  const attempts: NcAttempt[] = [];
+  for (const p of pods)
+    attempts.push({
+      target: `${p.metadata?.name} ${p.status?.podIP}:${port}`,
+      ...(await c.nc(p.status!.podIP!, port)),
+    });
+  return attempts;
+}
+
+/**
+ * The attempts that connected, and those that neither connected nor failed to: nc -z exits 1 when
+ * the connection fails (refused, dropped, timed out); anything else is not a denial.
+ */
+export function deniedVerdict(attempts: readonly NcAttempt[]) {
+  return {
+    reached: attempts.filter((a) => a.exitCode === 0).map((a) => a.target),
+    unclear: attempts
+      .filter((a) => a.exitCode !== 1)
+      .map((a) => `${a.target}: exit ${a.exitCode} ${a.output}`),
+  };
+}
+
+// ---- DB-DRAGONFLY-008: the eviction drill ------------------------------------------------------
+
+export interface EvictionDrill {
+  victim: string;
+  /** the dry-run second eviction while the victim was away: `refused (429)`, `allowed`, `error <code>`;
+   * undefined when the budget allows more than one pod away (replicas - pdbMinAvailable != 1) */
+  secondEviction?: string;
+  /** the second eviction was allowed because the victim was already back Ready (the PDB not exercised) */
+  victimBackBeforeSecond: boolean;
+  /** what `ping` answered every poll until the victim was back */
+  pings: string[];
+}
+
+/**
+ * Evicts the last data pod by name through the Eviction API (the apiserver applies the PDB), asks a
+ * dry-run second eviction while it is away, and PINGs every poll until the StatefulSet has it back
+ * Ready (new uid); throws when it is not back within timeoutMs. Attaches disruption.txt and
+ * pods-after, also on that failure. `before` are the data pods, all Ready.
+ */
+export async function evictionDrill(
+  k: ClusterHandle,
+  d: Dragonfly,
+  before: readonly V1Pod[],
+  ping: () => Promise<string>,
+  evidence: CheckEvidence,
+  opts = { timeoutMs: 180_000, intervalMs: 500 },
+): Promise<EvictionDrill> {
+  const victim = [...before].sort((a, b) => a.metadata!.name!.localeCompare(b.metadata!.name!)).at(-1)!;
+  const name = victim.metadata!.name!;
+  const evict = (pod: string, dryRun?: 'All') =>
+    k.core.createNamespacedPodEviction({
+      name: pod,
+      namespace: d.namespace,
+      dryRun,
+      body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: pod, namespace: d.namespace } },
+    });
+  const isBack = (pods: V1Pod[]) => {
+    const back = pods.find((p) => p.metadata!.name === name);
+    return !!back && back.metadata!.uid !== victim.metadata!.uid && podReady(back);
+  };
+  const log: string[] = [];
+  const drill: EvictionDrill = { victim: name, victimBackBeforeSecond: false, pings: [] };
+  const evictedAt = Date.now();
+  await evict(name);
+  log.push(`evicted ${name} (uid ${victim.metadata!.uid})`);
+  // with replicas - minAvailable = 1 the budget is spent now: the apiserver must refuse the next one.
+  // Asked as a dry run: the PDB is evaluated, but a PDB that fails this check costs no second pod
+  if (d.replicas - d.pdbMinAvailable === 1) {
+    const second = before.find((p) => p.metadata!.name !== name)!.metadata!.name!;
+    const refused = await evict(second, 'All').then(
+      () => 'allowed',
+      (e: { code?: number }) => (e.code === 429 ? 'refused (429)' : `error ${e.code ?? ''}`),
+    );
+    // allowed is legitimate if the replacement was already back Ready (and counted by the budget)
+    if (refused === 'allowed')
+      drill.victimBackBeforeSecond = isBack(await listPods(k, d.namespace, d.podSelector));
+    log.push(
+      `second eviction (${second}, dry run) -> ${refused}${drill.victimBackBeforeSecond ? ` (${name} was already back Ready, ${Date.now() - evictedAt} ms after its eviction)` : ''}`,
+    );
+    drill.secondEviction = refused;
+  }
+  try {
+    await expect
+      .poll(
+        async () => {
+          drill.pings.push(await ping());
+          return isBack(await listPods(k, d.namespace, d.podSelector));
+        },
+        { timeout: opts.timeoutMs, interval: opts.intervalMs, message: `${name} recreated and Ready` },
+      )
+      .toBe(true);
+  } finally {
+    log.push(...drill.pings.map((p, i) => `PING #${i + 1} -> ${p}`));
+    evidence.text('disruption.txt', log.join('\n') + '\n');
+    evidence.json('pods-after', (await listPods(k, d.namespace, d.podSelector)).map(podSummary));
+  }
+  return drill;
+}

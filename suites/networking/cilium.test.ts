@@ -5,7 +5,8 @@
  * tunnel), CiliumLoadBalancerIPPool, GatewayClass/Gateway, the cilium HelmRelease values (on this
  * and the peer cluster). Writes only in the run namespace: netexec client/server pods + a ClusterIP
  * Service for the connectivity matrix, a LoadBalancer Service for LB-IPAM. Zero-disruption baseline:
- * `docs/qa/baselines/<cluster>-cilium-pods.json` (see helpers/checks/baseline.ts).
+ * `docs/qa/baselines/<cluster>-cilium-pods.json` (see helpers/checks/baseline.ts). The mechanisms
+ * (the exec, the matrix, LB-IPAM, the baseline, the peer comparison) are in helpers/probes/cilium.ts.
  *
  * Lab: the datapath is simulated. `cilium-dbg` is a shim answering from lab/sim state; netexec
  * pods are served by lab pod-runtime on loopback pod IPs, which also stands in for the Service

@@ -9,10 +9,7 @@
  */
 import { expect } from 'vitest';
 import { check } from '../../helpers/check/index.js';
-import { resolveA } from '../../helpers/clients/dns.js';
-
-import { summarize } from '../../helpers/clients/latency.js';
-import { withTunnel } from '../../helpers/checks/tunnel.js';
+import { coreDnsLookup } from '../../helpers/probes/dns.js';
 
 check(
   {
@@ -28,23 +25,10 @@ check(
       'kubectl run -it --rm debug --image=busybox -- nslookup kubernetes.default.svc.cluster.local; CoreDNS logs',
     timeoutMs: 60_000,
   },
-  async ({ cluster: k, facts, evidence }) => {
-    const apiIp = (await k.core.readNamespacedService({ namespace: 'default', name: 'kubernetes' })).spec
-      ?.clusterIP;
-    const c = facts.coredns;
-    const r = await withTunnel(
-      k,
-      { kind: 'Service', namespace: c.namespace, name: c.service, port: c.port },
-      (t) => resolveA(t.host, t.port, c.lookup, 10),
-    );
-    evidence.json('dns', {
-      lookup: c.lookup,
-      expected: apiIp,
-      answers: r.answers,
-      latency: summarize(r.samplesMs),
-      samplesMs: r.samplesMs,
-    });
-    evidence.metric('dns_lookup_avg_ms', summarize(r.samplesMs).avgMs);
-    expect(r.answers, `A records of ${c.lookup}`).toEqual([apiIp]);
+  async ({ cluster, facts, evidence }) => {
+    const api = await cluster.core.readNamespacedService({ namespace: 'default', name: 'kubernetes' });
+    const apiIp = api.spec?.clusterIP;
+    const answers = await coreDnsLookup(cluster, facts.coredns, apiIp, evidence);
+    expect(answers, `A records of ${facts.coredns.lookup}`).toEqual([apiIp]);
   },
 );

@@ -181,7 +181,7 @@ describe('pnpm rbac (deploy/rbac.ts)', () => {
 describe('the catalogue touches nothing outside helpers/checks/access.ts', () => {
   // a new call site of these is a new Secret read / exec: add it to access.ts (and so to the RBAC)
   const grep = (re: RegExp) =>
-    ['suites', 'helpers/checks']
+    ['suites', 'helpers/checks', 'helpers/probes']
       .flatMap((d) => walkTs(path.join(ROOT, d)))
       .filter((f) => re.test(fs.readFileSync(f, 'utf8')))
       .map((f) => path.relative(ROOT, f))
@@ -201,11 +201,11 @@ describe('the catalogue touches nothing outside helpers/checks/access.ts', () =>
     expect(files).toEqual([
       'helpers/checks/connectivity.ts', // run namespace (curl)
       'helpers/checks/gateway-http.ts', // run namespace (curl)
+      'helpers/probes/cilium.ts', // CILIUM_STATUS_COMMAND
       'suites/databases/dragonfly.test.ts', // run namespace (nc)
-      'suites/networking/cilium.test.ts', // CILIUM_STATUS_COMMAND
       'suites/storage/ceph.test.ts', // CEPH_STATUS_COMMAND
     ]);
-    expect(fs.readFileSync(path.join(ROOT, 'suites/networking/cilium.test.ts'), 'utf8')).toContain(
+    expect(fs.readFileSync(path.join(ROOT, 'helpers/probes/cilium.ts'), 'utf8')).toContain(
       'command: [...CILIUM_STATUS_COMMAND]',
     );
     expect(fs.readFileSync(path.join(ROOT, 'suites/storage/ceph.test.ts'), 'utf8')).toContain(

@@ -1,0 +1,251 @@
+// The mechanisms of the Cilium checks (suites/networking/cilium.test.ts): each agent's own status
+// report, the connectivity matrix's findings, an LB-IPAM address for a fresh Service, the
+// zero-disruption pod baseline and the Helm values compared with the peer clusters. Each returns what
+// the check asserts on, worded so that a failure names the object, the expected and the seen value.
+import type { V1Pod, V1Service } from '@kubernetes/client-node';
+import { expect } from 'vitest';
+import type { Facts } from '../config/index.js';
+import type { CheckEvidence } from '../check/index.js';
+import { CONVERGE_POLL_MS, exec, type ClusterHandle } from '../cluster/index.js';
+import { CILIUM_STATUS_COMMAND } from '../checks/access.js';
+import {
+  baselinePath,
+  compareBaseline,
+  readBaseline,
+  writeBaseline,
+  type BaselineDiff,
+  type PodSnapshot,
+} from '../checks/baseline.js';
+import { parseAgentStatus, type AgentStatus } from '../checks/cilium.js';
+import { deployMatrix, matrixTable, runMatrix, type Matrix } from '../checks/connectivity.js';
+import { fixtureYaml } from '../checks/fixtures.js';
+import { GVR, getCustom, listPods, restartCounts, type KObject } from '../checks/k8s.js';
+import { peerClusters } from '../checks/peers.js';
+import { diffValues } from '../checks/values.js';
+
+export interface AgentReport extends AgentStatus {
+  pod: string;
+  node: string;
+  /** what `cilium-dbg status` printed (stdout + stderr) */
+  output: string;
+}
+
+/** One agent pod per node, each asked for its status; `withoutAgent` lists the nodes that have none. */
+export async function agentStatuses(
+  k: ClusterHandle,
+  facts: Facts,
+): Promise<{ results: AgentReport[]; withoutAgent: string[] }> {
+  const { namespace, agentSelector, agentContainer } = facts.cilium;
+  const pods = await listPods(k, namespace, agentSelector);
+  const nodes = (await k.core.listNode()).items.map((n) => n.metadata!.name!);
+  const results: AgentReport[] = [];
+  for (const p of pods) {
+    const r = await exec(k, {
+      namespace,
+      pod: p.metadata!.name!,
+      container: agentContainer,
+      command: [...CILIUM_STATUS_COMMAND],
+      timeoutMs: 20_000,
+    });
+    results.push({
+      pod: p.metadata!.name!,
+      node: p.spec?.nodeName ?? '',
+      ...parseAgentStatus(r.stdout, r.exitCode),
+      output: r.stdout + r.stderr,
+    });
+  }
+  const withoutAgent = nodes.filter((n) => !results.some((r) => r.node === n));
+  return { results, withoutAgent };
+}
+
+/** `<pod>@<node>: <problems>` for each agent whose status is not healthy. */
+export function unhealthyAgents(results: readonly AgentReport[]): string[] {
+  return results.filter((r) => !r.ok).map((r) => `${r.pod}@${r.node}: ${r.problems.join('; ')}`);
+}
+
+/** `<pod>: <Encryption line>` for each agent whose Encryption line does not start with Wireguard. */
+export function agentsNotOnWireGuard(results: readonly AgentReport[]): string[] {
+  return results
+    .filter((r) => !/^Wireguard\b/i.test(r.encryption ?? ''))
+    .map((r) => `${r.pod}: ${r.encryption ?? 'no Encryption line'}`);
+}
+
+/** What the matrix shows: each failed cell, the number of nodes and of cross-node pod-to-pod pairs. */
+export function matrixFindings(m: Matrix): { failed: string[]; nodes: number; crossNode: number } {
+  return {
+    failed: m.cells
+      .filter((c) => !c.ok)
+      .map((c) => `${c.kind} ${c.client}@${c.clientNode} -> ${c.target}: ${c.answer || 'no answer'}`),
+    nodes: new Set(m.servers.map((s) => s.node)).size,
+    crossNode: m.cells.filter((c) => c.kind === 'pod-to-pod' && c.clientNode !== c.targetNode).length,
+  };
+}
+
+/** Deploys the netexec matrix in `namespace` (the run's), runs it and attaches layout and cells. */
+export async function connectivityMatrix(
+  k: ClusterHandle,
+  facts: Facts,
+  namespace: string,
+  evidence: CheckEvidence,
+): Promise<ReturnType<typeof matrixFindings>> {
+  const layout = await deployMatrix(k, facts, namespace, 'pv-conn');
+  evidence.json('layout', layout);
+  const matrix = await runMatrix(k, namespace, layout, facts.connectivity.port);
+  evidence.text('matrix.txt', matrixTable(matrix));
+  evidence.json('matrix', matrix.cells);
+  return matrixFindings(matrix);
+}
+
+/** The CIDRs of a CiliumLoadBalancerIPPool's spec.blocks (the pool is attached). */
+export async function poolBlocks(k: ClusterHandle, name: string, evidence: CheckEvidence) {
+  const pool = await getCustom(k, GVR.lbIpPool, undefined, name);
+  evidence.status(pool);
+  return ((pool.spec?.blocks as { cidr?: string }[] | undefined) ?? []).map((b) => b.cidr);
+}
+
+/**
+ * Creates the LoadBalancer Service pv-lb (fixtures/networking/lb-service.yaml) in `namespace` (the
+ * run's), waits for its first ingress IP and removes the Service again. Fails naming the Service
+ * when no address is assigned within `timeoutMs`.
+ */
+export async function loadBalancerAddress(
+  k: ClusterHandle,
+  namespace: string,
+  evidence: CheckEvidence,
+  timeoutMs = 45_000,
+): Promise<string> {
+  const svc = fixtureYaml<V1Service>('networking/lb-service.yaml');
+  const name = 'pv-lb';
+  svc.metadata = { ...svc.metadata, name, namespace };
+  await k.core.createNamespacedService({ namespace, body: svc });
+  try {
+    let ip = '';
+    await expect
+      .poll(
+        async () => {
+          const s = await k.core.readNamespacedService({ namespace, name });
+          evidence.status(s);
+          ip = s.status?.loadBalancer?.ingress?.[0]?.ip ?? '';
+          return ip;
+        },
+        {
+          timeout: timeoutMs,
+          interval: CONVERGE_POLL_MS,
+          message: `Service ${namespace}/${name} got no LoadBalancer address`,
+        },
+      )
+      .not.toBe('');
+    return ip;
+  } finally {
+    await k.core.deleteNamespacedService({ namespace, name }).catch(() => undefined);
+  }
+}
+
+export type BaselineOutcome =
+  { compared: false; reason: string } | { compared: true; recordedAt: string; diff: BaselineDiff };
+
+/**
+ * The zero-disruption baseline of `pods` (helpers/checks/baseline.ts), `<cluster>-<name>.json`. It
+ * belongs to one incarnation of the cluster (kube-system's UID): when there is none, it belongs to
+ * an earlier one, or PV_BASELINE=write is set, the current pods are recorded and nothing is
+ * compared (`reason` says why, for a skip: a check that only records never passes). Otherwise
+ * the pods are compared with it. Attaches the current state, the baseline and the diff.
+ */
+export async function comparePodBaseline(
+  k: ClusterHandle,
+  what: { name: string; namespace: string; selector: string; pods: readonly V1Pod[] },
+  evidence: CheckEvidence,
+): Promise<BaselineOutcome> {
+  const current: PodSnapshot[] = what.pods
+    .map((p) => ({
+      name: p.metadata!.name!,
+      uid: p.metadata!.uid!,
+      node: p.spec?.nodeName ?? '',
+      startTime: String(p.status?.startTime ?? ''),
+      restarts: restartCounts(p),
+    }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  const clusterUid = (await k.core.readNamespace({ name: 'kube-system' })).metadata!.uid!;
+  const file = baselinePath(k.name, what.name);
+  const stored = await readBaseline(file);
+  const fresh = {
+    cluster: k.name,
+    clusterUid,
+    selector: what.selector,
+    namespace: what.namespace,
+    recordedAt: new Date().toISOString(),
+    pods: current,
+  };
+  evidence.json('current', fresh);
+  if (
+    !stored ||
+    process.env.PV_BASELINE === 'write' ||
+    (stored as { clusterUid?: string }).clusterUid !== clusterUid
+  ) {
+    await writeBaseline(file, fresh);
+    const why = !stored
+      ? 'none existed'
+      : process.env.PV_BASELINE === 'write'
+        ? 'PV_BASELINE=write'
+        : 'cluster rebuilt: kube-system UID changed';
+    evidence.text(
+      'baseline.txt',
+      `baseline ${stored ? 're' : ''}written to ${file} (${why}); later runs compare against it\n`,
+    );
+    // keep the file between runs (a CI cache or artifact) or every fresh checkout only records
+    return {
+      compared: false,
+      reason: `no baseline to compare with (${why}): recorded ${file}; the next run compares against it`,
+    };
+  }
+  evidence.json('baseline', stored);
+  const diff = compareBaseline(stored.pods, current);
+  evidence.json('diff', diff);
+  return { compared: true, recordedAt: stored.recordedAt, diff };
+}
+
+/**
+ * The cilium HelmRelease's inline values (spec.values) here and on every peer cluster, compared
+ * except the keys either side declares cluster-specific. `differences` reads `<key>: <here>=<value>
+ * <peer>=<value>`; `notCompared` names the valuesFrom sources (ConfigMaps/Secrets), whose values
+ * are not in spec.values. With no peers nothing is compared nor attached (`peers` is 0); when the
+ * peers cannot be proven, their refusal is the evidence and the error is thrown.
+ */
+export async function compareValuesWithPeers(
+  k: ClusterHandle,
+  facts: Facts,
+  evidence: CheckEvidence,
+): Promise<{ peers: number; differences: string[]; notCompared: string[] }> {
+  const { namespace, name } = facts.cilium.helmRelease;
+  const mineHr = await getCustom(k, GVR.helmRelease, namespace, name);
+  const mine = mineHr.spec?.values ?? {};
+  const fromRefs = (hr: KObject, cluster: string) =>
+    ((hr.spec?.valuesFrom as { kind?: string; name?: string }[] | undefined) ?? []).map(
+      (v) => `${cluster}: ${v.kind}/${v.name}`,
+    );
+  const notCompared = fromRefs(mineHr, k.name);
+  const peers = await peerClusters(k.name).catch((e: unknown) => {
+    // nothing of the peer was read: the refused proof is the evidence
+    evidence.text('peer-identity.txt', `${(e as Error).message}\n`);
+    throw e;
+  });
+  if (peers.length === 0) return { peers: 0, differences: [], notCompared };
+  const report: Record<string, unknown> = {};
+  const differences: string[] = [];
+  for (const p of peers) {
+    const ref = p.facts.cilium.helmRelease;
+    const theirHr = await getCustom(p.cluster, GVR.helmRelease, ref.namespace, ref.name);
+    const theirs = theirHr.spec?.values ?? {};
+    notCompared.push(...fromRefs(theirHr, p.cluster.name));
+    const diff = diffValues(mine, theirs, [
+      ...new Set([...facts.cilium.clusterSpecificValues, ...p.facts.cilium.clusterSpecificValues]),
+    ]);
+    report[`${k.name}-vs-${p.cluster.name}`] = diff;
+    for (const d of diff)
+      differences.push(
+        `${d.key}: ${k.name}=${JSON.stringify(d.left)} ${p.cluster.name}=${JSON.stringify(d.right)}`,
+      );
+  }
+  evidence.json('values-diff', { ...report, notCompared });
+  return { peers: peers.length, differences, notCompared };
+}

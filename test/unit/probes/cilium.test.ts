@@ -1,0 +1,291 @@
+// The Cilium check mechanisms (helpers/probes/cilium.ts) on fake handles and recorded objects: what a
+// check asserts on names the object, the expected and the seen value, and a healthy cluster passes.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { factsDefaults, type Facts } from '../../../helpers/config/index.js';
+import type { CheckEvidence } from '../../../helpers/check/index.js';
+import type { ClusterHandle } from '../../../helpers/cluster/index.js';
+import { exec } from '../../../helpers/cluster/index.js';
+import type { Matrix, MatrixCell } from '../../../helpers/checks/connectivity.js';
+import { peerClusters } from '../../../helpers/checks/peers.js';
+import {
+  agentStatuses,
+  agentsNotOnWireGuard,
+  comparePodBaseline,
+  compareValuesWithPeers,
+  loadBalancerAddress,
+  matrixFindings,
+  poolBlocks,
+  unhealthyAgents,
+} from '../../../helpers/probes/cilium.js';
+
+// exec is a websocket to the apiserver and peers prove their identity: both are replaced here
+vi.mock('../../../helpers/cluster/index.js', async (orig) => ({
+  ...(await orig<typeof import('../../../helpers/cluster/index.js')>()),
+  exec: vi.fn(),
+}));
+vi.mock('../../../helpers/checks/peers.js', () => ({ peerClusters: vi.fn() }));
+
+const facts = (): Facts => structuredClone(factsDefaults('infra')) as Facts;
+
+function fakeEvidence() {
+  const attached: Record<string, unknown> = {};
+  const evidence = {
+    json: (n: string, v: unknown) => (attached[n] = v),
+    text: (n: string, v: string) => (attached[n] = v),
+    status: (o: { kind?: string; metadata?: { name?: string } }) =>
+      (attached[`status ${o.kind ?? 'Service'} ${o.metadata?.name}`] = o),
+  };
+  return { evidence: evidence as unknown as CheckEvidence, attached };
+}
+
+const handle = (name: string, parts: Record<string, unknown>) =>
+  ({ name, ...parts }) as unknown as ClusterHandle;
+
+const OK_STATUS =
+  'Kubernetes:  Ok   1.31\nCilium:      Ok   1.16\nEncryption:  Wireguard   [NodeEncryption: Disabled]\n';
+
+describe('agentStatuses', () => {
+  const pod = (name: string, node: string) => ({ metadata: { name }, spec: { nodeName: node } });
+  const k = (pods: unknown[], nodes: string[]) =>
+    handle('infra', {
+      core: {
+        listNamespacedPod: async () => ({ items: pods }),
+        listNode: async () => ({ items: nodes.map((name) => ({ metadata: { name } })) }),
+      },
+    });
+
+  it('passes when every node has an agent reporting Ok on WireGuard', async () => {
+    vi.mocked(exec).mockResolvedValue({ stdout: OK_STATUS, stderr: '', exitCode: 0 } as never);
+    const { results, withoutAgent } = await agentStatuses(
+      k([pod('cilium-aaaaa', 'n1'), pod('cilium-bbbbb', 'n2')], ['n1', 'n2']),
+      facts(),
+    );
+    expect(withoutAgent).toEqual([]);
+    expect(unhealthyAgents(results)).toEqual([]);
+    expect(agentsNotOnWireGuard(results)).toEqual([]);
+    expect(vi.mocked(exec).mock.calls[0]![1]).toMatchObject({
+      pod: 'cilium-aaaaa',
+      command: ['cilium-dbg', 'status'],
+    });
+  });
+
+  it('names the node without an agent, the unhealthy agent and what it reported', async () => {
+    vi.mocked(exec).mockResolvedValue({
+      stdout: 'Kubernetes:  Ok\nCilium:      Failure   controller endpoint-gc failing\n',
+      stderr: '',
+      exitCode: 1,
+    } as never);
+    const { results, withoutAgent } = await agentStatuses(
+      k([pod('cilium-aaaaa', 'n1')], ['n1', 'n2']),
+      facts(),
+    );
+    expect(withoutAgent).toEqual(['n2']);
+    expect(unhealthyAgents(results)).toEqual([
+      'cilium-aaaaa@n1: cilium-dbg status exited 1; Cilium: Failure   controller endpoint-gc failing',
+    ]);
+    expect(agentsNotOnWireGuard(results)).toEqual(['cilium-aaaaa: no Encryption line']);
+  });
+});
+
+describe('matrixFindings', () => {
+  const cell = (c: Partial<MatrixCell>): MatrixCell => ({
+    client: 'c1',
+    clientNode: 'n1',
+    target: 's1',
+    targetNode: 'n1',
+    kind: 'pod-to-pod',
+    url: 'http://10.0.0.1:8080/hostname',
+    ok: true,
+    answer: 's1',
+    ms: 1,
+    ...c,
+  });
+  const matrix = (cells: MatrixCell[]): Matrix => ({
+    servers: [
+      { name: 's1', node: 'n1', ip: '10.0.0.1' },
+      { name: 's2', node: 'n2', ip: '10.0.0.2' },
+    ],
+    clients: [{ name: 'c1', node: 'n1' }],
+    service: { name: 'pv-conn', clusterIP: '10.96.0.10', port: 80 },
+    cells,
+  });
+
+  it('passes with no failed cell and counts the cross-node pairs', () => {
+    expect(
+      matrixFindings(matrix([cell({}), cell({ target: 's2', targetNode: 'n2', answer: 's2' })])),
+    ).toEqual({
+      failed: [],
+      nodes: 2,
+      crossNode: 1,
+    });
+  });
+  it('names the leg, the client, the target and what answered', () => {
+    const m = matrix([
+      cell({ target: 's2', targetNode: 'n2', ok: false, answer: 's1' }),
+      cell({ kind: 'pod-to-service', target: 'service/pv-conn', targetNode: '-', ok: false, answer: '' }),
+    ]);
+    expect(matrixFindings(m).failed).toEqual([
+      'pod-to-pod c1@n1 -> s2: s1',
+      'pod-to-service c1@n1 -> service/pv-conn: no answer',
+    ]);
+  });
+});
+
+describe('LB-IPAM', () => {
+  function lbHandle(ingressIp?: string) {
+    const deleted: string[] = [];
+    const k = handle('infra', {
+      custom: {
+        getClusterCustomObject: async () => ({
+          kind: 'CiliumLoadBalancerIPPool',
+          metadata: { name: 'infra-pool' },
+          spec: { blocks: [{ cidr: '10.245.10.0/24' }] },
+        }),
+      },
+      core: {
+        createNamespacedService: async () => ({}),
+        readNamespacedService: async ({ name }: { name: string }) => ({
+          metadata: { name },
+          status: { loadBalancer: { ingress: ingressIp ? [{ ip: ingressIp }] : [] } },
+        }),
+        deleteNamespacedService: async ({ name }: { name: string }) => deleted.push(name),
+      },
+    });
+    return { k, deleted };
+  }
+
+  it('reads the pool blocks and the assigned address, and removes the Service', async () => {
+    const { k, deleted } = lbHandle('10.245.10.7');
+    const { evidence, attached } = fakeEvidence();
+    expect(await poolBlocks(k, 'infra-pool', evidence)).toEqual(['10.245.10.0/24']);
+    expect(await loadBalancerAddress(k, 'pv-run', evidence, 50)).toBe('10.245.10.7');
+    expect(deleted).toEqual(['pv-lb']);
+    expect(Object.keys(attached)).toEqual([
+      'status CiliumLoadBalancerIPPool infra-pool',
+      'status Service pv-lb',
+    ]);
+  });
+  it('fails naming the Service that got no address, and still removes it', async () => {
+    const { k, deleted } = lbHandle();
+    const err = await loadBalancerAddress(k, 'pv-run', fakeEvidence().evidence, 50).then(
+      () => undefined,
+      (e: Error) => e.message,
+    );
+    expect(err).toMatch(/Service pv-run\/pv-lb got no LoadBalancer address/);
+    expect(deleted).toEqual(['pv-lb']);
+  });
+});
+
+describe('comparePodBaseline', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'pv-baseline-'));
+    vi.stubEnv('PV_BASELINE_DIR', dir);
+    vi.stubEnv('PV_BASELINE', '');
+  });
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const pod = (name: string, uid: string, restarts = 0) => ({
+    metadata: { name, uid },
+    spec: { nodeName: 'n1' },
+    status: { containerStatuses: [{ name: 'cilium-agent', restartCount: restarts }] },
+  });
+  const k = (clusterUid: string) =>
+    handle('infra', { core: { readNamespace: async () => ({ metadata: { uid: clusterUid } }) } });
+  const compare = (clusterUid: string, pods: unknown[]) =>
+    comparePodBaseline(
+      k(clusterUid),
+      { name: 'cilium-pods', namespace: 'kube-system', selector: 'k8s-app=cilium', pods: pods as never },
+      fakeEvidence().evidence,
+    );
+
+  it('records on the first run (nothing compared), then compares clean', async () => {
+    const first = await compare('ks-1', [pod('cilium-aaaaa', 'u1')]);
+    expect(first).toEqual({
+      compared: false,
+      reason: expect.stringMatching(
+        /^no baseline to compare with \(none existed\): recorded .*infra-cilium-pods\.json/,
+      ),
+    });
+    const second = await compare('ks-1', [pod('cilium-aaaaa', 'u1')]);
+    expect(second).toMatchObject({
+      compared: true,
+      diff: { recreated: [], missing: [], added: [], restarted: [] },
+    });
+  });
+  it('shows the recreated pod and the restart as seen against the baseline', async () => {
+    await compare('ks-1', [pod('cilium-aaaaa', 'u1')]);
+    const b = await compare('ks-1', [pod('cilium-aaaaa', 'u2', 1)]);
+    expect(b).toMatchObject({
+      compared: true,
+      diff: {
+        recreated: [{ name: 'cilium-aaaaa', baselineUid: 'u1', currentUid: 'u2' }],
+        restarted: [{ name: 'cilium-aaaaa', container: 'cilium-agent', baseline: 0, current: 1 }],
+      },
+    });
+  });
+  it('re-records, without comparing, when the cluster was rebuilt or PV_BASELINE=write', async () => {
+    await compare('ks-1', [pod('cilium-aaaaa', 'u1')]);
+    expect(await compare('ks-2', [pod('cilium-bbbbb', 'u9')])).toMatchObject({
+      compared: false,
+      reason: expect.stringContaining('(cluster rebuilt: kube-system UID changed)'),
+    });
+    vi.stubEnv('PV_BASELINE', 'write');
+    expect(await compare('ks-2', [pod('cilium-ccccc', 'u8')])).toMatchObject({
+      compared: false,
+      reason: expect.stringContaining('(PV_BASELINE=write)'),
+    });
+  });
+});
+
+describe('compareValuesWithPeers', () => {
+  const hr = (values: unknown, valuesFrom?: unknown) => async () => ({ spec: { values, valuesFrom } });
+  const mine = handle('infra', {
+    custom: {
+      getNamespacedCustomObject: hr({ cluster: { name: 'infra', id: 1 }, hubble: { enabled: true } }, [
+        { kind: 'ConfigMap', name: 'cilium-extra' },
+      ]),
+    },
+  });
+  const peer = (values: unknown) => ({
+    cluster: handle('apps', { custom: { getNamespacedCustomObject: hr(values) } }),
+    facts: structuredClone(factsDefaults('apps')) as Facts,
+  });
+
+  it('passes when only cluster-specific keys differ, naming the valuesFrom not compared', async () => {
+    vi.mocked(peerClusters).mockResolvedValue([
+      peer({ cluster: { name: 'apps', id: 2 }, hubble: { enabled: true } }),
+    ]);
+    const { evidence, attached } = fakeEvidence();
+    expect(await compareValuesWithPeers(mine, facts(), evidence)).toEqual({
+      peers: 1,
+      differences: [],
+      notCompared: ['infra: ConfigMap/cilium-extra'],
+    });
+    expect(attached['values-diff']).toMatchObject({ 'infra-vs-apps': [] });
+  });
+  it('names the key and both values when a shared value differs', async () => {
+    vi.mocked(peerClusters).mockResolvedValue([
+      peer({ cluster: { name: 'apps', id: 2 }, hubble: { enabled: false } }),
+    ]);
+    const { differences } = await compareValuesWithPeers(mine, facts(), fakeEvidence().evidence);
+    expect(differences).toEqual(['hubble.enabled: infra=true apps=false']);
+  });
+  it('with no peers compares and attaches nothing; a refused peer is the evidence', async () => {
+    vi.mocked(peerClusters).mockResolvedValue([]);
+    const none = fakeEvidence();
+    expect((await compareValuesWithPeers(mine, facts(), none.evidence)).peers).toBe(0);
+    expect(none.attached).toEqual({});
+    vi.mocked(peerClusters).mockRejectedValue(new Error('cluster "apps": identity not proven'));
+    const refused = fakeEvidence();
+    await expect(compareValuesWithPeers(mine, facts(), refused.evidence)).rejects.toThrow(
+      /identity not proven/,
+    );
+    expect(refused.attached['peer-identity.txt']).toBe('cluster "apps": identity not proven\n');
+  });
+});

@@ -181,7 +181,7 @@ describe('pnpm rbac (deploy/rbac.ts)', () => {
 describe('the catalogue touches nothing outside helpers/checks/access.ts', () => {
   // a new call site of these is a new Secret read / exec: add it to access.ts (and so to the RBAC)
   const grep = (re: RegExp) =>
-    ['suites', 'helpers/checks']
+    ['suites', 'helpers/checks', 'helpers/probes']
       .flatMap((d) => walkTs(path.join(ROOT, d)))
       .filter((f) => re.test(fs.readFileSync(f, 'utf8')))
       .map((f) => path.relative(ROOT, f))
@@ -189,10 +189,10 @@ describe('the catalogue touches nothing outside helpers/checks/access.ts', () =>
 
   it('reads Secrets only where access.ts secretReads knows it', () => {
     expect(grep(/readSecretValue\(|readNamespacedSecret\(/)).toEqual([
+      'helpers/probes/flux.ts', // facts.flux.gitSecret
+      'helpers/probes/harbor.ts', // facts.harbor.credentials
       'suites/databases/cnpg.test.ts', // facts.cnpg.poolers[].secret
       'suites/databases/dragonfly.test.ts', // facts.dragonfly.password
-      'suites/gitops/flux-sync.test.ts', // facts.flux.gitSecret
-      'suites/registry/harbor.test.ts', // facts.harbor.credentials
     ]);
   });
 

@@ -14,51 +14,31 @@
  * simulated over that registry's storage (DELETE removes the repository's directory).
  */
 import { expect } from 'vitest';
-import { check } from '../../helpers/check/index.js';
-import { readSecretValue } from '../../helpers/checks/k8s.js';
-import { HarborApi, RegistryClient, tinyImage } from '../../helpers/checks/oci.js';
-import { withTunnel } from '../../helpers/checks/tunnel.js';
-import { sweepRunOwned } from '../../helpers/run/sweep-owned.js';
+import { suite } from '../../helpers/check/suite.js';
+import { harborHealth, imageRoundTrip, unhealthyComponents } from '../../helpers/probes/harbor.js';
 
-const STORY = 'STORY-VALIDATE-NETWORKING';
+const harbor = suite({
+  component: 'harbor',
+  clusters: ['apps'],
+  story: 'STORY-VALIDATE-NETWORKING',
+  risks: ['TECH-004'],
+  requires: 'harbor.enabled',
+});
 
-check(
+harbor.check(
   {
     id: 'REG-HARBOR-001',
     title: 'Harbor health API reports every component healthy',
     priority: 'P1',
-    component: 'harbor',
-    clusters: ['apps'],
-    story: STORY,
     ac: ['AC9'],
-    risks: ['TECH-004'],
     suggestedAction:
       'curl harbor-core/api/v2.0/health; check the unhealthy component (database via harbor-pooler, redis via Dragonfly, registry)',
     timeoutMs: 60_000,
   },
-  async ({ cluster, facts, evidence, skip }) => {
-    const h = facts.harbor;
-    if (!h.enabled) skip('facts.harbor.enabled is false');
-    const body = await withTunnel(
-      cluster,
-      { kind: 'Service', namespace: h.namespace, name: h.service, port: h.port },
-      async (t) => {
-        const res = await fetch(`http://${t.host}:${t.port}/api/v2.0/health`, {
-          signal: AbortSignal.timeout(15_000),
-        });
-        return {
-          http: res.status,
-          ...((await res.json()) as {
-            status?: string;
-            components?: { name: string; status: string; error?: string }[];
-          }),
-        };
-      },
-    );
+  async ({ cluster, facts, evidence }) => {
+    const body = await harborHealth(cluster, facts.harbor);
     evidence.json('harbor-health', body);
-    const bad = (body.components ?? [])
-      .filter((c) => c.status !== 'healthy')
-      .map((c) => `${c.name}: ${c.status}${c.error ? ` (${c.error})` : ''}`);
+    const bad = unhealthyComponents(body);
     expect(bad, `unhealthy Harbor components: ${bad.join(' | ')}`).toEqual([]);
     expect({ http: body.http, status: body.status }, 'Harbor overall health').toEqual({
       http: 200,
@@ -67,82 +47,29 @@ check(
   },
 );
 
-check(
+harbor.check(
   {
     id: 'REG-HARBOR-002',
     title:
       'a generated OCI image is pushed to a run-owned repository, pulled back with the same digest, and the image and repository deleted',
     priority: 'P1',
-    component: 'harbor',
-    clusters: ['apps'],
-    story: STORY,
     ac: ['AC9', 'AC11'],
-    risks: ['TECH-004'],
     suggestedAction:
       'docker login/push/pull against Harbor; check registry storage (S3) and harbor-core logs',
     timeoutMs: 90_000,
   },
-  async ({ cluster: k, facts, evidence, run, skip }) => {
-    const h = facts.harbor;
-    if (!h.enabled) skip('facts.harbor.enabled is false');
-    const username = await readSecretValue(k, h.namespace, h.credentials, 'username');
-    const password = await readSecretValue(k, h.namespace, h.credentials, 'password');
-    const repoName = run.name('pv-image');
-    const repository = `${h.project}/${repoName}`;
-    const image = tinyImage(`platform-validation ${run.id}`);
-    const tag = 'pv';
-    const log = await withTunnel(
-      k,
-      { kind: 'Service', namespace: h.namespace, name: h.service, port: h.port },
-      async (t) => {
-        const opts = { baseUrl: `http://${t.host}:${t.port}`, username, password };
-        const reg = new RegistryClient(opts, repository);
-        const harbor = new HarborApi(opts);
-        const out: Record<string, unknown> = { repository, tag, expectedDigest: image.manifest.digest };
-        let pushed: string | undefined;
-        // what crashed runs left in the project
-        await sweepRunOwned(evidence, {
-          kind: 'registry repository',
-          prefixes: ['pv-image'],
-          list: () => harbor.listRepositories(h.project, 'pv-image-'),
-          remove: (r) => harbor.deleteRepository(h.project, r),
-        });
-        const release = run.cleanup(`delete repository ${repository}`, () =>
-          harbor.deleteRepository(h.project, repoName),
-        );
-        try {
-          await reg.pushBlob(image.layer);
-          await reg.pushBlob(image.config);
-          pushed = await reg.pushManifest(tag, image.manifest, image.mediaType);
-          out.pushedDigest = pushed;
-          const pulled = await reg.pullManifest(tag, image.mediaType);
-          out.pulledDigest = pulled.digest;
-          out.pulledHeaderDigest = pulled.headerDigest;
-        } finally {
-          if (pushed) await reg.deleteManifest(pushed).catch((e: Error) => (out.deleteError = e.message));
-          out.tagsAfterDelete = await reg.tags().catch((e: Error) => `tags failed: ${e.message}`);
-          // the repository itself (also when the push failed half-way: blobs may have created it)
-          out.repositoryDelete = await harbor
-            .deleteRepository(h.project, repoName)
-            .catch((e: Error) => `delete failed: ${e.message}`);
-          out.repositoryAfterDelete = await harbor
-            .getRepository(h.project, repoName)
-            .then((r) => (r === undefined ? 'not found (404)' : r))
-            .catch((e: Error) => `get failed: ${e.message}`);
-          if (out.repositoryAfterDelete === 'not found (404)') release();
-        }
-        return out;
-      },
-    );
+  async ({ cluster, facts, evidence, run }) => {
+    // sweeps expired pv-image repositories of the project first (evidence.swept)
+    const log = await imageRoundTrip(cluster, facts.harbor, run, evidence);
     evidence.json('oci-session', log);
-    expect(log, `push/pull/delete of ${repository}:${tag}`).toMatchObject({
-      pushedDigest: image.manifest.digest,
-      pulledDigest: image.manifest.digest,
+    expect(log, `push/pull/delete of ${log.repository}:${log.tag}`).toMatchObject({
+      pushedDigest: log.expectedDigest,
+      pulledDigest: log.expectedDigest,
       tagsAfterDelete: [],
     });
     expect(
       { repositoryDelete: log.repositoryDelete, repositoryAfterDelete: log.repositoryAfterDelete },
-      `repository ${repository} deleted through Harbor's API and gone`,
+      `repository ${log.repository} deleted through Harbor's API and gone`,
     ).toEqual({ repositoryDelete: 'deleted', repositoryAfterDelete: 'not found (404)' });
   },
 );

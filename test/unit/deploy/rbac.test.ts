@@ -189,10 +189,10 @@ describe('the catalogue touches nothing outside helpers/checks/access.ts', () =>
 
   it('reads Secrets only where access.ts secretReads knows it', () => {
     expect(grep(/readSecretValue\(|readNamespacedSecret\(/)).toEqual([
+      'helpers/probes/flux.ts', // facts.flux.gitSecret
+      'helpers/probes/harbor.ts', // facts.harbor.credentials
       'suites/databases/cnpg.test.ts', // facts.cnpg.poolers[].secret
       'suites/databases/dragonfly.test.ts', // facts.dragonfly.password
-      'suites/gitops/flux-sync.test.ts', // facts.flux.gitSecret
-      'suites/registry/harbor.test.ts', // facts.harbor.credentials
     ]);
   });
 

@@ -1,0 +1,139 @@
+// The mechanisms of the Harbor checks (suites/registry/harbor.test.ts): its health API, and a
+// generated image's push, pull-back and deletion (manifest, then the repository through Harbor's
+// API) in a run-owned repository, as one comparable session log. Both through a tunnel to
+// harbor-core; the image session with the credentials Secret of facts.harbor.credentials.
+import type { Facts } from '../config/index.js';
+import type { CheckEvidence, RunContext } from '../check/index.js';
+import type { ClusterHandle } from '../cluster/index.js';
+import { readSecretValue } from '../checks/k8s.js';
+import { HarborApi, RegistryClient, tinyImage, type TinyImage } from '../checks/oci.js';
+import { withTunnel } from '../checks/tunnel.js';
+import { sweepRunOwned } from '../run/sweep-owned.js';
+
+type Harbor = Facts['harbor'];
+
+export interface HarborHealth {
+  /** the HTTP status of GET /api/v2.0/health */
+  http: number;
+  status?: string;
+  components?: { name: string; status: string; error?: string }[];
+}
+
+const service = (h: Harbor) =>
+  ({ kind: 'Service', namespace: h.namespace, name: h.service, port: h.port }) as const;
+
+/** GET /api/v2.0/health on harbor-core, with the HTTP status. */
+export async function harborHealth(k: ClusterHandle, h: Harbor): Promise<HarborHealth> {
+  return withTunnel(k, service(h), async (t) => {
+    const res = await fetch(`http://${t.host}:${t.port}/api/v2.0/health`, {
+      signal: AbortSignal.timeout(15_000),
+    });
+    return { http: res.status, ...((await res.json()) as Omit<HarborHealth, 'http'>) };
+  });
+}
+
+/** `<component>: <status> (<error>)` for each component not healthy. */
+export function unhealthyComponents(body: HarborHealth): string[] {
+  return (body.components ?? [])
+    .filter((c) => c.status !== 'healthy')
+    .map((c) => `${c.name}: ${c.status}${c.error ? ` (${c.error})` : ''}`);
+}
+
+export type ImageRegistry = Pick<
+  RegistryClient,
+  'pushBlob' | 'pushManifest' | 'pullManifest' | 'deleteManifest' | 'tags'
+>;
+export type RepositoryApi = Pick<HarborApi, 'listRepositories' | 'deleteRepository' | 'getRepository'>;
+
+export interface ImageSession {
+  /** <project>/<repository> */
+  repository: string;
+  tag: string;
+  /** the digest of the generated manifest */
+  expectedDigest: string;
+  pushedDigest?: string;
+  pulledDigest?: string;
+  pulledHeaderDigest?: string;
+  deleteError?: string;
+  /** the tags left after the manifest delete, or `tags failed: ...` */
+  tagsAfterDelete?: string[] | string;
+  /** 'deleted' | 'absent', or `delete failed: ...` */
+  repositoryDelete?: string;
+  /** 'not found (404)', Harbor's record of it, or `get failed: ...` */
+  repositoryAfterDelete?: unknown;
+}
+
+/**
+ * Sweeps expired pv-image repositories of the project, pushes `image` (layer, config, manifest
+ * tagged `tag`) to `<project>/<repoName>`, pulls the manifest back, deletes it, lists the tags,
+ * deletes the repository (also after a half-way push: blobs may have created it) and asks Harbor
+ * for it again. Throws when the push or pull fails (after the deletes).
+ */
+export async function imageLifecycle(
+  reg: ImageRegistry,
+  harbor: RepositoryApi,
+  target: { project: string; repoName: string; tag: string; image: TinyImage },
+  run: RunContext,
+  evidence: CheckEvidence,
+): Promise<ImageSession> {
+  const { project, repoName, tag, image } = target;
+  const repository = `${project}/${repoName}`;
+  const out: ImageSession = { repository, tag, expectedDigest: image.manifest.digest };
+  let pushed: string | undefined;
+  await sweepRunOwned(evidence, {
+    kind: 'registry repository',
+    prefixes: ['pv-image'],
+    list: () => harbor.listRepositories(project, 'pv-image-'),
+    remove: (r) => harbor.deleteRepository(project, r),
+  });
+  const release = run.cleanup(`delete repository ${repository}`, () =>
+    harbor.deleteRepository(project, repoName),
+  );
+  try {
+    await reg.pushBlob(image.layer);
+    await reg.pushBlob(image.config);
+    pushed = await reg.pushManifest(tag, image.manifest, image.mediaType);
+    out.pushedDigest = pushed;
+    const pulled = await reg.pullManifest(tag, image.mediaType);
+    out.pulledDigest = pulled.digest;
+    out.pulledHeaderDigest = pulled.headerDigest;
+  } finally {
+    if (pushed) await reg.deleteManifest(pushed).catch((e: Error) => (out.deleteError = e.message));
+    out.tagsAfterDelete = await reg.tags().catch((e: Error) => `tags failed: ${e.message}`);
+    out.repositoryDelete = await harbor
+      .deleteRepository(project, repoName)
+      .catch((e: Error) => `delete failed: ${e.message}`);
+    out.repositoryAfterDelete = await harbor
+      .getRepository(project, repoName)
+      .then((r) => (r === undefined ? 'not found (404)' : r))
+      .catch((e: Error) => `get failed: ${e.message}`);
+    if (out.repositoryAfterDelete === 'not found (404)') release();
+  }
+  return out;
+}
+
+/**
+ * imageLifecycle for a tiny image holding the run id, tagged `pv`, in a run-owned repository
+ * (`pv-image-<run>`) of facts.harbor.project, with the username/password of the credentials Secret.
+ */
+export async function imageRoundTrip(
+  k: ClusterHandle,
+  h: Harbor,
+  run: RunContext,
+  evidence: CheckEvidence,
+): Promise<ImageSession> {
+  const username = await readSecretValue(k, h.namespace, h.credentials, 'username');
+  const password = await readSecretValue(k, h.namespace, h.credentials, 'password');
+  const repoName = run.name('pv-image');
+  const target = {
+    project: h.project,
+    repoName,
+    tag: 'pv',
+    image: tinyImage(`platform-validation ${run.id}`),
+  };
+  return withTunnel(k, service(h), (t) => {
+    const opts = { baseUrl: `http://${t.host}:${t.port}`, username, password };
+    const reg = new RegistryClient(opts, `${h.project}/${repoName}`);
+    return imageLifecycle(reg, new HarborApi(opts), target, run, evidence);
+  });
+}

@@ -189,9 +189,9 @@ describe('the catalogue touches nothing outside helpers/checks/access.ts', () =>
 
   it('reads Secrets only where access.ts secretReads knows it', () => {
     expect(grep(/readSecretValue\(|readNamespacedSecret\(/)).toEqual([
+      'helpers/probes/cnpg.ts', // facts.cnpg.poolers[].secret
       'helpers/probes/flux.ts', // facts.flux.gitSecret
       'helpers/probes/harbor.ts', // facts.harbor.credentials
-      'suites/databases/cnpg.test.ts', // facts.cnpg.poolers[].secret
       'suites/databases/dragonfly.test.ts', // facts.dragonfly.password
     ]);
   });
@@ -202,7 +202,7 @@ describe('the catalogue touches nothing outside helpers/checks/access.ts', () =>
       'helpers/checks/connectivity.ts', // run namespace (curl)
       'helpers/checks/gateway-http.ts', // run namespace (curl)
       'helpers/probes/cilium.ts', // CILIUM_STATUS_COMMAND
-      'suites/databases/dragonfly.test.ts', // run namespace (nc)
+      'helpers/probes/dragonfly.ts', // run namespace (nc)
       'suites/storage/ceph.test.ts', // CEPH_STATUS_COMMAND
     ]);
     expect(fs.readFileSync(path.join(ROOT, 'helpers/probes/cilium.ts'), 'utf8')).toContain(

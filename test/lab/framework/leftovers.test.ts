@@ -1,7 +1,7 @@
 /**
  * The next run's sweep of what a crashed run left outside Kubernetes: a Kafka topic, a Schema
  * Registry subject and a registry repository named for a run older than the TTL are removed by
- * `pnpm test` (MSG-KAFKA-002, MSG-SR-001, REG-HARBOR-001 sweep their own prefixes) and named in
+ * `pnpm test` (MSG-KAFKA-002, MSG-SR-001, REG-HARBOR-002 sweep their own prefixes) and named in
  * run.json clusters.apps.swept; the same names of a run that started minutes ago are left alone.
  *
  * leftoverRunResources can fail: for a fake run id it reports one of each thing a run can leave

@@ -2,7 +2,7 @@
 // selection, and the JUnit reporter (XSD in both modes, retries/flaky, evidence, redaction).
 // Selection and reporter runs need checks that PASS, which needs a proven cluster identity: without
 // the lab they use the bench-only PV_IDENTITY=skip (the checks here never touch a cluster). The
-// identity guard itself is covered by no-false-green.test.ts and test/lab/identity.test.ts.
+// identity guard itself is covered by no-false-green.test.ts and test/lab/framework/identity.test.ts.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';

@@ -7,8 +7,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LAB_KUBECONFIG, outcomes, tmpDir, writeLabConfig } from './trust/lib.js';
-import { runPv } from './trust/proc.js';
+import { LAB_KUBECONFIG, outcomes, tmpDir, writeLabConfig } from '../trust/lib.js';
+import { runPv } from '../trust/proc.js';
 
 const ID = 'apps:DB-DRAGONFLY-006';
 const args = ['--env', 'lab', '--project', 'apps', '-t', 'DB-DRAGONFLY-006'];

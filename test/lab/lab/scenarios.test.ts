@@ -12,9 +12,9 @@ import DNS from 'dns2';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadLabContext, type LabContext } from '../../lab/core/index.js';
-import type { LabClusterName } from '../../lab/core/topology.js';
-import { applyScenario, scenarioNames } from '../../lab/scenarios/index.js';
+import { loadLabContext, type LabContext } from '../../../lab/core/index.js';
+import type { LabClusterName } from '../../../lab/core/topology.js';
+import { applyScenario, scenarioNames } from '../../../lab/scenarios/index.js';
 
 const { Packet } = DNS;
 const run = promisify(execFile);

@@ -3,9 +3,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createClusterHandle } from '../../helpers/cluster/index.js';
-import { prop, readJson, runPv, testcases, twoClusterConfig, type PvResult } from '../unit/harness.js';
-import { LAB_KUBECONFIG } from './framework/lab.js';
+import { createClusterHandle } from '../../../helpers/cluster/index.js';
+import { prop, readJson, runPv, testcases, twoClusterConfig, type PvResult } from '../../unit/harness.js';
+import { LAB_KUBECONFIG } from './lab.js';
 
 const SUITES = 'test/fixtures/suites/identity/*.test.ts';
 

@@ -6,7 +6,7 @@
  * - a PostgreSQL log line caused by this test shows up in VictoriaLogs (LogsQL through a tunnel
  *   to vlselect-victoria-logs:9471) with its cluster/namespace/pod stream;
  * - nginx (the Gateway's stand-in for Envoy) proxies to the backend per cluster.
- * Needs the lab up (`pnpm lab up`).   npx vitest run --project lab test/lab/observability.test.ts
+ * Needs the lab up (`pnpm lab up`).   npx vitest run --project lab test/lab/lab/observability.test.ts
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -14,14 +14,14 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClusterHandle } from '../../helpers/cluster/index.js';
-import { closeAllTunnels, openTunnel, type Tunnel } from '../../helpers/tunnel/index.js';
-import { labPaths } from '../../lab/core/paths.js';
-import { createProcessManager } from '../../lab/core/process.js';
-import { loadCredentials } from '../../lab/services/credentials.js';
-import { servicePorts } from '../../lab/services/ports.js';
-import { procName } from '../../lab/services/runtime.js';
-import { labCluster } from './framework/lab.js';
+import type { ClusterHandle } from '../../../helpers/cluster/index.js';
+import { closeAllTunnels, openTunnel, type Tunnel } from '../../../helpers/tunnel/index.js';
+import { labPaths } from '../../../lab/core/paths.js';
+import { createProcessManager } from '../../../lab/core/process.js';
+import { loadCredentials } from '../../../lab/services/credentials.js';
+import { servicePorts } from '../../../lab/services/ports.js';
+import { procName } from '../../../lab/services/runtime.js';
+import { labCluster } from '../framework/lab.js';
 
 const paths = labPaths();
 const procs = createProcessManager(paths.run, paths.logs);

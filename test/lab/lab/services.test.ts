@@ -3,7 +3,7 @@
  * what a client sees. Needs the services up: `pnpm lab up` (all, incl. CoreDNS) or
  * `npx tsx lab/services/dev.ts up` (everything but CoreDNS). Talks to the local ports directly;
  * the path through the apiserver (port-forward to the pods) is covered by the suites/selftest.
- *   npx vitest run test/lab/services.test.ts
+ *   npx vitest run test/lab/lab/services.test.ts
  */
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -14,10 +14,10 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadLabContext, tcpOpen, TOPOLOGY } from '../../lab/core/index.js';
-import { labPaths } from '../../lab/core/paths.js';
-import { createProcessManager } from '../../lab/core/process.js';
-import { loadCredentials, type ServiceCredentials } from '../../lab/services/credentials.js';
+import { loadLabContext, tcpOpen, TOPOLOGY } from '../../../lab/core/index.js';
+import { labPaths } from '../../../lab/core/paths.js';
+import { createProcessManager } from '../../../lab/core/process.js';
+import { loadCredentials, type ServiceCredentials } from '../../../lab/services/credentials.js';
 import {
   appDatabases,
   kafkaRoutes,
@@ -28,9 +28,9 @@ import {
   startService,
   stopService,
   type ServicesContext,
-} from '../../lab/services/index.js';
-import { servicePorts } from '../../lab/services/ports.js';
-import { assertPortsFree, procName } from '../../lab/services/runtime.js';
+} from '../../../lab/services/index.js';
+import { servicePorts } from '../../../lab/services/ports.js';
+import { assertPortsFree, procName } from '../../../lab/services/runtime.js';
 
 const paths = labPaths();
 // the full lab (routing through the apiservers) when its control planes answer, else services only

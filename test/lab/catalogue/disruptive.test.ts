@@ -9,8 +9,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { adminHandle, outcomes } from './trust/lib.js';
-import { runPv } from './trust/proc.js';
+import { adminHandle, outcomes } from '../trust/lib.js';
+import { runPv } from '../trust/proc.js';
 
 const ID = 'apps:DB-DRAGONFLY-008';
 const NS = 'dragonfly-system';

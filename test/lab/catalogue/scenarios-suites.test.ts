@@ -16,8 +16,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, describe, expect, test } from 'vitest';
-import { REPO_ROOT } from '../../helpers/config/index.js';
-import { leftoverRunResources } from './framework/leftovers.js';
+import { REPO_ROOT } from '../../../helpers/config/index.js';
+import { leftoverRunResources } from '../framework/leftovers.js';
 
 /** `<cluster>:<check id>` that must fail, with a pattern the failure message must match (the cause). */
 type Expected = Record<string, RegExp>;

@@ -15,10 +15,10 @@ import { PassThrough, Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { CoreV1Api, Exec, PortForward, type V1Status } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadLabContext, type LabContext } from '../../lab/core/index.js';
-import { LAB_CLUSTERS, type LabClusterName } from '../../lab/core/topology.js';
-import { controlPlanePorts } from '../../lab/cluster/up.js';
-import { listeners } from '../../lab/cluster/ports.js';
+import { loadLabContext, type LabContext } from '../../../lab/core/index.js';
+import { LAB_CLUSTERS, type LabClusterName } from '../../../lab/core/topology.js';
+import { controlPlanePorts } from '../../../lab/cluster/up.js';
+import { listeners } from '../../../lab/cluster/ports.js';
 
 const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

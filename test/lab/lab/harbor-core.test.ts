@@ -7,7 +7,7 @@
  * Runs a private harbor-core process (a free loopback port) against the running lab's registry, so
  * it tests this checkout's core.ts whether or not the lab's own harbor-core has been restarted.
  * Needs the lab's registry up (`pnpm lab up`).
- *   npx vitest run --project lab test/lab/harbor-core.test.ts
+ *   npx vitest run --project lab test/lab/lab/harbor-core.test.ts
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -15,11 +15,11 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HarborApi, listCatalog, RegistryClient, tinyImage } from '../../helpers/checks/oci.js';
-import { labPaths } from '../../lab/core/paths.js';
-import { credentialsFile, loadCredentials } from '../../lab/services/credentials.js';
-import { servicePorts } from '../../lab/services/ports.js';
-import { REPO } from './framework/lab.js';
+import { HarborApi, listCatalog, RegistryClient, tinyImage } from '../../../helpers/checks/oci.js';
+import { labPaths } from '../../../lab/core/paths.js';
+import { credentialsFile, loadCredentials } from '../../../lab/services/credentials.js';
+import { servicePorts } from '../../../lab/services/ports.js';
+import { REPO } from '../framework/lab.js';
 
 const paths = labPaths();
 const P = servicePorts();

@@ -223,9 +223,16 @@ async function main(argv: string[]): Promise<number> {
     case 'scenario':
       await scenario(rest[0]);
       return 0;
-    case 'reset':
+    case 'reset': {
+      // healthy services and status first, then the declared objects again (deleted ones come
+      // back, drifted fields such as a scaled-down replica count are re-applied) and the rollout
+      // wait: what a Flux reconcile of the lab's sources would do
+      const t0 = Date.now();
       await scenario('healthy');
+      await hook(labPaths(), 'sim', 'seed', loadLabContext({ log }), scenarioFaults);
+      log(`lab reset: declared state restored in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       return 0;
+    }
     case 'build': {
       const paths = labPaths();
       const t0 = Date.now();

@@ -89,8 +89,29 @@ function bodyHash(obj: K8sObject): string {
 }
 
 /**
- * Apply many objects, skipping those whose live copy carries the same seed hash (one LIST per
- * kind instead of one PATCH per object: a warm `lab up` re-seeds in seconds).
+ * True when every field the seed declares has the same value on the live object (what the API
+ * server adds, e.g. defaults, is ignored; arrays must have the same length and match element-wise).
+ * A `kubectl scale --replicas=0` or a hand edit of a declared field is drift.
+ */
+export function matchesDeclared(declared: unknown, live: unknown): boolean {
+  if (Array.isArray(declared))
+    return (
+      Array.isArray(live) &&
+      live.length === declared.length &&
+      declared.every((d, i) => matchesDeclared(d, live[i]))
+    );
+  if (declared && typeof declared === 'object') {
+    if (!live || typeof live !== 'object' || Array.isArray(live)) return false;
+    const l = live as Record<string, unknown>;
+    return Object.entries(declared).every(([key, d]) => d === undefined || matchesDeclared(d, l[key]));
+  }
+  return declared === live;
+}
+
+/**
+ * Apply many objects, skipping those whose live copy carries the same seed hash and has not
+ * drifted from it (one LIST per kind instead of one PATCH per object: a warm `lab up` re-seeds in
+ * seconds); a deleted or changed object is applied again, so `lab up`/`lab reset` restore it.
  */
 export async function applyAll(
   k: Kube,
@@ -98,16 +119,13 @@ export async function applyAll(
   sources?: Map<K8sObject, string>,
 ): Promise<{ applied: number; skipped: number }> {
   const kinds = [...new Set(objs.map((o) => `${o.apiVersion}|${o.kind}`))];
-  const live = new Map<string, string | undefined>();
+  const live = new Map<string, KubernetesObject>();
   await pool(kinds, 8, async (kk) => {
     const [apiVersion, kind] = kk.split('|') as [string, string];
     try {
       const list = await retryTooMany(() => k.objects.list(apiVersion, kind));
       for (const it of list.items) {
-        live.set(
-          `${kind}/${it.metadata?.namespace ?? ''}/${it.metadata?.name}`,
-          it.metadata?.annotations?.[HASH_ANNOTATION],
-        );
+        live.set(`${kind}/${it.metadata?.namespace ?? ''}/${it.metadata?.name}`, it);
       }
     } catch (e) {
       if (httpCode(e) !== 404) throw e;
@@ -117,7 +135,10 @@ export async function applyAll(
   const todo: K8sObject[] = [];
   for (const o of objs) {
     const h = bodyHash(o);
-    if (live.get(`${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`) === h) {
+    const seen = live.get(`${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`);
+    const { status: _status, metadata, ...rest } = o;
+    const declared = { ...rest, metadata: { labels: metadata.labels, annotations: metadata.annotations } };
+    if (seen?.metadata?.annotations?.[HASH_ANNOTATION] === h && matchesDeclared(declared, seen)) {
       skipped++;
       continue;
     }

@@ -1,0 +1,96 @@
+/**
+ * `pnpm lab reset` returns the lab to its declared state whatever was changed from outside (issue 13
+ * item 5): a Deployment scaled to 0, a deleted PodDisruptionBudget, StorageClass and GatewayClass,
+ * and a hand-patched operator status all come back, in bounded time, and the whole catalogue is
+ * green afterwards. Needs the lab up; leaves it healthy.
+ *   npx vitest run --project lab test/lab/lab/reset.test.ts
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { loadLabContext } from '../../../lab/core/index.js';
+import type { LabClusterName } from '../../../lab/core/topology.js';
+import { REPO } from '../framework/lab.js';
+import { outcomes } from '../trust/lib.js';
+import { runPv } from '../trust/proc.js';
+
+const run = promisify(execFile);
+const ctx = loadLabContext({ log: () => {} });
+
+async function kubectl(c: LabClusterName, args: string[]): Promise<string> {
+  const r = await run(
+    ctx.kubectl,
+    ['--kubeconfig', ctx.paths.kubeconfig, '--context', ctx.clusters[c].context, ...args],
+    { env: ctx.env, timeout: 60_000 },
+  );
+  return r.stdout;
+}
+const jsonpath = (c: LabClusterName, what: string[], expr: string) =>
+  kubectl(c, ['get', ...what, '-o', `jsonpath=${expr}`]);
+
+// what is changed: [cluster, what to read, jsonpath of the declared value]
+const WATCHED: [LabClusterName, string[], string][] = [
+  ['infra', ['-n', 'kube-system', 'deployment', 'coredns'], '{.spec.replicas}/{.status.readyReplicas}'],
+  ['infra', ['-n', 'kube-system', 'pdb', 'coredns'], '{.spec.minAvailable}{.spec.maxUnavailable}'],
+  ['apps', ['storageclass', 'rook-ceph-block'], '{.provisioner}'],
+  ['apps', ['gatewayclass', 'cilium'], '{.spec.controllerName}'],
+  ['infra', ['-n', 'rook-ceph', 'cephcluster', 'rook-ceph'], '{.status.ceph.health}'],
+];
+
+describe('lab reset restores the declared state', () => {
+  it(
+    'after kubectl scaled, deleted and patched objects, and the catalogue is green',
+    { timeout: 600_000 },
+    async () => {
+      const before = await Promise.all(WATCHED.map(([c, what, expr]) => jsonpath(c, what, expr)));
+      expect(before[0], 'coredns is rolled out before the change').toMatch(/^([1-9]\d*)\/\1$/);
+      expect(before[4]).toBe('HEALTH_OK');
+
+      await kubectl('infra', ['-n', 'kube-system', 'scale', 'deployment', 'coredns', '--replicas=0']);
+      await kubectl('infra', ['-n', 'kube-system', 'delete', 'pdb', 'coredns', '--wait=false']);
+      await kubectl('apps', ['delete', 'storageclass', 'rook-ceph-block', '--wait=false']);
+      await kubectl('apps', ['delete', 'gatewayclass', 'cilium', '--wait=false']);
+      await kubectl('infra', [
+        '-n',
+        'rook-ceph',
+        'patch',
+        'cephcluster',
+        'rook-ceph',
+        '--subresource=status',
+        '--type=merge',
+        '-p',
+        JSON.stringify({ status: { ceph: { health: 'HEALTH_ERR' } } }),
+      ]);
+      // the change is real: each watched value differs (or the object is gone)
+      const changed = await Promise.all(
+        WATCHED.map(([c, what, expr]) => jsonpath(c, what, expr).catch(() => '(absent)')),
+      );
+      changed.forEach((v, i) => expect(v, WATCHED[i]!.join(' ')).not.toBe(before[i]));
+
+      const t0 = Date.now();
+      const reset = await run('pnpm', ['lab', 'reset'], { cwd: REPO, timeout: 240_000 }).catch(
+        (e: { stdout?: string; stderr?: string }) => {
+          throw new Error(`pnpm lab reset failed:\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
+        },
+      );
+      const seconds = (Date.now() - t0) / 1000;
+      console.log(`lab reset took ${seconds.toFixed(1)} s`);
+      expect(reset.stdout + reset.stderr).toMatch(/declared state restored/);
+      const after = await Promise.all(WATCHED.map(([c, what, expr]) => jsonpath(c, what, expr)));
+      expect(after).toEqual(before);
+
+      // the whole catalogue on the reset lab (a fresh baseline directory: NET-CILIUM-005 records)
+      const runDir = mkdtempSync(path.join(os.tmpdir(), 'pv-reset-'));
+      const r = await runPv(['--env', 'lab'], {
+        PV_RUN_DIR: runDir,
+        PV_BASELINE_DIR: mkdtempSync(path.join(os.tmpdir(), 'pv-reset-baseline-')),
+      });
+      const failed = Object.entries(outcomes(runDir)).filter(([, s]) => s === 'failed');
+      expect(failed, r.stdout.slice(-3000)).toEqual([]);
+      expect(r.code).toBe(0);
+    },
+  );
+});

@@ -18,6 +18,7 @@ import { createProcessManager, sessionRssKiB, tail } from './core/process.js';
 import { LAB_CLUSTERS, TOPOLOGY } from './core/topology.js';
 import { readVersions } from './core/versions.js';
 import { controlPlaneUp, leftoverListeners, stopAll } from './cluster/up.js';
+import { recordDisruptionBaseline } from './cluster/baseline.js';
 import { makeKubectl } from './cluster/seed.js';
 import { scenarioFaults } from './scenarios/registry.js';
 
@@ -74,6 +75,7 @@ async function up(): Promise<void> {
     await hook(paths, 'sim', 'seed', ctx, scenarioFaults);
   }
   if (!fs.existsSync(paths.scenarioFile)) fs.writeFileSync(paths.scenarioFile, 'healthy\n');
+  if (activeScenario(paths) === 'healthy') await recordDisruptionBaseline(paths, log);
   log(`lab up: ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   console.log(
     `kubeconfig: ${paths.kubeconfig} (contexts ${LAB_CLUSTERS.map((c) => TOPOLOGY[c].context).join(', ')})`,
@@ -230,6 +232,7 @@ async function main(argv: string[]): Promise<number> {
       const t0 = Date.now();
       await scenario('healthy');
       await hook(labPaths(), 'sim', 'seed', loadLabContext({ log }), scenarioFaults);
+      await recordDisruptionBaseline(labPaths(), log);
       log(`lab reset: declared state restored in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       return 0;
     }

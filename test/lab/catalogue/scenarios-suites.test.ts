@@ -171,7 +171,7 @@ const baselineDir = mkdtempSync(path.join(os.tmpdir(), 'pv-baseline-'));
 
 describe.skipIf(!labUp)('catalogue against the lab scenarios', () => {
   afterAll(async () => {
-    await sh('pnpm', ['lab', 'reset'], {}, 120_000);
+    await sh('pnpm', ['lab', 'reset'], {}, 300_000);
   });
 
   for (const c of CASES) {
@@ -238,7 +238,7 @@ describe.skipIf(!labUp)('catalogue against the lab scenarios', () => {
         expect(run.code, 'pnpm test exit code reflects failures').toBe(failed.length ? 1 : 0);
         // back to healthy before reading the leftovers: under dragonfly-auth-wrong or
         // registry-auth-broken the lab's own credentials cannot read Redis or the registry either
-        const reset = await sh('pnpm', ['lab', 'reset'], {}, 120_000);
+        const reset = await sh('pnpm', ['lab', 'reset'], { PV_LAB_BASELINE: '0' }, 300_000);
         expect(reset.code, `pnpm lab reset\n${reset.out.slice(-2000)}`).toBe(0);
         if (c.rebaseline) {
           // the scenario changed what the baseline records (a recreated agent cannot get its UID

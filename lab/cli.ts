@@ -54,7 +54,30 @@ function activeScenario(paths: LabPaths): string {
   }
 }
 
+/**
+ * Build what is missing from the versioned cache: the control planes' binaries and the services'
+ * side by side (a cold machine: the longest chain, not the sum). `lab up` starts with it.
+ */
+async function build(): Promise<void> {
+  const paths = labPaths();
+  const t0 = Date.now();
+  const services = await optionalModule(paths, 'services');
+  const buildServices = services?.buildServices as
+    | ((ctx: { paths: { cache: string } }, opts: { progress: (m: string) => void }) => Promise<void>)
+    | undefined;
+  const results = await Promise.allSettled([
+    buildAll(paths.cache, readVersions(), log),
+    buildServices
+      ? buildServices({ paths }, { progress: (m) => log(`services build: ${m}`) })
+      : Promise.resolve(),
+  ]);
+  const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed.length) throw new BuildError(failed.map((f) => (f.reason as Error).message).join('\n\n'));
+  log(`lab build: done in ${Math.round((Date.now() - t0) / 1000)} s`);
+}
+
 async function up(): Promise<void> {
+  await build();
   const t0 = Date.now();
   const paths = labPaths();
   log(`lab up: state in ${paths.root}, cache in ${paths.cache}`);
@@ -236,25 +259,9 @@ async function main(argv: string[]): Promise<number> {
       log(`lab reset: declared state restored in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       return 0;
     }
-    case 'build': {
-      const paths = labPaths();
-      const t0 = Date.now();
-      // the control planes' binaries and, when lab/services exports buildServices, the services'
-      const services = await optionalModule(paths, 'services');
-      const buildServices = services?.buildServices as
-        | ((ctx: { paths: { cache: string } }, opts: { progress: (m: string) => void }) => Promise<void>)
-        | undefined;
-      const results = await Promise.allSettled([
-        buildAll(paths.cache, readVersions(), log),
-        buildServices
-          ? buildServices({ paths }, { progress: (m) => log(`services build: ${m}`) })
-          : Promise.resolve(),
-      ]);
-      const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed.length) throw new BuildError(failed.map((f) => (f.reason as Error).message).join('\n\n'));
-      log(`lab build: done in ${Math.round((Date.now() - t0) / 1000)} s`);
+    case 'build':
+      await build();
       return 0;
-    }
     default:
       throw new UsageError(
         `${cmd ? `unknown command '${cmd}'. ` : ''}Usage: pnpm lab up | down [--purge] | status | scenario <name> | reset | build`,

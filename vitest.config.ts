@@ -9,6 +9,7 @@ import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config
 import type { ResolvedEnvironment } from './helpers/config/index.js';
 import { tagDefinitions } from './helpers/check/tags.js';
 import { newRunId } from './helpers/run/ids.js';
+import { setting } from './helpers/config/settings.js';
 
 const REPO_ROOT = path.dirname(fileURLToPath(import.meta.url));
 
@@ -31,9 +32,10 @@ export default defineConfig(async () => {
     ResolvedEnvironment | undefined;
   const env = handed ?? (await loadEnvironmentHere());
   // reuse the run of bin/test.ts; a bare `vitest` gets its own
-  const runId = (process.env.PV_RUN_ID ??= newRunId());
-  const runDir = (process.env.PV_RUN_DIR ??= path.join(env.evidenceDir, runId));
-  const suites = (process.env.PV_SUITES ?? 'suites/**/*.test.ts').split(',');
+  const runId = (process.env.PV_RUN_ID = setting('PV_RUN_ID') ?? newRunId());
+  const runDir = (process.env.PV_RUN_DIR = setting('PV_RUN_DIR') ?? path.join(env.evidenceDir, runId));
+  const suites = (setting('PV_SUITES') ?? 'suites/**/*.test.ts').split(',');
+  const heapMb = setting('PV_WORKER_HEAP_MB');
   const tags = tagDefinitions();
   const clusterNames = Object.keys(env.clusters);
 
@@ -47,15 +49,12 @@ export default defineConfig(async () => {
       // a stray test.only would silently skip every other check of its file
       allowOnly: false,
       // PV_WORKER_HEAP_MB bounds each worker's heap (a runaway check dies alone; the corpus's OOM case)
-      execArgv:
-        Number(process.env.PV_WORKER_HEAP_MB) > 0
-          ? [`--max-old-space-size=${Number(process.env.PV_WORKER_HEAP_MB)}`]
-          : [],
+      execArgv: heapMb ? [`--max-old-space-size=${heapMb}`] : [],
       // one module graph per worker instead of per file: client-node, kafkajs, pg... are imported
       // once per worker, which was most of a run's wall time (vitest "import"). Safe here: vitest
       // never shares a worker between projects, so the worker-scoped cluster handle stays this
       // project's; check ids are per file (helpers/check) and cross-file duplicates the reporter's.
-      isolate: process.env.PV_ISOLATE === '1',
+      isolate: setting('PV_ISOLATE'),
       globalSetup: [path.join(REPO_ROOT, 'helpers/check/global-setup.ts')],
       setupFiles: [path.join(REPO_ROOT, 'helpers/check/setup-worker.ts')],
       testTimeout: 60_000,
@@ -67,13 +66,13 @@ export default defineConfig(async () => {
         pvRun: {
           runId,
           runDir,
-          allowDisruptive: process.env.PV_ALLOW_DISRUPTIVE === '1',
-          strictJunit: process.env.PV_STRICT_JUNIT === '1',
+          allowDisruptive: setting('PV_ALLOW_DISRUPTIVE'),
+          strictJunit: setting('PV_STRICT_JUNIT'),
         },
       },
     },
   }));
-  if (process.env.PV_RUN_DIR) mkdirSync(runDir, { recursive: true });
+  mkdirSync(runDir, { recursive: true });
 
   return {
     test: {

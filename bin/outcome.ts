@@ -55,16 +55,19 @@ export function decideOutcome(i: OutcomeInputs): Verdict {
   for (const [name, c] of Object.entries(i.cleanup)) {
     if (!c.ok) reasons.push(`cleanup on ${name} failed; may be left: ${c.leftovers.join(', ')}`);
   }
-  const outcome: Outcome = i.interrupted
-    ? 'interrupted'
-    : !s || i.startError
-      ? 'error'
-      : ran === 0 && reasons.length
-        ? 'error'
-        : reasons.length
-          ? 'failed'
-          : 'passed';
-  return { outcome, reasons };
+  return { outcome: outcomeOf(i, ran, reasons), reasons };
+}
+
+/**
+ * The outcome from the reasons gathered: an interruption wins; a run that never happened (vitest did
+ * not start, or no summary) is an error; reasons without a single check run are an error (nothing was
+ * tested), reasons with checks run a failure; no reason at all is a pass.
+ */
+function outcomeOf(i: OutcomeInputs, ran: number, reasons: string[]): Outcome {
+  if (i.interrupted) return 'interrupted';
+  if (!i.summary || i.startError) return 'error';
+  if (!reasons.length) return 'passed';
+  return ran === 0 ? 'error' : 'failed';
 }
 
 export function exitCode(outcome: Outcome, interruptCode: number): number {

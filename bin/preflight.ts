@@ -4,7 +4,8 @@
 // then prints one result line and exits. @kubernetes/client-node lives only in this short-lived
 // process, never next to the workers in the main one. Any error here (bad input, a crash) just means
 // no result: bin/test.ts then reports bad input itself, and globalSetup proves in-process.
-import { newRunId, RUN_ID_RE } from '../helpers/run/ids.js';
+import { newRunId } from '../helpers/run/ids.js';
+import { setting } from '../helpers/config/settings.js';
 import {
   PREFLIGHT_RESULT,
   preflightKey,
@@ -18,9 +19,7 @@ try {
   const { env, projects } = await resolveSelection(process.argv.slice(2));
   const clusters = projects.map((n) => env.clusters[n]!);
   // the run id of the whole run: the proof's API requests carry it (User-Agent), bin/test.ts reuses it
-  if (!process.env.PV_RUN_ID || !RUN_ID_RE.test(process.env.PV_RUN_ID)) {
-    process.env.PV_RUN_ID = newRunId();
-  }
+  process.env.PV_RUN_ID = setting('PV_RUN_ID') ?? newRunId();
   const results = await Promise.all(clusters.map((c) => proveAndSweep(c)));
   const out: PreflightResult = { runId: process.env.PV_RUN_ID, clusters: {} };
   clusters.forEach((c, i) => (out.clusters[c.name] = { key: preflightKey(c), outcome: results[i]!.outcome }));

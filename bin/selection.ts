@@ -13,6 +13,7 @@ import {
 import { ALL_TAGS } from '../helpers/check/tags.js';
 import { parseTagExpression, TagExpressionError, type TagNode } from '../helpers/check/tag-expr.js';
 import { parseTestArgs, UsageError, type TestArgs } from './test-args.js';
+import { readSettings, SettingError } from '../helpers/config/settings.js';
 
 /** Bad input: printed as `pnpm test: <message>`, exit 2. */
 export class SelectionError extends Error {}
@@ -34,9 +35,11 @@ export async function resolveSelection(
 ): Promise<Selection> {
   let args: TestArgs;
   try {
+    // every PV_* setting, once: a malformed one stops the run here, before any cluster is touched
+    readSettings();
     args = parseTestArgs(argv);
   } catch (e) {
-    if (e instanceof UsageError) throw new SelectionError(e.message);
+    if (e instanceof UsageError || e instanceof SettingError) throw new SelectionError(e.message);
     throw e;
   }
   let env: ResolvedEnvironment;

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createVitest, type TestModule } from 'vitest/node';
 import { REPO_ROOT } from '../helpers/config/index.js';
+import { setting } from '../helpers/config/settings.js';
 
 /**
  * Lab files left out of the default selftest, run with PV_SELFTEST_FULL=1 (the summary names each as
@@ -103,13 +104,13 @@ async function main(): Promise<number> {
   process.stdout.write('\n== selftest: unit (test/unit/**) ==\n');
   await runProject('unit', unit);
 
-  const mode = process.env.PV_SELFTEST_LAB;
+  const mode = setting('PV_SELFTEST_LAB');
   if (mode === '0') {
     notes.push('lab tests (test/lab/**) NOT RUN: PV_SELFTEST_LAB=0 (not counted as passed)');
   } else {
     let { up, why } = await labUp();
     let broughtUp = false;
-    if (!up && process.env.PV_SELFTEST_LAB_UP !== '0') {
+    if (!up && setting('PV_SELFTEST_LAB_UP') !== '0') {
       // the self-tests need the lab: bring it up (warm cache: about a minute), down again after
       process.stdout.write(`\n== selftest: lab is not up (${why}); pnpm lab up ==\n`);
       const r = spawnSync(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), ['lab/cli.ts', 'up'], {
@@ -128,7 +129,7 @@ async function main(): Promise<number> {
     if (up) {
       // Long end-to-end files that are not yet reliable on a 2-core CI machine run only with
       // PV_SELFTEST_FULL=1; they are reported NOT RUN (never counted as passed).
-      const heavy = process.env.PV_SELFTEST_FULL === '1' ? [] : HEAVY_LAB_FILES;
+      const heavy = setting('PV_SELFTEST_FULL') ? [] : HEAVY_LAB_FILES;
       for (const f of heavy) notes.push(`${f} NOT RUN (PV_SELFTEST_FULL=1 runs it; not counted as passed)`);
       process.stdout.write('\n== selftest: lab (test/lab/**) ==\n');
       await runProject('lab', lab, false, heavy);
@@ -143,7 +144,7 @@ async function main(): Promise<number> {
       }
       notes.push(`lab is not up (${why}): ${lab.failed} lab test(s) reported FAILED`);
     }
-    if (broughtUp && process.env.PV_SELFTEST_KEEP_LAB !== '1') {
+    if (broughtUp && !setting('PV_SELFTEST_KEEP_LAB')) {
       process.stdout.write('\n== selftest: pnpm lab down ==\n');
       spawnSync(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), ['lab/cli.ts', 'down'], {
         cwd: REPO_ROOT,

@@ -7,7 +7,8 @@ import os from 'node:os';
 import type { Vitest } from 'vitest/node';
 import { REPO_ROOT } from '../helpers/config/index.js';
 import { toTagsFilter } from '../helpers/check/tag-expr.js';
-import { newRunId, RUN_ID_RE } from '../helpers/run/ids.js';
+import { newRunId } from '../helpers/run/ids.js';
+import { setting, unknownSettings } from '../helpers/config/settings.js';
 import { defaultMaxWorkers } from '../helpers/check/workers.js';
 import { runState } from '../helpers/check/context.js';
 import { preflightOutcome, type PreflightResult } from '../helpers/check/preflight.js';
@@ -63,11 +64,16 @@ async function main(): Promise<number> {
     throw e;
   }
   const { args, env, projects, grepAst } = sel;
+  const unknown = unknownSettings();
+  if (unknown.length) {
+    process.stderr.write(
+      `pnpm test: warning: ${unknown.join(', ')}: not a setting, ignored (README "Runtime settings" lists them)\n`,
+    );
+  }
   const cli = sel.cli!;
 
   // 2. the run: id, evidence dir, latest
-  const runId =
-    process.env.PV_RUN_ID && RUN_ID_RE.test(process.env.PV_RUN_ID) ? process.env.PV_RUN_ID : newRunId();
+  const runId = setting('PV_RUN_ID') ?? newRunId();
   const runDir = path.join(env.evidenceDir, runId);
   mkdirSync(path.join(runDir, 'attachments'), { recursive: true });
   pointLatest(env.evidenceDir, runId);
@@ -81,7 +87,7 @@ async function main(): Promise<number> {
     // the shard's own run namespace (helpers/run/ids.ts): shards of one run never delete each other's
     PV_SHARD: args.shard ? `${args.shard.index}/${args.shard.count}` : '',
   });
-  if (process.env.PV_IDENTITY === 'skip') {
+  if (setting('PV_IDENTITY') === 'skip') {
     process.stderr.write(
       '\n!!! PV_IDENTITY=skip is set: cluster identities will NOT be proven. Benchmark use only. !!!\n\n',
     );
@@ -122,7 +128,7 @@ async function main(): Promise<number> {
     testNamePattern: args.testNamePattern,
     fileFilters: args.fileFilters,
     shard: args.shard,
-    suites: process.env.PV_SUITES,
+    suites: setting('PV_SUITES'),
     environmentClusters: Object.keys(env.clusters),
   });
   const userReporters = cli.options.reporters;

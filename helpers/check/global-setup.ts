@@ -8,6 +8,7 @@ import type { TestProject } from 'vitest/node';
 import { runState, type PvIdentity } from './context.js';
 import { cleanupCluster, proveAndSweep, warmCleanupOnMark } from './preflight.js';
 import type { ClusterHandle } from '../cluster/index.js';
+import { setting } from '../config/settings.js';
 
 export default async function setup(project: TestProject) {
   const provided = project.getProvidedContext();
@@ -17,7 +18,7 @@ export default async function setup(project: TestProject) {
   let outcome: PvIdentity;
   let handle: ClusterHandle | undefined;
 
-  if (process.env.PV_IDENTITY === 'skip') {
+  if (setting('PV_IDENTITY') === 'skip') {
     // bench-only escape hatch; never in real runs, printed loudly every time
     process.stderr.write(
       `\n!!! PV_IDENTITY=skip: identity of cluster "${name}" NOT proven (benchmark mode). Never use this for a real run. !!!\n\n`,

@@ -11,6 +11,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setting } from '../config/settings.js';
 
 export interface PodSnapshot {
   name: string;
@@ -38,9 +39,8 @@ export interface BaselineDiff {
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export function baselinePath(cluster: string, name: string): string {
-  const dir = process.env.PV_BASELINE_DIR
-    ? path.resolve(process.env.PV_BASELINE_DIR)
-    : path.join(REPO_ROOT, 'docs', 'qa', 'baselines');
+  const custom = setting('PV_BASELINE_DIR');
+  const dir = custom ? path.resolve(custom) : path.join(REPO_ROOT, 'docs', 'qa', 'baselines');
   return path.join(dir, `${cluster}-${name}.json`);
 }
 

@@ -4,6 +4,7 @@
 // check. The tag is process-wide: vitest runs one check at a time per worker, and the runner sets
 // it before each check body (helpers/check) and to a phase (`phase identity` …) in the main process.
 import fs from 'node:fs';
+import { setting } from '../config/settings.js';
 
 export const USER_AGENT_PRODUCT = 'platform-validation';
 
@@ -40,7 +41,8 @@ function frameworkVersion(): string {
 
 /** The header value for a request made now (run id from PV_RUN_ID, set by bin/test.ts). */
 export function userAgent(env: NodeJS.ProcessEnv = process.env): string {
-  const parts = [env.PV_RUN_ID ? `run ${env.PV_RUN_ID}` : undefined, requestTag()].filter(Boolean);
+  const runId = setting('PV_RUN_ID', env);
+  const parts = [runId ? `run ${runId}` : undefined, requestTag()].filter(Boolean);
   return `${USER_AGENT_PRODUCT}/${frameworkVersion()}${parts.length ? ` (${parts.join('; ')})` : ''}`;
 }
 

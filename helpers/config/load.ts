@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import { factsSchema, type Facts } from './facts.js';
 import { factsDefaults } from './reference-facts.js';
 import { platformSchema, type PlatformConfigParsed } from './schema.js';
+import { setting } from './settings.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -38,8 +39,9 @@ export interface ResolvedEnvironment {
 
 /** Which file: explicit argument, else PV_CONFIG, else <repo>/platform.config.ts. */
 export function configPath(explicit?: string): string {
-  const p = explicit ?? process.env.PV_CONFIG ?? 'platform.config.ts';
-  return path.resolve(explicit || process.env.PV_CONFIG ? process.cwd() : REPO_ROOT, p);
+  const fromEnv = setting('PV_CONFIG');
+  const p = explicit ?? fromEnv ?? 'platform.config.ts';
+  return path.resolve(explicit || fromEnv ? process.cwd() : REPO_ROOT, p);
 }
 
 function formatIssues(
@@ -76,7 +78,7 @@ export async function loadPlatformConfig(
 ): Promise<PlatformConfigParsed & { file: string }> {
   if (!existsSync(file)) {
     throw new ConfigError(
-      `${file}: configuration file not found${process.env.PV_CONFIG ? ' (from PV_CONFIG)' : ''}; expected a platform.config.ts exporting definePlatform({...})`,
+      `${file}: configuration file not found${setting('PV_CONFIG') ? ' (from PV_CONFIG)' : ''}; expected a platform.config.ts exporting definePlatform({...})`,
     );
   }
   let mod: { default?: unknown };
@@ -114,8 +116,8 @@ export function selectEnv(
 ): string {
   const [name, source] = flag
     ? [flag, '--env']
-    : process.env.PV_ENV
-      ? [process.env.PV_ENV, 'PV_ENV']
+    : setting('PV_ENV')
+      ? [setting('PV_ENV')!, 'PV_ENV']
       : [config.defaultEnv, 'defaultEnv'];
   if (!(name in config.environments)) {
     throw new ConfigError(

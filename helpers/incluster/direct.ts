@@ -9,12 +9,13 @@ import { describeTarget, resolveTarget, type TunnelTarget } from '../tunnel/reso
 import { newTunnelStats, type Tunnel, type TunnelOptions, type TunnelStats } from '../tunnel/types.js';
 import { loadAddressMap, lookupAddress, type Address, type AddressMap } from './address-map.js';
 import { guardAddress } from './guard.js';
+import { setting } from '../config/settings.js';
 
 export { PV_MODE_IN_CLUSTER, inClusterMode } from './mode.js';
 
 let cachedMap: { file: string; map: AddressMap } | undefined;
 function addressMap(env: NodeJS.ProcessEnv): AddressMap {
-  const file = env.PV_INCLUSTER_ADDRESS_MAP;
+  const file = setting('PV_INCLUSTER_ADDRESS_MAP', env);
   if (!file) return {};
   if (cachedMap?.file !== file) cachedMap = { file, map: loadAddressMap(file) };
   return cachedMap.map;
@@ -49,7 +50,7 @@ export async function directAddress(
         ? p.port === Number(spec.port)
         : p.name === spec.port,
     );
-    const domain = env.PV_CLUSTER_DOMAIN ?? 'cluster.local';
+    const domain = setting('PV_CLUSTER_DOMAIN', env) ?? 'cluster.local';
     a = {
       host: `${spec.name}.${spec.namespace}.svc.${domain}`,
       port: sp?.port ?? Number(spec.port),

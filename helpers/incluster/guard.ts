@@ -1,6 +1,7 @@
 // The lab's network rule as code: in the lab every address we dial must be on 127.0.0.0/8.
 // Service ClusterIPs and pod IPs there are 10.x *data*; dialing one would leave the machine.
 import net from 'node:net';
+import { setting } from '../config/settings.js';
 
 export class AddressGuardError extends Error {
   override name = 'AddressGuardError';
@@ -8,7 +9,8 @@ export class AddressGuardError extends Error {
 
 /** True when this run targets the lab (PV_LAB=1, or the selected environment is named lab*). */
 export function labMode(env: NodeJS.ProcessEnv = process.env): boolean {
-  return env.PV_LAB === '1' || /^lab(\b|[-_])/.test(env.PV_ENV ?? '') || env.PV_ENV === 'lab';
+  const name = setting('PV_ENV', env) ?? '';
+  return setting('PV_LAB', env) || /^lab(\b|[-_])/.test(name) || name === 'lab';
 }
 
 export function isLoopback(host: string): boolean {

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
+import { setting } from '../config/settings.js';
 
 export const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 export const IN_CLUSTER_CONTEXT = 'in-cluster';
@@ -25,7 +26,7 @@ export class InClusterError extends Error {
 
 function saDir(src: InClusterSource): string {
   const env = src.env ?? process.env;
-  return `${src.pathPrefix ?? env.PV_SA_PREFIX ?? ''}${SA_DIR}`;
+  return `${src.pathPrefix ?? setting('PV_SA_PREFIX', env) ?? ''}${SA_DIR}`;
 }
 
 /** Whether this process runs in a pod (KUBERNETES_SERVICE_HOST and a ServiceAccount token). */
@@ -54,7 +55,7 @@ export function inClusterKubeConfig(src: InClusterSource = {}): KubeConfig {
   process.env.KUBERNETES_SERVICE_PORT = port;
   try {
     const kc = new KubeConfig();
-    kc.loadFromCluster(src.pathPrefix ?? env.PV_SA_PREFIX ?? '');
+    kc.loadFromCluster(src.pathPrefix ?? setting('PV_SA_PREFIX', env) ?? '');
     return renameContext(kc);
   } finally {
     restore('KUBERNETES_SERVICE_HOST', saved.h);

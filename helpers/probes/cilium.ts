@@ -22,6 +22,7 @@ import { fixtureYaml } from '../checks/fixtures.js';
 import { GVR, getCustom, listPods, restartCounts, type KObject } from '../checks/k8s.js';
 import { peerClusters } from '../checks/peers.js';
 import { diffValues } from '../checks/values.js';
+import { setting } from '../config/settings.js';
 
 export interface AgentReport extends AgentStatus {
   pod: string;
@@ -177,15 +178,12 @@ export async function comparePodBaseline(
     pods: current,
   };
   evidence.json('current', fresh);
-  if (
-    !stored ||
-    process.env.PV_BASELINE === 'write' ||
-    (stored as { clusterUid?: string }).clusterUid !== clusterUid
-  ) {
+  const rewrite = setting('PV_BASELINE') === 'write';
+  if (!stored || rewrite || (stored as { clusterUid?: string }).clusterUid !== clusterUid) {
     await writeBaseline(file, fresh);
     const why = !stored
       ? 'none existed'
-      : process.env.PV_BASELINE === 'write'
+      : rewrite
         ? 'PV_BASELINE=write'
         : 'cluster rebuilt: kube-system UID changed';
     evidence.text(

@@ -1,5 +1,8 @@
 // Run identity and run-owned names. PV_RUN_ID is set by bin/test.ts (YYYYMMDDTHHMMSSZ-<6 hex>).
 import { randomBytes } from 'node:crypto';
+import { RUN_ID_RE, setting } from '../config/settings.js';
+
+export { RUN_ID_RE };
 
 export const LABEL_RUN_ID = 'platform-validation/run-id';
 export const LABEL_OWNED = 'platform-validation/owned';
@@ -7,26 +10,16 @@ export const ANNOTATION_EXPIRES = 'platform-validation/expires-at';
 export const LABEL_SHARD = 'platform-validation/shard';
 export const NAMESPACE_PREFIX = 'pv-run-';
 
-export const RUN_ID_RE = /^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}$/;
-
 /** This process's shard of the run (`--shard i/n`: PV_SHARD="i/n", set by bin/test.ts), if any. */
 export function currentShard(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const v = env.PV_SHARD;
-  return v && /^\d+\/\d+$/.test(v) ? v : undefined;
+  return setting('PV_SHARD', env);
 }
 
 let generated: string | undefined;
 
 /** The run id: PV_RUN_ID, else one generated for this process (standalone scripts). */
 export function currentRunId(env: NodeJS.ProcessEnv = process.env): string {
-  const v = env.PV_RUN_ID;
-  if (v) {
-    if (!RUN_ID_RE.test(v))
-      throw new Error(`PV_RUN_ID "${v}" is not a run id (expected YYYYMMDDTHHMMSSZ-<6 hex>)`);
-    return v;
-  }
-  generated ??= newRunId();
-  return generated;
+  return setting('PV_RUN_ID', env) ?? (generated ??= newRunId());
 }
 
 export function newRunId(now = new Date()): string {

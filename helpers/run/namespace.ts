@@ -16,6 +16,7 @@ import {
   runNamespaceName,
   shardLabel,
 } from './ids.js';
+import { setting } from '../config/settings.js';
 
 /** Pod Security: run namespaces admit only `restricted` pods (the admission policy requires the label). */
 export const POD_SECURITY_LABELS = {
@@ -25,8 +26,7 @@ export const POD_SECURITY_LABELS = {
 
 /** How long a run namespace lives if its run never cleans up (PV_RUN_TTL_MINUTES, default 180). */
 export function runTtlMs(env: NodeJS.ProcessEnv = process.env): number {
-  const m = Number(env.PV_RUN_TTL_MINUTES);
-  return (Number.isFinite(m) && m > 0 ? m : 180) * 60_000;
+  return setting('PV_RUN_TTL_MINUTES', env) * 60_000;
 }
 
 export class RunResourceError extends Error {
@@ -195,7 +195,7 @@ export async function shutdownProcessResources(): Promise<CleanupReport> {
  */
 export async function sweepExpired(cluster: ClusterHandle, now: Date = new Date()): Promise<string[]> {
   assertWritable(cluster, 'sweep expired run namespaces');
-  const current = process.env.PV_RUN_ID;
+  const current = setting('PV_RUN_ID');
   const list = await cluster.core.listNamespace({ labelSelector: `${LABEL_OWNED}=true,${LABEL_RUN_ID}` });
   const expired = list.items.filter((ns) => {
     if (!ours(ns) || ns.status?.phase === 'Terminating') return false;

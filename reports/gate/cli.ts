@@ -11,6 +11,7 @@ import { GateInputError, type GateStatus } from './model.js';
 import { loadRuns } from './run.js';
 import { findStory, PLATFORM_STORY, storySlug } from './stories.js';
 import { loadWaivers, type WaiverSet } from './waivers.js';
+import { setting } from '../../helpers/config/settings.js';
 
 export const EXIT: Record<GateStatus, number> = { PASS: 0, WAIVED: 0, FAIL: 1, CONCERNS: 2 };
 export const EXIT_BAD_INPUT = 3;
@@ -77,7 +78,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     runs: values.run?.length ? values.run : ['docs/qa/evidence/latest'],
     story: values.story,
     waivers: values.waivers,
-    reviewer: values.reviewer ?? env['PV_REVIEWER'] ?? 'pnpm gate',
+    reviewer: values.reviewer ?? setting('PV_REVIEWER', env) ?? 'pnpm gate',
     history,
     historyDir: values['history-dir'],
     gatesDir: values['gates-dir'] ?? 'docs/qa/gates',

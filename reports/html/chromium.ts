@@ -6,8 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { setting } from '../../helpers/config/settings.js';
 
-export const CHROMIUM = process.env['PV_CHROMIUM'] ?? 'chromium';
+export const CHROMIUM = setting('PV_CHROMIUM') ?? 'chromium';
 
 const FLAGS = [
   '--headless',

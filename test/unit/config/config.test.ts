@@ -209,4 +209,16 @@ describe('pnpm test rejects bad input before touching any cluster', () => {
     );
     expect((await import('node:fs')).existsSync(ev)).toBe(false);
   });
+
+  it('a malformed PV_* setting: exit 2 naming it and what was expected, no run directory', async () => {
+    const dir = tmpDir();
+    const ev = path.join(dir, 'evidence');
+    const file = writeConfig(dir, { ...good, evidenceDir: ev });
+    const r = await runPv([], { PV_CONFIG: file, PV_REQUEST_TIMEOUT_MS: '10s', PV_ISOLATE: 'yes' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /PV_REQUEST_TIMEOUT_MS="10s": expected positive integer \(ms\); PV_ISOLATE="yes": expected 0 or 1/,
+    );
+    expect((await import('node:fs')).existsSync(ev)).toBe(false);
+  });
 });

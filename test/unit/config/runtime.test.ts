@@ -8,13 +8,17 @@ import {
 } from '../../../helpers/config/runtime.js';
 
 describe('runtime bounds (helpers/config/runtime.ts)', () => {
-  it('defaults, and positive PV_* overrides only', () => {
+  it('defaults, positive PV_* overrides, a malformed one refused by name', () => {
     expect(requestTimeout({})).toBe(10_000);
     expect(identityTimeout({})).toBe(20_000);
     expect(requestTimeout({ PV_REQUEST_TIMEOUT_MS: '2500' })).toBe(2500);
     expect(identityTimeout({ PV_IDENTITY_TIMEOUT_MS: '7000' })).toBe(7000);
-    expect(requestTimeout({ PV_REQUEST_TIMEOUT_MS: '0' })).toBe(DEFAULT_REQUEST_TIMEOUT_MS);
-    expect(identityTimeout({ PV_IDENTITY_TIMEOUT_MS: 'soon' })).toBe(DEFAULT_IDENTITY_TIMEOUT_MS);
+    expect(requestTimeout({ PV_REQUEST_TIMEOUT_MS: '' })).toBe(DEFAULT_REQUEST_TIMEOUT_MS);
+    // a silent fallback would run with a bound the user did not ask for
+    expect(() => requestTimeout({ PV_REQUEST_TIMEOUT_MS: '0' })).toThrow(/^PV_REQUEST_TIMEOUT_MS="0"/);
+    expect(() => identityTimeout({ PV_IDENTITY_TIMEOUT_MS: 'soon' })).toThrow(
+      /^PV_IDENTITY_TIMEOUT_MS="soon"/,
+    );
   });
 
   it('bin/launch.mjs (plain JS, cannot import TS) budgets the preflight with the same defaults', () => {

@@ -25,7 +25,7 @@ describe('run ids and run-owned names', () => {
     const id = newRunId(new Date('2026-11-23T06:15:00.123Z'));
     expect(id).toMatch(/^20261123T061500Z-[0-9a-f]{6}$/);
     expect(currentRunId({ PV_RUN_ID: id })).toBe(id);
-    expect(() => currentRunId({ PV_RUN_ID: 'rm -rf /' })).toThrow(/PV_RUN_ID "rm -rf \/" is not a run id/);
+    expect(() => currentRunId({ PV_RUN_ID: 'rm -rf /' })).toThrow(/^PV_RUN_ID="rm -rf \/": expected run id/);
   });
   it('namespace and names are lowercase DNS labels carrying the run id', () => {
     const id = '20261123T061500Z-abc123';

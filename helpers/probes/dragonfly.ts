@@ -37,6 +37,22 @@ export function selectorLabels(s: string): Record<string, string> {
   return Object.fromEntries(s.split(',').map((kv) => kv.split('=') as [string, string]));
 }
 
+/**
+ * The `status.phase` values of a ready Dragonfly, exact strings. dragonfly-operator
+ * internal/controller/util.go: since v1.2.0 (the lab's pinned v1.3.0 included) it writes
+ * `PhaseReady = "Ready"`; up to v1.1.11 it wrote `"ready"`, which later versions still accept when
+ * read back (`PhaseReadyOld`). Any other phase (`ResourcesCreated`, `RollingUpdate`, `Configuring`,
+ * none) is not ready.
+ */
+export const READY_PHASES: readonly string[] = ['Ready', 'ready'];
+
+/** The Dragonfly's `status.phase` as text (`no status.phase` when absent) and whether it is a ready one. */
+export function dragonflyPhase(df: { status?: Record<string, unknown> }): { phase: string; ready: boolean } {
+  const phase = df.status?.phase;
+  if (typeof phase !== 'string') return { phase: 'no status.phase', ready: false };
+  return { phase, ready: READY_PHASES.includes(phase) };
+}
+
 /** `fn` with a Redis client on the Service through a tunnel (not yet connected), always disconnected. */
 async function withRedis<T>(
   k: ClusterHandle,

@@ -131,6 +131,13 @@ describe('lab scenarios change the simulated world they claim to', () => {
     });
   });
 
+  it('healthy: the Dragonfly phase is "Ready", as operator v1.3.0 (the fixture\'s image) writes it', () => {
+    // dragonfly-operator internal/controller/util.go since v1.2.0: PhaseReady = "Ready"
+    expect(status('apps', 'healthy', 'Dragonfly/dragonfly-system/dragonfly')).toMatchObject({
+      phase: 'Ready',
+    });
+  });
+
   it('kafka-broker-down: Kafka NotReady naming the pod; kustomization-not-ready: only cluster-apps-workloads', () => {
     const k = status('apps', 'kafka-broker-down', 'Kafka/messaging/kafka-cluster').conditions as {
       type: string;

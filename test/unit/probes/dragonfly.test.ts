@@ -9,6 +9,7 @@ import type { ClusterHandle } from '../../../helpers/cluster/index.js';
 import {
   coveringPdbs,
   deniedVerdict,
+  dragonflyPhase,
   evictionDrill,
   ingressPolicies,
   minAvailablePods,
@@ -123,6 +124,25 @@ beforeEach(() => {
 
 const d = () => facts().dragonfly;
 const k = {} as ClusterHandle;
+
+describe('dragonflyPhase (DB-DRAGONFLY-001)', () => {
+  // upstream: dragonflydb/dragonfly-operator internal/controller/util.go (v1.2.0 .. v1.6.1):
+  // PhaseReady = "Ready" is what the operator writes (dragonfly_instance.go `dfiStatus.Phase = PhaseReady`);
+  // PhaseReadyOld = "ready" is what <= v1.1.11 wrote. PhaseResourcesCreated/RollingUpdate/Configuring are not ready.
+  const df = (phase?: unknown) => ({ status: phase === undefined ? {} : { phase, isRollingUpdate: false } });
+  it('passes: "Ready", as operator v1.2.0+ (the pinned v1.3.0) writes it', () => {
+    expect(dragonflyPhase(df('Ready'))).toEqual({ phase: 'Ready', ready: true });
+  });
+  it('passes: "ready", as operator <= v1.1.11 wrote it', () => {
+    expect(dragonflyPhase(df('ready'))).toEqual({ phase: 'ready', ready: true });
+  });
+  it('fails: the other upstream phases, other casings and a missing phase are not ready', () => {
+    for (const p of ['ResourcesCreated', 'RollingUpdate', 'Configuring', 'READY', 'resources-created'])
+      expect(dragonflyPhase(df(p)), p).toEqual({ phase: p, ready: false });
+    expect(dragonflyPhase(df())).toEqual({ phase: 'no status.phase', ready: false });
+    expect(dragonflyPhase({})).toEqual({ phase: 'no status.phase', ready: false });
+  });
+});
 
 describe('setGetDel (DB-DRAGONFLY-001)', () => {
   it('passes: PING, the value read back, the key gone and its cleanup released', async () => {

@@ -191,7 +191,7 @@ function build(): ServiceEntry[] {
       kind: 'kafka',
       cluster: 'apps',
       namespace: KAFKA.namespace,
-      owner: { apiVersion: 'kafka.strimzi.io/v1beta2', kind: 'Kafka', name: KAFKA.cluster },
+      owner: { apiVersion: 'kafka.strimzi.io/v1', kind: 'Kafka', name: KAFKA.cluster },
       workload: { kind: 'StatefulSet', name: `${KAFKA.cluster}-${KAFKA.pool}`, replicas: KAFKA.brokers },
       pods: [pod],
       selector: { 'strimzi.io/cluster': KAFKA.cluster, 'strimzi.io/pod-name': pod },

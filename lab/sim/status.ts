@@ -267,7 +267,7 @@ function kafka(o: K8sObject, faults: Faults): Status {
     kafkaMetadataState: 'KRaft',
     kafkaVersion: '4.1.0',
     kafkaMetadataVersion: '4.1-IV1',
-    operatorLastSuccessfulVersion: '0.48.0',
+    operatorLastSuccessfulVersion: '1.0.1',
   };
 }
 

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { AddressInfo } from 'node:net';
+import type { V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { grpcUnaryEmpty } from '../../../helpers/checks/grpc.js';
 import { TOPOLOGY } from '../../../lab/core/topology.js';
@@ -21,7 +22,7 @@ import { ciliumFacts } from '../../../lab/sim/cilium.js';
 import { CRDS, crdObject } from '../../../lab/sim/crds.js';
 import { loadFixtures, type K8sObject } from '../../../lab/sim/fixtures.js';
 import { startHubbleRelay } from '../../../lab/sim/hubble-relay.js';
-import { prepareStatus } from '../../../lab/sim/kube.js';
+import { prepareStatus, staleCrds } from '../../../lab/sim/kube.js';
 import { desiredStatuses, objectKey } from '../../../lab/sim/status.js';
 import { substitute } from '../../../lab/sim/values.js';
 import { clusterValues } from '../../../lab/sim/values.js';
@@ -101,6 +102,49 @@ describe('lab/sim fixtures and CRDs', () => {
       expect(o.spec.versions.every((v) => v.subresources)).toBe(true);
     }
     expect(new Set(CRDS.map((d) => `${d.plural}.${d.group}`)).size).toBe(CRDS.length);
+  });
+
+  it('Strimzi CRDs serve only v1, as Strimzi >= 1.0.0 (the pinned 1.0.1); the fixtures use v1', () => {
+    // upstream: strimzi-kafka-operator packaging/install/cluster-operator/04x-Crd-*.yaml at 1.0.1:
+    // `versions: [{name: v1, served: true, storage: true}]` (0.49-0.51 also served v1beta2)
+    const strimzi = CRDS.filter((d) => d.group.endsWith('strimzi.io'));
+    expect(strimzi.map((d) => d.kind).sort()).toEqual([
+      'Kafka',
+      'KafkaNodePool',
+      'KafkaTopic',
+      'KafkaUser',
+      'StrimziPodSet',
+    ]);
+    for (const d of strimzi) expect(d.versions, d.kind).toEqual(['v1']);
+    const used = objects('apps')
+      .filter((o) => o.apiVersion.startsWith('kafka.strimzi.io/'))
+      .map((o) => o.apiVersion);
+    expect(new Set(used)).toEqual(new Set(['kafka.strimzi.io/v1']));
+  });
+
+  it('staleCrds: a live CRD still storing or serving a version the definition dropped is stale', () => {
+    const live = (name: string, versions: string[], stored: string[]) =>
+      ({
+        metadata: { name },
+        spec: { versions: versions.map((v) => ({ name: v })) },
+        status: { storedVersions: stored },
+      }) as unknown as V1CustomResourceDefinition;
+    const kafka = CRDS.find((d) => d.kind === 'Kafka')!;
+    const git = CRDS.find((d) => d.kind === 'GitRepository')!;
+    expect(
+      staleCrds(
+        [
+          live('kafkas.kafka.strimzi.io', ['v1beta2'], ['v1beta2']), // a lab seeded before Strimzi 1.x
+          live('gitrepositories.source.toolkit.fluxcd.io', ['v1'], ['v1']),
+        ],
+        [kafka, git],
+      ),
+    ).toEqual(['kafkas.kafka.strimzi.io']);
+    // served v1 only now, but etcd may still hold v1beta2 objects: still stale
+    expect(staleCrds([live('kafkas.kafka.strimzi.io', ['v1'], ['v1beta2', 'v1'])], [kafka])).toEqual([
+      'kafkas.kafka.strimzi.io',
+    ]);
+    expect(staleCrds([live('kafkas.kafka.strimzi.io', ['v1'], ['v1'])], [kafka])).toEqual([]);
   });
 
   it('an unknown substitution variable is an error naming the file and the variable', () => {

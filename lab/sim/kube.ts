@@ -219,6 +219,40 @@ export async function applyCrds(k: Kube, timeoutMs = 60_000): Promise<number> {
   }
 }
 
+/** A 422 refusing an update of immutable fields (a workload's selector, a Service's clusterIP, ...). */
+export function immutableRefusal(e: unknown): boolean {
+  if (httpCode(e) !== 422) return false;
+  const body = (e as { body?: unknown }).body;
+  const text = typeof body === 'string' ? body : JSON.stringify(body ?? (e as Error).message ?? '');
+  return /field is immutable|Forbidden: updates to (statefulset|deployment|daemonset) spec/i.test(text);
+}
+
+async function replaceWait(k: Kube, obj: KubernetesObject, timeoutMs = 60_000): Promise<void> {
+  await k.objects
+    .delete(obj, undefined, undefined, undefined, undefined, 'Background')
+    .catch((e: unknown) => {
+      if (httpCode(e) !== 404) throw e;
+    });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await k.objects.read({
+        apiVersion: obj.apiVersion,
+        kind: obj.kind,
+        metadata: { name: obj.metadata!.name!, namespace: obj.metadata!.namespace },
+      });
+    } catch (e) {
+      if (httpCode(e) === 404) return;
+      throw e;
+    }
+    if (Date.now() > deadline)
+      throw new Error(
+        `${obj.kind} ${obj.metadata?.namespace ?? ''}/${obj.metadata?.name} not deleted after ${timeoutMs / 1000}s`,
+      );
+    await sleep(250);
+  }
+}
+
 /** Server-side apply of one object (status stripped: it goes through the status subresource). */
 export async function apply(
   k: Kube,
@@ -232,9 +266,19 @@ export async function apply(
     // from the JSON names in places (NetworkPolicy `from` is `_from`, `x-kubernetes-*` are
     // `x_kubernetes_*`) and drops unknown keys: deserialize the plain JSON into the model first.
     const typed = loadYaml<KubernetesObject>(JSON.stringify(body));
-    return await retryTooMany(() =>
-      k.objects.patch(typed, undefined, undefined, fieldManager, true, PatchStrategy.ServerSideApply),
-    );
+    const patch = () =>
+      retryTooMany(() =>
+        k.objects.patch(typed, undefined, undefined, fieldManager, true, PatchStrategy.ServerSideApply),
+      );
+    try {
+      return await patch();
+    } catch (e) {
+      if (!immutableRefusal(e)) throw e;
+      // an operator recreates a child whose immutable fields changed (a StatefulSet's selector when
+      // the pod labels change): delete it, wait until it is gone, create it again
+      await replaceWait(k, typed);
+      return await patch();
+    }
   } catch (e) {
     const msg = (e as { body?: unknown }).body ?? (e as Error).message;
     throw new Error(

@@ -127,10 +127,13 @@ dragonfly.check(
   async ({ cluster, facts, evidence }) => {
     const d = facts.dragonfly;
     const pdbs = await coveringPdbs(cluster, d, evidence);
-    expect(pdbs.names, `PDBs in ${d.namespace} selecting ${d.podSelector}`).not.toEqual([]);
+    expect(
+      pdbs.names,
+      `PDBs in ${d.namespace} selecting every Dragonfly pod (${d.podSelector}: ${pdbs.pods.join(', ') || 'none found'}) by its labels`,
+    ).not.toEqual([]);
     expect(
       pdbs.minAvailable,
-      `minAvailable of the PDB(s) covering Dragonfly (required >= ${d.pdbMinAvailable})`,
+      `pods of ${d.replicas} kept available by the PDB(s) covering Dragonfly (minAvailable, or replicas - maxUnavailable; required >= ${d.pdbMinAvailable})`,
     ).toBeGreaterThanOrEqual(d.pdbMinAvailable);
   },
 );

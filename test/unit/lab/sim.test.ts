@@ -9,9 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { AddressInfo } from 'node:net';
-import type { V1CustomResourceDefinition } from '@kubernetes/client-node';
+import type { V1CustomResourceDefinition, V1LabelSelector } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { grpcUnaryEmpty } from '../../../helpers/checks/grpc.js';
+import { matchesSelector } from '../../../helpers/checks/selectors.js';
 import { TOPOLOGY } from '../../../lab/core/topology.js';
 import { SCENARIOS, getScenario } from '../../../lab/scenarios/registry.js';
 import { GATEWAY_SERVICE } from '../../../lab/services/gateway.js';
@@ -89,6 +90,38 @@ describe('lab/sim fixtures and CRDs', () => {
       .filter((e) => e.cluster === 'apps' && e.kind !== 'coredns')
       .filter((e) => !names.includes(`${e.workload.kind}/${e.namespace}/${e.workload.name}`));
     expect(missing.map((e) => e.name)).toEqual([]);
+  });
+
+  it("apps: the one PDB over the Dragonfly pods is the operator's (v1.2.0+): `dragonfly`, maxUnavailable 1", () => {
+    // upstream: dragonfly-operator v1.3.0 internal/resources/resources.go (PodDisruptionBudget
+    // `<df.Name>`, MaxUnavailable 1, selector {app, app.kubernetes.io/part-of, app.kubernetes.io/name})
+    const uids = new Map([['dragonflydb.io/v1alpha1/Dragonfly/dragonfly-system/dragonfly', 'df-uid']]);
+    const b = backedObjects('apps', root, uids, new Set());
+    const sts = b.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'dragonfly')!;
+    const podLabels = (sts.spec as { template: { metadata: { labels: Record<string, string> } } }).template
+      .metadata.labels;
+    // every PDB of the namespace, seeded (Flux) or created by the simulated operator, that selects the pods
+    const pdbs = [...b, ...objects('apps')].filter(
+      (o) =>
+        o.kind === 'PodDisruptionBudget' &&
+        o.metadata.namespace === 'dragonfly-system' &&
+        matchesSelector((o.spec as { selector: V1LabelSelector }).selector, podLabels),
+    );
+    expect(pdbs.map((o) => o.metadata.name)).toEqual(['dragonfly']);
+    const pdb = pdbs[0]!;
+    expect(pdb.spec).toEqual({
+      maxUnavailable: 1,
+      selector: {
+        matchLabels: {
+          app: 'dragonfly',
+          'app.kubernetes.io/part-of': 'dragonfly',
+          'app.kubernetes.io/name': 'dragonfly',
+        },
+      },
+    });
+    expect(pdb.metadata.ownerReferences).toMatchObject([
+      { kind: 'Dragonfly', name: 'dragonfly', uid: 'df-uid', controller: true },
+    ]);
   });
 
   it('every CRD has one storage version, a status subresource and the plural.group name', () => {

@@ -69,11 +69,39 @@ export const GVR = {
   cnpgCluster: { group: 'postgresql.cnpg.io', version: 'v1', plural: 'clusters' },
   cnpgPooler: { group: 'postgresql.cnpg.io', version: 'v1', plural: 'poolers' },
   dragonfly: { group: 'dragonflydb.io', version: 'v1alpha1', plural: 'dragonflies' },
-  kafka: { group: 'kafka.strimzi.io', version: 'v1beta2', plural: 'kafkas' },
+  // read through servedGvr(k, GVR.kafka, STRIMZI_VERSIONS): Strimzi >= 1.0 serves only v1
+  kafka: { group: 'kafka.strimzi.io', version: 'v1', plural: 'kafkas' },
   lbIpPool: { group: 'cilium.io', version: 'v2alpha1', plural: 'ciliumloadbalancerippools' },
   gateway: { group: 'gateway.networking.k8s.io', version: 'v1', plural: 'gateways' },
   gatewayClass: { group: 'gateway.networking.k8s.io', version: 'v1', plural: 'gatewayclasses' },
 } satisfies Record<string, Gvr>;
+
+/**
+ * The kafka.strimzi.io versions to read, most preferred first. Strimzi
+ * packaging/install/cluster-operator/040-Crd-kafka.yaml (and the other Crd files): 0.48 serves only
+ * v1beta2, 0.49 to 0.51 serve v1 and v1beta2 (storage), 1.0.0 and later serve only v1.
+ */
+export const STRIMZI_VERSIONS: readonly string[] = ['v1', 'v1beta2'];
+
+/** The versions of `group` the apiserver serves (API discovery, `GET /apis`); [] when none. */
+export async function servedVersions(k: ClusterHandle, group: string): Promise<string[]> {
+  const list = await k.apis.getAPIVersions();
+  return (list.groups ?? []).find((g) => g.name === group)?.versions.map((v) => v.version) ?? [];
+}
+
+/**
+ * `gvr` at the first of `versions` its group serves (API discovery). Throws naming the group, the
+ * versions wanted and those served when none is: a clear finding instead of a 404.
+ */
+export async function servedGvr(k: ClusterHandle, gvr: Gvr, versions: readonly string[]): Promise<Gvr> {
+  const served = await servedVersions(k, gvr.group);
+  const version = versions.find((v) => served.includes(v));
+  if (!version)
+    throw new Error(
+      `API group ${gvr.group} (${gvr.plural}) is not served in a version this check reads (${versions.join(', ')}); served: ${served.length ? served.join(', ') : 'none (the CRDs are not installed)'}`,
+    );
+  return { ...gvr, version };
+}
 
 export async function getCustom(
   cluster: ClusterHandle,

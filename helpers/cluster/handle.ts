@@ -2,6 +2,7 @@
 // bounded API clients. Creating it does no network I/O; proveIdentity() is the first round trip.
 import {
   ApiextensionsV1Api,
+  ApisApi,
   AppsV1Api,
   BatchV1Api,
   CoreV1Api,
@@ -68,6 +69,8 @@ export interface ClusterHandle {
   events: EventsV1Api;
   rbac: RbacAuthorizationV1Api;
   version: VersionApi;
+  /** API discovery (`GET /apis`): which groups and versions the apiserver serves. */
+  apis: ApisApi;
 }
 
 export interface ClusterHandleOptions {
@@ -133,6 +136,7 @@ export function createClusterHandle(opts: ClusterHandleOptions): ClusterHandle {
     events: new EventsV1Api(configuration),
     rbac: new RbacAuthorizationV1Api(configuration),
     version: new VersionApi(configuration),
+    apis: new ApisApi(configuration),
   };
 }
 

@@ -37,6 +37,22 @@ export function selectorLabels(s: string): Record<string, string> {
   return Object.fromEntries(s.split(',').map((kv) => kv.split('=') as [string, string]));
 }
 
+/**
+ * The `status.phase` values of a ready Dragonfly, exact strings. dragonfly-operator
+ * internal/controller/util.go: since v1.2.0 (the lab's pinned v1.3.0 included) it writes
+ * `PhaseReady = "Ready"`; up to v1.1.11 it wrote `"ready"`, which later versions still accept when
+ * read back (`PhaseReadyOld`). Any other phase (`ResourcesCreated`, `RollingUpdate`, `Configuring`,
+ * none) is not ready.
+ */
+export const READY_PHASES: readonly string[] = ['Ready', 'ready'];
+
+/** The Dragonfly's `status.phase` as text (`no status.phase` when absent) and whether it is a ready one. */
+export function dragonflyPhase(df: { status?: Record<string, unknown> }): { phase: string; ready: boolean } {
+  const phase = df.status?.phase;
+  if (typeof phase !== 'string') return { phase: 'no status.phase', ready: false };
+  return { phase, ready: READY_PHASES.includes(phase) };
+}
+
 /** `fn` with a Redis client on the Service through a tunnel (not yet connected), always disconnected. */
 async function withRedis<T>(
   k: ClusterHandle,
@@ -139,11 +155,17 @@ export async function passwordExternalSecret(
 }
 
 /**
- * The PDBs of the namespace selecting the data pods (all attached), and the best minAvailable among
- * them as a pod count (a percentage of `replicas` rounded up; maxUnavailable-only PDBs count 0).
+ * The PDBs of the namespace whose selector selects every Dragonfly data pod by the pods' own labels
+ * (all PDBs attached), and the most pods any of them keeps available. Since v1.2.0 the operator
+ * creates its own PDB `<df.Name>` (resources.go: selector `{app, app.kubernetes.io/part-of,
+ * app.kubernetes.io/name}`, `maxUnavailable: 1`), so the selector is matched against the live pods'
+ * labels (not the facts' selector) and `maxUnavailable` counts as well as `minAvailable`.
  */
 export async function coveringPdbs(k: ClusterHandle, d: Dragonfly, evidence: CheckEvidence) {
-  const pdbs = (await k.policy.listNamespacedPodDisruptionBudget({ namespace: d.namespace })).items;
+  const [pdbs, pods] = await Promise.all([
+    k.policy.listNamespacedPodDisruptionBudget({ namespace: d.namespace }).then((l) => l.items),
+    listPods(k, d.namespace, d.podSelector),
+  ]);
   evidence.json(
     'pdbs',
     pdbs.map((p) => ({
@@ -154,18 +176,34 @@ export async function coveringPdbs(k: ClusterHandle, d: Dragonfly, evidence: Che
       status: p.status,
     })),
   );
-  const labels = selectorLabels(d.podSelector);
-  const covering = pdbs.filter((p) => matchesSelector(p.spec?.selector, labels));
+  const labels = pods.map((p) => p.metadata?.labels ?? {});
+  const covering = labels.length
+    ? pdbs.filter((p) => labels.every((l) => matchesSelector(p.spec?.selector, l)))
+    : [];
   return {
+    pods: pods.map((p) => p.metadata?.name),
     names: covering.map((p) => p.metadata?.name),
     minAvailable: Math.max(...covering.map((p) => minAvailablePods(p, d.replicas))),
   };
 }
 
+/** An IntOrString budget as a pod count of `replicas`; a percentage rounds up, as the disruption controller does. */
+function scaled(v: number | string, replicas: number): number {
+  if (typeof v === 'number') return v;
+  if (v.endsWith('%')) return Math.ceil((Number(v.slice(0, -1)) / 100) * replicas);
+  return Number(v);
+}
+
+/**
+ * The pods of `replicas` a PDB keeps available (policy/v1 sets one of the two): `minAvailable`, or
+ * `replicas - maxUnavailable` (kube-controller-manager's disruption controller: desiredHealthy =
+ * expectedCount - maxUnavailable, both percentages rounded up). Neither: 0.
+ */
 export function minAvailablePods(p: V1PodDisruptionBudget, replicas: number): number {
-  const m = p.spec?.minAvailable;
-  if (typeof m === 'number') return m;
-  if (typeof m === 'string' && m.endsWith('%')) return Math.ceil((Number(m.slice(0, -1)) / 100) * replicas);
+  const min = p.spec?.minAvailable;
+  if (min !== undefined) return scaled(min, replicas);
+  const max = p.spec?.maxUnavailable;
+  if (max !== undefined) return Math.max(0, replicas - scaled(max, replicas));
   return 0;
 }
 
@@ -321,7 +359,29 @@ export interface EvictionDrill {
 }
 
 /**
- * Evicts the last data pod by name through the Eviction API (the apiserver applies the PDB), asks a
+ * Why the Eviction API did not accept an eviction: `HTTP <code>: <message>`. A pod selected by more
+ * than one PDB gets a 500 ("This pod has more than one PodDisruptionBudget, which the eviction
+ * subresource does not support"): since v1.2.0 the operator creates its own PDB `<df.Name>`, so a
+ * second, platform PDB over the same pods blocks every eviction (and every node drain).
+ */
+export function evictionRefusal(e: unknown): string {
+  const err = e as { code?: number; body?: unknown; message?: string };
+  let message = err.message ?? String(e);
+  const body = typeof err.body === 'string' ? err.body : JSON.stringify(err.body ?? '');
+  try {
+    const status = JSON.parse(body) as { message?: string };
+    if (status.message) message = status.message;
+  } catch {
+    // not a Status object: keep the error's own message
+  }
+  const several = /more than one PodDisruptionBudget/i.test(message)
+    ? '; keep one PDB over the Dragonfly pods (the operator creates its own since v1.2.0)'
+    : '';
+  return `HTTP ${err.code ?? '?'}: ${message}${several}`;
+}
+
+/**
+ * Evicts the last data pod by name that is not the master through the Eviction API (the apiserver applies the PDB), asks a
  * dry-run second eviction while it is away, and PINGs every poll until the StatefulSet has it back
  * Ready (new uid); throws when it is not back within timeoutMs. Attaches disruption.txt and
  * pods-after, also on that failure. `before` are the data pods, all Ready.
@@ -334,7 +394,10 @@ export async function evictionDrill(
   evidence: CheckEvidence,
   opts = { timeoutMs: 180_000, intervalMs: 500 },
 ): Promise<EvictionDrill> {
-  const victim = [...before].sort((a, b) => a.metadata!.name!.localeCompare(b.metadata!.name!)).at(-1)!;
+  // a replica: the operator's client Service selects role=master, so evicting the master would
+  // break PINGs until the operator fails over (the last pod by name is the master after a failover)
+  const byName = [...before].sort((a, b) => a.metadata!.name!.localeCompare(b.metadata!.name!));
+  const victim = byName.filter((p) => p.metadata?.labels?.role !== 'master').at(-1) ?? byName.at(-1)!;
   const name = victim.metadata!.name!;
   const evict = (pod: string, dryRun?: 'All') =>
     k.core.createNamespacedPodEviction({
@@ -350,7 +413,10 @@ export async function evictionDrill(
   const log: string[] = [];
   const drill: EvictionDrill = { victim: name, victimBackBeforeSecond: false, pings: [] };
   const evictedAt = Date.now();
-  await evict(name);
+  await evict(name).catch((e: unknown) => {
+    evidence.text('disruption.txt', `eviction of ${name} -> ${evictionRefusal(e)}\n`);
+    throw new Error(`the first eviction of ${name} was not accepted: ${evictionRefusal(e)}`, { cause: e });
+  });
   log.push(`evicted ${name} (uid ${victim.metadata!.uid})`);
   // with replicas - minAvailable = 1 the budget is spent now: the apiserver must refuse the next one.
   // Asked as a dry run: the PDB is evaluated, but a PDB that fails this check costs no second pod

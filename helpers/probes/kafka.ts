@@ -9,7 +9,15 @@ import type { Facts } from '../config/index.js';
 import type { CheckEvidence, RunContext } from '../check/index.js';
 import type { ClusterHandle } from '../cluster/index.js';
 import { deleteTopicAndWait, type kafkaAccess } from '../checks/kafka.js';
-import { GVR, describeCondition, getCustom, listPods, podReady } from '../checks/k8s.js';
+import {
+  GVR,
+  STRIMZI_VERSIONS,
+  describeCondition,
+  getCustom,
+  listPods,
+  podReady,
+  servedGvr,
+} from '../checks/k8s.js';
 import { sampleLatency, summarize, type LatencySummary } from '../clients/latency.js';
 import { sweepRunOwned } from '../run/sweep-owned.js';
 
@@ -21,7 +29,8 @@ export async function kafkaReadiness(
   kf: Facts['kafka'],
   evidence: CheckEvidence,
 ): Promise<string> {
-  const obj = await getCustom(k, GVR.kafka, kf.namespace, kf.cluster);
+  // the version through API discovery: v1 (Strimzi >= 0.49), else v1beta2 (<= 0.51)
+  const obj = await getCustom(k, await servedGvr(k, GVR.kafka, STRIMZI_VERSIONS), kf.namespace, kf.cluster);
   evidence.status(obj);
   const pods = await listPods(k, kf.namespace, kf.brokerSelector);
   evidence.json(

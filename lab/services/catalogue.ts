@@ -167,9 +167,11 @@ function build(): ServiceEntry[] {
       owner: { apiVersion: 'dragonflydb.io/v1alpha1', kind: 'Dragonfly', name: 'dragonfly' },
       workload: { kind: 'StatefulSet', name: 'dragonfly', replicas: 3 },
       pods: [pod],
+      // dragonfly-operator v1.3.0 resources.go: the pod template labels (also the StatefulSet's and the PDB's selector)
       selector: {
         app: 'dragonfly',
         'app.kubernetes.io/name': 'dragonfly',
+        'app.kubernetes.io/part-of': 'dragonfly',
         'statefulset.kubernetes.io/pod-name': pod,
       },
       podLabels: { [pod]: { role: i === 0 ? 'master' : 'replica' } },
@@ -191,7 +193,7 @@ function build(): ServiceEntry[] {
       kind: 'kafka',
       cluster: 'apps',
       namespace: KAFKA.namespace,
-      owner: { apiVersion: 'kafka.strimzi.io/v1beta2', kind: 'Kafka', name: KAFKA.cluster },
+      owner: { apiVersion: 'kafka.strimzi.io/v1', kind: 'Kafka', name: KAFKA.cluster },
       workload: { kind: 'StatefulSet', name: `${KAFKA.cluster}-${KAFKA.pool}`, replicas: KAFKA.brokers },
       pods: [pod],
       selector: { 'strimzi.io/cluster': KAFKA.cluster, 'strimzi.io/pod-name': pod },

@@ -18,7 +18,7 @@ const IMAGES: Record<ServiceEntry['kind'], string> = {
   postgres: 'ghcr.io/cloudnative-pg/postgresql:16.10-standard-bookworm',
   pgbouncer: 'ghcr.io/cloudnative-pg/pgbouncer:1.24.1',
   redis: 'docker.dragonflydb.io/dragonflydb/dragonfly:v1.34.2',
-  kafka: 'quay.io/strimzi/kafka:0.48.0-kafka-4.1.0',
+  kafka: 'quay.io/strimzi/kafka:1.0.1-kafka-4.1.0',
   'schema-registry': 'docker.io/bitnami/schema-registry:8.0.1',
   registry: 'docker.io/goharbor/registry-photon:v2.14.0',
   'harbor-core': 'docker.io/goharbor/harbor-core:v2.14.0',
@@ -216,6 +216,50 @@ function services(g: Group): K8sObject[] {
   }));
 }
 
+/** dragonfly-operator's version label value: the fixture's operator image (docker.dragonflydb.io/dragonflydb/operator:v1.3.0). */
+const DRAGONFLY_OPERATOR_VERSION = 'v1.3.0';
+
+/**
+ * The PodDisruptionBudget dragonfly-operator creates for a Dragonfly of more than one replica (since
+ * v1.2.0; v1.3.0 internal/resources/resources.go): named after the CR, owned by it, labelled with
+ * generateResourceLabels, `maxUnavailable: 1`, selecting the pod template labels.
+ */
+function operatorPdbs(g: Group, uids: Map<string, string>): K8sObject[] {
+  if (g.owner.kind !== 'Dragonfly' || g.workload.replicas < 2) return [];
+  const name = g.owner.name;
+  const owners = ownerRef(g, uids);
+  return [
+    {
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: {
+        name,
+        namespace: g.namespace,
+        labels: {
+          'app.kubernetes.io/component': 'dragonfly',
+          'app.kubernetes.io/instance': name,
+          'app.kubernetes.io/name': 'dragonfly',
+          'app.kubernetes.io/version': DRAGONFLY_OPERATOR_VERSION,
+          'app.kubernetes.io/part-of': 'dragonfly',
+          'app.kubernetes.io/managed-by': 'dragonfly-operator',
+          app: name,
+        },
+        ...(owners ? { ownerReferences: owners } : {}),
+      },
+      spec: {
+        maxUnavailable: 1,
+        selector: {
+          matchLabels: {
+            app: name,
+            'app.kubernetes.io/part-of': 'dragonfly',
+            'app.kubernetes.io/name': 'dragonfly',
+          },
+        },
+      },
+    },
+  ];
+}
+
 /** The credential Secrets of the services of this cluster, as lab/services shapes them (CNPG keys etc.). */
 function secrets(cluster: LabClusterName, stateRoot: string): K8sObject[] {
   const namespaces = new Set(
@@ -242,7 +286,7 @@ export function backedObjects(
   const out: K8sObject[] = [];
   const seen = new Set<string>();
   for (const g of groups(cluster)) {
-    for (const o of [workload(g, uids), ...services(g)]) {
+    for (const o of [workload(g, uids), ...services(g), ...operatorPdbs(g, uids)]) {
       const key = `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
       if (skip.has(key) || seen.has(key)) continue;
       seen.add(key);

@@ -14,9 +14,10 @@ import {
   setHeaderOptions,
   type KubeConfig,
   type KubernetesObject,
+  type V1CustomResourceDefinition,
 } from '@kubernetes/client-node';
 import type { K8sObject } from './fixtures.js';
-import { CRDS, crdObject, pluralFor } from './crds.js';
+import { CRDS, crdObject, pluralFor, type CrdDef } from './crds.js';
 
 export const FIELD_MANAGER = 'pv-lab-sim';
 /** a separate manager, so a scenario's partial apply never prunes the fixture's fields */
@@ -153,8 +154,52 @@ export async function applyAll(
   return { applied: todo.length, skipped };
 }
 
+/**
+ * The live CRDs of the project's definitions that still store or serve a version the definition
+ * no longer has (the apiserver refuses to drop a version listed in `status.storedVersions`): a lab
+ * made before Strimzi moved to v1-only keeps `v1beta2` there.
+ */
+export function staleCrds(
+  live: readonly V1CustomResourceDefinition[],
+  defs: readonly CrdDef[] = CRDS,
+): string[] {
+  return defs.flatMap((d) => {
+    const name = `${d.plural}.${d.group}`;
+    const crd = live.find((c) => c.metadata?.name === name);
+    if (!crd) return [];
+    const had = [...(crd.status?.storedVersions ?? []), ...crd.spec.versions.map((v) => v.name)];
+    return had.some((v) => !d.versions.includes(v)) ? [name] : [];
+  });
+}
+
+/**
+ * Delete the stale CRDs (their objects go with them; the seed that follows re-creates them in the
+ * definition's versions) and wait until they are gone (bounded).
+ */
+export async function retireStaleCrds(k: Kube, timeoutMs = 120_000): Promise<string[]> {
+  const stale = staleCrds((await k.ext.listCustomResourceDefinition()).items);
+  for (const name of stale)
+    await k.ext.deleteCustomResourceDefinition({ name }).catch((e: unknown) => {
+      if (httpCode(e) !== 404) throw e;
+    });
+  const deadline = Date.now() + timeoutMs;
+  while (stale.length) {
+    const left = (await k.ext.listCustomResourceDefinition()).items.filter((c) =>
+      stale.includes(c.metadata?.name ?? ''),
+    );
+    if (!left.length) break;
+    if (Date.now() > deadline)
+      throw new Error(
+        `stale CRDs not deleted after ${timeoutMs / 1000}s: ${left.map((c) => c.metadata?.name).join(', ')}`,
+      );
+    await sleep(500);
+  }
+  return stale;
+}
+
 /** Apply the project's CRDs and wait until every one is Established (bounded). */
 export async function applyCrds(k: Kube, timeoutMs = 60_000): Promise<number> {
+  await retireStaleCrds(k);
   await applyAll(
     k,
     CRDS.map((d) => crdObject(d) as unknown as K8sObject),
@@ -174,6 +219,40 @@ export async function applyCrds(k: Kube, timeoutMs = 60_000): Promise<number> {
   }
 }
 
+/** A 422 refusing an update of immutable fields (a workload's selector, a Service's clusterIP, ...). */
+export function immutableRefusal(e: unknown): boolean {
+  if (httpCode(e) !== 422) return false;
+  const body = (e as { body?: unknown }).body;
+  const text = typeof body === 'string' ? body : JSON.stringify(body ?? (e as Error).message ?? '');
+  return /field is immutable|Forbidden: updates to (statefulset|deployment|daemonset) spec/i.test(text);
+}
+
+async function replaceWait(k: Kube, obj: KubernetesObject, timeoutMs = 60_000): Promise<void> {
+  await k.objects
+    .delete(obj, undefined, undefined, undefined, undefined, 'Background')
+    .catch((e: unknown) => {
+      if (httpCode(e) !== 404) throw e;
+    });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await k.objects.read({
+        apiVersion: obj.apiVersion,
+        kind: obj.kind,
+        metadata: { name: obj.metadata!.name!, namespace: obj.metadata!.namespace },
+      });
+    } catch (e) {
+      if (httpCode(e) === 404) return;
+      throw e;
+    }
+    if (Date.now() > deadline)
+      throw new Error(
+        `${obj.kind} ${obj.metadata?.namespace ?? ''}/${obj.metadata?.name} not deleted after ${timeoutMs / 1000}s`,
+      );
+    await sleep(250);
+  }
+}
+
 /** Server-side apply of one object (status stripped: it goes through the status subresource). */
 export async function apply(
   k: Kube,
@@ -187,9 +266,19 @@ export async function apply(
     // from the JSON names in places (NetworkPolicy `from` is `_from`, `x-kubernetes-*` are
     // `x_kubernetes_*`) and drops unknown keys: deserialize the plain JSON into the model first.
     const typed = loadYaml<KubernetesObject>(JSON.stringify(body));
-    return await retryTooMany(() =>
-      k.objects.patch(typed, undefined, undefined, fieldManager, true, PatchStrategy.ServerSideApply),
-    );
+    const patch = () =>
+      retryTooMany(() =>
+        k.objects.patch(typed, undefined, undefined, fieldManager, true, PatchStrategy.ServerSideApply),
+      );
+    try {
+      return await patch();
+    } catch (e) {
+      if (!immutableRefusal(e)) throw e;
+      // an operator recreates a child whose immutable fields changed (a StatefulSet's selector when
+      // the pod labels change): delete it, wait until it is gone, create it again
+      await replaceWait(k, typed);
+      return await patch();
+    }
   } catch (e) {
     const msg = (e as { body?: unknown }).body ?? (e as Error).message;
     throw new Error(

@@ -267,7 +267,7 @@ function kafka(o: K8sObject, faults: Faults): Status {
     kafkaMetadataState: 'KRaft',
     kafkaVersion: '4.1.0',
     kafkaMetadataVersion: '4.1-IV1',
-    operatorLastSuccessfulVersion: '0.48.0',
+    operatorLastSuccessfulVersion: '1.0.1',
   };
 }
 
@@ -345,7 +345,8 @@ export function desiredStatuses(
         s = { observedGeneration: 0, applied: true };
         break;
       case 'Dragonfly':
-        s = { phase: 'ready', isRollingUpdate: false };
+        // operator v1.3.0 (the fixture's image) writes PhaseReady = "Ready" (internal/controller/util.go)
+        s = { phase: 'Ready', isRollingUpdate: false };
         break;
       case 'Kafka':
         s = kafka(o, faults);

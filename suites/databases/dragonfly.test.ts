@@ -20,7 +20,9 @@ import { GVR, getCustom, listPods, podReady, podSummary, readSecretValue } from 
 import { summarize } from '../../helpers/clients/latency.js';
 import {
   coveringPdbs,
+  READY_PHASES,
   deniedVerdict,
+  dragonflyPhase,
   evictionDrill,
   ingressPolicies,
   ncClient,
@@ -57,9 +59,8 @@ dragonfly.check(
     const d = facts.dragonfly;
     const df = await getCustom(k, GVR.dragonfly, d.namespace, d.name);
     evidence.status(df);
-    expect(String(df.status?.phase ?? 'no status.phase'), `Dragonfly ${d.namespace}/${d.name} phase`).toBe(
-      'ready',
-    );
+    const { phase } = dragonflyPhase(df);
+    expect(READY_PHASES, `Dragonfly ${d.namespace}/${d.name} phase is a ready one`).toContain(phase);
     const password = await readSecretValue(k, d.namespace, d.password.name, d.password.key);
     const s = await setGetDel(k, d, run, password);
     evidence.text('redis-session.txt', s.log.join('\n') + '\n');
@@ -126,10 +127,13 @@ dragonfly.check(
   async ({ cluster, facts, evidence }) => {
     const d = facts.dragonfly;
     const pdbs = await coveringPdbs(cluster, d, evidence);
-    expect(pdbs.names, `PDBs in ${d.namespace} selecting ${d.podSelector}`).not.toEqual([]);
+    expect(
+      pdbs.names,
+      `PDBs in ${d.namespace} selecting every Dragonfly pod (${d.podSelector}: ${pdbs.pods.join(', ') || 'none found'}) by its labels`,
+    ).not.toEqual([]);
     expect(
       pdbs.minAvailable,
-      `minAvailable of the PDB(s) covering Dragonfly (required >= ${d.pdbMinAvailable})`,
+      `pods of ${d.replicas} kept available by the PDB(s) covering Dragonfly (minAvailable, or replicas - maxUnavailable; required >= ${d.pdbMinAvailable})`,
     ).toBeGreaterThanOrEqual(d.pdbMinAvailable);
   },
 );

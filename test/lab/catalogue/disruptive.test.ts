@@ -2,7 +2,7 @@
  * The disruptive check on the lab (needs `pnpm lab up`): DB-DRAGONFLY-008 runs only with
  * --allow-disruptive; on the healthy lab it evicts one Dragonfly pod through the Eviction API (the
  * real apiserver applies the PDB, the real StatefulSet controller recreates the pod) and passes; with
- * the PDB loosened to minAvailable 1 the second (dry-run) eviction is allowed and the check fails for exactly
+ * the PDB loosened to maxUnavailable 2 the second (dry-run) eviction is allowed and the check fails for exactly
  * that reason. The PDB is restored in `finally` and both runs wait for the cache to be whole again.
  */
 import fs from 'node:fs';
@@ -59,14 +59,16 @@ describe('disruptive checks on the lab', () => {
   }, 320_000);
 
   it('fails, naming the allowed second eviction, when the PDB no longer protects two pods', async () => {
+    // the operator's PDB (dragonfly-operator >= v1.2.0, simulated): maxUnavailable 1 of 3
     const pdb = await apps.policy.readNamespacedPodDisruptionBudget({ namespace: NS, name: 'dragonfly' });
-    const was = pdb.spec!.minAvailable!;
-    const patch = (minAvailable: number | string) =>
+    const was = pdb.spec!.maxUnavailable!;
+    expect(pdb.spec!.minAvailable, 'the operator PDB sets maxUnavailable only').toBeUndefined();
+    const patch = (maxUnavailable: number | string) =>
       apps.policy.patchNamespacedPodDisruptionBudget(
-        { namespace: NS, name: 'dragonfly', body: { spec: { minAvailable } } },
-        setHeaderOptions('Content-Type', PatchStrategy.MergePatch), // only minAvailable changes
+        { namespace: NS, name: 'dragonfly', body: { spec: { maxUnavailable } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch), // only maxUnavailable changes
       );
-    await patch(1);
+    await patch(2);
     try {
       const uid = async (name: string) =>
         (await apps.core.readNamespacedPod({ namespace: NS, name })).metadata!.uid;

@@ -261,7 +261,7 @@ async function kustomizationReady(c: LabClusterName, name: string): Promise<stri
 async function kafkaState(): Promise<{ condition: string; brokersReady: number }> {
   const k = (await custom('apps').getNamespacedCustomObject({
     group: 'kafka.strimzi.io',
-    version: 'v1beta2',
+    version: 'v1',
     namespace: 'messaging',
     plural: 'kafkas',
     name: 'kafka-cluster',

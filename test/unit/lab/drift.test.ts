@@ -2,7 +2,8 @@
 // declares, even though it still carries the seed hash (issue 13 item 5: a Deployment scaled to 0
 // used to stay at 0, because only the hash was compared).
 import { describe, expect, it } from 'vitest';
-import { matchesDeclared } from '../../../lab/sim/kube.js';
+import type { K8sObject } from '../../../lab/sim/fixtures.js';
+import { apply, immutableRefusal, matchesDeclared, type Kube } from '../../../lab/sim/kube.js';
 
 const declared = {
   apiVersion: 'apps/v1',
@@ -36,5 +37,70 @@ describe('matchesDeclared: drift from the seed', () => {
     expect(matchesDeclared(declared, undefined)).toBe(false);
     expect(matchesDeclared({ a: { b: 1 } }, { a: null })).toBe(false);
     expect(matchesDeclared({ a: [1, 2] }, { a: [1, 2, 3] })).toBe(false);
+  });
+});
+
+describe('apply: a child whose immutable fields changed is recreated (as an operator does)', () => {
+  // the apiserver's answer to a StatefulSet selector change (apps/validation ValidateStatefulSetUpdate)
+  const refusal = Object.assign(new Error('HTTP-Code: 422'), {
+    code: 422,
+    body: JSON.stringify({
+      kind: 'Status',
+      code: 422,
+      message:
+        "StatefulSet.apps \"dragonfly\" is invalid: spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
+    }),
+  });
+  const sts: K8sObject = {
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: { name: 'dragonfly', namespace: 'dragonfly-system' },
+    spec: { selector: { matchLabels: { app: 'dragonfly', 'app.kubernetes.io/part-of': 'dragonfly' } } },
+  };
+  function fakeKube(refuseFirst: unknown) {
+    const calls: string[] = [];
+    let exists = true;
+    let refused = false;
+    const k = {
+      objects: {
+        patch: async () => {
+          calls.push('apply');
+          if (!refused && exists) {
+            refused = true;
+            throw refuseFirst;
+          }
+          exists = true;
+          return sts;
+        },
+        delete: async (_o: unknown, ...rest: unknown[]) => {
+          calls.push(`delete ${String(rest[4])}`);
+          exists = false;
+        },
+        read: async () => {
+          calls.push('read');
+          if (!exists) throw Object.assign(new Error('not found'), { code: 404 });
+          return sts;
+        },
+      },
+    } as unknown as Kube;
+    return { k, calls };
+  }
+  it('a 422 on immutable fields: delete (background), wait until gone, apply again', async () => {
+    const { k, calls } = fakeKube(refusal);
+    await apply(k, sts);
+    expect(calls).toEqual(['apply', 'delete Background', 'read', 'apply']);
+    expect(immutableRefusal(refusal)).toBe(true);
+  });
+  it('any other refusal is reported, nothing deleted', async () => {
+    const other = Object.assign(new Error('HTTP-Code: 422'), {
+      code: 422,
+      body: '{"message":"spec.replicas: Invalid value: -1"}',
+    });
+    const { k, calls } = fakeKube(other);
+    await expect(apply(k, sts)).rejects.toThrow(
+      /apply StatefulSet dragonfly-system\/dragonfly: .*Invalid value/,
+    );
+    expect(calls).toEqual(['apply']);
+    expect(immutableRefusal(other)).toBe(false);
   });
 });

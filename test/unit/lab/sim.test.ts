@@ -9,8 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { AddressInfo } from 'node:net';
+import type { V1CustomResourceDefinition, V1LabelSelector } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { grpcUnaryEmpty } from '../../../helpers/checks/grpc.js';
+import { matchesSelector } from '../../../helpers/checks/selectors.js';
 import { TOPOLOGY } from '../../../lab/core/topology.js';
 import { SCENARIOS, getScenario } from '../../../lab/scenarios/registry.js';
 import { GATEWAY_SERVICE } from '../../../lab/services/gateway.js';
@@ -21,7 +23,7 @@ import { ciliumFacts } from '../../../lab/sim/cilium.js';
 import { CRDS, crdObject } from '../../../lab/sim/crds.js';
 import { loadFixtures, type K8sObject } from '../../../lab/sim/fixtures.js';
 import { startHubbleRelay } from '../../../lab/sim/hubble-relay.js';
-import { prepareStatus } from '../../../lab/sim/kube.js';
+import { prepareStatus, staleCrds } from '../../../lab/sim/kube.js';
 import { desiredStatuses, objectKey } from '../../../lab/sim/status.js';
 import { substitute } from '../../../lab/sim/values.js';
 import { clusterValues } from '../../../lab/sim/values.js';
@@ -90,6 +92,38 @@ describe('lab/sim fixtures and CRDs', () => {
     expect(missing.map((e) => e.name)).toEqual([]);
   });
 
+  it("apps: the one PDB over the Dragonfly pods is the operator's (v1.2.0+): `dragonfly`, maxUnavailable 1", () => {
+    // upstream: dragonfly-operator v1.3.0 internal/resources/resources.go (PodDisruptionBudget
+    // `<df.Name>`, MaxUnavailable 1, selector {app, app.kubernetes.io/part-of, app.kubernetes.io/name})
+    const uids = new Map([['dragonflydb.io/v1alpha1/Dragonfly/dragonfly-system/dragonfly', 'df-uid']]);
+    const b = backedObjects('apps', root, uids, new Set());
+    const sts = b.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'dragonfly')!;
+    const podLabels = (sts.spec as { template: { metadata: { labels: Record<string, string> } } }).template
+      .metadata.labels;
+    // every PDB of the namespace, seeded (Flux) or created by the simulated operator, that selects the pods
+    const pdbs = [...b, ...objects('apps')].filter(
+      (o) =>
+        o.kind === 'PodDisruptionBudget' &&
+        o.metadata.namespace === 'dragonfly-system' &&
+        matchesSelector((o.spec as { selector: V1LabelSelector }).selector, podLabels),
+    );
+    expect(pdbs.map((o) => o.metadata.name)).toEqual(['dragonfly']);
+    const pdb = pdbs[0]!;
+    expect(pdb.spec).toEqual({
+      maxUnavailable: 1,
+      selector: {
+        matchLabels: {
+          app: 'dragonfly',
+          'app.kubernetes.io/part-of': 'dragonfly',
+          'app.kubernetes.io/name': 'dragonfly',
+        },
+      },
+    });
+    expect(pdb.metadata.ownerReferences).toMatchObject([
+      { kind: 'Dragonfly', name: 'dragonfly', uid: 'df-uid', controller: true },
+    ]);
+  });
+
   it('every CRD has one storage version, a status subresource and the plural.group name', () => {
     for (const d of CRDS) {
       const o = crdObject(d) as {
@@ -101,6 +135,49 @@ describe('lab/sim fixtures and CRDs', () => {
       expect(o.spec.versions.every((v) => v.subresources)).toBe(true);
     }
     expect(new Set(CRDS.map((d) => `${d.plural}.${d.group}`)).size).toBe(CRDS.length);
+  });
+
+  it('Strimzi CRDs serve only v1, as Strimzi >= 1.0.0 (the pinned 1.0.1); the fixtures use v1', () => {
+    // upstream: strimzi-kafka-operator packaging/install/cluster-operator/04x-Crd-*.yaml at 1.0.1:
+    // `versions: [{name: v1, served: true, storage: true}]` (0.49-0.51 also served v1beta2)
+    const strimzi = CRDS.filter((d) => d.group.endsWith('strimzi.io'));
+    expect(strimzi.map((d) => d.kind).sort()).toEqual([
+      'Kafka',
+      'KafkaNodePool',
+      'KafkaTopic',
+      'KafkaUser',
+      'StrimziPodSet',
+    ]);
+    for (const d of strimzi) expect(d.versions, d.kind).toEqual(['v1']);
+    const used = objects('apps')
+      .filter((o) => o.apiVersion.startsWith('kafka.strimzi.io/'))
+      .map((o) => o.apiVersion);
+    expect(new Set(used)).toEqual(new Set(['kafka.strimzi.io/v1']));
+  });
+
+  it('staleCrds: a live CRD still storing or serving a version the definition dropped is stale', () => {
+    const live = (name: string, versions: string[], stored: string[]) =>
+      ({
+        metadata: { name },
+        spec: { versions: versions.map((v) => ({ name: v })) },
+        status: { storedVersions: stored },
+      }) as unknown as V1CustomResourceDefinition;
+    const kafka = CRDS.find((d) => d.kind === 'Kafka')!;
+    const git = CRDS.find((d) => d.kind === 'GitRepository')!;
+    expect(
+      staleCrds(
+        [
+          live('kafkas.kafka.strimzi.io', ['v1beta2'], ['v1beta2']), // a lab seeded before Strimzi 1.x
+          live('gitrepositories.source.toolkit.fluxcd.io', ['v1'], ['v1']),
+        ],
+        [kafka, git],
+      ),
+    ).toEqual(['kafkas.kafka.strimzi.io']);
+    // served v1 only now, but etcd may still hold v1beta2 objects: still stale
+    expect(staleCrds([live('kafkas.kafka.strimzi.io', ['v1'], ['v1beta2', 'v1'])], [kafka])).toEqual([
+      'kafkas.kafka.strimzi.io',
+    ]);
+    expect(staleCrds([live('kafkas.kafka.strimzi.io', ['v1'], ['v1'])], [kafka])).toEqual([]);
   });
 
   it('an unknown substitution variable is an error naming the file and the variable', () => {
@@ -128,6 +205,13 @@ describe('lab scenarios change the simulated world they claim to', () => {
     expect(cephModel('infra', { osdsDown: [2] }).status).toMatchObject({
       osdmap: { num_up_osds: 2 },
       health: { status: 'HEALTH_WARN' },
+    });
+  });
+
+  it('healthy: the Dragonfly phase is "Ready", as operator v1.3.0 (the fixture\'s image) writes it', () => {
+    // dragonfly-operator internal/controller/util.go since v1.2.0: PhaseReady = "Ready"
+    expect(status('apps', 'healthy', 'Dragonfly/dragonfly-system/dragonfly')).toMatchObject({
+      phase: 'Ready',
     });
   });
 

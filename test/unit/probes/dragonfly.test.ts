@@ -9,6 +9,7 @@ import type { ClusterHandle } from '../../../helpers/cluster/index.js';
 import {
   coveringPdbs,
   deniedVerdict,
+  dragonflyPhase,
   evictionDrill,
   ingressPolicies,
   minAvailablePods,
@@ -124,6 +125,25 @@ beforeEach(() => {
 const d = () => facts().dragonfly;
 const k = {} as ClusterHandle;
 
+describe('dragonflyPhase (DB-DRAGONFLY-001)', () => {
+  // upstream: dragonflydb/dragonfly-operator internal/controller/util.go (v1.2.0 .. v1.6.1):
+  // PhaseReady = "Ready" is what the operator writes (dragonfly_instance.go `dfiStatus.Phase = PhaseReady`);
+  // PhaseReadyOld = "ready" is what <= v1.1.11 wrote. PhaseResourcesCreated/RollingUpdate/Configuring are not ready.
+  const df = (phase?: unknown) => ({ status: phase === undefined ? {} : { phase, isRollingUpdate: false } });
+  it('passes: "Ready", as operator v1.2.0+ (the pinned v1.3.0) writes it', () => {
+    expect(dragonflyPhase(df('Ready'))).toEqual({ phase: 'Ready', ready: true });
+  });
+  it('passes: "ready", as operator <= v1.1.11 wrote it', () => {
+    expect(dragonflyPhase(df('ready'))).toEqual({ phase: 'ready', ready: true });
+  });
+  it('fails: the other upstream phases, other casings and a missing phase are not ready', () => {
+    for (const p of ['ResourcesCreated', 'RollingUpdate', 'Configuring', 'READY', 'resources-created'])
+      expect(dragonflyPhase(df(p)), p).toEqual({ phase: p, ready: false });
+    expect(dragonflyPhase(df())).toEqual({ phase: 'no status.phase', ready: false });
+    expect(dragonflyPhase({})).toEqual({ phase: 'no status.phase', ready: false });
+  });
+});
+
 describe('setGetDel (DB-DRAGONFLY-001)', () => {
   it('passes: PING, the value read back, the key gone and its cleanup released', async () => {
     const { run, cleanups } = fakeRun();
@@ -212,9 +232,43 @@ describe('coveringPdbs and minAvailablePods (DB-DRAGONFLY-004)', () => {
     metadata: { name },
     spec,
   });
-  const withPdbs = (items: V1PodDisruptionBudget[]) =>
-    ({ policy: { listNamespacedPodDisruptionBudget: async () => ({ items }) } }) as unknown as ClusterHandle;
-  it('passes: the covering PDB and its minAvailable; all PDBs attached', async () => {
+  // upstream: dragonfly-operator v1.3.0 internal/resources/resources.go: the StatefulSet's pod
+  // template labels {app: <df.Name>, app.kubernetes.io/part-of: dragonfly, app.kubernetes.io/name:
+  // dragonfly} (plus role=master|replica from the pod lifecycle controller), and the PDB `<df.Name>`
+  // with that selector and maxUnavailable: 1 (created when replicas > 1)
+  const operatorLabels = {
+    app: 'dragonfly',
+    'app.kubernetes.io/part-of': 'dragonfly',
+    'app.kubernetes.io/name': 'dragonfly',
+  };
+  const dfPod = (i: number): V1Pod => ({
+    metadata: {
+      name: `dragonfly-${i}`,
+      labels: {
+        ...operatorLabels,
+        role: i === 0 ? 'master' : 'replica',
+        'statefulset.kubernetes.io/pod-name': `dragonfly-${i}`,
+      },
+    },
+  });
+  const operatorPdb = pdb('dragonfly', { maxUnavailable: 1, selector: { matchLabels: operatorLabels } });
+  const withPdbs = (items: V1PodDisruptionBudget[], pods: V1Pod[] = [0, 1, 2].map(dfPod)) =>
+    ({
+      policy: { listNamespacedPodDisruptionBudget: async () => ({ items }) },
+      core: { listNamespacedPod: async () => ({ items: pods }) },
+    }) as unknown as ClusterHandle;
+  it("passes: the operator's own PDB (maxUnavailable: 1 of 3 keeps 2) selects the pods by their labels", async () => {
+    const { evidence, attached } = fakeEvidence();
+    const r = await coveringPdbs(withPdbs([operatorPdb]), d(), evidence);
+    expect(r).toEqual({
+      pods: ['dragonfly-0', 'dragonfly-1', 'dragonfly-2'],
+      names: ['dragonfly'],
+      minAvailable: 2,
+    });
+    expect(r.minAvailable).toBeGreaterThanOrEqual(d().pdbMinAvailable);
+    expect((attached.pdbs as unknown[]).length).toBe(1);
+  });
+  it('passes: a platform PDB with minAvailable; unrelated PDBs are attached, not counted', async () => {
     const { evidence, attached } = fakeEvidence();
     const r = await coveringPdbs(
       withPdbs([
@@ -224,22 +278,31 @@ describe('coveringPdbs and minAvailablePods (DB-DRAGONFLY-004)', () => {
       d(),
       evidence,
     );
-    expect(r).toEqual({ names: ['dragonfly'], minAvailable: 2 });
+    expect(r.names).toEqual(['dragonfly']);
+    expect(r.minAvailable).toBe(2);
     expect((attached.pdbs as unknown[]).length).toBe(2);
   });
-  it('fails: no PDB selects the pods (the best is -Infinity, below any requirement)', async () => {
-    const r = await coveringPdbs(
-      withPdbs([pdb('unrelated', { selector: { matchLabels: { app: 'other' } }, minAvailable: 5 })]),
-      d(),
-      fakeEvidence().evidence,
-    );
+  it('fails: a PDB selecting only some pods (role=master) does not cover them; no pods, nothing covered', async () => {
+    const master = pdb('master-only', { selector: { matchLabels: { role: 'master' } }, minAvailable: 1 });
+    const r = await coveringPdbs(withPdbs([master]), d(), fakeEvidence().evidence);
     expect(r.names).toEqual([]);
     expect(r.minAvailable).toBe(-Infinity);
+    const none = await coveringPdbs(withPdbs([operatorPdb], []), d(), fakeEvidence().evidence);
+    expect(none).toEqual({ pods: [], names: [], minAvailable: -Infinity });
   });
-  it('a percentage counts pods of replicas rounded up; maxUnavailable alone counts 0', () => {
+  it('fails: maxUnavailable 2 of 3 keeps 1, below the required 2', async () => {
+    const loose = pdb('dragonfly', { maxUnavailable: 2, selector: { matchLabels: operatorLabels } });
+    const r = await coveringPdbs(withPdbs([loose]), d(), fakeEvidence().evidence);
+    expect(r.names).toEqual(['dragonfly']);
+    expect(r.minAvailable).toBe(1);
+  });
+  it('counts pods kept: minAvailable (percent rounds up), replicas - maxUnavailable (percent rounds up), neither 0', () => {
     expect(minAvailablePods(pdb('p', { minAvailable: '50%' }), 3)).toBe(2);
     expect(minAvailablePods(pdb('p', { minAvailable: 1 }), 3)).toBe(1);
-    expect(minAvailablePods(pdb('p', { maxUnavailable: 1 }), 3)).toBe(0);
+    expect(minAvailablePods(pdb('p', { maxUnavailable: 1 }), 3)).toBe(2);
+    expect(minAvailablePods(pdb('p', { maxUnavailable: '34%' }), 3)).toBe(1); // ceil(1.02) = 2 away
+    expect(minAvailablePods(pdb('p', { maxUnavailable: 5 }), 3)).toBe(0);
+    expect(minAvailablePods(pdb('p', {}), 3)).toBe(0);
   });
 });
 
@@ -374,8 +437,12 @@ describe('evictionDrill (DB-DRAGONFLY-008)', () => {
    * A StatefulSet's pods: an evicted pod comes back under a new uid after `backAfterLists` pod
    * listings; a dry-run eviction is refused (429) while a pod is away, unless `pdbAllows`.
    */
-  function statefulSet(o: { backAfterLists: number; pdbAllows?: boolean }) {
-    let pods = [pod('df-0'), pod('df-1'), pod('df-2')];
+  function statefulSet(o: { backAfterLists: number; pdbAllows?: boolean; pdbs?: number; master?: string }) {
+    const role = (p: V1Pod) => {
+      p.metadata!.labels = { app: 'dragonfly', role: p.metadata!.name === o.master ? 'master' : 'replica' };
+      return p;
+    };
+    let pods = [pod('df-0'), pod('df-1'), pod('df-2')].map(role);
     const evictions: string[] = [];
     let away: string | undefined;
     let lists = 0;
@@ -383,7 +450,7 @@ describe('evictionDrill (DB-DRAGONFLY-008)', () => {
       core: {
         listNamespacedPod: async () => {
           if (away && ++lists >= o.backAfterLists) {
-            pods = [...pods, pod(away, { uid: `${away}-new` })];
+            pods = [...pods, role(pod(away, { uid: `${away}-new` }))];
             away = undefined;
           }
           return { items: pods };
@@ -394,6 +461,18 @@ describe('evictionDrill (DB-DRAGONFLY-008)', () => {
             if (away && !o.pdbAllows) throw Object.assign(new Error('Too Many Requests'), { code: 429 });
             return {};
           }
+          // registry/rest/pod/eviction.go: a pod selected by several PDBs is refused with a 500
+          if ((o.pdbs ?? 1) > 1)
+            throw Object.assign(new Error('HTTP-Code: 500'), {
+              code: 500,
+              body: JSON.stringify({
+                kind: 'Status',
+                status: 'Failure',
+                code: 500,
+                message:
+                  'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.',
+              }),
+            });
           away = name;
           pods = pods.filter((p) => p.metadata!.name !== name);
         },
@@ -459,6 +538,28 @@ describe('evictionDrill (DB-DRAGONFLY-008)', () => {
     );
     expect(s.evictions).toEqual(['df-2']);
     expect(drill.secondEviction).toBeUndefined();
+  });
+  it('evicts a replica, never the master the client Service selects (the last pod is the master after a failover)', async () => {
+    const s = statefulSet({ backAfterLists: 3, master: 'df-2' });
+    const drill = await evictionDrill(
+      s.cluster,
+      d(),
+      s.before,
+      async () => 'PONG',
+      fakeEvidence().evidence,
+      fast,
+    );
+    expect(drill.victim).toBe('df-1');
+    expect(s.evictions).toEqual(['df-1', 'df-0 (dry run)']);
+  });
+  it('fails: a second PDB over the pods makes the Eviction API answer 500; the finding says so', async () => {
+    const s = statefulSet({ backAfterLists: 3, pdbs: 2 });
+    const { evidence, attached } = fakeEvidence();
+    const msg = await failure(evictionDrill(s.cluster, d(), s.before, async () => 'PONG', evidence, fast));
+    expect(msg).toMatch(
+      /first eviction of df-2 was not accepted: HTTP 500: This pod has more than one PodDisruptionBudget.*keep one PDB/,
+    );
+    expect(attached['disruption.txt']).toMatch(/eviction of df-2 -> HTTP 500/);
   });
   it('fails naming the pod when it is not back in time, and still attaches the evidence', async () => {
     const s = statefulSet({ backAfterLists: Infinity });

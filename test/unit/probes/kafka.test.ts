@@ -16,7 +16,13 @@ import { failure, fakeEvidence, fakeRun, runIdHoursAgo } from './fake-run.js';
 
 const kf = (): Facts['kafka'] => (structuredClone(factsDefaults('apps')) as Facts).kafka;
 
-function brokerCluster(ready: string, readyPods: number, pods = 3) {
+/**
+ * A fake apiserver as Strimzi's CRDs make it (packaging/install/cluster-operator/040-Crd-kafka.yaml):
+ * `served` are the kafka.strimzi.io versions of the installed release (1.0.0+: v1 only; 0.49-0.51:
+ * v1 and v1beta2; 0.48: v1beta2 only). A read in another version is a 404, as the real apiserver answers.
+ */
+const reads: string[] = [];
+function brokerCluster(ready: string, readyPods: number, pods = 3, served: string[] = ['v1']) {
   const pod = (i: number) => ({
     metadata: { name: `kafka-cluster-broker-${i}` },
     spec: { nodeName: `node-${i}` },
@@ -27,11 +33,31 @@ function brokerCluster(ready: string, readyPods: number, pods = 3) {
   });
   return {
     custom: {
-      getNamespacedCustomObject: async () => ({
-        metadata: { name: 'kafka-cluster' },
-        status: {
-          conditions: [{ type: 'Ready', status: ready, reason: ready === 'True' ? undefined : 'NotReady' }],
-        },
+      getNamespacedCustomObject: async (r: { group: string; version: string }) => {
+        if (r.group !== 'kafka.strimzi.io' || !served.includes(r.version))
+          throw Object.assign(new Error(`HTTP-Code: 404 ${r.group}/${r.version} kafkas`), { code: 404 });
+        reads.push(r.version);
+        return {
+          metadata: { name: 'kafka-cluster' },
+          status: {
+            conditions: [{ type: 'Ready', status: ready, reason: ready === 'True' ? undefined : 'NotReady' }],
+          },
+        };
+      },
+    },
+    apis: {
+      getAPIVersions: async () => ({
+        groups: [
+          { name: 'apps', versions: [{ groupVersion: 'apps/v1', version: 'v1' }] },
+          ...(served.length
+            ? [
+                {
+                  name: 'kafka.strimzi.io',
+                  versions: served.map((v) => ({ groupVersion: `kafka.strimzi.io/${v}`, version: v })),
+                },
+              ]
+            : []),
+        ],
       }),
     },
     core: { listNamespacedPod: async () => ({ items: Array.from({ length: pods }, (_, i) => pod(i)) }) },
@@ -51,6 +77,28 @@ describe('kafkaReadiness (MSG-KAFKA-001)', () => {
     const line = await kafkaReadiness(brokerCluster('False', 2), kf(), fakeEvidence().evidence);
     expect(line).toBe('Ready=False (NotReady); ready brokers 2');
     expect(line).not.toMatch(want(3));
+  });
+  it('passes on Strimzi 1.x, which serves kafka.strimzi.io only in v1: the object is read in v1', async () => {
+    reads.length = 0;
+    const line = await kafkaReadiness(brokerCluster('True', 3, 3, ['v1']), kf(), fakeEvidence().evidence);
+    expect(line).toBe('Ready=True; ready brokers 3');
+    expect(reads).toEqual(['v1']);
+  });
+  it('prefers v1 where both are served (Strimzi 0.49-0.51); falls back to v1beta2 (0.48)', async () => {
+    reads.length = 0;
+    await kafkaReadiness(brokerCluster('True', 3, 3, ['v1', 'v1beta2']), kf(), fakeEvidence().evidence);
+    await kafkaReadiness(brokerCluster('True', 3, 3, ['v1beta2']), kf(), fakeEvidence().evidence);
+    expect(reads).toEqual(['v1', 'v1beta2']);
+  });
+  it('fails naming the group when neither v1 nor v1beta2 is served', async () => {
+    expect(
+      await failure(kafkaReadiness(brokerCluster('True', 3, 3, []), kf(), fakeEvidence().evidence)),
+    ).toMatch(
+      /API group kafka\.strimzi\.io \(kafkas\) is not served in a version this check reads \(v1, v1beta2\); served: none/,
+    );
+    expect(
+      await failure(kafkaReadiness(brokerCluster('True', 3, 3, ['v1alpha1']), kf(), fakeEvidence().evidence)),
+    ).toMatch(/served: v1alpha1/);
   });
 });
 

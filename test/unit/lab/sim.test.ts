@@ -21,6 +21,7 @@ import { ciliumFacts } from '../../../lab/sim/cilium.js';
 import { CRDS, crdObject } from '../../../lab/sim/crds.js';
 import { loadFixtures, type K8sObject } from '../../../lab/sim/fixtures.js';
 import { startHubbleRelay } from '../../../lab/sim/hubble-relay.js';
+import { parseAgentStatus } from '../../../helpers/checks/cilium.js';
 import { prepareStatus } from '../../../lab/sim/kube.js';
 import { desiredStatuses, objectKey } from '../../../lab/sim/status.js';
 import { substitute } from '../../../lab/sim/values.js';
@@ -219,6 +220,13 @@ describe('exec shims and the Hubble relay stub', () => {
     expect(r.stdout).toMatch(/^Encryption:\s+Wireguard\s+\[NodeEncryption: Disabled/m);
     expect(r.stdout).toMatch(/allocated from 10\.246\.2\.0\/24/);
     expect(r.stdout).toMatch(/^Cluster health:\s+3\/3 reachable/m);
+    // the healthy shim passes the checks' own reading of it (NET-CILIUM-001 and -004)
+    expect(parseAgentStatus(r.stdout, 0)).toMatchObject({
+      ok: true,
+      problems: [],
+      clusterHealth: { reachable: 3, total: 3 },
+      wireguard: { nodeEncryption: 'Disabled', interfaces: [{ name: 'cilium_wg0', port: 51871, peers: 2 }] },
+    });
   });
 
   it('the relay stub answers ServerStatus with grpc-status 0 and rejects other methods', async () => {

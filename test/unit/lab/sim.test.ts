@@ -22,6 +22,7 @@ import { CRDS, crdObject } from '../../../lab/sim/crds.js';
 import { loadFixtures, type K8sObject } from '../../../lab/sim/fixtures.js';
 import { startHubbleRelay } from '../../../lab/sim/hubble-relay.js';
 import { parseAgentStatus } from '../../../helpers/checks/cilium.js';
+import { decodeServerStatus, serverStatusProblems } from '../../../helpers/probes/hubble.js';
 import { prepareStatus } from '../../../lab/sim/kube.js';
 import { desiredStatuses, objectKey } from '../../../lab/sim/status.js';
 import { substitute } from '../../../lab/sim/values.js';
@@ -236,7 +237,9 @@ describe('exec shims and the Hubble relay stub', () => {
       const r = await grpcUnaryEmpty('127.0.0.1', port, '/observer.Observer/ServerStatus', 5_000);
       expect(r.httpStatus).toBe(200);
       expect(r.grpcStatus).toBe('0');
-      expect(r.message.length).toBeGreaterThan(10);
+      // decoded by the check's own probe: connected nodes = the node count, none unavailable
+      expect(serverStatusProblems(decodeServerStatus(r.message))).toEqual([]);
+      expect(decodeServerStatus(r.message)).toMatchObject({ numConnectedNodes: 3, numUnavailableNodes: 0 });
       const bad = await grpcUnaryEmpty('127.0.0.1', port, '/observer.Observer/Nope', 5_000);
       expect(bad.grpcStatus).toBe('12');
     } finally {

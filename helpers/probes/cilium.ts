@@ -64,11 +64,13 @@ export function unhealthyAgents(results: readonly AgentReport[]): string[] {
   return results.filter((r) => !r.ok).map((r) => `${r.pod}@${r.node}: ${r.problems.join('; ')}`);
 }
 
-/** `<pod>: <Encryption line>` for each agent whose Encryption line does not start with Wireguard. */
+/**
+ * `<pod>: <Encryption value>` for each agent not reporting working WireGuard: the Encryption line
+ * must be Wireguard with its `[NodeEncryption: …, <iface> (Pubkey: …, Port: …, Peers: …)]` list. An
+ * agent whose WireGuard status call errored prints `Wireguard <error>` instead, and is named here.
+ */
 export function agentsNotOnWireGuard(results: readonly AgentReport[]): string[] {
-  return results
-    .filter((r) => !/^Wireguard\b/i.test(r.encryption ?? ''))
-    .map((r) => `${r.pod}: ${r.encryption ?? 'no Encryption line'}`);
+  return results.filter((r) => !r.wireguard).map((r) => `${r.pod}: ${r.encryption ?? 'no Encryption line'}`);
 }
 
 /** What the matrix shows: each failed cell, the number of nodes and of cross-node pod-to-pod pairs. */

@@ -6,7 +6,8 @@
  * and the peer cluster). Writes only in the run namespace: netexec client/server pods + a ClusterIP
  * Service for the connectivity matrix, a LoadBalancer Service for LB-IPAM. Zero-disruption baseline:
  * `docs/qa/baselines/<cluster>-cilium-pods.json` (see helpers/checks/baseline.ts). The mechanisms
- * (the exec, the matrix, LB-IPAM, the baseline, the peer comparison) are in helpers/probes/cilium.ts.
+ * (the exec, the matrix, LB-IPAM, the baseline, the peer comparison) are in helpers/probes/cilium.ts,
+ * the Hubble relay call in helpers/probes/hubble.ts.
  *
  * Lab: the datapath is simulated. `cilium-dbg` is a shim answering from lab/sim state; netexec
  * pods are served by lab pod-runtime on loopback pod IPs, which also stands in for the Service
@@ -16,10 +17,8 @@
 import { expect } from 'vitest';
 import { suite } from '../../helpers/check/suite.js';
 import { describeDiff, isClean } from '../../helpers/checks/baseline.js';
-import { grpcUnaryEmpty } from '../../helpers/checks/grpc.js';
 import { GVR, describeCondition, getCustom, listPods, podReady } from '../../helpers/checks/k8s.js';
 import { inCidr } from '../../helpers/checks/net.js';
-import { withTunnel } from '../../helpers/checks/tunnel.js';
 import { valueAt } from '../../helpers/checks/values.js';
 import {
   agentStatuses,
@@ -31,6 +30,7 @@ import {
   poolBlocks,
   unhealthyAgents,
 } from '../../helpers/probes/cilium.js';
+import { relayServerStatus } from '../../helpers/probes/hubble.js';
 
 const cilium = suite({
   component: 'cilium',
@@ -94,18 +94,13 @@ cilium.check(
     timeoutMs: 60_000,
   },
   async ({ cluster, facts, evidence }) => {
-    const { namespace, hubbleRelay } = facts.cilium;
-    const reply = await withTunnel(
-      cluster,
-      { kind: 'Service', namespace, name: hubbleRelay.service, port: hubbleRelay.port },
-      (t) => grpcUnaryEmpty(t.host, t.port, '/observer.Observer/ServerStatus', 10_000),
-    );
-    evidence.json('hubble-server-status', { ...reply, message: reply.message.toString('base64') });
+    const { reply, problems } = await relayServerStatus(cluster, facts, evidence);
     expect(reply.httpStatus, 'HTTP/2 status of the gRPC call').toBe(200);
     expect(
       reply.grpcStatus,
       `grpc-status of observer.Observer/ServerStatus (${reply.grpcMessage ?? ''})`,
     ).toBe('0');
+    expect(problems, `Hubble relay ServerStatus: ${problems.join('; ')}`).toEqual([]);
   },
 );
 

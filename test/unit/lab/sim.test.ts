@@ -24,6 +24,8 @@ import { CRDS, crdObject } from '../../../lab/sim/crds.js';
 import { loadFixtures, type K8sObject } from '../../../lab/sim/fixtures.js';
 import { startHubbleRelay } from '../../../lab/sim/hubble-relay.js';
 import { prepareStatus, staleCrds } from '../../../lab/sim/kube.js';
+import { parseAgentStatus } from '../../../helpers/checks/cilium.js';
+import { decodeServerStatus, serverStatusProblems } from '../../../helpers/probes/hubble.js';
 import { desiredStatuses, objectKey } from '../../../lab/sim/status.js';
 import { substitute } from '../../../lab/sim/values.js';
 import { clusterValues } from '../../../lab/sim/values.js';
@@ -303,6 +305,13 @@ describe('exec shims and the Hubble relay stub', () => {
     expect(r.stdout).toMatch(/^Encryption:\s+Wireguard\s+\[NodeEncryption: Disabled/m);
     expect(r.stdout).toMatch(/allocated from 10\.246\.2\.0\/24/);
     expect(r.stdout).toMatch(/^Cluster health:\s+3\/3 reachable/m);
+    // the healthy shim passes the checks' own reading of it (NET-CILIUM-001 and -004)
+    expect(parseAgentStatus(r.stdout, 0)).toMatchObject({
+      ok: true,
+      problems: [],
+      clusterHealth: { reachable: 3, total: 3 },
+      wireguard: { nodeEncryption: 'Disabled', interfaces: [{ name: 'cilium_wg0', port: 51871, peers: 2 }] },
+    });
   });
 
   it('the relay stub answers ServerStatus with grpc-status 0 and rejects other methods', async () => {
@@ -312,7 +321,9 @@ describe('exec shims and the Hubble relay stub', () => {
       const r = await grpcUnaryEmpty('127.0.0.1', port, '/observer.Observer/ServerStatus', 5_000);
       expect(r.httpStatus).toBe(200);
       expect(r.grpcStatus).toBe('0');
-      expect(r.message.length).toBeGreaterThan(10);
+      // decoded by the check's own probe: connected nodes = the node count, none unavailable
+      expect(serverStatusProblems(decodeServerStatus(r.message))).toEqual([]);
+      expect(decodeServerStatus(r.message)).toMatchObject({ numConnectedNodes: 3, numUnavailableNodes: 0 });
       const bad = await grpcUnaryEmpty('127.0.0.1', port, '/observer.Observer/Nope', 5_000);
       expect(bad.grpcStatus).toBe('12');
     } finally {

@@ -44,8 +44,22 @@ function fakeEvidence() {
 const handle = (name: string, parts: Record<string, unknown>) =>
   ({ name, ...parts }) as unknown as ClusterHandle;
 
-const OK_STATUS =
-  'Kubernetes:  Ok   1.31\nCilium:      Ok   1.16\nEncryption:  Wireguard   [NodeEncryption: Disabled]\n';
+// `cilium-dbg status` as upstream renders it through a tabwriter (tabs become runs of spaces):
+// pkg/client/client.go `"Kubernetes:\t%s\t%s"`, `"Cilium:\t%s   %s"`, `"Encryption:\t%s\t%s"` (Mode,
+// then `[NodeEncryption: %s` and `%s (Pubkey: %s, Port: %d, Peers: %d)]` per interface, or Msg
+// when the agent's WireGuard status call errored); pkg/health/client/client.go
+// `"Cluster health:\t%d/%d reachable\t(%s)\t(Probe interval: %s)"` then the node table.
+const OK_STATUS = [
+  'KVStore:                 Disabled',
+  'Kubernetes:              Ok         1.34 (v1.34.1) [linux/amd64]',
+  'Cilium:                  Ok   1.18.2 (v1.18.2-5e4b5a9c)',
+  'Encryption:              Wireguard   [NodeEncryption: Disabled, cilium_wg0 (Pubkey: 3q2+7w==, Port: 51871, Peers: 2)]',
+  'Cluster health:          3/3 reachable   (2026-12-04T04:50:00Z)   (Probe interval: 1m0s)',
+  '  Name                   IP            Node   Endpoints',
+  '  infra/infra-cp-1 (localhost)   10.25.11.11   1/1    1/1',
+  '',
+].join('\n');
+const HEALTHY = { stdout: OK_STATUS, stderr: '', exitCode: 0 };
 
 describe('agentStatuses', () => {
   const pod = (name: string, node: string) => ({ metadata: { name }, spec: { nodeName: node } });
@@ -58,7 +72,7 @@ describe('agentStatuses', () => {
     });
 
   it('passes when every node has an agent reporting Ok on WireGuard', async () => {
-    vi.mocked(exec).mockResolvedValue({ stdout: OK_STATUS, stderr: '', exitCode: 0 } as never);
+    vi.mocked(exec).mockResolvedValue(HEALTHY as never);
     const { results, withoutAgent } = await agentStatuses(
       k([pod('cilium-aaaaa', 'n1'), pod('cilium-bbbbb', 'n2')], ['n1', 'n2']),
       facts(),
@@ -84,9 +98,91 @@ describe('agentStatuses', () => {
     );
     expect(withoutAgent).toEqual(['n2']);
     expect(unhealthyAgents(results)).toEqual([
-      'cilium-aaaaa@n1: cilium-dbg status exited 1; Cilium: Failure   controller endpoint-gc failing',
+      'cilium-aaaaa@n1: cilium-dbg status exited 1; Cilium: Failure   controller endpoint-gc failing; no "Cluster health:" line',
     ]);
     expect(agentsNotOnWireGuard(results)).toEqual(['cilium-aaaaa: no Encryption line']);
+  });
+});
+
+describe('agent status on the upstream failure shapes (false greens)', () => {
+  const pod = (name: string, node: string) => ({ metadata: { name }, spec: { nodeName: node } });
+  const k = handle('infra', {
+    core: {
+      listNamespacedPod: async () => ({ items: [pod('cilium-aaaaa', 'n1')] }),
+      listNode: async () => ({ items: [{ metadata: { name: 'n1' } }] }),
+    },
+  });
+  const report = async (stdout: string) => {
+    vi.mocked(exec).mockResolvedValue({ stdout, stderr: '', exitCode: 0 } as never);
+    return (await agentStatuses(k, facts())).results;
+  };
+  const healthLine = /^Cluster health:.*\n( {2}.*\n)*/m;
+
+  it('the healthy upstream shape (with Probe interval and node table) passes', async () => {
+    const r = await report(OK_STATUS);
+    expect(unhealthyAgents(r)).toEqual([]);
+    expect(agentsNotOnWireGuard(r)).toEqual([]);
+    expect(r[0]!.clusterHealth).toEqual({ reachable: 3, total: 3 });
+  });
+  // pkg/health/client/client.go: `"Cluster health:\t\t\tWarning\tcilium-health daemon unreachable"`
+  it('fails when the cilium-health daemon is unreachable (no N/M line)', async () => {
+    const r = await report(
+      OK_STATUS.replace(
+        healthLine,
+        'Cluster health:                        Warning   cilium-health daemon unreachable\n',
+      ),
+    );
+    expect(unhealthyAgents(r)).toEqual([
+      'cilium-aaaaa@n1: Cluster health: Warning   cilium-health daemon unreachable',
+    ]);
+  });
+  // pkg/health/client/client.go: `"Cluster health:\t\t\tClient error: %s"`
+  it('fails on a health client error', async () => {
+    const r = await report(
+      OK_STATUS.replace(
+        healthLine,
+        'Cluster health:                        Client error: invalid host format\n',
+      ),
+    );
+    expect(unhealthyAgents(r)).toEqual([
+      'cilium-aaaaa@n1: Cluster health: Client error: invalid host format',
+    ]);
+  });
+  // cilium-dbg status with the health prober off: `"Cluster health:\t\tProbe disabled"`
+  it('fails when the health probe is disabled: reachability is not proven', async () => {
+    const r = await report(OK_STATUS.replace(healthLine, 'Cluster health:               Probe disabled\n'));
+    expect(unhealthyAgents(r)).toEqual([
+      'cilium-aaaaa@n1: Cluster health: Probe disabled (cilium-health off: node reachability not proven)',
+    ]);
+  });
+  it('fails when there is no Cluster health line at all, or 0/0 nodes', async () => {
+    expect(unhealthyAgents(await report(OK_STATUS.replace(healthLine, '')))).toEqual([
+      'cilium-aaaaa@n1: no "Cluster health:" line',
+    ]);
+    expect(unhealthyAgents(await report(OK_STATUS.replace('3/3 reachable', '0/0 reachable')))).toEqual([
+      'cilium-aaaaa@n1: Cluster health: 0/0 reachable (no node probed)',
+    ]);
+  });
+  // pkg/client/client.go: Encryption.Msg (the WireGuard status error) replaces the interface list
+  it('fails when the WireGuard status call errored, or WireGuard reports no interface', async () => {
+    const enc = /^Encryption:.*$/m;
+    const errored = await report(
+      OK_STATUS.replace(
+        enc,
+        'Encryption:              Wireguard   failed to get wireguard status: no such device',
+      ),
+    );
+    expect(agentsNotOnWireGuard(errored)).toEqual([
+      'cilium-aaaaa: Wireguard   failed to get wireguard status: no such device',
+    ]);
+    const empty = await report(OK_STATUS.replace(enc, 'Encryption:              Wireguard   '));
+    expect(agentsNotOnWireGuard(empty)).toEqual(['cilium-aaaaa: Wireguard']);
+    const noIface = await report(
+      OK_STATUS.replace(enc, 'Encryption:   Wireguard   [NodeEncryption: Disabled, ]'),
+    );
+    expect(agentsNotOnWireGuard(noIface)).toEqual(['cilium-aaaaa: Wireguard   [NodeEncryption: Disabled, ]']);
+    const ipsec = await report(OK_STATUS.replace(enc, 'Encryption:   IPsec   '));
+    expect(agentsNotOnWireGuard(ipsec)).toEqual(['cilium-aaaaa: IPsec']);
   });
 });
 

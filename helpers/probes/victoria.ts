@@ -34,14 +34,17 @@ export async function promQuery(k: ClusterHandle, o: Observability, query: strin
 
 /**
  * Up to 5 log lines of `cluster` from the last facts.observability.logs.freshMinutes: without a
- * _time filter, lines retained from before shipping stopped would pass. Throws on an HTTP error.
+ * _time filter, lines retained from before shipping stopped would pass. `cluster` is matched as a
+ * log field (exact), whether or not it is a stream field. Throws on an HTTP error.
  */
 export async function recentLogLines(k: ClusterHandle, o: Observability, cluster: string): Promise<string[]> {
   return withTunnel(
     k,
     { kind: 'Service', namespace: o.namespace, name: o.logs.service, port: o.logs.port },
     async (t) => {
-      const query = `_time:${o.logs.freshMinutes}m {cluster="${cluster}"}`;
+      // the exact field filter `cluster:="x"`, not the stream filter `{cluster="x"}`: a stream
+      // filter matches only when the shipper made `cluster` one of its _stream_fields
+      const query = `_time:${o.logs.freshMinutes}m cluster:=${JSON.stringify(cluster)}`;
       const url = `http://${t.host}:${t.port}${o.logs.path}?query=${encodeURIComponent(query)}&limit=5`;
       const res = await fetch(url, { signal: AbortSignal.timeout(15_000) });
       const text = await res.text();

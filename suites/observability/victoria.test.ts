@@ -2,7 +2,7 @@
  * Observability (STORY-VALIDATE-NETWORKING AC5; Dragonfly risk MON-001).
  *
  * Queries the global VictoriaMetrics (Prometheus API on vmselect) and VictoriaLogs (LogsQL on
- * vlselect) on infra through tunnels: `up{cluster="<name>"}` and `{cluster="<name>"}` must return
+ * vlselect) on infra through tunnels: `up{cluster="<name>"}` and `cluster:="<name>"` must return
  * data for every cluster in facts.observability.clusters (apps data arrives through its vmagent and
  * fluent-bit), and `dragonfly_*` series must exist. Read-only.
  *

@@ -53,7 +53,10 @@ describe('recentLogLines / withoutData (OBS-VL-001)', () => {
     const lines = await recentLogLines(k, o(), 'apps');
     expect(lines).toHaveLength(2);
     const q = new URL(srv.urls.at(-1)!, 'http://x').searchParams;
-    expect(q.get('query')).toBe(`_time:${o().logs.freshMinutes}m {cluster="apps"}`);
+    // LogsQL (VictoriaLogs docs/victorialogs/LogsQL.md): `{cluster="apps"}` is a stream filter,
+    // matching only when `cluster` is one of the shipper's _stream_fields; the exact field filter
+    // `cluster:="apps"` matches the field on every log entry, however the streams are keyed
+    expect(q.get('query')).toBe(`_time:${o().logs.freshMinutes}m cluster:="apps"`);
     expect(q.get('limit')).toBe('5');
   });
   it('fails naming the cluster and the HTTP status; an empty answer is a cluster without data', async () => {

@@ -219,12 +219,19 @@ export async function applyCrds(k: Kube, timeoutMs = 60_000): Promise<number> {
   }
 }
 
-/** A 422 refusing an update of immutable fields (a workload's selector, a Service's clusterIP, ...). */
+/**
+ * A 422 refusing an update that a fresh object would not have: immutable fields (a workload's
+ * selector, a Service's clusterIP, ...), or fields another manager still owns that the new declaration
+ * excludes (a PodDisruptionBudget kept from an older lab with minAvailable, now declared with
+ * maxUnavailable: server-side apply keeps the other manager's field and the pair is invalid).
+ */
 export function immutableRefusal(e: unknown): boolean {
   if (httpCode(e) !== 422) return false;
   const body = (e as { body?: unknown }).body;
   const text = typeof body === 'string' ? body : JSON.stringify(body ?? (e as Error).message ?? '');
-  return /field is immutable|Forbidden: updates to (statefulset|deployment|daemonset) spec/i.test(text);
+  return /field is immutable|Forbidden: updates to (statefulset|deployment|daemonset) spec|minAvailable and maxUnavailable cannot be both set/i.test(
+    text,
+  );
 }
 
 async function replaceWait(k: Kube, obj: KubernetesObject, timeoutMs = 60_000): Promise<void> {

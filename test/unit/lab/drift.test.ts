@@ -91,6 +91,14 @@ describe('apply: a child whose immutable fields changed is recreated (as an oper
     expect(calls).toEqual(['apply', 'delete Background', 'read', 'apply']);
     expect(immutableRefusal(refusal)).toBe(true);
   });
+  it('a kept PodDisruptionBudget whose minAvailable another manager owns, now declared maxUnavailable: recreated', () => {
+    // what a lab with a kept etcd answered when the Dragonfly PDB moved to the operator's shape
+    const pdb = Object.assign(new Error('HTTP-Code: 422'), {
+      code: 422,
+      body: '{"message":"PodDisruptionBudget.policy \\"dragonfly\\" is invalid: spec: Invalid value: {}: minAvailable and maxUnavailable cannot be both set"}',
+    });
+    expect(immutableRefusal(pdb)).toBe(true);
+  });
   it('any other refusal is reported, nothing deleted', async () => {
     const other = Object.assign(new Error('HTTP-Code: 422'), {
       code: 422,

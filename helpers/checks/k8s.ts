@@ -70,10 +70,34 @@ export const GVR = {
   cnpgPooler: { group: 'postgresql.cnpg.io', version: 'v1', plural: 'poolers' },
   dragonfly: { group: 'dragonflydb.io', version: 'v1alpha1', plural: 'dragonflies' },
   kafka: { group: 'kafka.strimzi.io', version: 'v1beta2', plural: 'kafkas' },
-  lbIpPool: { group: 'cilium.io', version: 'v2alpha1', plural: 'ciliumloadbalancerippools' },
   gateway: { group: 'gateway.networking.k8s.io', version: 'v1', plural: 'gateways' },
   gatewayClass: { group: 'gateway.networking.k8s.io', version: 'v1', plural: 'gatewayclasses' },
 } satisfies Record<string, Gvr>;
+
+/**
+ * The first of `versions` (most preferred first) at which the API server serves `plural` of
+ * `group`, found through API discovery (GET /apis/<group>/<version>). A version the server does not
+ * serve answers 404 and the next is tried; any other error is thrown. Throws naming every
+ * group/version tried when none serves it.
+ */
+export async function servedGvr(
+  cluster: ClusterHandle,
+  group: string,
+  versions: readonly string[],
+  plural: string,
+): Promise<Gvr> {
+  for (const version of versions) {
+    try {
+      const list = await cluster.custom.getAPIResources({ group, version });
+      if (list.resources.some((r) => r.name === plural)) return { group, version, plural };
+    } catch (e) {
+      if ((e as { code?: number }).code !== 404) throw e;
+    }
+  }
+  throw new Error(
+    `${plural} is served at none of ${versions.map((v) => `${group}/${v}`).join(', ')} (API discovery)`,
+  );
+}
 
 export async function getCustom(
   cluster: ClusterHandle,

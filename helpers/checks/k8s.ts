@@ -71,7 +71,6 @@ export const GVR = {
   dragonfly: { group: 'dragonflydb.io', version: 'v1alpha1', plural: 'dragonflies' },
   // read through servedGvr(k, GVR.kafka, STRIMZI_VERSIONS): Strimzi >= 1.0 serves only v1
   kafka: { group: 'kafka.strimzi.io', version: 'v1', plural: 'kafkas' },
-  lbIpPool: { group: 'cilium.io', version: 'v2alpha1', plural: 'ciliumloadbalancerippools' },
   gateway: { group: 'gateway.networking.k8s.io', version: 'v1', plural: 'gateways' },
   gatewayClass: { group: 'gateway.networking.k8s.io', version: 'v1', plural: 'gatewayclasses' },
 } satisfies Record<string, Gvr>;

@@ -19,7 +19,7 @@ import {
 import { parseAgentStatus, type AgentStatus } from '../checks/cilium.js';
 import { deployMatrix, matrixTable, runMatrix, type Matrix } from '../checks/connectivity.js';
 import { fixtureYaml } from '../checks/fixtures.js';
-import { GVR, getCustom, listPods, restartCounts, type KObject } from '../checks/k8s.js';
+import { GVR, getCustom, listPods, restartCounts, servedGvr, type KObject } from '../checks/k8s.js';
 import { peerClusters } from '../checks/peers.js';
 import { diffValues } from '../checks/values.js';
 import { setting } from '../config/settings.js';
@@ -99,9 +99,23 @@ export async function connectivityMatrix(
   return matrixFindings(matrix);
 }
 
-/** The CIDRs of a CiliumLoadBalancerIPPool's spec.blocks (the pool is attached). */
+/**
+ * CiliumLoadBalancerIPPool versions, preferred first: v2 is the storage version upstream
+ * (pkg/k8s/apis/cilium.io/v2/lbipam_types.go); v2alpha1 is deprecated, still served by older Cilium.
+ */
+export const LB_POOL_VERSIONS = ['v2', 'v2alpha1'] as const;
+
+/**
+ * The CIDRs of a CiliumLoadBalancerIPPool's spec.blocks (the pool is attached), read at the first
+ * of LB_POOL_VERSIONS the API server serves (API discovery).
+ */
 export async function poolBlocks(k: ClusterHandle, name: string, evidence: CheckEvidence) {
-  const pool = await getCustom(k, GVR.lbIpPool, undefined, name);
+  const gvr = await servedGvr(
+    k,
+    { group: 'cilium.io', version: LB_POOL_VERSIONS[0]!, plural: 'ciliumloadbalancerippools' },
+    LB_POOL_VERSIONS,
+  );
+  const pool = await getCustom(k, gvr, undefined, name);
   evidence.status(pool);
   return ((pool.spec?.blocks as { cidr?: string }[] | undefined) ?? []).map((b) => b.cidr);
 }

@@ -11,6 +11,8 @@ export interface CrdDef {
   plural: string;
   /** Served versions; the first one is the storage version. */
   versions: string[];
+  /** served versions marked `deprecated: true` (the apiserver then warns on each request) */
+  deprecated?: string[];
   shortNames?: string[];
   categories?: string[];
   scope?: 'Namespaced' | 'Cluster';
@@ -81,7 +83,10 @@ export const CRDS: CrdDef[] = [
     group: 'cilium.io',
     kind: 'CiliumLoadBalancerIPPool',
     plural: 'ciliumloadbalancerippools',
-    versions: ['v2alpha1', 'v2'],
+    // as upstream: v2 is the storage version (v2/lbipam_types.go `+kubebuilder:storageversion`),
+    // v2alpha1 still served but `+kubebuilder:deprecatedversion`
+    versions: ['v2', 'v2alpha1'],
+    deprecated: ['v2alpha1'],
     shortNames: ['ippools', 'ippool', 'lbippool', 'lbippools'],
     scope: 'Cluster',
     owner: 'cilium',
@@ -851,6 +856,7 @@ export function crdObject(d: CrdDef): Record<string, unknown> {
         name: v,
         served: true,
         storage: i === 0,
+        ...(d.deprecated?.includes(v) ? { deprecated: true } : {}),
         schema,
         subresources: { status: {} },
         additionalPrinterColumns: [

@@ -77,7 +77,7 @@ async function listCustom(k: Kube, group: string, version: string, plural: strin
 
 /** Cilium LB-IPAM: assign LoadBalancer ingress IPs from the cluster's pools. */
 export async function reconcileLbIpam(k: Kube): Promise<number> {
-  const pools = (await listCustom(k, 'cilium.io', 'v2alpha1', 'ciliumloadbalancerippools')).filter(
+  const pools = (await listCustom(k, 'cilium.io', 'v2', 'ciliumloadbalancerippools')).filter(
     (p) => !p.spec?.disabled,
   );
   if (!pools.length) return 0;
@@ -156,7 +156,7 @@ export async function reconcileLbIpam(k: Kube): Promise<number> {
     ).length;
     await writeStatus(
       k,
-      { apiVersion: 'cilium.io/v2alpha1', kind: 'CiliumLoadBalancerIPPool', name: p.metadata.name },
+      { apiVersion: 'cilium.io/v2', kind: 'CiliumLoadBalancerIPPool', name: p.metadata.name },
       {
         conditions: [
           {

@@ -182,6 +182,25 @@ describe('lab/sim fixtures and CRDs', () => {
     expect(staleCrds([live('kafkas.kafka.strimzi.io', ['v1'], ['v1'])], [kafka])).toEqual([]);
   });
 
+  it('CiliumLoadBalancerIPPool as upstream: v2 storage, v2alpha1 served and deprecated; seeded at v2', () => {
+    const d = CRDS.find((c) => c.kind === 'CiliumLoadBalancerIPPool')!;
+    const o = crdObject(d) as {
+      spec: { versions: { name: string; served: boolean; storage: boolean; deprecated?: boolean }[] };
+    };
+    expect(
+      o.spec.versions.map(({ name, served, storage, deprecated }) => ({ name, served, storage, deprecated })),
+    ).toEqual([
+      { name: 'v2', served: true, storage: true, deprecated: undefined },
+      { name: 'v2alpha1', served: true, storage: false, deprecated: true },
+    ]);
+    for (const c of ['infra', 'apps'] as const)
+      expect(
+        objects(c)
+          .filter((x) => x.kind === 'CiliumLoadBalancerIPPool')
+          .map((x) => x.apiVersion),
+      ).toEqual(['cilium.io/v2']);
+  });
+
   it('an unknown substitution variable is an error naming the file and the variable', () => {
     expect(() => substitute('a: ${NOPE}', { A: '1' }, 'fixtures/x.yaml')).toThrow(
       /fixtures\/x.yaml: unknown substitution variable \$\{NOPE\}/,

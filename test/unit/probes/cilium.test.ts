@@ -241,6 +241,11 @@ describe('LB-IPAM', () => {
           spec: { blocks: [{ cidr: '10.245.10.0/24' }] },
         }),
       },
+      apis: {
+        getAPIVersions: async () => ({
+          groups: [{ name: 'cilium.io', versions: [{ groupVersion: 'cilium.io/v2', version: 'v2' }] }],
+        }),
+      },
       core: {
         createNamespacedService: async () => ({}),
         readNamespacedService: async ({ name }: { name: string }) => ({
@@ -272,6 +277,60 @@ describe('LB-IPAM', () => {
     );
     expect(err).toMatch(/Service pv-run\/pv-lb got no LoadBalancer address/);
     expect(deleted).toEqual(['pv-lb']);
+  });
+});
+
+describe('poolBlocks: the CiliumLoadBalancerIPPool version', () => {
+  // upstream pkg/k8s/apis/cilium.io/v2/lbipam_types.go is `+kubebuilder:storageversion`; the
+  // v2alpha1 type is `+kubebuilder:deprecatedversion` (still served, until it is removed)
+  const pool = {
+    kind: 'CiliumLoadBalancerIPPool',
+    metadata: { name: 'infra-pool' },
+    spec: { blocks: [{ cidr: '10.245.10.0/24' }] },
+  };
+  function served(versions: string[]) {
+    const read: string[] = [];
+    const k = handle('infra', {
+      custom: {
+        getClusterCustomObject: async ({ version }: { version: string }) => {
+          read.push(version);
+          if (!versions.includes(version)) throw Object.assign(new Error('HTTP-Code: 404'), { code: 404 });
+          return pool;
+        },
+      },
+      apis: {
+        getAPIVersions: async () => ({
+          groups: versions.length
+            ? [
+                {
+                  name: 'cilium.io',
+                  versions: versions.map((v) => ({ groupVersion: `cilium.io/${v}`, version: v })),
+                },
+              ]
+            : [],
+        }),
+      },
+    });
+    return { k, read };
+  }
+  it('reads the pool at v2 where v2 is served (a cluster without v2alpha1 still passes)', async () => {
+    const { k, read } = served(['v2']);
+    expect(await poolBlocks(k, 'infra-pool', fakeEvidence().evidence)).toEqual(['10.245.10.0/24']);
+    expect(read).toEqual(['v2']);
+  });
+  it('prefers v2 when both are served, and falls back to v2alpha1 on an older Cilium', async () => {
+    const both = served(['v2', 'v2alpha1']);
+    await poolBlocks(both.k, 'infra-pool', fakeEvidence().evidence);
+    expect(both.read).toEqual(['v2']);
+    const old = served(['v2alpha1']);
+    expect(await poolBlocks(old.k, 'infra-pool', fakeEvidence().evidence)).toEqual(['10.245.10.0/24']);
+    expect(old.read).toEqual(['v2alpha1']);
+  });
+  it('names the versions tried when neither is served', async () => {
+    const { k } = served([]);
+    await expect(poolBlocks(k, 'infra-pool', fakeEvidence().evidence)).rejects.toThrow(
+      /API group cilium\.io \(ciliumloadbalancerippools\) is not served in a version this check reads \(v2, v2alpha1\); served: none/,
+    );
   });
 });
 

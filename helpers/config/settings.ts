@@ -39,11 +39,11 @@ function positive(unit: string, dflt: number, meaning: string): Spec<number>;
 function positive(unit: string, dflt: undefined, meaning: string): Spec<number | undefined>;
 function positive(unit: string, dflt: number | undefined, meaning: string): Spec<number | undefined> {
   return {
-    type: `positive integer (${unit})`,
+    type: `positive number (${unit})`,
     defaultText: dflt === undefined ? '(none)' : String(dflt),
     meaning,
     default: dflt,
-    parse: (v) => (/^\d+$/.test(v) && Number(v) > 0 ? Number(v) : undefined),
+    parse: (v) => (/^\d+(\.\d+)?$/.test(v) && Number(v) > 0 ? Number(v) : undefined),
   };
 }
 const flag = (meaning: string, internal?: boolean): Spec<boolean> => ({

@@ -217,7 +217,7 @@ describe('pnpm test rejects bad input before touching any cluster', () => {
     const r = await runPv([], { PV_CONFIG: file, PV_REQUEST_TIMEOUT_MS: '10s', PV_ISOLATE: 'yes' });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(
-      /PV_REQUEST_TIMEOUT_MS="10s": expected positive integer \(ms\); PV_ISOLATE="yes": expected 0 or 1/,
+      /PV_REQUEST_TIMEOUT_MS="10s": expected positive number \(ms\); PV_ISOLATE="yes": expected 0 or 1/,
     );
     expect((await import('node:fs')).existsSync(ev)).toBe(false);
   });

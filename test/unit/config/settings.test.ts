@@ -29,9 +29,9 @@ describe('settings', () => {
 
   // before: a malformed number silently fell back to the default, a bad run id was replaced by a new one
   it.each([
-    ['PV_REQUEST_TIMEOUT_MS', '10s', 'positive integer'],
-    ['PV_REQUEST_TIMEOUT_MS', '0', 'positive integer'],
-    ['PV_RUN_TTL_MINUTES', '-5', 'positive integer'],
+    ['PV_REQUEST_TIMEOUT_MS', '10s', 'positive number'],
+    ['PV_REQUEST_TIMEOUT_MS', '0', 'positive number'],
+    ['PV_RUN_TTL_MINUTES', '-5', 'positive number'],
     ['PV_ISOLATE', 'yes', '0 or 1'],
     ['PV_RUN_ID', 'run-1', 'run id'],
     ['PV_IDENTITY', 'off', 'skip'],

@@ -64,13 +64,19 @@ export function secretReads(f: Facts): SecretRead[] {
       name: f.flux.gitSecret,
       why: `GITOPS-FLUX-*: credentials of GitRepository ${f.flux.gitRepository} (facts.flux.gitSecret)`,
     });
-  if (f.cnpg.enabled)
+  if (f.cnpg.enabled) {
+    out.push({
+      namespace: f.cnpg.namespace,
+      name: f.cnpg.monitorSecret,
+      why: `DB-CNPG-001: a pg_monitor (or superuser) role reading pg_stat_replication on the primary (facts.cnpg.monitorSecret)`,
+    });
     for (const p of f.cnpg.poolers)
       out.push({
         namespace: f.cnpg.namespace,
         name: p.secret,
         why: `DB-CNPG-*: credentials of pooler ${p.name} (facts.cnpg.poolers[].secret)`,
       });
+  }
   if (f.dragonfly.enabled)
     out.push({
       namespace: f.dragonfly.namespace,

@@ -138,6 +138,13 @@ export const factsSchema = z
         namespace,
         cluster: name,
         instances: z.number().int().min(1),
+        /**
+         * Secret (keys `username`, `password`) of a role that may read pg_stat_replication's state
+         * columns on the primary: a member of pg_monitor, e.g. a CNPG managed role with
+         * `inRoles: [pg_monitor]` and this Secret as its passwordSecret (not the superuser: the
+         * validation identity should never hold it).
+         */
+        monitorSecret: name,
         poolers: z.array(
           z
             .object({

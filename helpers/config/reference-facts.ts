@@ -94,7 +94,14 @@ function baseFacts(clusterName: string): Facts {
       pvcSize: '1Gi',
       bindTimeoutMs: 60_000,
     },
-    cnpg: { enabled: false, namespace: 'cnpg-system', cluster: 'shared-postgres', instances: 3, poolers: [] },
+    cnpg: {
+      enabled: false,
+      namespace: 'cnpg-system',
+      cluster: 'shared-postgres',
+      instances: 3,
+      monitorSecret: 'platform-validation-pg-monitor',
+      poolers: [],
+    },
     dragonfly: {
       enabled: false,
       namespace: 'dragonfly-system',

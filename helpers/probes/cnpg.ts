@@ -1,10 +1,11 @@
 // The mechanisms of the CloudNative-PG checks (suites/databases/cnpg.test.ts): the Cluster's health
-// as one comparable object, and one pooler's SQL round trip with its app's credentials.
+// as one comparable object, the primary's own view of its standbys (pg_stat_replication), and one
+// pooler's SQL round trip with its app's credentials.
 import { randomBytes } from 'node:crypto';
 import type { Facts } from '../config/index.js';
 import type { CheckEvidence } from '../check/index.js';
 import type { ClusterHandle } from '../cluster/index.js';
-import { probePostgres } from '../clients/pg.js';
+import { pgClient, probePostgres } from '../clients/pg.js';
 import { GVR, describeCondition, getCustom, readSecretValue, type KObject } from '../checks/k8s.js';
 import { withTunnel } from '../checks/tunnel.js';
 
@@ -12,7 +13,7 @@ type Cnpg = Facts['cnpg'];
 
 /** What DB-CNPG-001 compares of a CNPG Cluster (status and spec), so the seen value explains itself. */
 export function clusterHealth(pgc: KObject) {
-  const spec = pgc.spec as {
+  const spec = (pgc.spec ?? {}) as {
     instances?: number;
     minSyncReplicas?: number;
     postgresql?: { synchronous?: { number?: number } };
@@ -23,7 +24,6 @@ export function clusterHealth(pgc: KObject) {
     instances?: number;
     currentPrimary?: string;
   };
-  const sync = Math.max(spec.postgresql?.synchronous?.number ?? 0, spec.minSyncReplicas ?? 0);
   return {
     phase: st.phase ?? 'no phase',
     ready:
@@ -32,15 +32,91 @@ export function clusterHealth(pgc: KObject) {
     instances: spec.instances,
     readyInstances: st.readyInstances ?? 0,
     primary: !!st.currentPrimary,
-    synchronousReplicas: sync >= 1,
   };
 }
 
-/** The Cluster of the facts, attached, as clusterHealth. */
+/**
+ * How many synchronous standbys the spec asks for: `postgresql.synchronous.number` (CNPG >= 1.24),
+ * else the legacy `minSyncReplicas` (the webhook refuses both at once); at least 1, since the
+ * acceptance criterion is "a synchronous replica".
+ */
+export function requiredSyncStandbys(pgc: KObject): number {
+  const spec = (pgc.spec ?? {}) as {
+    minSyncReplicas?: number;
+    postgresql?: { synchronous?: { number?: number } };
+  };
+  return Math.max(1, spec.postgresql?.synchronous?.number ?? spec.minSyncReplicas ?? 0);
+}
+
+/** One row of pg_stat_replication (the state columns are NULL for a role without pg_monitor). */
+export interface StandbyRow {
+  application_name: string;
+  state: string | null;
+  sync_state: string | null;
+}
+
+/**
+ * The primary's view of its standbys, as DB-CNPG-001 compares it: how many stream, and how many of
+ * the required synchronous ones are in sync (`sync`, or `quorum` for method any). A row whose state
+ * is NULL counts as neither: the role cannot see it, which proves nothing.
+ */
+export function replicationState(rows: StandbyRow[], required: number) {
+  const streaming = rows.filter((r) => r.state === 'streaming');
+  const sync = streaming.filter((r) => r.sync_state === 'sync' || r.sync_state === 'quorum');
+  return {
+    streamingStandbys: streaming.length,
+    synchronousStandbys: Math.min(sync.length, required),
+  };
+}
+
+/** The rows as one line for a failure message: `name state/sync_state, ...` or `no standby`. */
+export function describeStandbys(rows: StandbyRow[]): string {
+  if (rows.length === 0) return 'no standby connected';
+  return rows.map((r) => `${r.application_name} ${r.state ?? 'NULL'}/${r.sync_state ?? 'NULL'}`).join(', ');
+}
+
+/**
+ * pg_stat_replication on the primary (through a tunnel to CNPG's `<cluster>-rw` Service) with the
+ * pg_monitor role of facts.cnpg.monitorSecret; the rows are attached. A NULL state for every row
+ * means the role lacks pg_monitor: that is an error naming the Secret, not a count of 0.
+ */
+export async function readStandbys(
+  k: ClusterHandle,
+  c: Cnpg,
+  evidence: CheckEvidence,
+): Promise<StandbyRow[]> {
+  const user = await readSecretValue(k, c.namespace, c.monitorSecret, 'username');
+  const password = await readSecretValue(k, c.namespace, c.monitorSecret, 'password');
+  const rows = await withTunnel(
+    k,
+    { kind: 'Service', namespace: c.namespace, name: `${c.cluster}-rw`, port: 5432 },
+    async (t) => {
+      const client = pgClient({ host: t.host, port: t.port, user, password, database: 'postgres' });
+      await client.connect();
+      try {
+        const r = await client.query<StandbyRow>(
+          'SELECT application_name, state, sync_state FROM pg_stat_replication ORDER BY application_name',
+        );
+        return r.rows;
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    },
+  );
+  evidence.json('pg_stat_replication', rows);
+  if (rows.length > 0 && rows.every((r) => r.state === null)) {
+    throw new Error(
+      `pg_stat_replication on ${c.namespace}/${c.cluster}-rw shows ${rows.length} standbys but no state: the role of Secret ${c.namespace}/${c.monitorSecret} is not a member of pg_monitor`,
+    );
+  }
+  return rows;
+}
+
+/** The Cluster of the facts, attached; its health and the synchronous standbys its spec requires. */
 export async function readClusterHealth(k: ClusterHandle, c: Cnpg, evidence: CheckEvidence) {
   const pgc = await getCustom(k, GVR.cnpgCluster, c.namespace, c.cluster);
   evidence.status(pgc);
-  return clusterHealth(pgc);
+  return { health: clusterHealth(pgc), requiredSync: requiredSyncStandbys(pgc) };
 }
 
 export interface PoolerResult {

@@ -55,6 +55,8 @@ const PG_NS = 'cnpg-system';
 const POOLER_APPS = ['gitlab', 'harbor', 'keycloak', 'synergyflow'] as const;
 export type PoolerApp = (typeof POOLER_APPS)[number];
 export const poolerApps: readonly PoolerApp[] = POOLER_APPS;
+/** the pg_monitor role of cnpg-system/platform-validation-pg-monitor (facts.cnpg.monitorSecret) */
+export const MONITOR_USER = 'platform_validation';
 
 /** Database and role per pooler app (gitlab's database name is from the reference's psql test). */
 export const appDatabases: Record<PoolerApp, { user: string; database: string }> = {

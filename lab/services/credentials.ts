@@ -9,7 +9,14 @@ import path from 'node:path';
 import { poolerApps, type PoolerApp } from './catalogue.js';
 
 export interface ServiceCredentials {
-  postgres: { superuser: string; app: string; replication: string; apps: Record<PoolerApp, string> };
+  postgres: {
+    superuser: string;
+    app: string;
+    replication: string;
+    /** the pg_monitor role DB-CNPG-001 reads pg_stat_replication with */
+    monitor: string;
+    apps: Record<PoolerApp, string>;
+  };
   dragonfly: { password: string; /** the value dragonfly-auth-wrong switches Redis to */ wrong: string };
   harbor: {
     username: string;
@@ -30,7 +37,13 @@ export function credentialsFile(stateRoot: string): string {
 function generate(): ServiceCredentials {
   const apps = Object.fromEntries(poolerApps.map((a) => [a, newPassword()])) as Record<PoolerApp, string>;
   return {
-    postgres: { superuser: newPassword(), app: newPassword(), replication: newPassword(), apps },
+    postgres: {
+      superuser: newPassword(),
+      app: newPassword(),
+      replication: newPassword(),
+      monitor: newPassword(),
+      apps,
+    },
     dragonfly: { password: newPassword(), wrong: newPassword() },
     harbor: { username: 'admin', password: newPassword(), broken: newPassword() },
   };
@@ -40,7 +53,13 @@ function generate(): ServiceCredentials {
 export function loadCredentials(stateRoot: string): ServiceCredentials {
   const file = credentialsFile(stateRoot);
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as ServiceCredentials;
+    const kept = JSON.parse(fs.readFileSync(file, 'utf8')) as ServiceCredentials;
+    // a lab made before a credential was added gets it now, the others kept
+    if (!kept.postgres.monitor) {
+      kept.postgres.monitor = newPassword();
+      writePrivate(file, JSON.stringify(kept, null, 2));
+    }
+    return kept;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
       throw new Error(

@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { appDatabases, poolerApps } from './catalogue.js';
+import { MONITOR_USER, appDatabases, poolerApps } from './catalogue.js';
 import { writePrivate, type ServiceCredentials } from './credentials.js';
 import { servicePorts } from './ports.js';
 import { probePostgres } from './probes.js';
@@ -174,6 +174,9 @@ async function bootstrapSql(creds: ServiceCredentials): Promise<void> {
     };
     await role(REPLICATION_USER, creds.postgres.replication, 'REPLICATION');
     await role('app', creds.postgres.app);
+    // what a CNPG managed role with inRoles: [pg_monitor] is: reads pg_stat_replication's state
+    await role(MONITOR_USER, creds.postgres.monitor);
+    await client.query(`GRANT pg_monitor TO ${id(MONITOR_USER)}`);
     await database('app', 'app');
     for (const app of poolerApps) {
       const { user, database: db } = appDatabases[app];

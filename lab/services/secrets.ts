@@ -3,7 +3,7 @@
  * write them (CNPG's basic-auth Secrets with uri/host/port/dbname/...), for lab/sim to apply.
  * Values come from the lab's credentials file; nothing here is printed.
  */
-import { appDatabases, poolerApps } from './catalogue.js';
+import { MONITOR_USER, appDatabases, poolerApps } from './catalogue.js';
 import { loadCredentials } from './credentials.js';
 import type { ServicesContext } from './runtime.js';
 
@@ -73,6 +73,8 @@ function cnpgSecret(
  * - cnpg-system/shared-postgres-superuser, shared-postgres-app (CNPG-generated shape)
  * - cnpg-system/<app>-db-credentials per pooler app: the role CNPG manages from this Secret
  *   (`managed.roles[].passwordSecret`), with CNPG's keys pointing at the app's pooler Service
+ * - cnpg-system/platform-validation-pg-monitor: the pg_monitor role DB-CNPG-001 reads
+ *   pg_stat_replication with (a managed role, `inRoles: [pg_monitor]`)
  * - dragonfly-system/dragonfly-auth (`password`, used by `spec.authentication.passwordFromSecret`)
  * - harbor/harbor-admin (`username`/`password` of the registry's htpasswd user)
  */
@@ -89,6 +91,14 @@ export function serviceSecrets(ctx: Pick<ServicesContext, 'paths'>): SecretManif
     ),
     cnpgSecret('shared-postgres-app', 'shared-postgres-rw', 'app', 'app', c.postgres.app, 'app'),
   ];
+  // a managed role's passwordSecret (basic-auth, written by the platform team, not by CNPG)
+  out.push({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'platform-validation-pg-monitor', namespace: PG_NS },
+    type: 'kubernetes.io/basic-auth',
+    stringData: { username: MONITOR_USER, password: c.postgres.monitor },
+  });
   for (const app of poolerApps) {
     const { user, database } = appDatabases[app];
     const s = cnpgSecret(

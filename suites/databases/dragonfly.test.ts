@@ -118,10 +118,12 @@ dragonfly.check(
 dragonfly.check(
   {
     id: 'DB-DRAGONFLY-004',
-    title: 'a PodDisruptionBudget protects the Dragonfly pods with minAvailable >= the required count',
+    title:
+      'a PodDisruptionBudget protects the Dragonfly pods: minAvailable, or replicas - maxUnavailable, >= the required count',
     priority: 'P1',
     risks: ['OPS-001'],
-    suggestedAction: 'add a PDB (minAvailable: 2) selecting the Dragonfly data pods',
+    suggestedAction:
+      'kubectl -n <ns> get pdb: the operator (>= v1.2.0) creates PDB `dragonfly` (maxUnavailable: 1) from the Dragonfly CR; if it is missing, check the operator and the CR, do not add a second PDB over the same pods (evictions then fail with 500)',
     timeoutMs: 30_000,
   },
   async ({ cluster, facts, evidence }) => {

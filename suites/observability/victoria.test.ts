@@ -73,7 +73,7 @@ observability.check(
     component: 'victorialogs',
     risks: ['OPS-002'],
     suggestedAction:
-      'curl vlselect:9471/select/logsql/query?query={cluster="apps"}; check fluent-bit outputs',
+      'curl vlselect:9471/select/logsql/query --data-urlencode \'query=cluster:="apps"\'; check that fluent-bit sets the cluster field on every record',
   },
   async ({ cluster, facts, evidence }) => {
     const o = facts.observability;

@@ -66,6 +66,7 @@ describe('pnpm rbac (deploy/rbac.ts)', () => {
       [
         `${facts.flux.namespace}/${facts.flux.gitSecret}`,
         ...facts.cnpg.poolers.map((p) => `${facts.cnpg.namespace}/${p.secret}`),
+        `${facts.cnpg.namespace}/${facts.cnpg.monitorSecret}`,
         `${facts.dragonfly.namespace}/${facts.dragonfly.password.name}`,
         `${facts.harbor.namespace}/${facts.harbor.credentials}`,
       ].sort(),

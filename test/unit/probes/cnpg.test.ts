@@ -4,17 +4,36 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { factsDefaults, type Facts } from '../../../helpers/config/index.js';
 import type { CheckEvidence } from '../../../helpers/check/index.js';
 import type { ClusterHandle } from '../../../helpers/cluster/index.js';
-import { clusterHealth, probePooler, readClusterHealth } from '../../../helpers/probes/cnpg.js';
+import {
+  clusterHealth,
+  describeStandbys,
+  probePooler,
+  readClusterHealth,
+  readStandbys,
+  replicationState,
+  requiredSyncStandbys,
+} from '../../../helpers/probes/cnpg.js';
 
 const pg = vi.hoisted(() => ({
   answer: undefined as { version: string; roundTrip?: string } | Error | undefined,
   seen: [] as { user: string; password: string; database: string }[],
+  /** what pg_stat_replication returns through pgClient, and the address it was asked of */
+  rows: [] as unknown[],
+  dialed: [] as { user: string; database: string }[],
+  tunnels: [] as unknown[],
 }));
 vi.mock('../../../helpers/checks/tunnel.js', () => ({
-  withTunnel: async (_k: unknown, _t: unknown, fn: (t: { host: string; port: number }) => unknown) =>
-    fn({ host: '127.0.0.1', port: 15432 }),
+  withTunnel: async (_k: unknown, t: unknown, fn: (t: { host: string; port: number }) => unknown) => {
+    pg.tunnels.push(t);
+    return fn({ host: '127.0.0.1', port: 15432 });
+  },
 }));
 vi.mock('../../../helpers/clients/pg.js', () => ({
+  pgClient: (o: { user: string; database: string }) => ({
+    connect: async () => pg.dialed.push({ user: o.user, database: o.database }),
+    query: async () => ({ rows: pg.rows }),
+    end: async () => undefined,
+  }),
   probePostgres: async (o: { user: string; password: string; database: string; marker: string }) => {
     pg.seen.push({ user: o.user, password: o.password, database: o.database });
     if (pg.answer instanceof Error) throw pg.answer;
@@ -32,7 +51,6 @@ const HEALTHY = {
   instances: 3,
   readyInstances: 3,
   primary: true,
-  synchronousReplicas: true,
 };
 const pgCluster = (o: {
   phase?: string;
@@ -70,10 +88,10 @@ describe('clusterHealth (DB-CNPG-001)', () => {
     expect(clusterHealth(c)).toEqual(HEALTHY);
     const k = { custom: { getNamespacedCustomObject: async () => c } } as unknown as ClusterHandle;
     const { evidence, attached } = fakeEvidence();
-    expect(await readClusterHealth(k, cnpg(), evidence)).toEqual(HEALTHY);
+    expect(await readClusterHealth(k, cnpg(), evidence)).toEqual({ health: HEALTHY, requiredSync: 1 });
     expect(attached).toEqual(['status']);
   });
-  it('fails showing each seen field: degraded phase, 2 of 3 Ready, no primary, no synchronous replica', () => {
+  it('fails showing each seen field: degraded phase, 2 of 3 Ready, no primary', () => {
     expect(
       clusterHealth(pgCluster({ phase: 'Waiting for the instances to become active', ready: 2, sync: 0 })),
     ).toEqual({
@@ -82,14 +100,83 @@ describe('clusterHealth (DB-CNPG-001)', () => {
       instances: 3,
       readyInstances: 2,
       primary: false,
-      synchronousReplicas: false,
     });
     expect(clusterHealth({ metadata: { name: 'x' }, spec: {} }).phase).toBe('no phase');
   });
-  it('minSyncReplicas counts as a synchronous replica too', () => {
-    const c = pgCluster({ sync: 0 });
-    (c.spec as { minSyncReplicas?: number }).minSyncReplicas = 1;
-    expect(clusterHealth(c).synchronousReplicas).toBe(true);
+  it('a Cluster without spec or status is a finding, not a TypeError', () => {
+    expect(clusterHealth({ metadata: { name: 'x' } })).toMatchObject({ phase: 'no phase', ready: false });
+  });
+});
+
+describe('the synchronous standbys DB-CNPG-001 requires and sees', () => {
+  it('requires synchronous.number, else the legacy minSyncReplicas, and at least one', () => {
+    expect(requiredSyncStandbys(pgCluster({ sync: 2 }))).toBe(2);
+    const legacy = { metadata: { name: 'x' }, spec: { instances: 3, minSyncReplicas: 2 } };
+    expect(requiredSyncStandbys(legacy)).toBe(2);
+    expect(requiredSyncStandbys({ metadata: { name: 'x' }, spec: { instances: 3 } })).toBe(1);
+  });
+  const row = (application_name: string, state: string | null, sync_state: string | null) => ({
+    application_name,
+    state,
+    sync_state,
+  });
+  it('passes: two streaming standbys, one sync (FIRST 1) or quorum (ANY 1)', () => {
+    const first = [
+      row('shared-postgres-2', 'streaming', 'sync'),
+      row('shared-postgres-3', 'streaming', 'potential'),
+    ];
+    expect(replicationState(first, 1)).toEqual({ streamingStandbys: 2, synchronousStandbys: 1 });
+    const any = [row('a', 'streaming', 'quorum'), row('b', 'streaming', 'quorum')];
+    expect(replicationState(any, 1)).toEqual({ streamingStandbys: 2, synchronousStandbys: 1 });
+  });
+  it('fails on what the spec cannot show: no standby connected, all async, one still catching up', () => {
+    expect(replicationState([], 1)).toEqual({ streamingStandbys: 0, synchronousStandbys: 0 });
+    expect(describeStandbys([])).toBe('no standby connected');
+    const async = [
+      row('shared-postgres-2', 'streaming', 'async'),
+      row('shared-postgres-3', 'streaming', 'async'),
+    ];
+    expect(replicationState(async, 1).synchronousStandbys).toBe(0);
+    const catchup = [
+      row('shared-postgres-2', 'catchup', 'sync'),
+      row('shared-postgres-3', 'streaming', 'potential'),
+    ];
+    expect(replicationState(catchup, 1)).toEqual({ streamingStandbys: 1, synchronousStandbys: 0 });
+    expect(describeStandbys(catchup)).toBe(
+      'shared-postgres-2 catchup/sync, shared-postgres-3 streaming/potential',
+    );
+  });
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  const k = {
+    name: 'apps',
+    core: {
+      readNamespacedSecret: async () => ({
+        data: { username: b64('platform_validation'), password: b64('pw') },
+      }),
+    },
+  } as unknown as ClusterHandle;
+  beforeEach(() => {
+    pg.rows = [];
+    pg.dialed = [];
+    pg.tunnels = [];
+  });
+  it("reads pg_stat_replication on the primary's -rw Service with the monitor Secret, rows attached", async () => {
+    pg.rows = [row('shared-postgres-2', 'streaming', 'sync')];
+    const attached: string[] = [];
+    const evidence = { json: (name: string) => attached.push(name) } as unknown as CheckEvidence;
+    expect(await readStandbys(k, cnpg(), evidence)).toEqual(pg.rows);
+    expect(pg.tunnels).toEqual([
+      { kind: 'Service', namespace: 'cnpg-system', name: 'shared-postgres-rw', port: 5432 },
+    ]);
+    expect(pg.dialed).toEqual([{ user: 'platform_validation', database: 'postgres' }]);
+    expect(attached).toEqual(['pg_stat_replication']);
+  });
+  it('a role without pg_monitor (every state NULL) is an error naming the Secret, not 0 standbys', async () => {
+    pg.rows = [row('shared-postgres-2', null, null), row('shared-postgres-3', null, null)];
+    const evidence = { json: () => undefined } as unknown as CheckEvidence;
+    await expect(readStandbys(k, cnpg(), evidence)).rejects.toThrow(
+      /Secret cnpg-system\/platform-validation-pg-monitor is not a member of pg_monitor/,
+    );
   });
 });
 

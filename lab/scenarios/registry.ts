@@ -8,6 +8,7 @@ import { gatewayDown } from './gateway-down.js';
 import { healthy } from './healthy.js';
 import { kafkaBrokerDown } from './kafka-broker-down.js';
 import { kustomizationNotReady } from './kustomization-not-ready.js';
+import { pgStandbyDown } from './pg-standby-down.js';
 import { poolerDown } from './pooler-down.js';
 import { registryAuthBroken } from './registry-auth-broken.js';
 import type { Scenario } from './types.js';
@@ -17,6 +18,7 @@ export const SCENARIOS: readonly Scenario[] = [
   healthy,
   cephHealthWarn,
   poolerDown,
+  pgStandbyDown,
   dragonflyAuthWrong,
   kafkaBrokerDown,
   kustomizationNotReady,

@@ -48,8 +48,10 @@ function clusterId(ctx: ServicesContext): string {
   try {
     return fs.readFileSync(file, 'utf8').trim();
   } catch {
-    // KRaft cluster ids are 16 random bytes, base64url without padding (Uuid.randomUuid())
-    const id = randomBytes(16).toString('base64url');
+    // KRaft cluster ids are 16 random bytes, base64url without padding; like Uuid.randomUuid(), draw
+    // again when the id starts with '-', which a command line would read as an option
+    let id = randomBytes(16).toString('base64url');
+    while (id.startsWith('-')) id = randomBytes(16).toString('base64url');
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, `${id}\n`);
     return id;
@@ -140,8 +142,8 @@ async function prepare(ctx: ServicesContext, i: number): Promise<{ props: string
         classpath(ctx),
         'kafka.tools.StorageTool',
         'format',
-        '-t',
-        clusterId(ctx),
+        // '=' form: an id kept from an older lab may still start with '-'
+        `--cluster-id=${clusterId(ctx)}`,
         '-c',
         props,
         '--ignore-formatted',

@@ -1,5 +1,5 @@
 // Helpers for the runner's self-tests: throwaway platform configs and `pnpm test` as a subprocess.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -7,7 +7,23 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const XSD = path.resolve(ROOT, 'test/fixtures/schemas/junit-10.xsd');
+/** The schema of the JUnit this project writes (ours, in the repo). */
+export const XSD = path.resolve(ROOT, 'reports/junit/junit.xsd');
+/** The Jenkins junit-10.xsd, beside a developer checkout only (a user's clone has no ../shared). */
+export const JUNIT10_XSD = path.resolve(ROOT, '../shared/schemas/junit-10.xsd');
+
+/** `xmllint --schema` verdict on a file; `out` is its complaint. */
+export function xmllint(file: string, schema = XSD): { ok: boolean; out: string } {
+  try {
+    const out = execFileSync('xmllint', ['--noout', '--schema', schema, file], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return { ok: true, out };
+  } catch (e) {
+    return { ok: false, out: String((e as { stderr?: string }).stderr ?? e) };
+  }
+}
 
 export function tmpDir(prefix = 'pv-unit-'): string {
   return mkdtempSync(path.join(os.tmpdir(), prefix));

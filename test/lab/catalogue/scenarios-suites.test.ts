@@ -68,6 +68,11 @@ const CASES: ScenarioCase[] = [
     fail: { 'apps:DB-CNPG-002': /harbor-pooler-rw/, 'apps:REG-HARBOR-001': /database|core|unhealthy/i },
   },
   {
+    name: 'pg-standby-down',
+    grep: 'cnpg || pgbouncer',
+    fail: { 'apps:DB-CNPG-001': /streamingStandbys[\s\S]*shared-postgres-3/ },
+  },
+  {
     name: 'dragonfly-auth-wrong',
     grep: 'dragonfly || external-secrets',
     fail: {

@@ -3,7 +3,6 @@
 // Selection and reporter runs need checks that PASS, which needs a proven cluster identity: without
 // the lab they use the bench-only PV_IDENTITY=skip (the checks here never touch a cluster). The
 // identity guard itself is covered by no-false-green.test.ts and test/lab/framework/identity.test.ts.
-import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -19,21 +18,10 @@ import {
   walk,
   writeConfig,
   writeKubeconfig,
-  XSD,
+  JUNIT10_XSD,
+  xmllint,
   type PvResult,
 } from '../harness.js';
-
-function xmllint(file: string): { ok: boolean; out: string } {
-  try {
-    const out = execFileSync('xmllint', ['--noout', '--schema', XSD, file], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    return { ok: true, out };
-  } catch (e) {
-    return { ok: false, out: String((e as { stderr?: string }).stderr ?? e) };
-  }
-}
 
 /** The default JUnit minus testcase-level <properties> (the one extension outside junit-10.xsd). */
 function stripCaseProperties(xml: string): string {
@@ -166,22 +154,34 @@ describe('JUnit reporter', () => {
     expect(skipped.body).not.toMatch(/<failure/);
   });
 
-  it('default output validates against junit-10.xsd once testcase <properties> are removed (and not before)', () => {
-    const file = path.join(r.runDir!, 'junit-infra.xml');
-    const xml = readFileSync(file, 'utf8');
-    expect(xmllint(file).ok).toBe(false); // the testcase-level properties are the one extension
-    const stripped = path.join(tmpDir(), 'stripped.xml');
-    writeFileSync(stripped, stripCaseProperties(xml));
-    const v = xmllint(stripped);
+  it('default output validates against the project schema (reports/junit/junit.xsd) as written', () => {
+    const v = xmllint(path.join(r.runDir!, 'junit-infra.xml'));
     expect(v.ok, v.out).toBe(true);
   });
 
-  it('--strict-junit output validates as written and still carries the properties', () => {
+  it('--strict-junit output validates as written, has no testcase <properties> and still carries the properties', () => {
     const file = path.join(strict.runDir!, 'junit-infra.xml');
     const v = xmllint(file);
     expect(v.ok, v.out).toBe(true);
-    expect(readFileSync(file, 'utf8')).toMatch(/\[\[PROPERTY\|id=REP-PASS-001\]\]/);
+    const xml = readFileSync(file, 'utf8');
+    expect(stripCaseProperties(xml)).toBe(xml);
+    expect(xml).toMatch(/\[\[PROPERTY\|id=REP-PASS-001\]\]/);
   });
+
+  // the Jenkins schema itself, where a developer checkout has it beside the repo (../shared)
+  it.runIf(existsSync(JUNIT10_XSD))(
+    'junit-10.xsd: strict output validates as written; default output once testcase <properties> are removed (and not before)',
+    () => {
+      const strictV = xmllint(path.join(strict.runDir!, 'junit-infra.xml'), JUNIT10_XSD);
+      expect(strictV.ok, strictV.out).toBe(true);
+      const file = path.join(r.runDir!, 'junit-infra.xml');
+      expect(xmllint(file, JUNIT10_XSD).ok).toBe(false); // the testcase-level properties are the one extension
+      const stripped = path.join(tmpDir(), 'stripped.xml');
+      writeFileSync(stripped, stripCaseProperties(readFileSync(file, 'utf8')));
+      const v = xmllint(stripped, JUNIT10_XSD);
+      expect(v.ok, v.out).toBe(true);
+    },
+  );
 
   it('carries the check metadata, metrics and evidence paths as properties', () => {
     const cases = testcases(readFileSync(path.join(r.runDir!, 'junit-infra.xml'), 'utf8'));

@@ -3,9 +3,10 @@
  * between Git, controller and cluster; Cilium risk TECH-009).
  *
  * Reads: the Flux GitRepository (url, ref, secretRef, artifact revision), its credentials Secret
- * when it holds basic auth (redacted), every Kustomization sourced from it. Asks the Git remote
- * itself for the head of the tracked branch with `git ls-remote`: a cached Ready condition is
- * never taken as proof that the source is reachable.
+ * (basic auth, or an SSH identity with known_hosts; redacted), every Kustomization sourced from it.
+ * Asks the Git remote itself with `git ls-remote` for the commit spec.ref names, resolved as
+ * source-controller does (commit > name > semver > tag > branch, default branch master, annotated
+ * tags peeled): a cached Ready condition is never taken as proof that the source is reachable.
  *
  * Lab: source-controller is simulated (GitRepository status from lab/sim); the remote must be a
  * real Git repository served on loopback by the lab (its URL in the GitRepository, or in
@@ -26,12 +27,12 @@ const gitops = suite({
 gitops.check(
   {
     id: 'GITOPS-FLUX-001',
-    title: 'the Git remote is reachable now and its branch head is the revision Flux has fetched',
+    title: 'the Git remote is reachable now and the commit its ref names is the revision Flux has fetched',
     priority: 'P0',
     ac: ['AC3', 'AC4'],
     risks: ['RISK-T001', 'TECH-009'],
     suggestedAction:
-      'git ls-remote <url>; flux reconcile source git flux-system; check the deploy key / token in the GitRepository Secret',
+      'git ls-remote <url> <ref> (branch: refs/heads/<branch>, master when spec.ref is unset; tag: its ^{} commit; semver: the highest matching tag); flux reconcile source git flux-system; check the deploy key (identity, known_hosts) or token in the GitRepository Secret',
   },
   async ({ cluster, facts, evidence }) => {
     const { namespace, gitRepository } = facts.flux;

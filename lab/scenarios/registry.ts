@@ -2,6 +2,7 @@
 import type { Faults } from '../sim/faults.js';
 import { cephHealthWarn } from './ceph-health-warn.js';
 import { ciliumAgentRestarted } from './cilium-agent-restarted.js';
+import { ciliumHealthUnreachable } from './cilium-health-unreachable.js';
 import { corednsDown } from './coredns-down.js';
 import { dragonflyAuthWrong } from './dragonfly-auth-wrong.js';
 import { gatewayDown } from './gateway-down.js';
@@ -12,6 +13,7 @@ import { pgStandbyDown } from './pg-standby-down.js';
 import { poolerDown } from './pooler-down.js';
 import { registryAuthBroken } from './registry-auth-broken.js';
 import type { Scenario } from './types.js';
+import { wireguardError } from './wireguard-error.js';
 import { wrongClusterIdentity } from './wrong-cluster-identity.js';
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -23,6 +25,8 @@ export const SCENARIOS: readonly Scenario[] = [
   kafkaBrokerDown,
   kustomizationNotReady,
   ciliumAgentRestarted,
+  ciliumHealthUnreachable,
+  wireguardError,
   corednsDown,
   registryAuthBroken,
   gatewayDown,

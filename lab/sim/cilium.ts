@@ -16,6 +16,28 @@ export interface CiliumNodeFacts {
   /** the agent's cilium_host address (first usable of the node's pod CIDR) */
   ciliumInternalIP: string;
   wgPubKey: string;
+  /** fault: the agent's cilium-health daemon does not answer (status prints a Warning, no N/M line) */
+  healthUnreachable?: boolean;
+  /** fault: the agent's WireGuard status call errors with this message */
+  wireguardError?: string;
+}
+
+/** The error the agent reports when it cannot read its WireGuard device (netlink ENOENT). */
+export const WIREGUARD_ERROR = 'failed to get WireGuard device cilium_wg0: file does not exist';
+
+/** The agent facts with a scenario's Cilium faults on the nodes they name. */
+export function withCiliumFaults(
+  f: CiliumFacts,
+  faults: { healthUnreachable?: string[]; wireguardError?: string[] },
+): CiliumFacts {
+  return {
+    ...f,
+    nodes: f.nodes.map((n) => ({
+      ...n,
+      ...(faults.healthUnreachable?.includes(n.name) ? { healthUnreachable: true } : {}),
+      ...(faults.wireguardError?.includes(n.name) ? { wireguardError: WIREGUARD_ERROR } : {}),
+    })),
+  };
 }
 
 export interface CiliumFacts {

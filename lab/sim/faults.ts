@@ -21,6 +21,10 @@ export interface Faults {
   registryAuthBroken?: boolean;
   /** clusters whose agent pods were restarted (one recreated, one container restart) */
   ciliumAgentsRestarted?: LabClusterName[];
+  /** nodes (per cluster) whose agent cannot reach its cilium-health daemon */
+  ciliumHealthUnreachable?: Partial<Record<LabClusterName, string[]>>;
+  /** nodes (per cluster) whose agent's WireGuard status call errors */
+  wireguardError?: Partial<Record<LabClusterName, string[]>>;
   /** cluster-settings CLUSTER override per cluster (the context answers as another cluster) */
   identity?: Partial<Record<LabClusterName, string>>;
 }

@@ -12,7 +12,7 @@ import type { LabClusterName } from '../core/topology.js';
 import { readVersions } from '../core/versions.js';
 import { backedObjects, backedOwners, podLabels } from './backed.js';
 import { cephModel } from './ceph.js';
-import { ciliumFacts, ciliumNodeObjects, type CiliumFacts } from './cilium.js';
+import { ciliumFacts, ciliumNodeObjects, withCiliumFaults, type CiliumFacts } from './cilium.js';
 import type { Faults } from './faults.js';
 import { loadFixtures, type K8sObject } from './fixtures.js';
 import { gitRevision } from './git.js';
@@ -132,7 +132,10 @@ function writeShimState(ctx: SimContext, scenario: string, faults: Faults): void
   for (const c of ctx.clusterNames) {
     state.clusters[c] = {
       ceph: cephModel(c, { osdsDown: faults.cephOsdsDown?.[c] ?? [] }).status,
-      cilium: ciliumFacts(ctx.clusters[c], k8sVersion()),
+      cilium: withCiliumFaults(ciliumFacts(ctx.clusters[c], k8sVersion()), {
+        healthUnreachable: faults.ciliumHealthUnreachable?.[c],
+        wireguardError: faults.wireguardError?.[c],
+      }),
     };
   }
   fs.mkdirSync(path.dirname(file), { recursive: true });

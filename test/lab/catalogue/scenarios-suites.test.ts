@@ -53,6 +53,20 @@ const CASES: ScenarioCase[] = [
     fail: { 'infra:NET-CILIUM-005': /changed since the baseline.*(recreated|restarts|gone|new)/ },
   },
   {
+    name: 'cilium-health-unreachable',
+    grep: 'cilium',
+    fail: {
+      'infra:NET-CILIUM-001': /infra-cp-2: .*Cluster health: Warning\s+cilium-health daemon unreachable/,
+    },
+  },
+  {
+    name: 'wireguard-error',
+    grep: 'cilium',
+    fail: {
+      'apps:NET-CILIUM-004': /cilium-\w+: Wireguard\s+failed to get WireGuard device cilium_wg0/,
+    },
+  },
+  {
     name: 'coredns-down',
     grep: 'coredns',
     fail: {

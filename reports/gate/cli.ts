@@ -1,5 +1,6 @@
 // `pnpm gate`: QA gate decision from a run's JUnit. Exit 0 PASS/WAIVED, 1 FAIL, 2 CONCERNS, 3 bad input.
-import { join, relative, resolve } from 'node:path';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { writeReport } from '../html/index.js';
@@ -10,6 +11,7 @@ import { buildTrend, notableTrends, trendString } from './history.js';
 import { GateInputError, type GateStatus } from './model.js';
 import { loadRuns } from './run.js';
 import { findStory, PLATFORM_STORY, storySlug } from './stories.js';
+import { markdownSummary } from './summary.js';
 import { loadWaivers, type WaiverSet } from './waivers.js';
 import { setting } from '../../helpers/config/settings.js';
 
@@ -17,7 +19,7 @@ export const EXIT: Record<GateStatus, number> = { PASS: 0, WAIVED: 0, FAIL: 1, C
 export const EXIT_BAD_INPUT = 3;
 
 const USAGE = `usage: pnpm gate [--run <dir>]... [--story <id>] [--waivers <file>] [--reviewer <name>] [--history <n>]
-                 [--gates-dir <dir>] [--out <dir>] [--no-report]
+                 [--gates-dir <dir>] [--out <dir>] [--no-report] [--summary <file>]
   --run <dir>       run dir with junit-*.xml and run.json (default docs/qa/evidence/latest);
                     repeat for the shards of one run (vitest --shard): they are merged
   --story <id>      gate one story (e.g. STORY-VALIDATE-NETWORKING); default: the whole run
@@ -30,6 +32,8 @@ const USAGE = `usage: pnpm gate [--run <dir>]... [--story <id>] [--waivers <file
   --gates-dir <dir> where gate files go (default docs/qa/gates)
   --out <dir>       where report.html goes (default: the (first) run dir)
   --no-report       do not write report.html
+  --summary <file>  write the decision as Markdown (CI job summary, GitLab artifact); when
+                    $GITHUB_STEP_SUMMARY is set it is also appended there
 exit: 0 PASS or WAIVED, 1 FAIL, 2 CONCERNS, 3 bad input (flag, file, XML, waiver)`;
 
 interface Options {
@@ -42,6 +46,9 @@ interface Options {
   gatesDir: string;
   out?: string;
   report: boolean;
+  summary?: string;
+  /** GitHub's job summary file ($GITHUB_STEP_SUMMARY): appended to, as GitHub expects. */
+  stepSummary?: string;
 }
 
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): Options | 'help' {
@@ -61,6 +68,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
         'gates-dir': { type: 'string' },
         out: { type: 'string' },
         'no-report': { type: 'boolean' },
+        summary: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -84,6 +92,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     gatesDir: values['gates-dir'] ?? 'docs/qa/gates',
     out: values.out,
     report: !values['no-report'],
+    summary: values.summary,
+    stepSummary: env['GITHUB_STEP_SUMMARY'] || undefined,
   };
 }
 
@@ -188,8 +198,10 @@ export async function main(argv: string[], log = console.log, warn = console.err
       });
     }
     let exitCode = 0;
+    const gateFiles: string[] = [];
     evaluations.forEach((e, i) => {
       const file = join(resolve(opts.gatesDir), `${storySlug(e.story)}.yml`);
+      gateFiles.push(file);
       const { warnings } = writeGateFile(file, {
         evaluation: e,
         run,
@@ -214,6 +226,34 @@ export async function main(argv: string[], log = console.log, warn = console.err
       if (notable.length > 15) log(`  ... ${notable.length - 15} more in the report`);
     }
     if (report) log(`report: ${rel(report)}`);
+    if (opts.summary || opts.stepSummary) {
+      const md = markdownSummary({
+        evaluations,
+        waivers: waivers.active,
+        gateFiles,
+        report,
+        cwd: process.cwd(),
+      });
+      if (opts.summary) {
+        const file = resolve(opts.summary);
+        try {
+          mkdirSync(dirname(file), { recursive: true });
+          writeFileSync(file, md);
+        } catch (e) {
+          throw new GateInputError(`--summary ${opts.summary}: cannot write (${(e as Error).message})`);
+        }
+        log(`summary: ${rel(file)}`);
+      }
+      if (opts.stepSummary) {
+        try {
+          appendFileSync(opts.stepSummary, `${md}\n`);
+        } catch (e) {
+          warn(
+            `gate: warning: GITHUB_STEP_SUMMARY ${opts.stepSummary}: cannot append (${(e as Error).message})`,
+          );
+        }
+      }
+    }
     log(`decision: ${evaluations[0]!.decision.gate} (exit ${exitCode})`);
     return exitCode;
   } catch (e) {

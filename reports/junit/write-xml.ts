@@ -5,6 +5,20 @@
 import { attrs, escText, seconds } from './xml.js';
 import type { ClusterReport } from './model.js';
 
+/** What JUnit annotation consumers (GitHub, GitLab) show of a failure's `message`. */
+export const MESSAGE_MAX_LINES = 2;
+export const MESSAGE_MAX_CHARS = 500;
+
+/** A failure's `message` within two lines and 500 characters; the whole text stays in the body. */
+export function clampFailure(f: { message: string; body: string }): { message: string; body: string } {
+  const lines = f.message.split('\n');
+  let message = lines.slice(0, MESSAGE_MAX_LINES).join('\n');
+  if (lines.length > MESSAGE_MAX_LINES || message.length > MESSAGE_MAX_CHARS)
+    message = `${message.slice(0, MESSAGE_MAX_CHARS - 25).trimEnd()} … (more in the body)`;
+  if (message === f.message || f.body.includes(f.message)) return { message, body: f.body };
+  return { message, body: `${f.message}\n\n${f.body}` };
+}
+
 export function junitXml(
   report: ClusterReport,
   opts: { strict: boolean; timestamp: string; hostname: string },
@@ -48,15 +62,16 @@ export function junitXml(
       }
       if (tc.failure) {
         const tag = tc.state === 'error' ? 'error' : 'failure';
+        const f = clampFailure(tc.failure);
         out.push(
-          `      <${tag}${attrs({ message: tc.failure.message, type: tc.failure.type })}>${escText(tc.failure.body)}</${tag}>`,
+          `      <${tag}${attrs({ message: f.message, type: tc.failure.type })}>${escText(f.body)}</${tag}>`,
         );
       }
       // earlier failed attempts, as Surefire writes them; junit-10.xsd declares these elements
       // (rerunType: message, required type, optional <stackTrace>), so strict output keeps them too
       for (const r of tc.reruns ?? []) {
         out.push(
-          `      <${r.kind}${attrs({ message: r.message, type: r.type })}><stackTrace>${escText(r.body)}</stackTrace></${r.kind}>`,
+          `      <${r.kind}${attrs({ message: clampFailure(r).message, type: r.type })}><stackTrace>${escText(clampFailure(r).body)}</stackTrace></${r.kind}>`,
         );
       }
       if (tc.state === 'skipped')

@@ -173,10 +173,15 @@ function readJunit(runDir: string): Map<string, Outcome> {
         const props =
           (tc.properties as { property?: { name: string; value: string }[] } | undefined)?.property ?? [];
         const id = props.find((p) => p.name === 'id')?.value ?? String(tc.name).split(' ')[0];
-        const failure = (tc.failure ?? tc.error) as { message?: string } | string | undefined;
+        const failure = (tc.failure ?? tc.error) as
+          { message?: string; '#text'?: string } | string | undefined;
+        // the message attribute is clamped to two lines / 500 characters; the body has the whole text
         out.set(`${cluster}:${id}`, {
           status: failure ? 'failed' : tc.skipped !== undefined ? 'skipped' : 'passed',
-          message: typeof failure === 'string' ? failure : (failure?.message ?? ''),
+          message:
+            typeof failure === 'string'
+              ? failure
+              : [failure?.message ?? '', failure?.['#text'] ?? ''].filter(Boolean).join('\n'),
           evidence: props.filter((p) => p.name === 'evidence').map((p) => p.value),
         });
       }

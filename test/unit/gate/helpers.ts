@@ -33,7 +33,8 @@ export function gate(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessE
   const tsx = pathToFileURL(join(REPO, 'node_modules/tsx/dist/loader.mjs')).href;
   const r = spawnSync(process.execPath, ['--import', tsx, join(REPO, 'reports/gate/cli.ts'), ...args], {
     cwd: opts.cwd ?? REPO,
-    env: { ...process.env, ...opts.env },
+    // a CI job's own $GITHUB_STEP_SUMMARY is not the tests' to write
+    env: { ...process.env, GITHUB_STEP_SUMMARY: '', ...opts.env },
     encoding: 'utf8',
     timeout: 60_000,
   });

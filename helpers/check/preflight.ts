@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, rmSync, watch, writeFileSync, type FSWatcher } f
 import path from 'node:path';
 import type { ResolvedCluster } from '../config/index.js';
 import { setRequestTag } from '../cluster/user-agent.js';
+import { withTimeout } from '../cluster/wait.js';
 import { redact } from '../evidence/redact.js';
 import type { CleanupOutcome, PvIdentity } from './context.js';
 import type { ClusterHandle } from '../cluster/index.js';
@@ -32,14 +33,6 @@ export function preflightOutcome(
 ): PvIdentity | undefined {
   const r = result?.clusters[c.name];
   return r && r.key === preflightKey(c) && typeof r.outcome?.ok === 'boolean' ? r.outcome : undefined;
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }
 
 /** Never throws: a failed proof is an outcome with ok=false and the reason (every check then fails with it). */

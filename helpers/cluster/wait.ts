@@ -48,12 +48,12 @@ export async function waitFor<T>(
     const remaining = deadline - Date.now();
     try {
       // a probe that hangs must not outlive the wait
-      const r = await withTimeout(Promise.resolve().then(probe), Math.max(remaining, 1));
+      const r = await withTimeout(Promise.resolve().then(probe), Math.max(remaining, 1), describe);
       if (r.done) return r.value;
       lastSeen = r.seen;
     } catch (err) {
       lastSeen =
-        err instanceof TimeoutMarker
+        err instanceof TimeoutError
           ? (lastSeen ?? 'the probe did not answer in time')
           : `error: ${errorText(err)}`;
     }
@@ -68,11 +68,16 @@ export async function waitFor<T>(
   }
 }
 
-class TimeoutMarker extends Error {}
-async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+/** What withTimeout rejects with: `<what>: no answer within <ms> ms`. */
+export class TimeoutError extends Error {
+  override name = 'TimeoutError';
+}
+
+/** p, or a TimeoutError naming what did not answer after ms (p's own later rejection is ignored). */
+export async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let t: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, rej) => {
-    t = setTimeout(() => rej(new TimeoutMarker()), ms);
+    t = setTimeout(() => rej(new TimeoutError(`${what}: no answer within ${ms} ms`)), ms);
   });
   p.catch(() => {});
   try {

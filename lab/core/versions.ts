@@ -11,14 +11,20 @@ export interface LabVersions {
 
 export const VERSIONS_FILE = path.join(REPO_ROOT, 'lab', 'build', 'versions.env');
 
-export function readVersions(file = VERSIONS_FILE): LabVersions {
+/** KEY=value lines of a versions.env; each of `required` must be there. */
+export function readEnvFile(file: string, required: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
     const m = /^([A-Z_]+)=(\S+)\s*$/.exec(line.trim());
     if (m) out[m[1]!] = m[2]!;
   }
-  for (const key of ['KUBERNETES_VERSION', 'ETCD_VERSION', 'KWOK_VERSION']) {
+  for (const key of required) {
     if (!out[key]) throw new Error(`${file}: missing ${key}=<version>`);
   }
+  return out;
+}
+
+export function readVersions(file = VERSIONS_FILE): LabVersions {
+  const out = readEnvFile(file, ['KUBERNETES_VERSION', 'ETCD_VERSION', 'KWOK_VERSION']);
   return out as unknown as LabVersions;
 }

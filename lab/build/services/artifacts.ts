@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readEnvFile } from '../../core/versions.js';
 
 export const SERVICES_BUILD_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const SCHEMA_REGISTRY_SOURCE = path.resolve(
@@ -26,15 +27,8 @@ export interface ServiceVersions {
 }
 
 export function readServiceVersions(file = path.join(SERVICES_BUILD_DIR, 'versions.env')): ServiceVersions {
-  const out: Record<string, string> = {};
-  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-    const m = /^([A-Z_]+)=(\S+)\s*$/.exec(line.trim());
-    if (m) out[m[1]!] = m[2]!;
-  }
-  for (const key of ['COREDNS_VERSION', 'KAFKA_VERSION', 'AVRO_VERSION', 'VICTORIAMETRICS_VERSION']) {
-    if (!out[key]) throw new Error(`${file}: missing ${key}=<version>`);
-  }
-  return out as unknown as ServiceVersions;
+  const keys = ['COREDNS_VERSION', 'KAFKA_VERSION', 'AVRO_VERSION', 'VICTORIAMETRICS_VERSION'];
+  return readEnvFile(file, keys) as unknown as ServiceVersions;
 }
 
 /** short hash of the schema registry's Java source: its classes are rebuilt when it changes */

@@ -11,7 +11,7 @@ import { createProcessManager, tcpOpen } from '../../../lab/core/process.js';
 import { TOPOLOGY } from '../../../lab/core/topology.js';
 import { assertPortFree } from '../../../lab/cluster/ports.js';
 import { netexecPort, startNetexec } from '../../../lab/cluster/netexec.js';
-import { readVersions } from '../../../lab/core/versions.js';
+import { readVersions, VERSIONS_FILE } from '../../../lab/core/versions.js';
 import { labPaths } from '../../../lab/core/paths.js';
 import { CLIENTS } from '../../../lab/cluster/pki.js';
 import { auditLogDir, auditLogFile, auditPolicyFile, prepareAudit } from '../../../lab/cluster/audit.js';
@@ -64,6 +64,15 @@ describe('lab topology and versions', () => {
     expect(v.KUBERNETES_VERSION).toMatch(/^v1\.\d+\.\d+$/);
     expect(v.ETCD_VERSION).toMatch(/^v3\.\d+\.\d+$/);
     expect(v.KWOK_VERSION).toMatch(/^v0\.\d+\.\d+$/);
+  });
+
+  it("lab/README's version matrix shows every upstream release versions.env records", () => {
+    const env = fs.readFileSync(VERSIONS_FILE, 'utf8');
+    const upstream = [...env.matchAll(/^UPSTREAM_[A-Z_]+=(\S+)$/gm)].map((m) => m[1]!);
+    expect(upstream.length).toBeGreaterThan(5);
+    const readme = fs.readFileSync(path.join(path.dirname(VERSIONS_FILE), '..', 'README.md'), 'utf8');
+    const matrix = readme.slice(readme.indexOf('## Version matrix'));
+    for (const v of new Set(upstream)) expect(matrix, v).toContain(v);
   });
 
   it('names a missing version key and the file', () => {

@@ -103,6 +103,10 @@ export const SETTINGS = {
   PV_LAB: flag('`1`: this run targets the lab (only 127.0.0.0/8 may be dialed); also an env named `lab*`'),
   PV_CHROMIUM: text('`chromium`', 'the browser `pnpm report` prints PDFs with'),
   PV_REVIEWER: text('`pnpm gate`', 'reviewer recorded in the gate file (`--reviewer` wins)'),
+  PV_METRICS_URL: text(
+    '(none)',
+    '`pnpm gate` pushes the run as Prometheus metrics there (`--push-metrics` wins)',
+  ),
   PV_SELFTEST_LAB: oneOf(['0'] as const, '`0`: `pnpm selftest` runs no lab tests (reported as not run)'),
   PV_SELFTEST_LAB_UP: oneOf(['0'] as const, '`0`: `pnpm selftest` does not bring the lab up itself'),
   PV_SELFTEST_FULL: flag('`1`: `pnpm selftest` also runs the heavy lab files'),

@@ -11,6 +11,7 @@ import { buildTrend, notableTrends, trendString } from './history.js';
 import { GateInputError, type GateStatus } from './model.js';
 import { loadRuns } from './run.js';
 import { findStory, PLATFORM_STORY, storySlug } from './stories.js';
+import { pushMetrics, runMetrics } from './metrics.js';
 import { markdownSummary } from './summary.js';
 import { loadWaivers, type WaiverSet } from './waivers.js';
 import { setting } from '../../helpers/config/settings.js';
@@ -20,6 +21,7 @@ export const EXIT_BAD_INPUT = 3;
 
 const USAGE = `usage: pnpm gate [--run <dir>]... [--story <id>] [--waivers <file>] [--reviewer <name>] [--history <n>]
                  [--gates-dir <dir>] [--out <dir>] [--no-report] [--summary <file>]
+                 [--push-metrics <url>]
   --run <dir>       run dir with junit-*.xml and run.json (default docs/qa/evidence/latest);
                     repeat for the shards of one run (vitest --shard): they are merged
   --story <id>      gate one story (e.g. STORY-VALIDATE-NETWORKING); default: the whole run
@@ -34,6 +36,9 @@ const USAGE = `usage: pnpm gate [--run <dir>]... [--story <id>] [--waivers <file
   --no-report       do not write report.html
   --summary <file>  write the decision as Markdown (CI job summary, GitLab artifact); when
                     $GITHUB_STEP_SUMMARY is set it is also appended there
+  --push-metrics <url>  POST the run as Prometheus metrics (per check x cluster status, duration,
+                    attempts, value/target, last pass; the gate decision) to a Pushgateway job URL
+                    or VictoriaMetrics' /api/v1/import/prometheus (default $PV_METRICS_URL)
 exit: 0 PASS or WAIVED, 1 FAIL, 2 CONCERNS, 3 bad input (flag, file, XML, waiver)`;
 
 interface Options {
@@ -49,6 +54,7 @@ interface Options {
   summary?: string;
   /** GitHub's job summary file ($GITHUB_STEP_SUMMARY): appended to, as GitHub expects. */
   stepSummary?: string;
+  metricsUrl?: string;
 }
 
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): Options | 'help' {
@@ -69,6 +75,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
         out: { type: 'string' },
         'no-report': { type: 'boolean' },
         summary: { type: 'string' },
+        'push-metrics': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -94,7 +101,21 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     report: !values['no-report'],
     summary: values.summary,
     stepSummary: env['GITHUB_STEP_SUMMARY'] || undefined,
+    metricsUrl: metricsUrl(values['push-metrics'] ?? setting('PV_METRICS_URL', env)),
   };
+}
+
+function metricsUrl(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new GateInputError(`--push-metrics ${raw}: expected an http(s) URL`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new GateInputError(`--push-metrics ${raw}: expected an http(s) URL, got ${u.protocol}`);
+  return raw;
 }
 
 function rel(p: string): string {
@@ -252,6 +273,15 @@ export async function main(argv: string[], log = console.log, warn = console.err
             `gate: warning: GITHUB_STEP_SUMMARY ${opts.stepSummary}: cannot append (${(e as Error).message})`,
           );
         }
+      }
+    }
+    if (opts.metricsUrl) {
+      // a failed push does not change the decision; it is said, so stale dashboards are explained
+      try {
+        const n = await pushMetrics(opts.metricsUrl, runMetrics(run, evaluations[0]!, trend));
+        log(`metrics: ${n} samples pushed`);
+      } catch (e) {
+        warn(`gate: warning: ${(e as Error).message}`);
       }
     }
     log(`decision: ${evaluations[0]!.decision.gate} (exit ${exitCode})`);

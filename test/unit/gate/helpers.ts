@@ -1,5 +1,5 @@
 // Shared helpers of the gate tests: temp dirs, running the CLI as a subprocess, reading gate files.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -27,18 +27,44 @@ export interface CliResult {
   stderr: string;
 }
 
-/** `pnpm gate` as a subprocess (same entry point: tsx reports/gate/cli.ts). */
-export function gate(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliResult {
+function gateCommand(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv }) {
   // tsx by absolute path: the subprocess may run in a temp dir without node_modules.
   const tsx = pathToFileURL(join(REPO, 'node_modules/tsx/dist/loader.mjs')).href;
-  const r = spawnSync(process.execPath, ['--import', tsx, join(REPO, 'reports/gate/cli.ts'), ...args], {
+  return {
+    argv: ['--import', tsx, join(REPO, 'reports/gate/cli.ts'), ...args],
     cwd: opts.cwd ?? REPO,
     // a CI job's own $GITHUB_STEP_SUMMARY is not the tests' to write
-    env: { ...process.env, GITHUB_STEP_SUMMARY: '', ...opts.env },
+    env: { ...process.env, GITHUB_STEP_SUMMARY: '', PV_METRICS_URL: '', ...opts.env },
+  };
+}
+
+/** `pnpm gate` as a subprocess (same entry point: tsx reports/gate/cli.ts). */
+export function gate(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliResult {
+  const c = gateCommand(args, opts);
+  const r = spawnSync(process.execPath, c.argv, {
+    cwd: c.cwd,
+    env: c.env,
     encoding: 'utf8',
     timeout: 60_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The same without blocking this process (a test serving the gate over HTTP must keep answering). */
+export function gateAsync(
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliResult> {
+  const c = gateCommand(args, opts);
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, c.argv, { cwd: c.cwd, env: c.env, timeout: 60_000 });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    p.on('error', reject);
+    p.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -1,7 +1,7 @@
 // Container entrypoint (deploy/Containerfile): turns the pod's ServiceAccount mount into the
 // kubeconfig the runner reads (context `in-cluster`), then runs what `pnpm test` runs
 // (`node bin/launch.mjs bin/test.ts`) with the arguments (e.g. `--env in-cluster --project apps`)
-// and exits with its code.
+// and exits with its code. With PV_METRICS_URL set, `pnpm gate --push-metrics` follows the run.
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -32,6 +32,31 @@ child.on('error', (e) => {
   process.exit(1);
 });
 // a child ended by a signal: 128 + its number, as a shell reports it
-child.on('exit', (code, signal) =>
-  process.exit(code ?? 128 + (signal ? (os.constants.signals[signal] ?? 15) : 15)),
-);
+child.on('exit', (code, signal) => {
+  const exit = code ?? 128 + (signal ? (os.constants.signals[signal] ?? 15) : 15);
+  const metricsUrl = process.env.PV_METRICS_URL;
+  if (!metricsUrl || signal) process.exit(exit);
+  // PV_METRICS_URL: the gate pushes this run's metrics (per check x cluster, the decision); the
+  // pod's exit code stays the run's, a failed push is the gate's warning in the log
+  const evidence = process.env.PV_EVIDENCE_DIR ?? path.join(root, 'docs', 'qa', 'evidence');
+  const gate = spawn(
+    process.execPath,
+    [
+      ...process.execArgv,
+      path.join(root, 'reports', 'gate', 'cli.ts'),
+      '--run',
+      path.join(evidence, 'latest'),
+      '--gates-dir',
+      path.join(evidence, 'gates'),
+      '--no-report',
+      '--push-metrics',
+      metricsUrl,
+    ],
+    { stdio: 'inherit', env: process.env },
+  );
+  gate.on('error', (e) => {
+    process.stderr.write(`platform-validation entrypoint: cannot start the gate: ${e.message}\n`);
+    process.exit(exit);
+  });
+  gate.on('exit', () => process.exit(exit));
+});

@@ -6,17 +6,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { request } from 'undici';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { labPaths } from '../../../lab/core/paths.js';
 import { createProcessManager } from '../../../lab/core/process.js';
-import { OBSERVABILITY } from '../../../lab/services/observability.js';
-import { servicePorts } from '../../../lab/services/ports.js';
 import { procName } from '../../../lab/services/runtime.js';
+import { query, VM_IMPORT } from '../framework/vm.js';
 import { writeRun, type CaseSpec } from '../../unit/gate/builder.js';
 import { gateAsync, tmp } from '../../unit/gate/helpers.js';
 
-const VM = `http://127.0.0.1:${servicePorts().victoriaMetrics}${OBSERVABILITY.metricsPrefix}`;
 // a fresh env label per test run: earlier runs' series cannot answer for this one
 const ENV = `labtest-${randomBytes(3).toString('hex')}`;
 
@@ -25,17 +22,6 @@ beforeAll(() => {
   if (!procs.isRunning(procName('victoria-metrics')))
     throw new Error('lab service victoria-metrics is not running (run `pnpm lab up`)');
 });
-
-/** PromQL instant query, newest data (latency_offset=1ms), as {labels -> value}. */
-async function query(q: string): Promise<{ metric: Record<string, string>; value: number }[]> {
-  const res = await request(`${VM}/api/v1/query?query=${encodeURIComponent(q)}&nocache=1&latency_offset=1ms`);
-  const body = (await res.body.json()) as {
-    status: string;
-    data?: { result: { metric: Record<string, string>; value: [number, string] }[] };
-  };
-  if (body.status !== 'success') throw new Error(`${q}: ${JSON.stringify(body).slice(0, 300)}`);
-  return (body.data?.result ?? []).map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
-}
 
 async function pushRun(runId: string, cases: CaseSpec[]) {
   const root = tmp();
@@ -47,7 +33,7 @@ async function pushRun(runId: string, cases: CaseSpec[]) {
     join(root, 'gates'),
     '--no-report',
     '--push-metrics',
-    `${VM}/api/v1/import/prometheus`,
+    VM_IMPORT,
   ]);
   expect(res.stderr).not.toMatch(/metrics push/);
   expect(res.stdout).toMatch(/metrics: \d+ samples pushed/);

@@ -23,6 +23,7 @@ import { runPv, spawnNode } from './proc.js';
 import { readImageProcess, readJobContainer } from './container.js';
 import { REPO, adminHandle, applyRbac, labServer, mintToken, outcomes, tmpDir } from './lib.js';
 import { readJson } from '../../unit/harness.js';
+import { query, VM_IMPORT } from '../framework/vm.js';
 
 describe('in-cluster mode on the lab (ServiceAccount mount, direct Service access)', () => {
   let dir: string;
@@ -199,6 +200,8 @@ describe('in-cluster mode on the lab (ServiceAccount mount, direct Service acces
 
   it('the image command (Containerfile ENTRYPOINT/ENV + Job args/env) runs the apps checks and writes evidence', async () => {
     const { nodeArgs, env: e } = imageCommand(['--grep', 'cnpg || pgbouncer || coredns']);
+    // the Job's opt-in metrics: the entrypoint runs the gate after the run, pushing to the lab's VictoriaMetrics
+    e.PV_METRICS_URL = VM_IMPORT;
     expect(nodeArgs).toEqual(expect.arrayContaining(['deploy/entrypoint.ts', '--env', 'in-cluster']));
     const r = await spawnNode(nodeArgs, e, 300_000).done;
     expect(r.code, r.stdout.slice(-3000) + r.stderr.slice(-2000)).toBe(0);
@@ -211,6 +214,13 @@ describe('in-cluster mode on the lab (ServiceAccount mount, direct Service acces
     expect(Object.keys(o).every((k) => k.startsWith('apps:'))).toBe(true);
     expect(readJson<{ env: string }>(path.join(r.runDir!, 'run.json')).env).toBe('in-cluster');
     expect(r.stdout + r.stderr).not.toMatch(/port-forward|portforward/i);
+    expect(r.stdout).toMatch(/metrics: \d+ samples pushed/);
+    const runId = path.basename(r.runDir!);
+    await expect
+      .poll(async () => (await query(`pv_run_info{run_id="${runId}"}`)).length, { timeout: 30_000 })
+      .toBe(1);
+    const st = await query(`pv_check_status{env="in-cluster",check="DB-CNPG-001",cluster="apps"} == 1`);
+    expect(st.map((x) => x.metric['status'])).toEqual(['passed']);
   }, 330_000);
 
   it('SIGTERM to the image process (Job deleted, deadline) ends the run as interrupted, with JUnit and run.json', async () => {

@@ -34,8 +34,7 @@ child.on('error', (e) => {
 // a child ended by a signal: 128 + its number, as a shell reports it
 child.on('exit', (code, signal) => {
   const exit = code ?? 128 + (signal ? (os.constants.signals[signal] ?? 15) : 15);
-  const metricsUrl = process.env.PV_METRICS_URL;
-  if (!metricsUrl || signal) process.exit(exit);
+  if (!process.env.PV_METRICS_URL || signal) process.exit(exit);
   // PV_METRICS_URL: the gate pushes this run's metrics (per check x cluster, the decision); the
   // pod's exit code stays the run's, a failed push is the gate's warning in the log
   const evidence = process.env.PV_EVIDENCE_DIR ?? path.join(root, 'docs', 'qa', 'evidence');
@@ -48,9 +47,7 @@ child.on('exit', (code, signal) => {
       path.join(evidence, 'latest'),
       '--gates-dir',
       path.join(evidence, 'gates'),
-      '--no-report',
-      '--push-metrics',
-      metricsUrl,
+      '--no-report', // the gate reads PV_METRICS_URL from the env: the URL stays out of argv (ps)
     ],
     { stdio: 'inherit', env: process.env },
   );

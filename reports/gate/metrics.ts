@@ -5,6 +5,8 @@
 // Label values are ids and names, never messages (no secret can reach them).
 import { Gauge, Registry } from 'prom-client';
 import { request } from 'undici';
+import { requestTimeout } from '../../helpers/config/runtime.js';
+import { redact } from '../../helpers/evidence/redact.js';
 import type { Evaluation } from './evaluate.js';
 import type { Trend } from './history.js';
 import { checkKey, type Outcome } from './model.js';
@@ -77,9 +79,15 @@ export function runMetrics(run: LoadedRun, evaluation: Evaluation, trend?: Trend
   return reg;
 }
 
-/** POST the registry's text format to url; throws naming the url (credentials cut) and the answer. */
-export async function pushMetrics(url: string, reg: Registry, timeoutMs = 10_000): Promise<number> {
-  const shown = url.replace(/\/\/[^/@]*@/, '//');
+/** Where a push went, without userinfo or query (either may carry a credential). */
+function endpointOf(url: string): string {
+  const u = new URL(url);
+  return `${u.origin}${u.pathname}`;
+}
+
+/** POST the registry's text format to url; throws naming the endpoint and the (redacted) answer. */
+export async function pushMetrics(url: string, reg: Registry, timeoutMs = requestTimeout()): Promise<number> {
+  const shown = endpointOf(url);
   const body = await reg.metrics();
   let res;
   try {
@@ -91,10 +99,10 @@ export async function pushMetrics(url: string, reg: Registry, timeoutMs = 10_000
       bodyTimeout: timeoutMs,
     });
   } catch (e) {
-    throw new Error(`metrics push to ${shown}: ${(e as Error).message}`, { cause: e });
+    throw new Error(`metrics push to ${shown}: ${redact((e as Error).message)}`, { cause: e });
   }
   const text = await res.body.text();
   if (res.statusCode >= 300)
-    throw new Error(`metrics push to ${shown}: HTTP ${res.statusCode} ${text.slice(0, 200)}`);
+    throw new Error(`metrics push to ${shown}: HTTP ${res.statusCode} ${redact(text.slice(0, 200))}`);
   return body.split('\n').filter((l) => l && !l.startsWith('#')).length;
 }

@@ -70,8 +70,9 @@ export function junitXml(
       // earlier failed attempts, as Surefire writes them; junit-10.xsd declares these elements
       // (rerunType: message, required type, optional <stackTrace>), so strict output keeps them too
       for (const r of tc.reruns ?? []) {
+        const f = clampFailure(r);
         out.push(
-          `      <${r.kind}${attrs({ message: clampFailure(r).message, type: r.type })}><stackTrace>${escText(clampFailure(r).body)}</stackTrace></${r.kind}>`,
+          `      <${r.kind}${attrs({ message: f.message, type: r.type })}><stackTrace>${escText(f.body)}</stackTrace></${r.kind}>`,
         );
       }
       if (tc.state === 'skipped')

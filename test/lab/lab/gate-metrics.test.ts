@@ -12,7 +12,7 @@ import { createProcessManager } from '../../../lab/core/process.js';
 import { procName } from '../../../lab/services/runtime.js';
 import { query, VM_IMPORT } from '../framework/vm.js';
 import { writeRun, type CaseSpec } from '../../unit/gate/builder.js';
-import { gateAsync, tmp } from '../../unit/gate/helpers.js';
+import { gatePushing, tmp } from '../../unit/gate/helpers.js';
 
 // a fresh env label per test run: earlier runs' series cannot answer for this one
 const ENV = `labtest-${randomBytes(3).toString('hex')}`;
@@ -26,15 +26,7 @@ beforeAll(() => {
 async function pushRun(runId: string, cases: CaseSpec[]) {
   const root = tmp();
   const dir = writeRun(join(root, 'evidence'), { runId, env: ENV, cases });
-  const res = await gateAsync([
-    '--run',
-    dir,
-    '--gates-dir',
-    join(root, 'gates'),
-    '--no-report',
-    '--push-metrics',
-    VM_IMPORT,
-  ]);
+  const res = await gatePushing(dir, join(root, 'gates'), VM_IMPORT);
   expect(res.stderr).not.toMatch(/metrics push/);
   expect(res.stdout).toMatch(/metrics: \d+ samples pushed/);
   return res;

@@ -67,6 +67,11 @@ export function gateAsync(
   });
 }
 
+/** `pnpm gate --run <dir> --gates-dir <gates> --no-report --push-metrics <url>`, not blocking. */
+export function gatePushing(dir: string, gates: string, url: string): Promise<CliResult> {
+  return gateAsync(['--run', dir, '--gates-dir', gates, '--no-report', '--push-metrics', url]);
+}
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function readGate(file: string): any {
   return parse(readFileSync(file, 'utf8'));

@@ -1,10 +1,11 @@
 // `pnpm gate --push-metrics`: the run's series as Prometheus text, POSTed to a loopback receiver.
+import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeRun, type CaseSpec } from './builder.js';
-import { gateAsync, tmp } from './helpers.js';
+import { gatePushing, tmp } from './helpers.js';
 
 let server: Server;
 let url = '';
@@ -60,15 +61,7 @@ describe('pnpm gate --push-metrics', () => {
         message: 'password=hunter2hunter2 refused',
       },
     ]);
-    const res = await gateAsync([
-      '--run',
-      r.dir,
-      '--gates-dir',
-      r.gates,
-      '--no-report',
-      '--push-metrics',
-      `${url}/metrics/job/pv`,
-    ]);
+    const res = await gatePushing(r.dir, r.gates, `${url}/metrics/job/pv`);
     expect(res.code).toBe(1);
     expect(res.stdout).toMatch(/metrics: \d+ samples pushed/);
     const got = bodies.at(-1)!;
@@ -106,15 +99,7 @@ describe('pnpm gate --push-metrics', () => {
       startedAt: '2026-12-03T02:00:00Z',
       cases: [{ ...check, outcome: 'failed', message: 'y' }],
     });
-    const res = await gateAsync([
-      '--run',
-      dir,
-      '--gates-dir',
-      join(root, 'gates'),
-      '--no-report',
-      '--push-metrics',
-      url,
-    ]);
+    const res = await gatePushing(dir, join(root, 'gates'), url);
     expect(res.code).toBe(1);
     const t = bodies.at(-1)!.body;
     expect(sample(t, 'pv_check_last_pass_timestamp_seconds', { check: 'DB-PG-001' })).toBe(
@@ -124,34 +109,23 @@ describe('pnpm gate --push-metrics', () => {
 
   it('a refused push is a warning naming the endpoint; the decision and exit code stand', async () => {
     const r = run('20261204T020000Z-0000m2', [{ id: 'NET-A-001', priority: 'P0' }]);
-    const res = await gateAsync([
-      '--run',
+    const res = await gatePushing(
       r.dir,
-      '--gates-dir',
       r.gates,
-      '--no-report',
-      '--push-metrics',
-      `http://user:pw1234@127.0.0.1:${new URL(url).port}/refuse`,
-    ]);
+      `http://user:pw1234@127.0.0.1:${new URL(url).port}/refuse?token=pw5678`,
+    );
     expect(res.code).toBe(0);
     expect(res.stderr).toMatch(
       /metrics push to http:\/\/127\.0\.0\.1:\d+\/refuse: HTTP 400 cannot parse line/,
     );
-    expect(res.stderr).not.toContain('pw1234');
+    expect(res.stderr).not.toMatch(/pw1234|pw5678/);
   });
 
   it('a URL that is not http(s) is bad input (exit 3), nothing written', async () => {
     const r = run('20261204T020000Z-0000m3', [{ id: 'NET-A-001', priority: 'P0' }]);
-    const res = await gateAsync([
-      '--run',
-      r.dir,
-      '--gates-dir',
-      r.gates,
-      '--no-report',
-      '--push-metrics',
-      'ftp://x',
-    ]);
+    const res = await gatePushing(r.dir, r.gates, 'ftp://x');
     expect(res.code).toBe(3);
     expect(res.stderr).toMatch(/--push-metrics ftp:\/\/x: expected an http\(s\) URL/);
+    expect(existsSync(r.gates)).toBe(false);
   });
 });

@@ -2,7 +2,7 @@
  * Small read helpers over a ClusterHandle for the suites: conditions, custom objects, rollouts,
  * label selectors. Every call names its cluster (the handle) and is bounded by its request timeout.
  */
-import type { V1DaemonSet, V1Deployment, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 import type { ClusterHandle } from '../cluster/handle.js';
 /** Secret value (decoded); helpers/cluster registers it for redaction before returning it. */
 export { readSecretValue } from '../cluster/index.js';
@@ -120,44 +120,6 @@ export async function listCustom(cluster: ClusterHandle, gvr: Gvr, namespace?: s
     ? await cluster.custom.listNamespacedCustomObject({ ...gvr, namespace })
     : await cluster.custom.listClusterCustomObject({ ...gvr });
   return ((list as { items?: KObject[] }).items ?? []) as KObject[];
-}
-
-/** Why a Deployment is not rolled out and available; undefined when it is. */
-export function deploymentNotReady(d: V1Deployment): string | undefined {
-  const want = d.spec?.replicas ?? 1;
-  // Kubernetes reports Available=True for 0 replicas: nothing serves, so it is not rolled out
-  if (want < 1) return `scaled to ${want} replicas`;
-  const s = d.status ?? {};
-  if ((s.observedGeneration ?? 0) < (d.metadata?.generation ?? 0)) return 'rollout not observed yet';
-  if ((s.updatedReplicas ?? 0) < want) return `updated ${s.updatedReplicas ?? 0}/${want}`;
-  if ((s.availableReplicas ?? 0) < want) return `available ${s.availableReplicas ?? 0}/${want}`;
-  if ((s.replicas ?? 0) > (s.updatedReplicas ?? 0))
-    return `old replicas still present (${s.replicas}/${s.updatedReplicas})`;
-  const avail = (s.conditions ?? []).find((c) => c.type === 'Available');
-  if (avail && avail.status !== 'True') return `Available=${avail.status} (${avail.reason ?? ''})`;
-  return undefined;
-}
-
-export function daemonSetNotReady(ds: V1DaemonSet): string | undefined {
-  const s = ds.status;
-  if (!s) return 'no status';
-  if ((s.observedGeneration ?? 0) < (ds.metadata?.generation ?? 0)) return 'rollout not observed yet';
-  if (s.desiredNumberScheduled === 0) return 'desiredNumberScheduled is 0';
-  if ((s.updatedNumberScheduled ?? 0) < s.desiredNumberScheduled)
-    return `updated ${s.updatedNumberScheduled ?? 0}/${s.desiredNumberScheduled}`;
-  if (s.numberReady < s.desiredNumberScheduled) return `ready ${s.numberReady}/${s.desiredNumberScheduled}`;
-  if ((s.numberAvailable ?? 0) < s.desiredNumberScheduled)
-    return `available ${s.numberAvailable ?? 0}/${s.desiredNumberScheduled}`;
-  if ((s.numberMisscheduled ?? 0) > 0) return `${s.numberMisscheduled} misscheduled`;
-  return undefined;
-}
-
-export function statefulSetNotReady(ss: V1StatefulSet): string | undefined {
-  const want = ss.spec?.replicas ?? 1;
-  const s = ss.status;
-  if (!s) return 'no status';
-  if ((s.readyReplicas ?? 0) < want) return `ready ${s.readyReplicas ?? 0}/${want}`;
-  return undefined;
 }
 
 export function podReady(p: V1Pod): boolean {

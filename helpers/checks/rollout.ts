@@ -1,7 +1,8 @@
 /** Wait until Deployments are rolled out and Available, attaching their status as evidence. */
 import { expect } from 'vitest';
 import type { Evidence } from '../evidence/index.js';
-import { deploymentNotReady, isNotFound, type ClusterHandle } from './k8s.js';
+import { deploymentRolloutStatus, notRolledOut } from '../cluster/rollout.js';
+import { isNotFound, type ClusterHandle } from './k8s.js';
 
 export async function waitForDeployments(
   cluster: ClusterHandle,
@@ -18,7 +19,7 @@ export async function waitForDeployments(
           try {
             const d = await cluster.apps.readNamespacedDeployment({ namespace, name });
             evidence.status(d);
-            const why = deploymentNotReady(d);
+            const why = notRolledOut(() => deploymentRolloutStatus(d));
             if (why) problems.push(`${namespace}/${name}: ${why}`);
           } catch (e) {
             if (!isNotFound(e)) throw e;

@@ -21,7 +21,7 @@ import {
   type KubeConfig,
 } from '@kubernetes/client-node';
 import { createHttpLayer, keepAliveAuth } from './http.js';
-import { type IdentityInput } from './identity-spec.js';
+import { type IdentitySpec } from './identity-spec.js';
 import { loadKubeConfig } from './kubeconfig.js';
 import { TouchedLog } from './touched.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from '../config/runtime.js';
@@ -47,7 +47,7 @@ export interface ClusterHandle {
   readonly configuration: Configuration;
   readonly requestTimeoutMs: number;
   /** How this cluster proves who it is (used by proveIdentity when no spec is passed). */
-  readonly identitySpec?: IdentityInput;
+  readonly identitySpec?: IdentitySpec;
   /** Set by proveIdentity (or by the runner from the proven identity in the main process). */
   identity?: ClusterIdentity;
   /**
@@ -80,7 +80,7 @@ export interface ClusterHandleOptions {
   kubeconfig?: string;
   /** Alias of `kubeconfig`. */
   kubeconfigPath?: string;
-  identity?: IdentityInput;
+  identity?: IdentitySpec;
   /** Bound of every API request (default 10 s). */
   requestTimeoutMs?: number;
   env?: NodeJS.ProcessEnv;

@@ -3,7 +3,9 @@
 import { ApiException } from '@kubernetes/client-node';
 import { ClusterAccessError, IdentityError, errorText } from './errors.js';
 import { where, type ClusterHandle, type ClusterIdentity } from './handle.js';
-import { describeIdentitySpec, normalizeIdentitySpec, type IdentityInput } from './identity-spec.js';
+import { defaultIdentity } from '../config/identity.js';
+import { identityTimeout } from '../config/runtime.js';
+import { describeIdentitySpec, type IdentitySpec } from './identity-spec.js';
 
 export interface ProvenIdentity {
   expected: string;
@@ -14,10 +16,7 @@ export interface ProvenIdentity {
 
 const NOT_FOUND = '(not found)';
 
-async function seenIdentity(
-  cluster: ClusterHandle,
-  spec: ReturnType<typeof normalizeIdentitySpec>,
-): Promise<string> {
+async function seenIdentity(cluster: ClusterHandle, spec: IdentitySpec): Promise<string> {
   if (spec.kind === 'configMap') {
     try {
       const cm = await cluster.core.readNamespacedConfigMap({ namespace: spec.namespace, name: spec.name });
@@ -44,16 +43,10 @@ async function seenIdentity(
  */
 export async function proveIdentity(
   cluster: ClusterHandle,
-  specOrOpts?: IdentityInput | { timeoutMs?: number; spec?: IdentityInput },
-  maybeOpts: { timeoutMs?: number } = {},
+  opts: { timeoutMs?: number; spec?: IdentitySpec } = {},
 ): Promise<ProvenIdentity> {
-  const isOpts = !!specOrOpts && ('timeoutMs' in specOrOpts || 'spec' in specOrOpts);
-  const input = isOpts
-    ? (specOrOpts as { spec?: IdentityInput }).spec
-    : (specOrOpts as IdentityInput | undefined);
-  const timeoutMs =
-    (isOpts ? (specOrOpts as { timeoutMs?: number }).timeoutMs : maybeOpts.timeoutMs) ?? 20_000;
-  const spec = normalizeIdentitySpec(input ?? cluster.identitySpec, cluster.name);
+  const timeoutMs = opts.timeoutMs ?? identityTimeout();
+  const spec = opts.spec ?? cluster.identitySpec ?? defaultIdentity(cluster.name);
 
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {

@@ -8,4 +8,5 @@ export * from './objects.js';
 export * from './secrets.js';
 export * from './exec.js';
 export * from './wait.js';
+export * from './rollout.js';
 export { registerSecretsInBody } from './http.js';

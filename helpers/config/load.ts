@@ -7,6 +7,9 @@ import { factsSchema, type Facts } from './facts.js';
 import { factsDefaults } from './reference-facts.js';
 import { platformSchema, type PlatformConfigParsed } from './schema.js';
 import { setting } from './settings.js';
+import { DEFAULT_IDENTITY_CONFIGMAP, type ResolvedIdentity } from './identity.js';
+
+export type { ResolvedIdentity } from './identity.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -16,10 +19,6 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
-
-export type ResolvedIdentity =
-  | { kind: 'configMap'; namespace: string; name: string; key: string; expected: string }
-  | { kind: 'nodeLabel'; key: string; expected: string };
 
 export interface ResolvedCluster {
   name: string;
@@ -141,9 +140,7 @@ export function resolveEnvironment(
     // a cluster's own identity kind wins over the environment's
     const nodeLabel = c.identity?.nodeLabel ?? (c.identity?.configMap ? undefined : e.identity?.nodeLabel);
     const cm = {
-      namespace: 'flux-system',
-      name: 'cluster-settings',
-      key: 'CLUSTER',
+      ...DEFAULT_IDENTITY_CONFIGMAP,
       ...e.identity?.configMap,
       ...c.identity?.configMap,
     };

@@ -12,7 +12,8 @@
  */
 import { expect } from 'vitest';
 import { suite } from '../../helpers/check/suite.js';
-import { GVR, daemonSetNotReady } from '../../helpers/checks/k8s.js';
+import { GVR } from '../../helpers/checks/k8s.js';
+import { daemonSetRolloutStatus, notRolledOut } from '../../helpers/cluster/rollout.js';
 import { waitForDeployments } from '../../helpers/checks/rollout.js';
 import { conditionTrue, everyReady, rolledOut } from '../../helpers/probes/kubernetes.js';
 
@@ -105,7 +106,7 @@ core.check(
         async () => {
           const ds = await k.apps.readNamespacedDaemonSet({ namespace, name: daemonSet });
           evidence.status(ds);
-          const why = daemonSetNotReady(ds);
+          const why = notRolledOut(() => daemonSetRolloutStatus(ds));
           const scheduled = ds.status?.desiredNumberScheduled ?? 0;
           last = why ?? (scheduled < nodes ? `scheduled on ${scheduled}/${nodes} nodes` : '');
           return last;

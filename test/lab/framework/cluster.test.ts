@@ -13,6 +13,7 @@ import {
   waitForRollout,
   type ClusterHandle,
 } from '../../../helpers/cluster/index.js';
+import { DEFAULT_IDENTITY_CONFIGMAP } from '../../../helpers/config/identity.js';
 import { redact } from '../../../helpers/evidence/redact.js';
 import { cleanupRun, ensureRunNamespace, newRunId } from '../../../helpers/run/index.js';
 import { LAB_KUBECONFIG, deployEchoWorkloads, labCluster, netexecPodSpec } from './lab.js';
@@ -58,18 +59,18 @@ describe('identity guard', () => {
   it('configurable: another ConfigMap key, and a node label', async () => {
     const h = createClusterHandle({ name: 'infra', context: 'lab-infra', kubeconfig: LAB_KUBECONFIG });
     await expect(
-      proveIdentity(h, { configMap: { key: 'CLUSTER_ID' }, expected: '1' }),
+      proveIdentity(h, {
+        spec: { ...DEFAULT_IDENTITY_CONFIGMAP, kind: 'configMap', key: 'CLUSTER_ID', expected: '1' },
+      }),
     ).resolves.toMatchObject({ seen: '1' });
-    const err = await proveIdentity(h, { kind: 'configMap', name: 'no-such-cm', expected: 'infra' }).catch(
-      (e: unknown) => e,
-    );
+    const err = await proveIdentity(h, {
+      spec: { ...DEFAULT_IDENTITY_CONFIGMAP, kind: 'configMap', name: 'no-such-cm', expected: 'infra' },
+    }).catch((e: unknown) => e);
     expect((err as Error).message).toContain('seen "(not found): no ConfigMap flux-system/no-such-cm"');
     const nodes = await h.core.listNode();
     const hostname = nodes.items[0]!.metadata!.labels!['kubernetes.io/hostname']!;
     const byLabel = await proveIdentity(h, {
-      kind: 'nodeLabel',
-      key: 'kubernetes.io/hostname',
-      expected: hostname,
+      spec: { kind: 'nodeLabel', key: 'kubernetes.io/hostname', expected: hostname },
     }).catch((e: unknown) => e);
     // every node must carry the expected value: with 3 distinct hostnames this is a mismatch listing them
     if (nodes.items.length > 1) expect((byLabel as Error).message).toContain(hostname);

@@ -9,7 +9,7 @@ import { describe, expect, test } from 'vitest';
 import { compareBaseline, describeDiff, isClean } from '../../../helpers/checks/baseline.js';
 import { parseAgentStatus } from '../../../helpers/checks/cilium.js';
 import { revisionSha } from '../../../helpers/checks/git.js';
-import { deploymentNotReady } from '../../../helpers/checks/k8s.js';
+import { deploymentRolloutStatus, notRolledOut } from '../../../helpers/cluster/rollout.js';
 import { inCidr } from '../../../helpers/checks/net.js';
 import { sha256, tinyImage } from '../../../helpers/checks/oci.js';
 import { matchesSelector } from '../../../helpers/checks/selectors.js';
@@ -138,8 +138,8 @@ describe('what must never read as healthy', () => {
       spec: { replicas, selector: {}, template: {} },
       status: { observedGeneration: 1, replicas, updatedReplicas: replicas, availableReplicas: replicas },
     });
-    expect(deploymentNotReady(d(0))).toBe('scaled to 0 replicas');
-    expect(deploymentNotReady(d(2))).toBeUndefined();
+    expect(notRolledOut(() => deploymentRolloutStatus(d(0)))).toBe('scaled to 0 replicas');
+    expect(notRolledOut(() => deploymentRolloutStatus(d(2)))).toBeUndefined();
   });
   test('no storage class expected is a config error, not a check that iterates nothing', () => {
     const infra = factsSchema.parse(factsDefaults('infra'));

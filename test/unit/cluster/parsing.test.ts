@@ -4,7 +4,6 @@ import {
   daemonSetRolloutStatus,
   deploymentRolloutStatus,
   exitCodeFromStatus,
-  normalizeIdentitySpec,
   parseApiPath,
   registerSecretsInBody,
   statefulSetRolloutStatus,
@@ -108,7 +107,7 @@ describe('waitFor', () => {
   });
 });
 
-describe('rollout verdicts (as kubectl rollout status)', () => {
+describe('rollout verdicts (kubectl rollout status, stricter where nothing serves)', () => {
   it('deployment', () => {
     const base = { metadata: { name: 'd', generation: 2 }, spec: { replicas: 3 } };
     expect(deploymentRolloutStatus({ ...base, status: { observedGeneration: 1 } }).message).toMatch(
@@ -164,13 +163,30 @@ describe('rollout verdicts (as kubectl rollout status)', () => {
           observedGeneration: 1,
           desiredNumberScheduled: 3,
           updatedNumberScheduled: 3,
+          numberReady: 3,
           numberAvailable: 3,
         },
       }).done,
     ).toBe(true);
-    expect(() => daemonSetRolloutStatus({ ...base, spec: { updateStrategy: { type: 'OnDelete' } } })).toThrow(
-      /RollingUpdate/,
-    );
+    expect(
+      daemonSetRolloutStatus({
+        ...base,
+        status: {
+          observedGeneration: 1,
+          desiredNumberScheduled: 3,
+          updatedNumberScheduled: 3,
+          numberReady: 2,
+        },
+      }).message,
+    ).toBe('2 of 3 updated pods are ready');
+    // checks read any strategy by its counts (waitForRollout refuses OnDelete as kubectl does: lab test)
+    expect(
+      daemonSetRolloutStatus({
+        ...base,
+        spec: { updateStrategy: { type: 'OnDelete' } },
+        status: { observedGeneration: 1, desiredNumberScheduled: 0 },
+      }).message,
+    ).toBe('daemon set "cilium" is scheduled on no node');
   });
   it('statefulset', () => {
     const base = { metadata: { name: 'kafka', generation: 1 }, spec: { replicas: 3 } };
@@ -217,28 +233,6 @@ describe('API paths and identity specs', () => {
     });
     expect(parseApiPath('/api/v1/nodes')?.name).toBeUndefined();
     expect(parseApiPath('/version')).toBeUndefined();
-  });
-  it('normalises identity specs (default, config form, flat form, node label)', () => {
-    expect(normalizeIdentitySpec(undefined, 'infra')).toEqual({
-      kind: 'configMap',
-      namespace: 'flux-system',
-      name: 'cluster-settings',
-      key: 'CLUSTER',
-      expected: 'infra',
-    });
-    expect(
-      normalizeIdentitySpec({ configMap: { key: 'NAME' }, expected: 'prod-infra' }, 'infra'),
-    ).toMatchObject({
-      key: 'NAME',
-      expected: 'prod-infra',
-    });
-    expect(
-      normalizeIdentitySpec({ kind: 'nodeLabel', key: 'topology.kubernetes.io/region' }, 'apps'),
-    ).toEqual({
-      kind: 'nodeLabel',
-      key: 'topology.kubernetes.io/region',
-      expected: 'apps',
-    });
   });
 });
 

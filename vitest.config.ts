@@ -2,7 +2,7 @@
 // the framework's own `unit` and `lab` projects. Normally driven by bin/test.ts (pnpm test), which
 // sets PV_ENV, PV_RUN_ID, PV_RUN_DIR, PV_ALLOW_DISRUPTIVE; PV_SUITES overrides the suites glob and
 // PV_CONFIG the config file (self-tests).
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
@@ -25,12 +25,15 @@ async function loadEnvironmentHere(): Promise<ResolvedEnvironment> {
   return mod.loadEnvironment();
 }
 
+/** The environment bin/test.ts resolved and validated (PV_ENV_FILE), so zod and the config load once. */
+function handedEnvironment(): ResolvedEnvironment | undefined {
+  const file = setting('PV_ENV_FILE');
+  return file ? (JSON.parse(readFileSync(file, 'utf8')) as ResolvedEnvironment) : undefined;
+}
+
 export default defineConfig(async () => {
-  // bin/test.ts has loaded and validated the config already (same process): reuse it rather than
-  // loading zod and the config a second time; a bare `vitest` loads it here
-  const handed = (globalThis as Record<symbol, unknown>)[Symbol.for('pv.resolvedEnv')] as
-    ResolvedEnvironment | undefined;
-  const env = handed ?? (await loadEnvironmentHere());
+  // a bare `vitest` loads the config here
+  const env = handedEnvironment() ?? (await loadEnvironmentHere());
   // reuse the run of bin/test.ts; a bare `vitest` gets its own
   const runId = (process.env.PV_RUN_ID = setting('PV_RUN_ID') ?? newRunId());
   const runDir = (process.env.PV_RUN_DIR = setting('PV_RUN_DIR') ?? path.join(env.evidenceDir, runId));

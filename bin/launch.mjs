@@ -71,14 +71,16 @@ function preflight(args) {
 }
 
 if (path.basename(entry) === 'test.ts') {
+  // what bin/test.ts's main() takes (its Launch): loaded here, before and outside its module graph
+  const launch = {};
   if (process.env.PV_IDENTITY !== 'skip') {
     const pre = await preflight(rest);
     if (pre) {
-      globalThis[Symbol.for('pv.preflight')] = pre;
+      launch.preflight = pre;
       process.env.PV_RUN_ID = pre.runId; // the run the preflight's requests were tagged with
     }
   }
-  globalThis[Symbol.for('pv.vitestNode')] = await import('vitest/node');
+  launch.vitestNode = await import('vitest/node');
   // bin/test.ts and platform.config.ts go through vite's module runner (vitest's own TS transform):
   // no tsx loader thread and esbuild service in the main process (~45 MB); node_modules load natively
   const vite = await import(
@@ -93,15 +95,15 @@ if (path.basename(entry) === 'test.ts') {
     optimizeDeps: { noDiscovery: true, include: [] },
   });
   const runner = vite.createServerModuleRunner(server.environments.ssr, { hmr: false });
-  globalThis[Symbol.for('pv.importTs')] = (file) => runner.import(path.resolve(file));
+  launch.importTs = (file) => runner.import(path.resolve(file));
   // bin/test.ts calls it once its TS (itself and the platform config) is loaded: vitest has its own servers
-  globalThis[Symbol.for('pv.releaseTs')] = async () => {
-    delete globalThis[Symbol.for('pv.importTs')];
+  launch.releaseTs = async () => {
     await runner.close();
     await server.close();
   };
   process.argv = [process.argv[0], path.resolve(entry), ...rest];
-  await runner.import(path.resolve(entry));
+  const mod = await runner.import(path.resolve(entry));
+  await mod.run(launch);
 } else {
   process.argv = [process.argv[0], path.resolve(entry), ...rest];
   // the preflight's one heavy dependency, loaded natively before tsx's loader hooks exist: through them
@@ -110,7 +112,8 @@ if (path.basename(entry) === 'test.ts') {
   // one scoped tsx registration for the entry and the platform config it may load (helpers/config)
   const { register } = await import('tsx/esm/api');
   const ts = register({ namespace: 'pv-launch' });
-  globalThis[Symbol.for('pv.importTs')] = (file) =>
-    ts.import(pathToFileURL(path.resolve(file)).href, import.meta.url);
-  await ts.import(pathToFileURL(path.resolve(entry)).href, import.meta.url);
+  const importTs = (file) => ts.import(pathToFileURL(path.resolve(file)).href, import.meta.url);
+  const mod = await importTs(entry);
+  // an entry exporting main({ importTs }) gets the scoped importer; others ran on import
+  if (typeof mod.main === 'function') await mod.main({ importTs });
 }

@@ -10,6 +10,7 @@ import {
   selectEnv,
   type ResolvedEnvironment,
 } from '../helpers/config/index.js';
+import type { ImportTs } from '../helpers/config/load.js';
 import { ALL_TAGS } from '../helpers/check/tags.js';
 import { parseTagExpression, TagExpressionError, type TagNode } from '../helpers/check/tag-expr.js';
 import { parseTestArgs, UsageError, type TestArgs } from './test-args.js';
@@ -27,11 +28,17 @@ export interface Selection {
 }
 
 /** `parseCLI` validates vitest's own arguments; without it (preflight) they are checked only if present. */
+export interface SelectionOptions {
+  parseCLI?: typeof ParseCLI;
+  /** how the platform config (TypeScript) is loaded: the launcher's importer, else tsx */
+  importTs?: ImportTs;
+  /** called once the platform config is loaded (bin/test.ts releases its TS module runner) */
+  onConfigLoaded?: () => Promise<void>;
+}
+
 export async function resolveSelection(
   argv: string[],
-  parseCLI?: typeof ParseCLI,
-  /** called once the platform config is loaded (bin/test.ts releases its TS module runner) */
-  onConfigLoaded?: () => Promise<void>,
+  { parseCLI, importTs, onConfigLoaded }: SelectionOptions = {},
 ): Promise<Selection> {
   let args: TestArgs;
   try {
@@ -44,7 +51,7 @@ export async function resolveSelection(
   }
   let env: ResolvedEnvironment;
   try {
-    const config = await loadPlatformConfig(configPath());
+    const config = await loadPlatformConfig(configPath(), importTs);
     env = resolveEnvironment(config, selectEnv(config, args.env));
   } catch (e) {
     if (e instanceof ConfigError) throw new SelectionError(e.message);

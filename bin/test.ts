@@ -10,11 +10,12 @@ import { toTagsFilter } from '../helpers/check/tag-expr.js';
 import { newRunId } from '../helpers/run/ids.js';
 import { setting, unknownSettings } from '../helpers/config/settings.js';
 import { defaultMaxWorkers } from '../helpers/check/workers.js';
-import { runState } from '../helpers/check/context.js';
-import { preflightOutcome, type PreflightResult } from '../helpers/check/preflight.js';
+import { clearCleanups, preflightOutcome, type PreflightResult } from '../helpers/check/preflight.js';
+import type { ImportTs } from '../helpers/config/load.js';
 import { redact, registerSecret } from '../helpers/evidence/redact.js';
 import { SecretRedactionReporter, redactProcessOutput } from '../helpers/evidence/redaction-reporter.js';
 import { openSecretSink, type SecretSink } from '../helpers/evidence/secret-channel.js';
+import { writeFileNoFollow } from '../helpers/evidence/safe-write.js';
 import { PvJunitReporter } from '../reports/junit/reporter.js';
 import { resolveSelection, SelectionError, type Selection } from './selection.js';
 import { decideOutcome, exitCode } from './outcome.js';
@@ -42,22 +43,28 @@ function pointLatest(evidenceDir: string, runId: string): void {
   }
 }
 
-/** vitest's node API: handed over by bin/launch.mjs (loaded natively), else imported here. */
-async function vitestNode(): Promise<typeof import('vitest/node')> {
-  const pre = (globalThis as Record<symbol, unknown>)[Symbol.for('pv.vitestNode')];
-  return (pre as typeof import('vitest/node') | undefined) ?? import('vitest/node');
+/** What bin/launch.mjs hands over: loaded before this module, or by it. */
+export interface Launch {
+  /** vitest's node API, loaded natively */
+  vitestNode: typeof import('vitest/node');
+  /** loads our TypeScript (the platform config) through the launcher's module runner */
+  importTs: ImportTs;
+  /** closes that module runner once every TS module this process needs is loaded */
+  releaseTs: () => Promise<void>;
+  /** the preflight child's result; absent: globalSetup proves the identities in-process */
+  preflight?: PreflightResult;
 }
 
-async function main(): Promise<number> {
-  const { createVitest, parseCLI } = await vitestNode();
+export async function main(launch: Launch): Promise<number> {
+  const { createVitest, parseCLI } = launch.vitestNode;
   const startedAt = new Date().toISOString();
   // 1. configuration and selection, all before any cluster is touched
   let sel: Selection;
   try {
-    sel = await resolveSelection(process.argv.slice(2), parseCLI, async () => {
-      // every TS module this process needs is loaded: release bin/launch.mjs's module runner (vite server)
-      const release = (globalThis as Record<symbol, unknown>)[Symbol.for('pv.releaseTs')];
-      await (release as (() => Promise<void>) | undefined)?.();
+    sel = await resolveSelection(process.argv.slice(2), {
+      parseCLI,
+      importTs: launch.importTs,
+      onConfigLoaded: launch.releaseTs,
     });
   } catch (e) {
     if (e instanceof SelectionError) return fail(e.message);
@@ -97,16 +104,17 @@ async function main(): Promise<number> {
   // in a short-lived child process, so client-node never stays here (globalSetup provides the outcomes
   // to the workers and proves in-process any cluster without one)
   // (bin/launch.mjs ran it; only outcomes for exactly the clusters resolved here are taken)
-  const pre = (globalThis as Record<symbol, unknown>)[Symbol.for('pv.preflight')] as
-    PreflightResult | undefined;
-  runState().preflight = Object.fromEntries(
+  const pvPreflight = Object.fromEntries(
     projects.flatMap((p) => {
-      const o = preflightOutcome(pre, env.clusters[p]!);
+      const o = preflightOutcome(launch.preflight, env.clusters[p]!);
       return o ? [[p, o] as const] : [];
     }),
   );
 
-  (globalThis as Record<symbol, unknown>)[Symbol.for('pv.resolvedEnv')] = env; // read by vitest.config.ts
+  // vitest.config.ts takes the environment resolved here rather than loading zod and the config again
+  const envFile = path.join(runDir, `.pv-env-${process.pid}.json`);
+  writeFileNoFollow(envFile, JSON.stringify(env));
+  process.env.PV_ENV_FILE = envFile;
   const reporter = new PvJunitReporter({
     runId,
     runDir,
@@ -201,10 +209,13 @@ async function main(): Promise<number> {
         run: true,
         passWithNoTests: true, // zero selected is judged below, with a clearer message
         reporters: reporters as never,
+        provide: { pvPreflight }, // globalSetup takes its cluster's outcome from here
       },
       {},
       {},
     );
+    rmSync(envFile, { force: true }); // the config is loaded
+    delete process.env.PV_ENV_FILE;
     // vitest's logger exits the process on SIGINT/SIGTERM right away; ours cancels the run instead so
     // that the globalSetup teardowns remove run-owned resources and the JUnit/run.json are written
     for (const sig of ['SIGINT', 'SIGTERM'] as const) {
@@ -219,10 +230,11 @@ async function main(): Promise<number> {
       vitestFailures.push(`unhandled error: ${redact(String((e as Error)?.message ?? e))}`);
     }
   } catch (e) {
+    rmSync(envFile, { force: true });
     startError = redact((e as Error).message ?? String(e));
     process.stderr.write(`pnpm test: vitest failed: ${startError}\n`);
   } finally {
-    // closing runs the globalSetup teardowns: the end-of-run cleanup, recorded in runState().cleanup
+    // closing runs the globalSetup teardowns: the end-of-run cleanup, recorded in the run dir
     await vitest?.close().catch((e: unknown) => {
       vitestFailures.push(`vitest close failed: ${redact(String((e as Error)?.message ?? e))}`);
     });
@@ -231,17 +243,19 @@ async function main(): Promise<number> {
 
   // 4. verdict: no false greens
   const s = reporter.summary;
+  const identities = reporter.identities();
   const { outcome, reasons } = decideOutcome({
     startError,
     interrupted,
     summary: s,
-    identities: runState().clusters,
-    cleanup: runState().cleanup ?? {},
+    identities,
+    cleanup: reporter.cleanups(),
     vitestFailures,
     projects,
     grep: args.grep,
   });
   reporter.writeRunJson(outcome, reasons);
+  clearCleanups(runDir, projects); // run.json holds them now
   const ran = s ? s.totals.passed + s.totals.failed : 0;
 
   // 5. summary
@@ -250,7 +264,7 @@ async function main(): Promise<number> {
     `run ${runId}  env ${env.env}  projects ${projects.join(', ')}${args.grep ? `  grep "${args.grep}"` : ''}`,
   ];
   for (const [name, c] of Object.entries(s?.perCluster ?? {})) {
-    const id = runState().clusters[name];
+    const id = identities[name];
     const idText = !id
       ? 'not contacted'
       : id.skipped
@@ -269,10 +283,13 @@ async function main(): Promise<number> {
   return exitCode(outcome, interruptCode);
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e) => {
-    process.stderr.write(`pnpm test: ${redact((e as Error)?.stack ?? String(e))}\n`);
-    process.exit(2);
-  },
-);
+/** bin/launch.mjs's entry: the run, then the process's exit with its code. */
+export function run(launch: Launch): Promise<never> {
+  return main(launch).then(
+    (code) => process.exit(code),
+    (e) => {
+      process.stderr.write(`pnpm test: ${redact((e as Error)?.stack ?? String(e))}\n`);
+      process.exit(2);
+    },
+  );
+}

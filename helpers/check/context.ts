@@ -1,5 +1,7 @@
-// Values the main process hands to workers (vitest provide/inject) and state shared inside the
-// main process between the per-project globalSetup, the reporter and bin/test.ts.
+// Values the main process hands to its per-project globalSetup and to the workers (vitest
+// provide/inject). Each piece of run data has one owner: bin/test.ts provides the preflight's
+// outcomes, globalSetup the cluster's identity (the reporter and bin/test.ts read it back from the
+// projects' provided context), and the end-of-run cleanup is recorded in the run dir (preflight.ts).
 import type { ResolvedCluster } from '../config/index.js';
 
 export interface PvRun {
@@ -31,6 +33,8 @@ declare module 'vitest' {
     pvEnv: { name: string; clusters: string[]; configFile: string };
     pvRun: PvRun;
     pvIdentity: PvIdentity;
+    /** Identity outcomes the preflight child proved, by cluster (bin/test.ts; absent under a bare vitest). */
+    pvPreflight?: Record<string, PvIdentity>;
   }
 }
 
@@ -40,21 +44,4 @@ export interface CleanupOutcome {
   /** What may be left on the cluster (namespaces, registered removals that failed). */
   leftovers: string[];
   error?: string;
-}
-
-export interface RunState {
-  clusters: Record<string, PvIdentity>;
-  /** Identity outcomes proven by bin/test.ts before vitest started (preflight child); globalSetup uses them. */
-  preflight?: Record<string, PvIdentity>;
-  /** Catalogue errors found across files (duplicate ids), reported by the reporter. */
-  catalogueErrors: string[];
-  /** End-of-run cleanup per cluster (globalSetup teardown, after the reporter's onTestRunEnd). */
-  cleanup?: Record<string, CleanupOutcome>;
-}
-
-const KEY = Symbol.for('pv.runState');
-/** One per main process (several module copies may exist: vite config bundle, module runner). */
-export function runState(): RunState {
-  const g = globalThis as unknown as Record<symbol, RunState | undefined>;
-  return (g[KEY] ??= { clusters: {}, catalogueErrors: [] });
 }

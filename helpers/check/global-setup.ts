@@ -1,12 +1,12 @@
 // Per-project (= per-cluster) globalSetup, in the main process, before any check of the cluster runs:
 // the cluster's identity outcome (TECH-002) is provided to its workers, and at the end this run's
 // resources are removed. Under `pnpm test` the identity was proven (and expired leftovers swept) by
-// bin/test.ts before vitest started (runState().preflight); under a bare `vitest` it is done here.
+// bin/test.ts before vitest started (provided as pvPreflight); under a bare `vitest` it is done here.
 // Never throws: a failure is handed to every check of the project (they fail with the reason) so the
 // JUnit still lists them.
 import type { TestProject } from 'vitest/node';
-import { runState, type PvIdentity } from './context.js';
-import { cleanupCluster, proveAndSweep, warmCleanupOnMark } from './preflight.js';
+import type { PvIdentity } from './context.js';
+import { cleanupCluster, proveAndSweep, recordCleanup, warmCleanupOnMark } from './preflight.js';
 import type { ClusterHandle } from '../cluster/index.js';
 import { setting } from '../config/settings.js';
 
@@ -31,11 +31,10 @@ export default async function setup(project: TestProject) {
       seen: '(not checked: PV_IDENTITY=skip)',
     };
   } else {
-    const pre = runState().preflight?.[name];
+    const pre = provided.pvPreflight?.[name];
     if (pre) outcome = pre;
     else ({ outcome, handle } = await proveAndSweep(cfg));
   }
-  runState().clusters[name] = outcome;
   project.provide('pvIdentity', outcome);
 
   const stopWarm = outcome.ok && !outcome.skipped ? warmCleanupOnMark(run.runDir, name) : () => undefined;
@@ -43,6 +42,6 @@ export default async function setup(project: TestProject) {
     stopWarm();
     if (outcome.skipped) return;
     const result = await cleanupCluster(cfg, outcome, run, handle);
-    if (result) (runState().cleanup ??= {})[name] = result;
+    if (result) recordCleanup(run.runDir, name, result);
   };
 }

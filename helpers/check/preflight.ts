@@ -4,12 +4,13 @@
 // process loads vitest (bin/launch.mjs -> bin/preflight.ts), so the long-lived main process never
 // holds @kubernetes/client-node for it; globalSetup runs it in-process when there is no preflight
 // outcome for the cluster (a bare `vitest`, or the preflight gave no answer).
-import { existsSync, mkdirSync, rmSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import type { ResolvedCluster } from '../config/index.js';
 import { setRequestTag } from '../cluster/user-agent.js';
-import { withTimeout } from '../cluster/wait.js';
+import { withTimeout } from '../cluster/timeout.js';
 import { redact } from '../evidence/redact.js';
+import { writeFileNoFollow } from '../evidence/safe-write.js';
 import type { CleanupOutcome, PvIdentity } from './context.js';
 import type { ClusterHandle } from '../cluster/index.js';
 import { handleOptions, identityTimeout } from '../config/runtime.js';
@@ -155,4 +156,35 @@ export async function cleanupCluster(
     ];
     return { ok: false, leftovers, error };
   }
+}
+
+// The cleanup's outcome goes from the globalSetup teardown (vitest's copy of this module) to the
+// reporter (bin/test.ts's copy) through the run dir: the teardown runs inside vitest.close(), after
+// which nothing of the project's provided context is left to read.
+const cleanupRecord = (runDir: string, cluster: string) => path.join(runDir, `.pv-cleanup-${cluster}.json`);
+
+export function recordCleanup(runDir: string, cluster: string, outcome: CleanupOutcome): void {
+  try {
+    writeFileNoFollow(cleanupRecord(runDir, cluster), JSON.stringify(outcome));
+  } catch (e) {
+    process.stderr.write(`[pv] ${cluster}: cannot record the cleanup outcome: ${(e as Error).message}\n`);
+  }
+}
+
+/** The recorded cleanup outcomes of `clusters` (none when a cluster needed no cleanup). */
+export function readCleanups(runDir: string, clusters: readonly string[]): Record<string, CleanupOutcome> {
+  const out: Record<string, CleanupOutcome> = {};
+  for (const c of clusters) {
+    try {
+      out[c] = JSON.parse(readFileSync(cleanupRecord(runDir, c), 'utf8')) as CleanupOutcome;
+    } catch {
+      // no record: nothing of this run was on the cluster, or its teardown did not run (run.json says so)
+    }
+  }
+  return out;
+}
+
+/** A rerun into the same run dir starts without the records of the one before. */
+export function clearCleanups(runDir: string, clusters: readonly string[]): void {
+  for (const c of clusters) rmSync(cleanupRecord(runDir, c), { force: true });
 }

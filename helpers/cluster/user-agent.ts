@@ -5,23 +5,20 @@
 // it before each check body (helpers/check) and to a phase (`phase identity` …) in the main process.
 import fs from 'node:fs';
 import { setting } from '../config/settings.js';
+import { processState, setProcessState } from '../process-state.js';
 
 export const USER_AGENT_PRODUCT = 'platform-validation';
-
-// one slot per process even if the module is loaded twice (vitest config bundle, module runner)
-const KEY = Symbol.for('pv.requestTag');
-const slot = globalThis as unknown as Record<symbol, string | undefined>;
 
 /** `check <ID>`, `phase <name>`, or undefined; what the next requests are made for. */
 export function setRequestTag(tag: string | undefined): void {
   if (tag !== undefined && !/^[\w.-]+ [\w.-]+$/.test(tag)) {
     throw new Error(`request tag "${tag}": expected "<kind> <value>" of letters, digits, . _ -`);
   }
-  slot[KEY] = tag;
+  setProcessState('requestTag', tag); // one per process, however many copies of this module
 }
 
 export function requestTag(): string | undefined {
-  return slot[KEY];
+  return processState('requestTag', () => undefined);
 }
 
 let version: string | undefined;

@@ -4,6 +4,9 @@ import { ApiException, type KubernetesObject } from '@kubernetes/client-node';
 import { WaitTimeoutError, errorText } from './errors.js';
 import { where, type ClusterHandle } from './handle.js';
 import { describeRef, type ObjectRef } from './objects.js';
+import { TimeoutError, withTimeout } from './timeout.js';
+
+export { TimeoutError, withTimeout } from './timeout.js';
 
 export type Probe<T> = { done: true; value: T; seen?: unknown } | { done: false; seen: unknown };
 
@@ -65,25 +68,6 @@ export async function waitFor<T>(
       );
     }
     await new Promise((r) => setTimeout(r, interval));
-  }
-}
-
-/** What withTimeout rejects with: `<what>: no answer within <ms> ms`. */
-export class TimeoutError extends Error {
-  override name = 'TimeoutError';
-}
-
-/** p, or a TimeoutError naming what did not answer after ms (p's own later rejection is ignored). */
-export async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let t: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, rej) => {
-    t = setTimeout(() => rej(new TimeoutError(`${what}: no answer within ${ms} ms`)), ms);
-  });
-  p.catch(() => {});
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(t);
   }
 }
 

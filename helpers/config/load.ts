@@ -72,8 +72,13 @@ function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>)
 }
 
 /** Import and validate the config file; throws ConfigError naming the file, key path and expectation. */
+/** Loads a TypeScript module: what the entry's launcher hands over (bin/launch.mjs). */
+export type ImportTs = (file: string) => Promise<unknown>;
+
 export async function loadPlatformConfig(
   file = configPath(),
+  /** `pnpm test` hands over vite's module runner (bin/launch.mjs: no tsx loader in its main process) */
+  importTs?: ImportTs,
 ): Promise<PlatformConfigParsed & { file: string }> {
   if (!existsSync(file)) {
     throw new ConfigError(
@@ -82,9 +87,6 @@ export async function loadPlatformConfig(
   }
   let mod: { default?: unknown };
   try {
-    // `pnpm test` hands over vite's module runner (bin/launch.mjs: no tsx loader in its main process)
-    const importTs = (globalThis as Record<symbol, unknown>)[Symbol.for('pv.importTs')] as
-      ((f: string) => Promise<unknown>) | undefined;
     mod = (await (importTs
       ? importTs(file)
       : (await import('tsx/esm/api')).tsImport(file, import.meta.url))) as { default?: unknown };

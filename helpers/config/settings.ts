@@ -127,6 +127,11 @@ export const SETTINGS = {
     "socket of the main process's secret registry (workers forward to it)",
     true,
   ),
+  PV_ENV_FILE: text(
+    '(none)',
+    'the environment `pnpm test` resolved, for vitest.config.ts (removed once vitest has started)',
+    true,
+  ),
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;

@@ -5,13 +5,12 @@
 //
 // The store is per process (per realm). Values registered in a vitest worker are forwarded to the
 // main process (the reporter's) over helpers/evidence/secret-channel.ts when PV_SECRET_SINK is set.
+import { processState } from '../process-state.js';
 import { forwardSecret } from './secret-channel.js';
 
 const MASK = '***REDACTED***';
-const KEY = Symbol.for('pv.redact.secrets');
-type Store = { values: Set<string>; version?: number; sorted?: { version: number; list: string[] } };
-const g = globalThis as unknown as Record<symbol, Store | undefined>;
-const store: Store = (g[KEY] ??= { values: new Set<string>() });
+// one store per process, however many copies of this module it loaded
+const store = processState('redact.secrets', () => ({ values: new Set<string>() }));
 
 /** Values shorter than this are not registered: masking "1" or "true" everywhere would destroy evidence. */
 export const MIN_LEN = 4;

@@ -18,14 +18,12 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { processState, setProcessState } from '../process-state.js';
 
 export const SECRET_SINK_ENV = 'PV_SECRET_SINK';
 /** How long flushSecrets() waits for acknowledgements before it gives the channel up. */
 export const FLUSH_TIMEOUT_MS = 2_000;
 const MAX_LINE = 4 * 1024 * 1024;
-
-const SINK_MARK = Symbol.for('pv.secretSink');
-const CLIENT = Symbol.for('pv.secretChannel');
 
 interface Waiter {
   upTo: number;
@@ -41,11 +39,9 @@ interface ClientState {
   waiters: Waiter[];
 }
 
-const g = globalThis as unknown as Record<symbol, unknown>;
-
 /** True in the process (realm) that opened the sink: it registers values, it does not forward them. */
 function isSink(): boolean {
-  return g[SINK_MARK] === true;
+  return processState('secretSink', () => false);
 }
 
 function note(st: ClientState, reason: string): void {
@@ -79,10 +75,10 @@ function settle(st: ClientState): void {
 function client(): ClientState | undefined {
   const p = process.env[SECRET_SINK_ENV];
   if (!p || isSink()) return undefined;
-  let st = g[CLIENT] as ClientState | undefined;
+  let st = processState('secretChannel', () => undefined) as ClientState | undefined;
   if (!st || st.path !== p) {
     st = { path: p, nextId: 0, acked: 0, sent: new Set(), waiters: [] };
-    g[CLIENT] = st;
+    setProcessState('secretChannel', st);
   }
   return st;
 }
@@ -194,7 +190,7 @@ export async function openSecretSink(register?: (value: string) => void): Promis
   // bin/test.ts passes redact.ts's registerSecret: a lazy import there would go through a module
   // runner that is closed by then
   const registerSecret = register ?? (await import('./redact.js')).registerSecret;
-  g[SINK_MARK] = true;
+  setProcessState('secretSink', true);
   const windows = process.platform === 'win32';
   const dir = windows ? undefined : sinkDir();
   if (dir) chmodSync(dir, 0o700);

@@ -8,7 +8,8 @@ import type { Reporter, TestCase, TestModule, TestSpecification, Vitest } from '
 import type { SerializedError } from 'vitest';
 import { redact } from '../../helpers/evidence/redact.js';
 import { evaluateTags, type TagNode } from '../../helpers/check/tag-expr.js';
-import { runState } from '../../helpers/check/context.js';
+import type { CleanupOutcome, PvIdentity } from '../../helpers/check/context.js';
+import { clearCleanups, readCleanups } from '../../helpers/check/preflight.js';
 import type { CaseRecord, ClusterReport, Counts, SuiteRecord } from './model.js';
 import { junitXml } from './write-xml.js';
 import { splitAttempts } from './attempts.js';
@@ -114,8 +115,28 @@ export class PvJunitReporter implements Reporter {
     if (opts.testNamePattern) this.namePattern = new RegExp(opts.testNamePattern);
   }
 
+  /** Duplicate ids across files, found while collecting (an <error> case per cluster). */
+  private catalogueErrors: string[] = [];
+  /** Identity outcomes as the projects' globalSetup provided them (kept: vitest.close() clears them). */
+  private identitiesSeen: Record<string, PvIdentity> = {};
+
   onInit(vitest: Vitest): void {
     this.vitest = vitest;
+    clearCleanups(this.opts.runDir, Object.keys(this.opts.clusters));
+  }
+
+  /** Each selected cluster's identity outcome, read from its project's provided context. */
+  identities(): Record<string, PvIdentity> {
+    for (const p of this.vitest?.projects ?? []) {
+      const id = p.name in this.opts.clusters ? p.getProvidedContext().pvIdentity : undefined;
+      if (id) this.identitiesSeen[p.name] = id;
+    }
+    return { ...this.identitiesSeen };
+  }
+
+  /** The end-of-run cleanups the teardowns recorded (after vitest.close()). */
+  cleanups(): Record<string, CleanupOutcome> {
+    return readCleanups(this.opts.runDir, Object.keys(this.opts.clusters));
   }
 
   private rel(moduleId: string): string {
@@ -151,7 +172,7 @@ export class PvJunitReporter implements Reporter {
       const prev = this.ids.get(key);
       if (prev && prev !== mod.moduleId) {
         const msg = `duplicate check id ${id}: declared in ${path.relative(this.opts.root, prev)} and in ${path.relative(this.opts.root, mod.moduleId)}`;
-        if (!runState().catalogueErrors.includes(msg)) runState().catalogueErrors.push(msg);
+        if (!this.catalogueErrors.includes(msg)) this.catalogueErrors.push(msg);
       } else this.ids.set(key, mod.moduleId);
     }
   }
@@ -315,10 +336,10 @@ export class PvJunitReporter implements Reporter {
     const perCluster: Record<string, Counts> = {};
     const collectionErrors: string[] = [];
     const frameworkErrors: string[] = [];
-    const state = runState();
+    const identities = this.identities();
     const manifest = emptyManifest(this.opts.shard ?? null, Object.keys(this.opts.clusters));
     for (const cluster of Object.keys(this.opts.clusters)) {
-      const id = state.clusters[cluster];
+      const id = identities[cluster];
       reports.set(cluster, {
         cluster,
         suites: [],
@@ -447,7 +468,7 @@ export class PvJunitReporter implements Reporter {
     });
 
     // duplicate ids (across files): an <error> case in every selected cluster's file
-    for (const msg of state.catalogueErrors) {
+    for (const msg of this.catalogueErrors) {
       for (const [cluster, report] of reports) {
         perCluster[cluster]!.failed++;
         report.suites.push({
@@ -515,7 +536,7 @@ export class PvJunitReporter implements Reporter {
       perCluster,
       totals,
       collectionErrors,
-      catalogueErrors: [...state.catalogueErrors],
+      catalogueErrors: [...this.catalogueErrors],
       unhandledErrors,
       frameworkErrors,
       junitFiles,
@@ -528,10 +549,11 @@ export class PvJunitReporter implements Reporter {
   /** run.json from what is known now; bin/test.ts calls it again with the final outcome. */
   writeRunJson(outcome?: RunJson['outcome'], reasons: string[] = []): string {
     const s = this.summary;
-    const state = runState();
+    const identities = this.identities();
+    const cleanups = this.cleanups();
     const clusters: RunJson['clusters'] = {};
     for (const [name, c] of Object.entries(this.opts.clusters)) {
-      const id = state.clusters[name];
+      const id = identities[name];
       clusters[name] = {
         context: c.context,
         server: id?.server,
@@ -539,7 +561,7 @@ export class PvJunitReporter implements Reporter {
         serverVersion: id?.serverVersion,
         ok: id ? id.ok : null,
         ...(id?.error ? { error: id.error } : {}),
-        ...(state.cleanup?.[name] ? { cleanup: state.cleanup[name] } : {}),
+        ...(cleanups[name] ? { cleanup: cleanups[name] } : {}),
         ...sweepFields(id?.swept, id?.sweepError, this.checkSweeps.get(name)),
       };
     }

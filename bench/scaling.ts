@@ -26,7 +26,7 @@ function catalogueSize(root: string): number {
 function generate(root: string, dir: string, checks: number, perFile: number): void {
   mkdirSync(dir, { recursive: true });
   const imp = path.join(root, 'helpers/check/index.js');
-  const k8s = path.join(root, 'helpers/checks/k8s.js');
+  const k8s = path.join(root, 'helpers/reads/k8s.js');
   for (let f = 0; f * perFile < checks; f++) {
     const lines = [
       `import { expect } from 'vitest';`,

@@ -1,5 +1,5 @@
 // `pnpm rbac`: the least-privilege RBAC and run-scope admission policy for one environment of
-// platform.config.ts, rendered from its facts (helpers/checks/access.ts: the Secrets the catalogue
+// platform.config.ts, rendered from its facts (helpers/reads/access.ts: the Secrets the catalogue
 // reads, the pods and commands it execs, the pods a disruptive check evicts). One set serves every
 // cluster of the environment (the union of their facts; a grant in a namespace a cluster lacks is
 // skipped on apply). deploy/rbac and deploy/rbac-disruptive are this output for the default
@@ -18,7 +18,7 @@ import {
   type EvictionTarget,
   type ExecTarget,
   type SecretRead,
-} from '../helpers/checks/access.js';
+} from '../helpers/reads/access.js';
 import {
   ConfigError,
   configPath,
@@ -183,7 +183,7 @@ spec:
     - name: exec
       expression: "request.operation == 'CONNECT' && variables.sub == 'exec'"
     - name: catalogueExec
-      # generated from the facts: helpers/checks/access.ts execTargets (namespace, pod names as the
+      # generated from the facts: helpers/reads/access.ts execTargets (namespace, pod names as the
       # owning controller generates them, container, exact command)
       expression: >-
         variables.exec && !object.?stdin.orValue(false) && !object.?tty.orValue(false) && (
@@ -194,7 +194,7 @@ ${orList(a.exec.map(execClause))}
         request.operation == 'CREATE' && request.resource.group == '' &&
         request.resource.resource == 'pods' && variables.sub == 'eviction'
     - name: disruptiveEviction
-      # generated from the facts: helpers/checks/access.ts evictionTargets; the marker only
+      # generated from the facts: helpers/reads/access.ts evictionTargets; the marker only
       # deploy/rbac-disruptive grants
       expression: >-
         variables.eviction && (
@@ -332,7 +332,7 @@ spec:
 export function renderRoles(a: CatalogueAccess): string {
   const secrets = [...groupBy(a.secrets, (s) => s.namespace)].map(
     ([ns, list], i) => `---
-${i === 0 ? '# Secrets: `get` only (never list/watch), and only the Secrets the facts name\n# (helpers/checks/access.ts secretReads), one Role per namespace:\n' : ''}# ${list.map((s) => s.why).join('\n# ')}
+${i === 0 ? '# Secrets: `get` only (never list/watch), and only the Secrets the facts name\n# (helpers/reads/access.ts secretReads), one Role per namespace:\n' : ''}# ${list.map((s) => s.why).join('\n# ')}
 apiVersion: rbac.authorization.k8s.io/v1
 kind: Role
 metadata: { name: platform-validation-secrets, namespace: ${ns} }
@@ -369,7 +369,7 @@ metadata:
   namespace: ${SA_NAMESPACE}
 automountServiceAccountToken: true
 ---
-# Reads: exactly the kinds the catalogue and the framework read (suites/, helpers/checks,
+# Reads: exactly the kinds the catalogue and the framework read (suites/, helpers/reads,
 # helpers/cluster identity/waits, helpers/tunnel target resolution, helpers/run sweep,
 # helpers/evidence events/logs). No Secrets here (see platform-validation-secrets).
 apiVersion: rbac.authorization.k8s.io/v1

@@ -7,7 +7,7 @@ import { expect } from 'vitest';
 import type { Facts } from '../config/index.js';
 import type { CheckEvidence } from '../check/index.js';
 import { CONVERGE_POLL_MS, exec, type ClusterHandle } from '../cluster/index.js';
-import { CILIUM_STATUS_COMMAND } from '../checks/access.js';
+import { CILIUM_STATUS_COMMAND } from '../reads/access.js';
 import {
   baselinePath,
   compareBaseline,
@@ -15,13 +15,13 @@ import {
   writeBaseline,
   type BaselineDiff,
   type PodSnapshot,
-} from '../checks/baseline.js';
-import { parseAgentStatus, type AgentStatus } from '../checks/cilium.js';
-import { deployMatrix, matrixTable, runMatrix, type Matrix } from '../checks/connectivity.js';
-import { fixtureYaml } from '../checks/fixtures.js';
-import { GVR, getCustom, listPods, restartCounts, servedGvr, type KObject } from '../checks/k8s.js';
-import { peerClusters } from '../checks/peers.js';
-import { diffValues } from '../checks/values.js';
+} from '../reads/baseline.js';
+import { parseAgentStatus, type AgentStatus } from '../reads/cilium.js';
+import { deployMatrix, matrixTable, runMatrix, type Matrix } from '../reads/connectivity.js';
+import { fixtureYaml } from '../reads/fixtures.js';
+import { GVR, getCustom, listPods, restartCounts, servedGvr, type KObject } from '../reads/k8s.js';
+import { peerClusters } from '../reads/peers.js';
+import { diffValues } from '../reads/values.js';
 import { setting } from '../config/settings.js';
 
 export interface AgentReport extends AgentStatus {
@@ -162,7 +162,7 @@ export type BaselineOutcome =
   { compared: false; reason: string } | { compared: true; recordedAt: string; diff: BaselineDiff };
 
 /**
- * The zero-disruption baseline of `pods` (helpers/checks/baseline.ts), `<cluster>-<name>.json`. It
+ * The zero-disruption baseline of `pods` (helpers/reads/baseline.ts), `<cluster>-<name>.json`. It
  * belongs to one incarnation of the cluster (kube-system's UID): when there is none, it belongs to
  * an earlier one, or PV_BASELINE=write is set, the current pods are recorded and nothing is
  * compared (`reason` says why, for a skip: a check that only records never passes). Otherwise

@@ -6,8 +6,8 @@ import type { Facts } from '../config/index.js';
 import type { CheckEvidence } from '../check/index.js';
 import type { ClusterHandle } from '../cluster/index.js';
 import { pgClient, probePostgres } from '../clients/pg.js';
-import { GVR, describeCondition, getCustom, readSecretValue, type KObject } from '../checks/k8s.js';
-import { withTunnel } from '../checks/tunnel.js';
+import { GVR, describeCondition, getCustom, readSecretValue, type KObject } from '../reads/k8s.js';
+import { withTunnel } from '../reads/tunnel.js';
 
 type Cnpg = Facts['cnpg'];
 

@@ -5,7 +5,7 @@ import type { CheckEvidence } from '../check/index.js';
 import type { ClusterHandle } from '../cluster/index.js';
 import { resolveA } from '../clients/dns.js';
 import { summarize } from '../clients/latency.js';
-import { withTunnel } from '../checks/tunnel.js';
+import { withTunnel } from '../reads/tunnel.js';
 
 /**
  * The A records CoreDNS (facts.coredns) answers for its lookup, 10 samples; attaches the answers next

@@ -15,8 +15,8 @@ import type { Facts } from '../config/index.js';
 import type { CheckEvidence, RunContext } from '../check/index.js';
 import { CONVERGE_POLL_MS, exec, type ClusterHandle } from '../cluster/index.js';
 import { connectRedis, redisClient } from '../clients/redis.js';
-import { waitForExec } from '../checks/connectivity.js';
-import { fixtureYaml } from '../checks/fixtures.js';
+import { waitForExec } from '../reads/connectivity.js';
+import { fixtureYaml } from '../reads/fixtures.js';
 import {
   GVR,
   describeCondition,
@@ -25,10 +25,10 @@ import {
   podReady,
   podSummary,
   refName,
-} from '../checks/k8s.js';
-import { matchesSelector } from '../checks/selectors.js';
+} from '../reads/k8s.js';
+import { matchesSelector } from '../reads/selectors.js';
 import { sampleLatency } from '../clients/latency.js';
-import { withTunnel } from '../checks/tunnel.js';
+import { withTunnel } from '../reads/tunnel.js';
 
 type Dragonfly = Facts['dragonfly'];
 

@@ -14,7 +14,7 @@ import {
   lsRemoteRefs,
   remoteHost,
   type GitAuth,
-} from '../checks/git.js';
+} from '../reads/git.js';
 import {
   GVR,
   describeCondition,
@@ -23,7 +23,7 @@ import {
   readSecretValue,
   refName,
   type KObject,
-} from '../checks/k8s.js';
+} from '../reads/k8s.js';
 
 type Flux = Facts['flux'];
 

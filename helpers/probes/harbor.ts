@@ -5,9 +5,9 @@
 import type { Facts } from '../config/index.js';
 import type { CheckEvidence, RunContext } from '../check/index.js';
 import type { ClusterHandle } from '../cluster/index.js';
-import { readSecretValue } from '../checks/k8s.js';
-import { HarborApi, RegistryClient, tinyImage, type TinyImage } from '../checks/oci.js';
-import { withTunnel } from '../checks/tunnel.js';
+import { readSecretValue } from '../reads/k8s.js';
+import { HarborApi, RegistryClient, tinyImage, type TinyImage } from '../reads/oci.js';
+import { withTunnel } from '../reads/tunnel.js';
 import { sweepRunOwned } from '../run/sweep-owned.js';
 
 type Harbor = Facts['harbor'];

@@ -4,8 +4,8 @@
 import type { Facts } from '../config/index.js';
 import type { CheckEvidence } from '../check/index.js';
 import type { ClusterHandle } from '../cluster/index.js';
-import { grpcUnaryEmpty, type GrpcReply } from '../checks/grpc.js';
-import { withTunnel } from '../checks/tunnel.js';
+import { grpcUnaryEmpty, type GrpcReply } from '../reads/grpc.js';
+import { withTunnel } from '../reads/tunnel.js';
 
 /**
  * observer.ServerStatusResponse (cilium api/v1/observer/observer.proto): num_flows = 1,

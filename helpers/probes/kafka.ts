@@ -8,7 +8,7 @@ import { expect } from 'vitest';
 import type { Facts } from '../config/index.js';
 import type { CheckEvidence, RunContext } from '../check/index.js';
 import type { ClusterHandle } from '../cluster/index.js';
-import { deleteTopicAndWait, type kafkaAccess } from '../checks/kafka.js';
+import { deleteTopicAndWait, type kafkaAccess } from '../reads/kafka.js';
 import {
   GVR,
   STRIMZI_VERSIONS,
@@ -17,7 +17,7 @@ import {
   listPods,
   podReady,
   servedGvr,
-} from '../checks/k8s.js';
+} from '../reads/k8s.js';
 import { sampleLatency, summarize, type LatencySummary } from '../clients/latency.js';
 import { sweepRunOwned } from '../run/sweep-owned.js';
 

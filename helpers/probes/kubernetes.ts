@@ -14,8 +14,8 @@ import {
   refName,
   type Gvr,
   type KObject,
-} from '../checks/k8s.js';
-import { waitForDeployments } from '../checks/rollout.js';
+} from '../reads/k8s.js';
+import { waitForDeployments } from '../reads/rollout.js';
 
 const INTERVAL_MS = 2_000;
 

@@ -12,8 +12,8 @@ import {
   deployHttpClient,
   gatewayAddress,
   type GatewayHttpSample,
-} from '../checks/gateway-http.js';
-import { withTunnel } from '../checks/tunnel.js';
+} from '../reads/gateway-http.js';
+import { withTunnel } from '../reads/tunnel.js';
 
 /** facts.performance.samples A queries of facts.coredns.lookup over one TCP connection (after a warm-up). */
 export async function dnsLatency(

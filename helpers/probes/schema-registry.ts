@@ -4,8 +4,8 @@ import { randomBytes } from 'node:crypto';
 import type { Facts } from '../config/index.js';
 import type { CheckEvidence, RunContext } from '../check/index.js';
 import type { ClusterHandle } from '../cluster/index.js';
-import { SchemaRegistryClient } from '../checks/schema-registry.js';
-import { withTunnel } from '../checks/tunnel.js';
+import { SchemaRegistryClient } from '../reads/schema-registry.js';
+import { withTunnel } from '../reads/tunnel.js';
 import { sweepRunOwned } from '../run/sweep-owned.js';
 
 export type SubjectRegistry = Pick<

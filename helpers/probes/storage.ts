@@ -5,8 +5,8 @@ import { expect } from 'vitest';
 import type { Facts } from '../config/index.js';
 import type { CheckEvidence } from '../check/index.js';
 import { CONVERGE_POLL_MS, type ClusterHandle } from '../cluster/index.js';
-import { fixtureYaml } from '../checks/fixtures.js';
-import { isNotFound } from '../checks/k8s.js';
+import { fixtureYaml } from '../reads/fixtures.js';
+import { isNotFound } from '../reads/k8s.js';
 
 /**
  * Claims on every class of facts.storage.storageClasses side by side in `namespace` (the run's) and

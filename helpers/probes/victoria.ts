@@ -3,7 +3,7 @@
 // LogsQL lines on vlselect.
 import type { Facts } from '../config/index.js';
 import type { ClusterHandle } from '../cluster/index.js';
-import { withTunnel } from '../checks/tunnel.js';
+import { withTunnel } from '../reads/tunnel.js';
 
 type Observability = Facts['observability'];
 

@@ -12,9 +12,9 @@
  */
 import { expect } from 'vitest';
 import { suite } from '../../helpers/check/suite.js';
-import { GVR } from '../../helpers/checks/k8s.js';
+import { GVR } from '../../helpers/reads/k8s.js';
 import { daemonSetRolloutStatus, notRolledOut } from '../../helpers/cluster/rollout.js';
-import { waitForDeployments } from '../../helpers/checks/rollout.js';
+import { waitForDeployments } from '../../helpers/reads/rollout.js';
 import { conditionTrue, everyReady, rolledOut } from '../../helpers/probes/kubernetes.js';
 
 const core = suite({ clusters: ['infra', 'apps'], story: 'STORY-BOOT-CORE' });

@@ -16,7 +16,7 @@
  */
 import { expect } from 'vitest';
 import { suite } from '../../helpers/check/suite.js';
-import { GVR, getCustom, listPods, podReady, podSummary, readSecretValue } from '../../helpers/checks/k8s.js';
+import { GVR, getCustom, listPods, podReady, podSummary, readSecretValue } from '../../helpers/reads/k8s.js';
 import { summarize } from '../../helpers/clients/latency.js';
 import {
   coveringPdbs,

@@ -13,7 +13,7 @@
  */
 import { expect, inject } from 'vitest';
 import { suite } from '../../helpers/check/suite.js';
-import { kafkaAccess } from '../../helpers/checks/kafka.js';
+import { kafkaAccess } from '../../helpers/reads/kafka.js';
 import type { Facts } from '../../helpers/config/facts.js';
 import { produceLatency } from '../../helpers/probes/kafka.js';
 import { dnsLatency, httpErrors, httpLatencyThroughGateway } from '../../helpers/probes/performance.js';

@@ -14,7 +14,7 @@
  */
 import { expect, inject } from 'vitest';
 import { suite } from '../../helpers/check/suite.js';
-import { revisionSha } from '../../helpers/checks/git.js';
+import { revisionSha } from '../../helpers/reads/git.js';
 import { artifactRevision, liveRemoteHead, readKustomizationsBehind } from '../../helpers/probes/flux.js';
 
 const gitops = suite({

@@ -13,8 +13,8 @@
  */
 import { expect } from 'vitest';
 import { suite } from '../../helpers/check/suite.js';
-import { fixtureText } from '../../helpers/checks/fixtures.js';
-import { kafkaAccess } from '../../helpers/checks/kafka.js';
+import { fixtureText } from '../../helpers/reads/fixtures.js';
+import { kafkaAccess } from '../../helpers/reads/kafka.js';
 import { TOPIC_GONE, kafkaReadiness, messageRoundTrip } from '../../helpers/probes/kafka.js';
 import { schemaRegistrySession } from '../../helpers/probes/schema-registry.js';
 

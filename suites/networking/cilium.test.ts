@@ -5,7 +5,7 @@
  * tunnel), CiliumLoadBalancerIPPool, GatewayClass/Gateway, the cilium HelmRelease values (on this
  * and the peer cluster). Writes only in the run namespace: netexec client/server pods + a ClusterIP
  * Service for the connectivity matrix, a LoadBalancer Service for LB-IPAM. Zero-disruption baseline:
- * `docs/qa/baselines/<cluster>-cilium-pods.json` (see helpers/checks/baseline.ts). The mechanisms
+ * `docs/qa/baselines/<cluster>-cilium-pods.json` (see helpers/reads/baseline.ts). The mechanisms
  * (the exec, the matrix, LB-IPAM, the baseline, the peer comparison) are in helpers/probes/cilium.ts,
  * the Hubble relay call in helpers/probes/hubble.ts.
  *
@@ -16,10 +16,10 @@
  */
 import { expect } from 'vitest';
 import { suite } from '../../helpers/check/suite.js';
-import { describeDiff, isClean } from '../../helpers/checks/baseline.js';
-import { GVR, describeCondition, getCustom, listPods, podReady } from '../../helpers/checks/k8s.js';
-import { inCidr } from '../../helpers/checks/net.js';
-import { valueAt } from '../../helpers/checks/values.js';
+import { describeDiff, isClean } from '../../helpers/reads/baseline.js';
+import { GVR, describeCondition, getCustom, listPods, podReady } from '../../helpers/reads/k8s.js';
+import { inCidr } from '../../helpers/reads/net.js';
+import { valueAt } from '../../helpers/reads/values.js';
 import {
   agentStatuses,
   agentsNotOnWireGuard,

@@ -12,8 +12,8 @@
 import { expect } from 'vitest';
 import { suite } from '../../helpers/check/suite.js';
 import { exec } from '../../helpers/cluster/index.js';
-import { CEPH_STATUS_COMMAND } from '../../helpers/checks/access.js';
-import { GVR, selectorOf } from '../../helpers/checks/k8s.js';
+import { CEPH_STATUS_COMMAND } from '../../helpers/reads/access.js';
+import { GVR, selectorOf } from '../../helpers/reads/k8s.js';
 import { fieldEquals } from '../../helpers/probes/kubernetes.js';
 import { claimOnEachClass } from '../../helpers/probes/storage.js';
 

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { HarborApi, RegistryClient, tinyImage } from '../../../helpers/checks/oci.js';
+import { HarborApi, RegistryClient, tinyImage } from '../../../helpers/reads/oci.js';
 import { LABEL_RUN_ID, newRunId, runNamespaceName, runOwnedName } from '../../../helpers/run/ids.js';
 import { loadCredentials } from '../../../lab/services/credentials.js';
 import { kafkaRoutes } from '../../../lab/services/kafka.js';

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
-import { listCatalog } from '../../../helpers/checks/oci.js';
+import { listCatalog } from '../../../helpers/reads/oci.js';
 import { LABEL_RUN_ID, runNamespaceName } from '../../../helpers/run/ids.js';
 import { loadCredentials } from '../../../lab/services/credentials.js';
 import { kafkaRoutes } from '../../../lab/services/kafka.js';

@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HarborApi, listCatalog, RegistryClient, tinyImage } from '../../../helpers/checks/oci.js';
+import { HarborApi, listCatalog, RegistryClient, tinyImage } from '../../../helpers/reads/oci.js';
 import { labPaths } from '../../../lab/core/paths.js';
 import { credentialsFile, loadCredentials } from '../../../lab/services/credentials.js';
 import { servicePorts } from '../../../lab/services/ports.js';

@@ -1,6 +1,6 @@
 // deploy/rbac and deploy/rbac-disruptive are `pnpm rbac` for the default environment of
 // platform.config.ts (regenerated and compared here), Secrets are granted by name only, and a new
-// Secret read or exec in the catalogue cannot slip past helpers/checks/access.ts unnoticed.
+// Secret read or exec in the catalogue cannot slip past helpers/reads/access.ts unnoticed.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -179,10 +179,10 @@ describe('pnpm rbac (deploy/rbac.ts)', () => {
   });
 });
 
-describe('the catalogue touches nothing outside helpers/checks/access.ts', () => {
+describe('the catalogue touches nothing outside helpers/reads/access.ts', () => {
   // a new call site of these is a new Secret read / exec: add it to access.ts (and so to the RBAC)
   const grep = (re: RegExp) =>
-    ['suites', 'helpers/checks', 'helpers/probes']
+    ['suites', 'helpers/reads', 'helpers/probes']
       .flatMap((d) => walkTs(path.join(ROOT, d)))
       .filter((f) => re.test(fs.readFileSync(f, 'utf8')))
       .map((f) => path.relative(ROOT, f))
@@ -200,8 +200,8 @@ describe('the catalogue touches nothing outside helpers/checks/access.ts', () =>
   it('execs outside the run namespace only with the commands access.ts names', () => {
     const files = grep(/\bexec\((k|cluster),/);
     expect(files).toEqual([
-      'helpers/checks/connectivity.ts', // run namespace (curl)
-      'helpers/checks/gateway-http.ts', // run namespace (curl)
+      'helpers/reads/connectivity.ts', // run namespace (curl)
+      'helpers/reads/gateway-http.ts', // run namespace (curl)
       'helpers/probes/cilium.ts', // CILIUM_STATUS_COMMAND
       'helpers/probes/dragonfly.ts', // run namespace (nc)
       'suites/storage/ceph.test.ts', // CEPH_STATUS_COMMAND

@@ -8,8 +8,8 @@ import { factsDefaults, type Facts } from '../../../helpers/config/index.js';
 import type { CheckEvidence } from '../../../helpers/check/index.js';
 import type { ClusterHandle } from '../../../helpers/cluster/index.js';
 import { exec } from '../../../helpers/cluster/index.js';
-import type { Matrix, MatrixCell } from '../../../helpers/checks/connectivity.js';
-import { peerClusters } from '../../../helpers/checks/peers.js';
+import type { Matrix, MatrixCell } from '../../../helpers/reads/connectivity.js';
+import { peerClusters } from '../../../helpers/reads/peers.js';
 import {
   agentStatuses,
   agentsNotOnWireGuard,
@@ -26,7 +26,7 @@ vi.mock('../../../helpers/cluster/index.js', async (orig) => ({
   ...(await orig<typeof import('../../../helpers/cluster/index.js')>()),
   exec: vi.fn(),
 }));
-vi.mock('../../../helpers/checks/peers.js', () => ({ peerClusters: vi.fn() }));
+vi.mock('../../../helpers/reads/peers.js', () => ({ peerClusters: vi.fn() }));
 
 const facts = (): Facts => structuredClone(factsDefaults('infra')) as Facts;
 

@@ -22,7 +22,7 @@ const pg = vi.hoisted(() => ({
   dialed: [] as { user: string; database: string }[],
   tunnels: [] as unknown[],
 }));
-vi.mock('../../../helpers/checks/tunnel.js', () => ({
+vi.mock('../../../helpers/reads/tunnel.js', () => ({
   withTunnel: async (_k: unknown, t: unknown, fn: (t: { host: string; port: number }) => unknown) => {
     pg.tunnels.push(t);
     return fn({ host: '127.0.0.1', port: 15432 });

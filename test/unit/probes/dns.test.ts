@@ -5,10 +5,10 @@ import { factsDefaults, type Facts } from '../../../helpers/config/index.js';
 import type { CheckEvidence } from '../../../helpers/check/index.js';
 import type { ClusterHandle } from '../../../helpers/cluster/index.js';
 import { resolveA } from '../../../helpers/clients/dns.js';
-import { withTunnel } from '../../../helpers/checks/tunnel.js';
+import { withTunnel } from '../../../helpers/reads/tunnel.js';
 import { coreDnsLookup } from '../../../helpers/probes/dns.js';
 
-vi.mock('../../../helpers/checks/tunnel.js', () => ({
+vi.mock('../../../helpers/reads/tunnel.js', () => ({
   withTunnel: vi.fn(async (_k: unknown, _t: unknown, fn: (t: { host: string; port: number }) => unknown) =>
     fn({ host: '127.0.0.1', port: 1053 }),
   ),

@@ -35,7 +35,7 @@ const redis = vi.hoisted(() => ({
 }));
 const execResults = vi.hoisted(() => new Map<string, { exitCode: number; stdout: string; stderr: string }>());
 
-vi.mock('../../../helpers/checks/tunnel.js', () => ({
+vi.mock('../../../helpers/reads/tunnel.js', () => ({
   withTunnel: async (_k: unknown, _t: unknown, fn: (t: { host: string; port: number }) => unknown) =>
     fn({ host: '127.0.0.1', port: 16379 }),
 }));

@@ -8,8 +8,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { factsDefaults, type Facts } from '../../../helpers/config/index.js';
 import type { ClusterHandle } from '../../../helpers/cluster/index.js';
-import type { KObject } from '../../../helpers/checks/k8s.js';
-import { remoteHost, revisionSha } from '../../../helpers/checks/git.js';
+import type { KObject } from '../../../helpers/reads/k8s.js';
+import { remoteHost, revisionSha } from '../../../helpers/reads/git.js';
 import {
   gitSourceOf,
   highestTagIn,

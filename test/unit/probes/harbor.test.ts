@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { factsDefaults, type Facts } from '../../../helpers/config/index.js';
 import type { ClusterHandle } from '../../../helpers/cluster/index.js';
-import { tinyImage } from '../../../helpers/checks/oci.js';
+import { tinyImage } from '../../../helpers/reads/oci.js';
 import { runOwnedName } from '../../../helpers/run/ids.js';
 import {
   harborHealth,
@@ -20,7 +20,7 @@ import {
 import { failure, fakeEvidence, fakeRun, runIdHoursAgo } from './fake-run.js';
 
 const srv = vi.hoisted(() => ({ port: 0, health: {} as unknown, tunnels: 0 }));
-vi.mock('../../../helpers/checks/tunnel.js', () => ({
+vi.mock('../../../helpers/reads/tunnel.js', () => ({
   withTunnel: async (_k: unknown, _t: unknown, fn: (t: { host: string; port: number }) => unknown) => {
     srv.tunnels++;
     return fn({ host: '127.0.0.1', port: srv.port });

@@ -13,7 +13,7 @@ import { decodeServerStatus, relayServerStatus } from '../../../helpers/probes/h
 import { fakeEvidence } from './fake-run.js';
 
 let target = { host: '127.0.0.1', port: 0 };
-vi.mock('../../../helpers/checks/tunnel.js', () => ({
+vi.mock('../../../helpers/reads/tunnel.js', () => ({
   withTunnel: async (_k: unknown, _t: unknown, fn: (t: { host: string; port: number }) => unknown) =>
     fn(target),
 }));

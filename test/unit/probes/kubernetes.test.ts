@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { factsDefaults, type Facts } from '../../../helpers/config/index.js';
 import { unmetRequirement } from '../../../helpers/check/suite.js';
 import type { CheckContext } from '../../../helpers/check/index.js';
-import { GVR } from '../../../helpers/checks/k8s.js';
+import { GVR } from '../../../helpers/reads/k8s.js';
 import { conditionTrue, everyReady, fieldEquals, rolledOut } from '../../../helpers/probes/kubernetes.js';
 
 const facts = (): Facts => structuredClone(factsDefaults('infra')) as Facts;

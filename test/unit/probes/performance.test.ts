@@ -4,7 +4,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { factsDefaults, type Facts } from '../../../helpers/config/index.js';
 import type { ClusterHandle } from '../../../helpers/cluster/index.js';
-import type { GatewayHttpSample } from '../../../helpers/checks/gateway-http.js';
+import type { GatewayHttpSample } from '../../../helpers/reads/gateway-http.js';
 import { dnsLatency, httpErrors, httpLatencyThroughGateway } from '../../../helpers/probes/performance.js';
 import { failure, fakeEvidence, fakeRun } from './fake-run.js';
 
@@ -13,14 +13,14 @@ const fake = vi.hoisted(() => ({
   answers: [] as GatewayHttpSample[] | Error,
   curled: [] as string[],
 }));
-vi.mock('../../../helpers/checks/tunnel.js', () => ({
+vi.mock('../../../helpers/reads/tunnel.js', () => ({
   withTunnel: async (_k: unknown, _t: unknown, fn: (t: { host: string; port: number }) => unknown) =>
     fn({ host: '127.0.0.1', port: 15353 }),
 }));
 vi.mock('../../../helpers/clients/dns.js', () => ({
   resolveA: async () => ({ samplesMs: fake.dnsMs, answers: ['10.0.0.1'] }),
 }));
-vi.mock('../../../helpers/checks/gateway-http.js', async (importOriginal) => ({
+vi.mock('../../../helpers/reads/gateway-http.js', async (importOriginal) => ({
   ...(await importOriginal<object>()),
   deployHttpClient: async () => undefined,
   curlTimings: async (_k: unknown, _ns: string, _pod: string, url: string) => {

@@ -9,7 +9,7 @@ import { promQuery, recentLogLines, withoutData } from '../../../helpers/probes/
 import { failure } from './fake-run.js';
 
 const srv = vi.hoisted(() => ({ port: 0, status: 200, body: '', urls: [] as string[] }));
-vi.mock('../../../helpers/checks/tunnel.js', () => ({
+vi.mock('../../../helpers/reads/tunnel.js', () => ({
   withTunnel: async (_k: unknown, _t: unknown, fn: (t: { host: string; port: number }) => unknown) =>
     fn({ host: '127.0.0.1', port: srv.port }),
 }));

@@ -1,4 +1,4 @@
-// Pure plumbing of the suites (helpers/checks): statistics, values diff, baseline compare, CIDR
+// Pure plumbing of the suites (helpers/reads): statistics, values diff, baseline compare, CIDR
 // membership, agent-status parsing, revision parsing, and the generated OCI image (checked with tar).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -6,15 +6,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
-import { compareBaseline, describeDiff, isClean } from '../../../helpers/checks/baseline.js';
-import { parseAgentStatus } from '../../../helpers/checks/cilium.js';
-import { revisionSha } from '../../../helpers/checks/git.js';
+import { compareBaseline, describeDiff, isClean } from '../../../helpers/reads/baseline.js';
+import { parseAgentStatus } from '../../../helpers/reads/cilium.js';
+import { revisionSha } from '../../../helpers/reads/git.js';
 import { deploymentRolloutStatus, notRolledOut } from '../../../helpers/cluster/rollout.js';
-import { inCidr } from '../../../helpers/checks/net.js';
-import { sha256, tinyImage } from '../../../helpers/checks/oci.js';
-import { matchesSelector } from '../../../helpers/checks/selectors.js';
+import { inCidr } from '../../../helpers/reads/net.js';
+import { sha256, tinyImage } from '../../../helpers/reads/oci.js';
+import { matchesSelector } from '../../../helpers/reads/selectors.js';
 import { percentile, summarize } from '../../../helpers/clients/latency.js';
-import { diffValues } from '../../../helpers/checks/values.js';
+import { diffValues } from '../../../helpers/reads/values.js';
 import { factsDefaults, factsSchema } from '../../../helpers/config/index.js';
 
 describe('stats', () => {

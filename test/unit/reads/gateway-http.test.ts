@@ -1,6 +1,6 @@
 // PERF-HTTP-001's parsing of curl's per-request timings: every line must parse, statuses are kept.
 import { describe, expect, it } from 'vitest';
-import { parseCurlTimings } from '../../../helpers/checks/gateway-http.js';
+import { parseCurlTimings } from '../../../helpers/reads/gateway-http.js';
 
 describe('parseCurlTimings', () => {
   it('turns "<status> <seconds>" lines into samples in ms', () => {

@@ -1,7 +1,9 @@
 // The mechanisms of the CloudNative-PG checks (suites/databases/cnpg.test.ts): the Cluster's health
-// as one comparable object, the primary's own view of its standbys (pg_stat_replication), and one
-// pooler's SQL round trip with its app's credentials.
+// as one comparable object, the primary's own view of its standbys (pg_stat_replication), each
+// polled (bounded) until it equals what the check expects, and one pooler's SQL round trip with its
+// app's credentials.
 import { randomBytes } from 'node:crypto';
+import { expect } from 'vitest';
 import type { Facts } from '../config/index.js';
 import type { CheckEvidence } from '../check/index.js';
 import type { ClusterHandle } from '../cluster/index.js';
@@ -117,6 +119,64 @@ export async function readClusterHealth(k: ClusterHandle, c: Cnpg, evidence: Che
   const pgc = await getCustom(k, GVR.cnpgCluster, c.namespace, c.cluster);
   evidence.status(pgc);
   return { health: clusterHealth(pgc), requiredSync: requiredSyncStandbys(pgc) };
+}
+
+/**
+ * Polls the Cluster of facts.cnpg (default 30 s, attached each time) until its health equals
+ * `want`; the message names the Cluster. Returns the synchronous standbys its spec requires, as
+ * last read.
+ */
+export async function expectClusterHealth(
+  k: ClusterHandle,
+  c: Cnpg,
+  evidence: CheckEvidence,
+  want: ReturnType<typeof clusterHealth>,
+  timeoutMs = 30_000,
+): Promise<number> {
+  let requiredSync = 1;
+  await expect
+    .poll(
+      async () => {
+        const seen = await readClusterHealth(k, c, evidence);
+        requiredSync = seen.requiredSync;
+        return seen.health;
+      },
+      {
+        timeout: timeoutMs,
+        interval: Math.min(2_000, timeoutMs),
+        message: `CNPG Cluster ${c.namespace}/${c.cluster}`,
+      },
+    )
+    .toEqual(want);
+  return requiredSync;
+}
+
+/**
+ * Polls pg_stat_replication on the primary (default 30 s, the rows attached each time) until its
+ * counts equal `want` (`want.synchronousStandbys` is the count required: more in sync count as that
+ * many); the seen value carries the standbys as one line (describeStandbys), the message names the
+ * `-rw` Service.
+ */
+export async function expectReplication(
+  k: ClusterHandle,
+  c: Cnpg,
+  evidence: CheckEvidence,
+  want: ReturnType<typeof replicationState>,
+  timeoutMs = 30_000,
+): Promise<void> {
+  await expect
+    .poll(
+      async () => {
+        const rows = await readStandbys(k, c, evidence);
+        return { ...replicationState(rows, want.synchronousStandbys), standbys: describeStandbys(rows) };
+      },
+      {
+        timeout: timeoutMs,
+        interval: Math.min(2_000, timeoutMs),
+        message: `pg_stat_replication on ${c.namespace}/${c.cluster}-rw`,
+      },
+    )
+    .toEqual({ ...want, standbys: expect.any(String) });
 }
 
 export interface PoolerResult {

@@ -17,15 +17,7 @@ import { CONVERGE_POLL_MS, exec, type ClusterHandle } from '../cluster/index.js'
 import { connectRedis, redisClient } from '../clients/redis.js';
 import { waitForExec } from '../reads/connectivity.js';
 import { fixtureYaml } from '../reads/fixtures.js';
-import {
-  GVR,
-  describeCondition,
-  listCustom,
-  listPods,
-  podReady,
-  podSummary,
-  refName,
-} from '../reads/k8s.js';
+import { GVR, describeCondition, listCustom, listPods, podReady, podSummary, refName } from '../reads/k8s.js';
 import { matchesSelector } from '../reads/selectors.js';
 import { sampleLatency } from '../clients/latency.js';
 import { withTunnel } from '../reads/tunnel.js';

@@ -128,3 +128,56 @@ export function fieldEquals(
     await pollObject(ctx, pick(ctx.facts), timeoutMs, ` ${field.label}`, field.get).toBe(field.want);
   };
 }
+
+/**
+ * A count kept in a ConfigMap (e.g. COREDNS_REPLICAS in flux-system/cluster-settings): the raw value
+ * is attached as `{ [key]: raw }` under `attachAs`, asserted to be a positive integer (the message
+ * names the ConfigMap, the key and what it holds) and returned as a number.
+ */
+export async function configMapCount(
+  { cluster, evidence }: Pick<CheckContext, 'cluster' | 'evidence'>,
+  cm: { namespace: string; name: string },
+  key: string,
+  attachAs: string,
+): Promise<number> {
+  const obj = await cluster.core.readNamespacedConfigMap({ namespace: cm.namespace, name: cm.name });
+  const raw = obj.data?.[key];
+  evidence.json(attachAs, { [key]: raw });
+  const n = Number(raw);
+  expect(
+    Number.isInteger(n) && n > 0,
+    `ConfigMap ${cm.namespace}/${cm.name} key ${key}: expected a positive integer, got ${JSON.stringify(raw)}`,
+  ).toBe(true);
+  return n;
+}
+
+/**
+ * A Deployment's replicas as `{ spec, ready, available }`, polled (bounded, the object attached each
+ * time) for the caller's matcher; the message is `Deployment <ns>/<name> replicas<what>`:
+ *
+ *   await deploymentReplicas(ctx, ns, name, ' vs COREDNS_REPLICAS=2').toEqual({ spec: 2, ready: 2, available: 2 });
+ */
+export function deploymentReplicas(
+  { cluster, evidence }: Pick<CheckContext, 'cluster' | 'evidence'>,
+  namespace: string,
+  name: string,
+  what = '',
+  timeoutMs = 60_000,
+) {
+  return expect.poll(
+    async () => {
+      const d = await cluster.apps.readNamespacedDeployment({ namespace, name });
+      evidence.status(d);
+      return {
+        spec: d.spec?.replicas,
+        ready: d.status?.readyReplicas ?? 0,
+        available: d.status?.availableReplicas ?? 0,
+      };
+    },
+    {
+      timeout: timeoutMs,
+      interval: Math.min(INTERVAL_MS, timeoutMs),
+      message: `Deployment ${namespace}/${name} replicas${what}`,
+    },
+  );
+}

@@ -1,12 +1,55 @@
-// Dynamic provisioning, as STO-PVC-001 proves it: a PVC per storage class (with a consumer pod for
+// Storage check mechanisms: Ceph's own health as the Rook toolbox reports it (STO-CEPH-002), and
+// dynamic provisioning as STO-PVC-001 proves it: a PVC per storage class (with a consumer pod for
 // WaitForFirstConsumer classes) binds within the facts' bound, and is removed again.
 import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import { expect } from 'vitest';
 import type { Facts } from '../config/index.js';
 import type { CheckEvidence } from '../check/index.js';
-import { CONVERGE_POLL_MS, type ClusterHandle } from '../cluster/index.js';
+import { CONVERGE_POLL_MS, exec, type ClusterHandle } from '../cluster/index.js';
+import { CEPH_STATUS_COMMAND } from '../reads/access.js';
 import { fixtureYaml } from '../reads/fixtures.js';
-import { isNotFound } from '../reads/k8s.js';
+import { isNotFound, selectorOf } from '../reads/k8s.js';
+
+/** What STO-CEPH-002 reads of `ceph status -f json`. */
+export interface CephStatus {
+  health?: { status?: string; checks?: Record<string, { summary?: { message?: string } }> };
+  osdmap?: { num_osds?: number; num_up_osds?: number; num_in_osds?: number };
+}
+
+/** The health as one line a person reads: `HEALTH_WARN (OSD_DOWN: 1 osds down; ...)`, or `HEALTH_OK`. */
+export function cephHealth(s: CephStatus): string {
+  const checks = Object.entries(s.health?.checks ?? {}).map(([k, v]) => `${k}: ${v.summary?.message ?? ''}`);
+  return `${s.health?.status}${checks.length ? ` (${checks.join('; ')})` : ''}`;
+}
+
+/**
+ * `ceph status -f json` (CEPH_STATUS_COMMAND) in the first Running pod of the toolbox Deployment of
+ * facts.storage.ceph, its output attached as ceph-status.json. Asserts that such a pod runs and the
+ * command exits 0 (the message names the Deployment, or carries the stderr); returns the parsed status.
+ */
+export async function toolboxCephStatus(
+  k: ClusterHandle,
+  c: Facts['storage']['ceph'],
+  evidence: CheckEvidence,
+): Promise<CephStatus> {
+  const dep = await k.apps.readNamespacedDeployment({ namespace: c.namespace, name: c.toolbox });
+  const pods = (
+    await k.core.listNamespacedPod({
+      namespace: c.namespace,
+      labelSelector: selectorOf(dep.spec?.selector?.matchLabels),
+    })
+  ).items.filter((p) => p.status?.phase === 'Running');
+  expect(pods.length, `running pods of toolbox Deployment ${c.namespace}/${c.toolbox}`).toBeGreaterThan(0);
+  const r = await exec(k, {
+    namespace: c.namespace,
+    pod: pods[0]!.metadata!.name!,
+    command: [...CEPH_STATUS_COMMAND],
+    timeoutMs: 30_000,
+  });
+  evidence.text('ceph-status.json', r.stdout + (r.stderr ? `\n--- stderr ---\n${r.stderr}` : ''));
+  expect(r.exitCode, `ceph status exit code (stderr: ${r.stderr.trim()})`).toBe(0);
+  return JSON.parse(r.stdout) as CephStatus;
+}
 
 /**
  * Claims on every class of facts.storage.storageClasses side by side in `namespace` (the run's) and

@@ -3,7 +3,7 @@
  * the Secrets it reads (by name), the existing pods it execs into (namespace, pod name as the
  * controller generates it, container, exact command) and the pods a disruptive check evicts.
  *
- * The suites run exactly these commands (they import them from here), and `pnpm rbac`
+ * The checks run exactly these commands (their probes import them from here), and `pnpm rbac`
  * (deploy/rbac.ts) renders deploy/rbac from the same lists: Secret Roles with `resourceNames`
  * and the admission policy's exec/eviction allowlist. A new Secret read or exec goes here first,
  * or the least-privilege ServiceAccount is refused it (test/lab/trust/rbac-secrets.test.ts).

@@ -15,7 +15,13 @@ import { suite } from '../../helpers/check/suite.js';
 import { GVR } from '../../helpers/reads/k8s.js';
 import { daemonSetRolloutStatus, notRolledOut } from '../../helpers/cluster/rollout.js';
 import { waitForDeployments } from '../../helpers/reads/rollout.js';
-import { conditionTrue, everyReady, rolledOut } from '../../helpers/probes/kubernetes.js';
+import {
+  conditionTrue,
+  configMapCount,
+  deploymentReplicas,
+  everyReady,
+  rolledOut,
+} from '../../helpers/probes/kubernetes.js';
 
 const core = suite({ clusters: ['infra', 'apps'], story: 'STORY-BOOT-CORE' });
 const NETWORKING = 'STORY-VALIDATE-NETWORKING';
@@ -130,35 +136,15 @@ core.check(
       'compare COREDNS_REPLICAS in flux-system/cluster-settings with kubectl -n kube-system get deploy coredns',
     timeoutMs: 90_000,
   },
-  async ({ cluster: k, facts, evidence }) => {
-    const s = facts.cluster.settings;
-    const cm = await k.core.readNamespacedConfigMap({ namespace: s.namespace, name: s.name });
-    const raw = cm.data?.[s.corednsReplicasKey];
-    evidence.json('cluster-settings', { [s.corednsReplicasKey]: raw });
-    const want = Number(raw);
-    expect(
-      Number.isInteger(want) && want > 0,
-      `ConfigMap ${s.namespace}/${s.name} key ${s.corednsReplicasKey}: expected a positive integer, got ${JSON.stringify(raw)}`,
-    ).toBe(true);
-    const { namespace, deployment } = facts.coredns;
-    await expect
-      .poll(
-        async () => {
-          const d = await k.apps.readNamespacedDeployment({ namespace, name: deployment });
-          evidence.status(d);
-          return {
-            spec: d.spec?.replicas,
-            ready: d.status?.readyReplicas ?? 0,
-            available: d.status?.availableReplicas ?? 0,
-          };
-        },
-        {
-          timeout: 60_000,
-          interval: 2_000,
-          message: `Deployment ${namespace}/${deployment} replicas vs ${s.corednsReplicasKey}=${want}`,
-        },
-      )
-      .toEqual({ spec: want, ready: want, available: want });
+  async (ctx) => {
+    const s = ctx.facts.cluster.settings;
+    const want = await configMapCount(ctx, s, s.corednsReplicasKey, 'cluster-settings');
+    const { namespace, deployment } = ctx.facts.coredns;
+    await deploymentReplicas(ctx, namespace, deployment, ` vs ${s.corednsReplicasKey}=${want}`).toEqual({
+      spec: want,
+      ready: want,
+      available: want,
+    });
   },
 );
 

@@ -13,13 +13,7 @@
  */
 import { expect } from 'vitest';
 import { suite } from '../../helpers/check/suite.js';
-import {
-  describeStandbys,
-  probePooler,
-  readClusterHealth,
-  readStandbys,
-  replicationState,
-} from '../../helpers/probes/cnpg.js';
+import { expectClusterHealth, expectReplication, probePooler } from '../../helpers/probes/cnpg.js';
 
 const cnpg = suite({
   clusters: ['apps'],
@@ -41,41 +35,18 @@ cnpg.check(
   },
   async ({ cluster, facts, evidence }) => {
     const c = facts.cnpg;
-    let requiredSync = 1;
-    await expect
-      .poll(
-        async () => {
-          const seen = await readClusterHealth(cluster, c, evidence);
-          requiredSync = seen.requiredSync;
-          return seen.health;
-        },
-        { timeout: 30_000, interval: 2_000, message: `CNPG Cluster ${c.namespace}/${c.cluster}` },
-      )
-      .toEqual({
-        phase: 'Cluster in healthy state',
-        ready: true,
-        instances: c.instances,
-        readyInstances: c.instances,
-        primary: true,
-      });
+    const requiredSync = await expectClusterHealth(cluster, c, evidence, {
+      phase: 'Cluster in healthy state',
+      ready: true,
+      instances: c.instances,
+      readyInstances: c.instances,
+      primary: true,
+    });
     // the spec only asks for synchronous standbys: the primary says whether they are
-    await expect
-      .poll(
-        async () => {
-          const rows = await readStandbys(cluster, c, evidence);
-          return { ...replicationState(rows, requiredSync), standbys: describeStandbys(rows) };
-        },
-        {
-          timeout: 30_000,
-          interval: 2_000,
-          message: `pg_stat_replication on ${c.namespace}/${c.cluster}-rw`,
-        },
-      )
-      .toEqual({
-        streamingStandbys: c.instances - 1,
-        synchronousStandbys: requiredSync,
-        standbys: expect.any(String),
-      });
+    await expectReplication(cluster, c, evidence, {
+      streamingStandbys: c.instances - 1,
+      synchronousStandbys: requiredSync,
+    });
   },
 );
 

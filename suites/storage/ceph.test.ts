@@ -11,11 +11,9 @@
  */
 import { expect } from 'vitest';
 import { suite } from '../../helpers/check/suite.js';
-import { exec } from '../../helpers/cluster/index.js';
-import { CEPH_STATUS_COMMAND } from '../../helpers/reads/access.js';
-import { GVR, selectorOf } from '../../helpers/reads/k8s.js';
+import { GVR } from '../../helpers/reads/k8s.js';
 import { fieldEquals } from '../../helpers/probes/kubernetes.js';
-import { claimOnEachClass } from '../../helpers/probes/storage.js';
+import { cephHealth, claimOnEachClass, toolboxCephStatus } from '../../helpers/probes/storage.js';
 
 const storage = suite({
   component: 'rook-ceph',
@@ -68,34 +66,9 @@ storage.check(
     suggestedAction: 'kubectl -n rook-ceph exec deploy/rook-ceph-tools -- ceph status; ceph health detail',
     timeoutMs: 60_000,
   },
-  async ({ cluster: k, facts, evidence }) => {
-    const c = facts.storage.ceph;
-    const dep = await k.apps.readNamespacedDeployment({ namespace: c.namespace, name: c.toolbox });
-    const pods = (
-      await k.core.listNamespacedPod({
-        namespace: c.namespace,
-        labelSelector: selectorOf(dep.spec?.selector?.matchLabels),
-      })
-    ).items.filter((p) => p.status?.phase === 'Running');
-    expect(pods.length, `running pods of toolbox Deployment ${c.namespace}/${c.toolbox}`).toBeGreaterThan(0);
-    const r = await exec(k, {
-      namespace: c.namespace,
-      pod: pods[0]!.metadata!.name!,
-      command: [...CEPH_STATUS_COMMAND],
-      timeoutMs: 30_000,
-    });
-    evidence.text('ceph-status.json', r.stdout + (r.stderr ? `\n--- stderr ---\n${r.stderr}` : ''));
-    expect(r.exitCode, `ceph status exit code (stderr: ${r.stderr.trim()})`).toBe(0);
-    const s = JSON.parse(r.stdout) as {
-      health?: { status?: string; checks?: Record<string, { summary?: { message?: string } }> };
-      osdmap?: { num_osds?: number; num_up_osds?: number; num_in_osds?: number };
-    };
-    const checks = Object.entries(s.health?.checks ?? {}).map(
-      ([k2, v]) => `${k2}: ${v.summary?.message ?? ''}`,
-    );
-    expect(`${s.health?.status}${checks.length ? ` (${checks.join('; ')})` : ''}`, 'ceph health').toBe(
-      'HEALTH_OK',
-    );
+  async ({ cluster, facts, evidence }) => {
+    const s = await toolboxCephStatus(cluster, facts.storage.ceph, evidence);
+    expect(cephHealth(s), 'ceph health').toBe('HEALTH_OK');
     const osd = s.osdmap ?? {};
     // a renamed or nested osdmap would leave both sides undefined, and undefined equals undefined
     expect(osd.num_osds, `osdmap.num_osds in ceph status (${JSON.stringify(s.osdmap)})`).toBeGreaterThan(0);

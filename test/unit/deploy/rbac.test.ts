@@ -204,12 +204,12 @@ describe('the catalogue touches nothing outside helpers/reads/access.ts', () => 
       'helpers/reads/gateway-http.ts', // run namespace (curl)
       'helpers/probes/cilium.ts', // CILIUM_STATUS_COMMAND
       'helpers/probes/dragonfly.ts', // run namespace (nc)
-      'suites/storage/ceph.test.ts', // CEPH_STATUS_COMMAND
+      'helpers/probes/storage.ts', // CEPH_STATUS_COMMAND
     ]);
     expect(fs.readFileSync(path.join(ROOT, 'helpers/probes/cilium.ts'), 'utf8')).toContain(
       'command: [...CILIUM_STATUS_COMMAND]',
     );
-    expect(fs.readFileSync(path.join(ROOT, 'suites/storage/ceph.test.ts'), 'utf8')).toContain(
+    expect(fs.readFileSync(path.join(ROOT, 'helpers/probes/storage.ts'), 'utf8')).toContain(
       'command: [...CEPH_STATUS_COMMAND]',
     );
   });

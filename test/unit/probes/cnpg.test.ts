@@ -7,12 +7,15 @@ import type { ClusterHandle } from '../../../helpers/cluster/index.js';
 import {
   clusterHealth,
   describeStandbys,
+  expectClusterHealth,
+  expectReplication,
   probePooler,
   readClusterHealth,
   readStandbys,
   replicationState,
   requiredSyncStandbys,
 } from '../../../helpers/probes/cnpg.js';
+import { failure } from './fake-run.js';
 
 const pg = vi.hoisted(() => ({
   answer: undefined as { version: string; roundTrip?: string } | Error | undefined,
@@ -177,6 +180,57 @@ describe('the synchronous standbys DB-CNPG-001 requires and sees', () => {
     await expect(readStandbys(k, cnpg(), evidence)).rejects.toThrow(
       /Secret cnpg-system\/platform-validation-pg-monitor is not a member of pg_monitor/,
     );
+  });
+});
+
+describe('DB-CNPG-001 as the suite asserts it: expectClusterHealth, then expectReplication', () => {
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  const k = (pgc: unknown) =>
+    ({
+      name: 'apps',
+      custom: { getNamespacedCustomObject: async () => pgc },
+      core: {
+        readNamespacedSecret: async () => ({
+          data: { username: b64('platform_validation'), password: b64('pw') },
+        }),
+      },
+    }) as unknown as ClusterHandle;
+  const row = (application_name: string, state: string, sync_state: string) => ({
+    application_name,
+    state,
+    sync_state,
+  });
+  beforeEach(() => {
+    pg.rows = [];
+    pg.tunnels = [];
+  });
+
+  it('passes: a healthy Cluster returns the synchronous standbys its spec requires; they stream in sync', async () => {
+    const healthy = pgCluster({ phase: 'Cluster in healthy state', ready: 3, primary: 'p-1', sync: 2 });
+    const { evidence, attached } = fakeEvidence();
+    expect(await expectClusterHealth(k(healthy), cnpg(), evidence, HEALTHY, 50)).toBe(2);
+    expect(attached).toEqual(['status']);
+    pg.rows = [row('shared-postgres-2', 'streaming', 'sync'), row('shared-postgres-3', 'streaming', 'sync')];
+    const json: string[] = [];
+    const ev = { json: (n: string) => json.push(n) } as unknown as CheckEvidence;
+    await expectReplication(k(healthy), cnpg(), ev, { streamingStandbys: 2, synchronousStandbys: 2 }, 50);
+    expect(json[0]).toBe('pg_stat_replication');
+  });
+  it('fails naming the Cluster, with each seen field: 2 of 3 instances Ready', async () => {
+    const degraded = pgCluster({ phase: 'Cluster in healthy state', ready: 2, primary: 'p-1' });
+    const msg = await failure(expectClusterHealth(k(degraded), cnpg(), fakeEvidence().evidence, HEALTHY, 50));
+    expect(msg).toMatch(/CNPG Cluster cnpg-system\/shared-postgres[\s\S]*"readyInstances":2/);
+  });
+  it('fails naming the -rw Service, the counts and each standby seen: one still catching up', async () => {
+    pg.rows = [
+      row('shared-postgres-2', 'streaming', 'sync'),
+      row('shared-postgres-3', 'catchup', 'potential'),
+    ];
+    const ev = { json: () => undefined } as unknown as CheckEvidence;
+    const want = { streamingStandbys: 2, synchronousStandbys: 1 };
+    const msg = await failure(expectReplication(k({}), cnpg(), ev, want, 50));
+    expect(msg).toMatch(/pg_stat_replication on cnpg-system\/shared-postgres-rw/);
+    expect(msg).toMatch(/"streamingStandbys":1[\s\S]*shared-postgres-3 catchup\/potential/);
   });
 });
 

@@ -5,7 +5,15 @@ import { factsDefaults, type Facts } from '../../../helpers/config/index.js';
 import { unmetRequirement } from '../../../helpers/check/suite.js';
 import type { CheckContext } from '../../../helpers/check/index.js';
 import { GVR } from '../../../helpers/reads/k8s.js';
-import { conditionTrue, everyReady, fieldEquals, rolledOut } from '../../../helpers/probes/kubernetes.js';
+import {
+  conditionTrue,
+  configMapCount,
+  deploymentReplicas,
+  everyReady,
+  fieldEquals,
+  rolledOut,
+} from '../../../helpers/probes/kubernetes.js';
+import { fakeEvidence } from './fake-run.js';
 
 const facts = (): Facts => structuredClone(factsDefaults('infra')) as Facts;
 
@@ -148,6 +156,62 @@ describe('rolledOut', () => {
     const probe = rolledOut(() => ({ namespace: 'cert-manager', deployments: ['cert-manager-webhook'] }), 50);
     expect(await failure(probe(ctx))).toMatch(
       /Deployments not rolled out in cert-manager[\s\S]*cert-manager\/cert-manager-webhook: /,
+    );
+  });
+});
+
+describe('configMapCount and deploymentReplicas (BOOT-CORE-004)', () => {
+  const settings = { namespace: 'flux-system', name: 'cluster-settings' };
+  const ctxWith = (data: Record<string, string> | undefined, deployment?: unknown) => {
+    const { evidence, attached } = fakeEvidence();
+    const cluster = {
+      core: { readNamespacedConfigMap: async () => ({ metadata: settings, data }) },
+      apps: { readNamespacedDeployment: async () => deployment },
+    };
+    return { ctx: { cluster, evidence } as unknown as CheckContext, attached };
+  };
+  const coredns = (spec: number, ready?: number, available?: number) => ({
+    metadata: { namespace: 'kube-system', name: 'coredns' },
+    spec: { replicas: spec },
+    status: { readyReplicas: ready, availableReplicas: available },
+  });
+
+  it('passes: the count read from the ConfigMap (attached) equals spec, ready and available replicas', async () => {
+    const { ctx, attached } = ctxWith({ COREDNS_REPLICAS: '2' }, coredns(2, 2, 2));
+    const want = await configMapCount(ctx, settings, 'COREDNS_REPLICAS', 'cluster-settings');
+    expect(want).toBe(2);
+    expect(attached['cluster-settings']).toEqual({ COREDNS_REPLICAS: '2' });
+    await deploymentReplicas(ctx, 'kube-system', 'coredns', ' vs COREDNS_REPLICAS=2', 50).toEqual({
+      spec: 2,
+      ready: 2,
+      available: 2,
+    });
+    expect(attached['status coredns']).toBeDefined();
+  });
+  it('fails naming the ConfigMap, the key and what it holds: missing, not a number, zero', async () => {
+    for (const [data, seen] of [
+      [{}, 'undefined'],
+      [{ COREDNS_REPLICAS: 'two' }, '"two"'],
+      [{ COREDNS_REPLICAS: '0' }, '"0"'],
+    ] as const) {
+      const { ctx } = ctxWith(data);
+      expect(await failure(configMapCount(ctx, settings, 'COREDNS_REPLICAS', 'cluster-settings'))).toContain(
+        `ConfigMap flux-system/cluster-settings key COREDNS_REPLICAS: expected a positive integer, got ${seen}`,
+      );
+    }
+  });
+  it('fails naming the Deployment and the expected count, with the seen replicas', async () => {
+    const { ctx } = ctxWith(undefined, coredns(2, 1));
+    const msg = await failure(
+      deploymentReplicas(ctx, 'kube-system', 'coredns', ' vs COREDNS_REPLICAS=2', 50).toEqual({
+        spec: 2,
+        ready: 2,
+        available: 2,
+      }),
+    );
+    expect(msg).toMatch(/Deployment kube-system\/coredns replicas vs COREDNS_REPLICAS=2/);
+    expect(msg).toContain(
+      'expected { spec: 2, ready: 1, available: +0 } to deeply equal { spec: 2, ready: 2',
     );
   });
 });

@@ -200,11 +200,11 @@ describe('the catalogue touches nothing outside helpers/reads/access.ts', () => 
   it('execs outside the run namespace only with the commands access.ts names', () => {
     const files = grep(/\bexec\((k|cluster),/);
     expect(files).toEqual([
-      'helpers/reads/connectivity.ts', // run namespace (curl)
-      'helpers/reads/gateway-http.ts', // run namespace (curl)
       'helpers/probes/cilium.ts', // CILIUM_STATUS_COMMAND
       'helpers/probes/dragonfly.ts', // run namespace (nc)
       'helpers/probes/storage.ts', // CEPH_STATUS_COMMAND
+      'helpers/reads/connectivity.ts', // run namespace (curl)
+      'helpers/reads/gateway-http.ts', // run namespace (curl)
     ]);
     expect(fs.readFileSync(path.join(ROOT, 'helpers/probes/cilium.ts'), 'utf8')).toContain(
       'command: [...CILIUM_STATUS_COMMAND]',

@@ -145,7 +145,7 @@ describe('rollout verdicts (kubectl rollout status, stricter where nothing serve
       }),
     ).toThrow(/progress deadline/);
   });
-  it('daemonset', () => {
+  it('BOOT-CORE-003 fails on a DaemonSet not rolled out: pods not updated, not ready, on no node', () => {
     const base = {
       metadata: { name: 'cilium', generation: 1 },
       spec: { updateStrategy: { type: 'RollingUpdate' } },

@@ -218,7 +218,7 @@ describe('matrixFindings', () => {
       crossNode: 1,
     });
   });
-  it('names the leg, the client, the target and what answered', () => {
+  it('NET-CILIUM-002 fails naming the leg, the client, the target and what answered', () => {
     const m = matrix([
       cell({ target: 's2', targetNode: 'n2', ok: false, answer: 's1' }),
       cell({ kind: 'pod-to-service', target: 'service/pv-conn', targetNode: '-', ok: false, answer: '' }),
@@ -269,7 +269,7 @@ describe('LB-IPAM', () => {
       'status Service pv-lb',
     ]);
   });
-  it('fails naming the Service that got no address, and still removes it', async () => {
+  it('NET-CILIUM-003 fails naming the Service that got no address, and still removes it', async () => {
     const { k, deleted } = lbHandle();
     const err = await loadBalancerAddress(k, 'pv-run', fakeEvidence().evidence, 50).then(
       () => undefined,

@@ -208,7 +208,7 @@ describe('passwordExternalSecret (DB-DRAGONFLY-002)', () => {
     );
     expect(attached).toHaveProperty('status df-es');
   });
-  it('fails: none targets the Secret (one named otherwise does not count), or it is not Ready', async () => {
+  it('DB-DRAGONFLY-002 fails: none targets the Secret (one named otherwise does not count), or it is not Ready', async () => {
     const other = { metadata: { name: 'other' }, spec: { target: { name: 'other' } } };
     expect(await passwordExternalSecret(withList([other]), d(), fakeEvidence().evidence)).toBe(
       'no ExternalSecret in dragonfly-system targets Secret dragonfly-auth',
@@ -290,7 +290,7 @@ describe('coveringPdbs and minAvailablePods (DB-DRAGONFLY-004)', () => {
     const none = await coveringPdbs(withPdbs([operatorPdb], []), d(), fakeEvidence().evidence);
     expect(none).toEqual({ pods: [], names: [], minAvailable: -Infinity });
   });
-  it('fails: maxUnavailable 2 of 3 keeps 1, below the required 2', async () => {
+  it('DB-DRAGONFLY-004 fails: maxUnavailable 2 of 3 keeps 1, below the required 2', async () => {
     const loose = pdb('dragonfly', { maxUnavailable: 2, selector: { matchLabels: operatorLabels } });
     const r = await coveringPdbs(withPdbs([loose]), d(), fakeEvidence().evidence);
     expect(r.names).toEqual(['dragonfly']);
@@ -321,7 +321,7 @@ describe('ingressPolicies (DB-DRAGONFLY-005)', () => {
       allowAll: [],
     });
   });
-  it('fails naming each allow-all policy: no from, every namespace, or 0.0.0.0/0; egress-only does not cover', () => {
+  it('DB-DRAGONFLY-005 fails naming each allow-all policy: no from, every namespace, or 0.0.0.0/0; egress-only does not cover', () => {
     const sel = { matchLabels: { app: 'dragonfly' } };
     const r = ingressPolicies(
       [
@@ -419,7 +419,7 @@ describe('the denied-namespace probe (DB-DRAGONFLY-006)', () => {
     expect(attempts).toEqual([{ target: 'df-0 10.0.0.1:6379', exitCode: 1, output: '' }]);
     expect(deniedVerdict(attempts)).toEqual({ reached: [], unclear: [] });
   });
-  it('deniedVerdict names the pods reached and the attempts that are no denial', async () => {
+  it('DB-DRAGONFLY-006 fails: deniedVerdict names the pods reached and the attempts that are no denial', async () => {
     const attempts = await ncEach(
       fakeClient({ '10.0.0.1:6379': 0, '10.0.0.2:6379': 127 }),
       [pod('df-0', { ip: '10.0.0.1' }), pod('df-1', { ip: '10.0.0.2' }), pod('df-2', { ip: '10.0.0.3' })],
@@ -498,7 +498,7 @@ describe('evictionDrill (DB-DRAGONFLY-008)', () => {
     );
     expect(attached['pods-after']).toHaveLength(3);
   });
-  it('fails: a PDB that allows the second eviction while the pod is away, and PINGs that failed, are reported', async () => {
+  it('DB-DRAGONFLY-008 fails: a PDB that allows the second eviction while the pod is away, and PINGs that failed, are reported', async () => {
     const s = statefulSet({ backAfterLists: 2, pdbAllows: true });
     let n = 0;
     const drill = await evictionDrill(

@@ -232,7 +232,7 @@ describe('liveRemoteHead (GITOPS-FLUX-001)', () => {
       new RegExp(`^git ls-remote ${gone} HEAD failed: `),
     );
   });
-  it('fails naming the remote and the ref it lacks', async () => {
+  it('GITOPS-FLUX-001 fails naming the remote and the ref it lacks', async () => {
     const { dir } = repoDir();
     const msg = await failure(live(gitRepo({ url: dir, ref: { branch: 'prod' } })));
     expect(msg).toBe(`git ls-remote ${dir}: ref refs/heads/prod not found on the remote`);
@@ -283,7 +283,7 @@ describe('kustomizationsBehind (GITOPS-FLUX-002)', () => {
     expect(await readKustomizationsBehind(k, f, evidence)).toEqual([]);
     expect(attached.kustomizations).toEqual(seen);
   });
-  it('fails naming each one behind with the revision it applied and the source’s', () => {
+  it('GITOPS-FLUX-002 fails naming each one behind with the revision it applied and the source’s', () => {
     const { behind } = kustomizationsBehind(
       gitRepo({}, rev),
       [ks('apps', rev), ks('infra', 'main@sha1:0'), ks('new')],

@@ -85,7 +85,7 @@ describe('relayServerStatus', () => {
       flowsRate: 18.4,
     });
   });
-  it('fails a grpc-status 0 reply with zero connected nodes (the old false green)', async () => {
+  it('NET-HUBBLE-001 fails on a grpc-status 0 reply with zero connected nodes (the old false green)', async () => {
     await relay(status({ connected: 0 }));
     const r = await relayServerStatus(k, facts(), fakeEvidence().evidence);
     expect(r.reply.httpStatus).toBe(200);

@@ -169,7 +169,7 @@ describe('messageRoundTrip (MSG-KAFKA-002)', () => {
     expect(attached['kafka-session.txt']).toBe(steps.join('\n') + '\n');
     expect(k.closed()).toBe(true);
   });
-  it('fails naming the message key when it is not consumed back (steps still attached)', async () => {
+  it('MSG-KAFKA-002 fails naming the message key when it is not consumed back (steps still attached)', async () => {
     const k = fakeKafka({ deliver: false });
     const { evidence, attached } = fakeEvidence();
     const msg = await failure(messageRoundTrip(k.access, fakeRun().run, evidence, 600));
@@ -202,7 +202,7 @@ describe('produceLatency (PERF-KAFKA-001)', () => {
     expect(pending.size).toBe(0);
     expect(k.closed()).toBe(true);
   });
-  it('fails the suite’s assertion naming the topic when it is left over (its removal stays registered)', async () => {
+  it('PERF-KAFKA-001 fails the suite’s assertion naming the topic when it is left over (its removal stays registered)', async () => {
     const k = fakeKafka({ deleteFails: true });
     const { run, pending } = fakeRun();
     const r = await produceLatency(k.access, run, 2, fakeEvidence().evidence);

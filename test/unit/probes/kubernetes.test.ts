@@ -57,7 +57,7 @@ describe('conditionTrue', () => {
     })(ctx);
     expect(attached).toContain('status vault');
   });
-  it('fails naming the kind, the object and the seen condition', async () => {
+  it('BOOT-CORE-007 fails naming the kind, the object and the seen condition', async () => {
     const { ctx } = fakeContext({
       custom: {
         metadata: { name: 'vault' },
@@ -74,7 +74,7 @@ describe('conditionTrue', () => {
       /ClusterSecretStore vault[\s\S]*Ready=False \(InvalidProviderConfig: token expired\)/,
     );
   });
-  it('with a field: Ready=True without the field is a failure naming the field', async () => {
+  it('BOOT-CORE-009 fails with a field: Ready=True without the artifact revision, naming the field', async () => {
     const { ctx } = fakeContext({
       custom: { metadata: { name: 'flux-system' }, status: { ...cond('True') } },
     });
@@ -137,10 +137,25 @@ describe('everyReady', () => {
     expect(attached).toContain('json kustomizations');
     expect(await failure(probe(fakeContext({ list: [] }).ctx))).toMatch(/\(none found\)/);
   });
+  it('BOOT-CORE-011 fails naming each HelmRelease not Ready, with its condition', async () => {
+    const list = [
+      {
+        metadata: { namespace: 'harbor', name: 'harbor' },
+        status: cond('False', 'UpgradeFailed', 'context deadline exceeded'),
+      },
+    ];
+    const probe = everyReady(
+      { plural: 'helmReleases', gvr: GVR.helmRelease },
+      { timeoutMs: 50, intervalMs: 10 },
+    );
+    expect(await failure(probe(fakeContext({ list }).ctx))).toMatch(
+      /helmReleases not Ready[\s\S]*harbor\/harbor: Ready=False \(UpgradeFailed: context deadline exceeded\)/,
+    );
+  });
 });
 
 describe('rolledOut', () => {
-  it('names the Deployment and why it is not rolled out', async () => {
+  it('BOOT-CORE-005, BOOT-CORE-006, BOOT-CORE-008 fail naming the Deployment and why it is not rolled out', async () => {
     const d = {
       metadata: { name: 'cert-manager-webhook', namespace: 'cert-manager', generation: 2 },
       spec: { replicas: 1 },

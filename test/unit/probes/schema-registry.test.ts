@@ -59,7 +59,7 @@ describe('subjectLifecycle (MSG-SR-001)', () => {
     expect([...subjects.keys()]).toEqual([recent, 'orders-value']);
     expect(pending.size).toBe(0);
   });
-  it('fails naming the subject and the seen session: another schema served, the incompatible change accepted', async () => {
+  it('MSG-SR-001 fails naming the subject and the seen session: another schema served, the incompatible change accepted', async () => {
     const { registry } = fakeRegistry({ serve: '{"type":"string"}', accepts: ['v2', 'v3'] });
     const { run } = fakeRun();
     const log = await subjectLifecycle(registry, 'pv-subject-x-value', schemas, run, fakeEvidence().evidence);

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { factsDefaults, type Facts } from '../../../helpers/config/index.js';
 import type { ClusterHandle } from '../../../helpers/cluster/index.js';
 import { promQuery, recentLogLines, withoutData } from '../../../helpers/probes/victoria.js';
+import { runCheck } from './check-body.js';
 import { failure } from './fake-run.js';
 
 const srv = vi.hoisted(() => ({ port: 0, status: 200, body: '', urls: [] as string[] }));
@@ -59,7 +60,7 @@ describe('recentLogLines / withoutData (OBS-VL-001)', () => {
     expect(q.get('query')).toBe(`_time:${o().logs.freshMinutes}m cluster:="apps"`);
     expect(q.get('limit')).toBe('5');
   });
-  it('fails naming the cluster and the HTTP status; an empty answer is a cluster without data', async () => {
+  it('OBS-VL-001 fails naming the cluster and the HTTP status; an empty answer is a cluster without data', async () => {
     srv.status = 502;
     srv.body = 'bad gateway';
     expect(await failure(recentLogLines(k, o(), 'apps'))).toBe(
@@ -69,5 +70,27 @@ describe('recentLogLines / withoutData (OBS-VL-001)', () => {
     srv.body = '';
     const counts = { infra: 3, apps: (await recentLogLines(k, o(), 'apps')).length };
     expect(withoutData(counts)).toEqual(['apps']);
+  });
+});
+
+describe('the checks on these queries (suites/observability/victoria.test.ts)', () => {
+  const SUITE = 'suites/observability/victoria.test.ts';
+  const vector = (result: unknown[]) =>
+    JSON.stringify({ status: 'success', data: { resultType: 'vector', result } });
+  it('OBS-VM-001 fails naming the clusters without up{cluster=…} series', async () => {
+    srv.status = 200;
+    srv.body = vector([]);
+    expect(await failure(runCheck(SUITE, 'OBS-VM-001', k))).toMatch(
+      /^clusters without up\{cluster=…\} series: infra, apps/,
+    );
+  });
+  it('OBS-VM-002 fails when no dragonfly_* metric name comes back', async () => {
+    srv.status = 200;
+    srv.body = vector([]);
+    expect(await failure(runCheck(SUITE, 'OBS-VM-002', k))).toMatch(
+      /^dragonfly_\* metric names: expected \[\] to not deeply equal \[\]/,
+    );
+    srv.body = vector([{ metric: { __name__: 'dragonfly_uptime_in_seconds' }, value: [1, '3'] }]);
+    await runCheck(SUITE, 'OBS-VM-002', k);
   });
 });

@@ -1,0 +1,107 @@
+// The lab scenarios the catalogue runs against (scenarios-suites.test.ts) and what each must turn
+// red: data only, so a unit test (test/unit/check/fault-matrix.test.ts) can read which check ids a
+// scenario proves without the lab.
+
+/** `<cluster>:<check id>` that must fail, with a pattern the failure message must match (the cause). */
+export type Expected = Record<string, RegExp>;
+
+export interface ScenarioCase {
+  name: string;
+  fail: Expected;
+  /** documented as "may fail" by the scenario (e.g. produce through the remaining brokers) */
+  mayFail?: string[];
+  /** tag expression of the relevant subset (`pnpm test --grep`); absent: the whole catalogue */
+  grep?: string;
+  /** the whole project fails before any check (identity guard) */
+  projectFails?: { cluster: string; message: RegExp };
+  /** after the reset, re-baseline the checks of this --grep (PV_BASELINE=write): the scenario changed what they record */
+  rebaseline?: string;
+}
+
+// From lab/scenarios/*.ts `expect` texts, mapped onto check ids.
+export const CASES: ScenarioCase[] = [
+  { name: 'healthy', fail: {} },
+  {
+    name: 'ceph-health-warn',
+    grep: 'rook-ceph',
+    fail: {
+      'infra:STO-CEPH-001': /HEALTH_WARN|OSD_DOWN/,
+      'infra:STO-CEPH-002': /HEALTH_WARN|OSD_DOWN|OSDs up/,
+    },
+  },
+  {
+    name: 'cilium-agent-restarted',
+    grep: 'cilium',
+    rebaseline: 'cilium',
+    fail: { 'infra:NET-CILIUM-005': /changed since the baseline.*(recreated|restarts|gone|new)/ },
+  },
+  {
+    name: 'cilium-health-unreachable',
+    grep: 'cilium',
+    fail: {
+      'infra:NET-CILIUM-001': /infra-cp-2: .*Cluster health: Warning\s+cilium-health daemon unreachable/,
+    },
+  },
+  {
+    name: 'wireguard-error',
+    grep: 'cilium',
+    fail: {
+      'apps:NET-CILIUM-004': /cilium-\w+: Wireguard\s+failed to get WireGuard device cilium_wg0/,
+    },
+  },
+  {
+    name: 'coredns-down',
+    grep: 'coredns',
+    fail: {
+      'infra:BOOT-CORE-004': /coredns|ready|available/i,
+      // no resolver behind kube-dns: an error, not a slow answer
+      'infra:NET-DNS-001': /^(?![\s\S]*target < )[\s\S]+/,
+      'infra:PERF-DNS-001': /^(?![\s\S]*target < )[\s\S]+/,
+    },
+  },
+  {
+    name: 'pooler-down',
+    grep: 'cnpg || pgbouncer || harbor',
+    fail: { 'apps:DB-CNPG-002': /harbor-pooler-rw/, 'apps:REG-HARBOR-001': /database|core|unhealthy/i },
+  },
+  {
+    name: 'pg-standby-down',
+    grep: 'cnpg || pgbouncer',
+    fail: { 'apps:DB-CNPG-001': /streamingStandbys[\s\S]*shared-postgres-3/ },
+  },
+  {
+    name: 'dragonfly-auth-wrong',
+    grep: 'dragonfly || external-secrets',
+    fail: {
+      'apps:DB-DRAGONFLY-001': /WRONGPASS|NOAUTH|invalid password/i,
+      'apps:DB-DRAGONFLY-007': /WRONGPASS|NOAUTH|invalid password/i,
+    },
+  },
+  {
+    name: 'kafka-broker-down',
+    grep: 'kafka',
+    fail: { 'apps:MSG-KAFKA-001': /Ready=False|ready brokers 2/ },
+    mayFail: ['apps:MSG-KAFKA-002', 'apps:PERF-KAFKA-001'],
+  },
+  {
+    name: 'kustomization-not-ready',
+    grep: 'flux',
+    fail: { 'apps:BOOT-CORE-010': /cluster-apps-workloads/ },
+    mayFail: ['apps:GITOPS-FLUX-002'],
+  },
+  { name: 'registry-auth-broken', grep: 'harbor', fail: { 'apps:REG-HARBOR-002': /401/ } },
+  {
+    // the Gateway objects keep Programmed: only the probe through its address sees the outage
+    name: 'gateway-down',
+    grep: 'gateway',
+    fail: {
+      'infra:PERF-HTTP-001': /HTTP errors \(no answer, 4xx or 5xx: [^)]*\).*: (\d+)\/\1\b/,
+      'apps:PERF-HTTP-001': /HTTP errors \(no answer, 4xx or 5xx: [^)]*\).*: (\d+)\/\1\b/,
+    },
+  },
+  {
+    name: 'wrong-cluster-identity',
+    fail: { 'infra:NET-CILIUM-007': /identity|expected|apps/i },
+    projectFails: { cluster: 'apps', message: /identity|expected "apps"/i },
+  },
+];

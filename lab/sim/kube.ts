@@ -197,12 +197,19 @@ export async function retireStaleCrds(k: Kube, timeoutMs = 120_000): Promise<str
   return stale;
 }
 
-/** Apply the project's CRDs and wait until every one is Established (bounded). */
-export async function applyCrds(k: Kube, timeoutMs = 60_000): Promise<number> {
+/**
+ * Apply the lab's CRDs, upstream's where the build cache has them (lab/sim/upstream-crds.ts) and the
+ * project's open-schema ones for the rest, and wait until every one is Established (bounded).
+ */
+export async function applyCrds(
+  k: Kube,
+  upstream: Map<string, K8sObject>,
+  timeoutMs = 60_000,
+): Promise<number> {
   await retireStaleCrds(k);
   await applyAll(
     k,
-    CRDS.map((d) => crdObject(d) as unknown as K8sObject),
+    CRDS.map((d) => upstream.get(`${d.plural}.${d.group}`) ?? (crdObject(d) as unknown as K8sObject)),
   );
   const names = new Set(CRDS.map((d) => `${d.plural}.${d.group}`));
   const deadline = Date.now() + timeoutMs;

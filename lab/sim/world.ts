@@ -32,6 +32,7 @@ import {
 } from './kube.js';
 import { containerRestart, crashLoop, podsBy, restoreFaultedPods } from './pods.js';
 import { desiredStatuses, objectKey } from './status.js';
+import { upstreamCrds } from './upstream-crds.js';
 import { clusterValues } from './values.js';
 
 export type SimContext = Pick<LabContext, 'clusters' | 'clusterNames' | 'paths' | 'log'>;
@@ -71,7 +72,7 @@ export async function seedCluster(
   cluster: LabClusterName,
 ): Promise<{ objects: number; crds: number; namespaces: Set<string> }> {
   const k = kube(ctx.clusters[cluster].kc);
-  const crds = await applyCrds(k);
+  const crds = await applyCrds(k, upstreamCrds(ctx.paths.cache).crds);
   const { objects, sources } = staticObjects(ctx, cluster);
   const values = clusterValues(ctx.clusters[cluster], ctx.paths.root);
   // namespaces first, then cluster-scoped config, then the rest

@@ -24,10 +24,17 @@ export interface ServiceVersions {
   KAFKA_VERSION: string;
   AVRO_VERSION: string;
   VICTORIAMETRICS_VERSION: string;
+  GATEWAY_API_VERSION: string;
 }
 
 export function readServiceVersions(file = path.join(SERVICES_BUILD_DIR, 'versions.env')): ServiceVersions {
-  const keys = ['COREDNS_VERSION', 'KAFKA_VERSION', 'AVRO_VERSION', 'VICTORIAMETRICS_VERSION'];
+  const keys = [
+    'COREDNS_VERSION',
+    'KAFKA_VERSION',
+    'AVRO_VERSION',
+    'VICTORIAMETRICS_VERSION',
+    'GATEWAY_API_VERSION',
+  ];
   return readEnvFile(file, keys) as unknown as ServiceVersions;
 }
 
@@ -48,6 +55,8 @@ export interface ServiceArtifacts {
   victoriaDir: string;
   victoriaMetrics: string;
   victoriaLogs: string;
+  /** the upstream Gateway API CRD manifests (one YAML per kind) */
+  gatewayApiCrdsDir: string;
 }
 
 export function serviceArtifacts(cache: string, v = readServiceVersions()): ServiceArtifacts {
@@ -59,6 +68,7 @@ export function serviceArtifacts(cache: string, v = readServiceVersions()): Serv
   );
   const victoriaDir = path.join(cache, `victoriametrics-${v.VICTORIAMETRICS_VERSION}`);
   return {
+    gatewayApiCrdsDir: path.join(cache, `gateway-api-crds-${v.GATEWAY_API_VERSION}`),
     victoriaDir,
     victoriaMetrics: path.join(victoriaDir, 'bin', 'victoria-metrics'),
     victoriaLogs: path.join(victoriaDir, 'bin', 'victoria-logs'),

@@ -1,0 +1,80 @@
+/**
+ * The Gateway API kinds are served with upstream's CRDs (sigs.k8s.io/gateway-api, the version in
+ * lab/build/services/versions.env, from the build cache): the API server prunes a field upstream
+ * does not have and refuses a value upstream's schema refuses, so the simulation and the fixtures
+ * cannot store what a real cluster would not. Needs `pnpm lab up`.
+ */
+import crypto from 'node:crypto';
+import { ApiextensionsV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readServiceVersions } from '../../../lab/build/services/artifacts.js';
+import { loadLabContext } from '../../../lab/core/index.js';
+import { CRDS } from '../../../lab/sim/crds.js';
+import { UPSTREAM_SCHEMA_LABEL } from '../../../lab/sim/upstream-crds.js';
+
+const ctx = loadLabContext();
+const kc = ctx.clusters.apps.kc;
+const ns = `pv-lab-crd-${crypto.randomBytes(3).toString('hex')}`;
+const GW = { group: 'gateway.networking.k8s.io', version: 'v1', plural: 'gateways', namespace: ns };
+const gateway = (name: string, spec: Record<string, unknown>) => ({
+  apiVersion: 'gateway.networking.k8s.io/v1',
+  kind: 'Gateway',
+  metadata: { name, namespace: ns },
+  spec,
+});
+const listener = { name: 'http', protocol: 'HTTP', port: 80 };
+
+afterAll(async () => {
+  await kc
+    .makeApiClient(CoreV1Api)
+    .deleteNamespace({ name: ns })
+    .catch(() => undefined);
+});
+
+describe('Gateway API CRDs are upstream', () => {
+  it('every Gateway API kind of the lab is the upstream CRD of the pinned release, on both clusters', async () => {
+    const version = readServiceVersions().GATEWAY_API_VERSION;
+    const names = CRDS.filter((d) => d.group === 'gateway.networking.k8s.io').map(
+      (d) => `${d.plural}.${d.group}`,
+    );
+    expect(names.length).toBe(6);
+    for (const cluster of ['infra', 'apps'] as const) {
+      const ext = ctx.clusters[cluster].kc.makeApiClient(ApiextensionsV1Api);
+      for (const name of names) {
+        const crd = await ext.readCustomResourceDefinition({ name });
+        expect(crd.metadata?.labels?.[UPSTREAM_SCHEMA_LABEL], `${cluster}: ${name}`).toBe('upstream');
+        expect(crd.metadata?.annotations?.['gateway.networking.k8s.io/bundle-version'], name).toBe(version);
+        // upstream's spec schema, not the project's open object
+        const spec = crd.spec.versions[0]!.schema!.openAPIV3Schema!.properties!.spec!;
+        expect(
+          spec.x_kubernetes_preserve_unknown_fields,
+          `${name}: spec keeps unknown fields`,
+        ).toBeUndefined();
+        expect(Object.keys(spec.properties ?? {}).length, `${name}: spec properties`).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it('a field upstream does not have is pruned; a value its schema refuses is refused', async () => {
+    await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: ns } } });
+    const custom = kc.makeApiClient(CustomObjectsApi);
+    await custom.createNamespacedCustomObject({
+      ...GW,
+      body: gateway('pruned', { gatewayClassName: 'cilium', listeners: [listener], notAField: 'kept?' }),
+    });
+    const back = (await custom.getNamespacedCustomObject({ ...GW, name: 'pruned' })) as {
+      spec: Record<string, unknown>;
+    };
+    expect(back.spec.gatewayClassName).toBe('cilium');
+    expect(back.spec).not.toHaveProperty('notAField');
+
+    const refused = await custom
+      .createNamespacedCustomObject({
+        ...GW,
+        body: gateway('refused', { gatewayClassName: 'cilium', listeners: [{ ...listener, port: 70000 }] }),
+      })
+      .catch((e: unknown) => e as { code?: number; body?: unknown });
+    expect((refused as { code?: number }).code).toBe(422);
+    expect(String((refused as { body?: unknown }).body)).toMatch(/port/);
+  });
+});

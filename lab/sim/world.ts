@@ -72,7 +72,7 @@ export async function seedCluster(
   cluster: LabClusterName,
 ): Promise<{ objects: number; crds: number; namespaces: Set<string> }> {
   const k = kube(ctx.clusters[cluster].kc);
-  const crds = await applyCrds(k, upstreamCrds(ctx.paths.cache).crds);
+  const crds = await applyCrds(k, upstreamCrds(ctx.paths.cache));
   const { objects, sources } = staticObjects(ctx, cluster);
   const values = clusterValues(ctx.clusters[cluster], ctx.paths.root);
   // namespaces first, then cluster-scoped config, then the rest

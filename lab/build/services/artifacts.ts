@@ -25,6 +25,7 @@ export interface ServiceVersions {
   AVRO_VERSION: string;
   VICTORIAMETRICS_VERSION: string;
   GATEWAY_API_VERSION: string;
+  FLUX_SOURCE_CONTROLLER_VERSION: string;
 }
 
 export function readServiceVersions(file = path.join(SERVICES_BUILD_DIR, 'versions.env')): ServiceVersions {
@@ -34,6 +35,7 @@ export function readServiceVersions(file = path.join(SERVICES_BUILD_DIR, 'versio
     'AVRO_VERSION',
     'VICTORIAMETRICS_VERSION',
     'GATEWAY_API_VERSION',
+    'FLUX_SOURCE_CONTROLLER_VERSION',
   ];
   return readEnvFile(file, keys) as unknown as ServiceVersions;
 }
@@ -55,8 +57,20 @@ export interface ServiceArtifacts {
   victoriaDir: string;
   victoriaMetrics: string;
   victoriaLogs: string;
-  /** the upstream Gateway API CRD manifests (one YAML per kind) */
-  gatewayApiCrdsDir: string;
+  /** upstream CRD manifests (one YAML per kind), by module */
+  upstreamCrds: UpstreamCrdSource[];
+}
+
+/** CRD manifests taken from an upstream Go module (`go mod download`, nothing built). */
+export interface UpstreamCrdSource {
+  module: string;
+  version: string;
+  /** directories of the module holding the manifests, with the file names taken (all `*.yaml` when absent) */
+  dirs: { dir: string; files?: string[] }[];
+  /** which component installs them (label on the CRD) */
+  owner: string;
+  /** the cache directory the manifests are copied into */
+  cacheDir: string;
 }
 
 export function serviceArtifacts(cache: string, v = readServiceVersions()): ServiceArtifacts {
@@ -67,8 +81,29 @@ export function serviceArtifacts(cache: string, v = readServiceVersions()): Serv
     `schema-registry-avro-${v.AVRO_VERSION}-kafka-${v.KAFKA_VERSION}`,
   );
   const victoriaDir = path.join(cache, `victoriametrics-${v.VICTORIAMETRICS_VERSION}`);
+  const crdSource = (
+    module: string,
+    version: string,
+    owner: string,
+    dirs: UpstreamCrdSource['dirs'],
+  ): UpstreamCrdSource => ({
+    module,
+    version,
+    owner,
+    dirs,
+    cacheDir: path.join(cache, `crds-${module.replaceAll('/', '_')}-${version}`),
+  });
   return {
-    gatewayApiCrdsDir: path.join(cache, `gateway-api-crds-${v.GATEWAY_API_VERSION}`),
+    upstreamCrds: [
+      crdSource('sigs.k8s.io/gateway-api', v.GATEWAY_API_VERSION, 'gateway-api', [
+        { dir: 'config/crd/standard' },
+        // Cilium installs TLSRoute from the experimental channel
+        { dir: 'config/crd/experimental', files: ['gateway.networking.k8s.io_tlsroutes.yaml'] },
+      ]),
+      crdSource('github.com/fluxcd/source-controller', v.FLUX_SOURCE_CONTROLLER_VERSION, 'flux', [
+        { dir: 'config/crd/bases' },
+      ]),
+    ],
     victoriaDir,
     victoriaMetrics: path.join(victoriaDir, 'bin', 'victoria-metrics'),
     victoriaLogs: path.join(victoriaDir, 'bin', 'victoria-logs'),

@@ -7,8 +7,8 @@
  * - Kafka: `mvn dependency:copy-dependencies` of lab/build/services/kafka/pom.xml (Maven Central)
  * - Schema registry: Avro + Jackson jars the same way, then javac of
  *   lab/services/schema-registry/LabSchemaRegistry.java against them
- * - Gateway API CRDs: `go mod download` of sigs.k8s.io/gateway-api at <GATEWAY_API_VERSION>, its
- *   config/crd/standard manifests and the experimental TLSRoute copied out (nothing is built)
+ * - upstream CRDs (Gateway API, Flux source-controller): `go mod download` of the module at its
+ *   version, the CRD manifests copied out (nothing is built; artifacts.ts lists which)
  * Each artifact is skipped when its `.complete` marker exists, so a warm build takes ~1 s.
  */
 import { spawn } from 'node:child_process';
@@ -21,6 +21,7 @@ import {
   readServiceVersions,
   serviceArtifacts,
   type ServiceVersions,
+  type UpstreamCrdSource,
 } from './artifacts.js';
 
 export interface BuildServicesOptions {
@@ -266,41 +267,38 @@ async function buildSchemaRegistry(
   o.progress?.(`schema-registry: built in ${Math.round((Date.now() - started) / 1000)} s`);
 }
 
-/** The kinds the lab serves from the experimental channel (Cilium installs TLSRoute from there). */
-const GATEWAY_API_EXPERIMENTAL = ['gateway.networking.k8s.io_tlsroutes.yaml'];
-
-async function fetchGatewayApiCrds(
-  cache: string,
-  v: ServiceVersions,
-  o: BuildServicesOptions,
-): Promise<void> {
-  const dir = serviceArtifacts(cache, v).gatewayApiCrdsDir;
-  const what = `gateway-api CRDs ${v.GATEWAY_API_VERSION}`;
-  if (isComplete(dir) && !o.force) return cached(o, what);
+async function fetchUpstreamCrds(src: UpstreamCrdSource, o: BuildServicesOptions): Promise<void> {
+  const what = `CRDs of ${src.module} ${src.version}`;
+  if (isComplete(src.cacheDir) && !o.force) return cached(o, what);
   await requireTool('go', 'install Go >= 1.24 (Debian golang-go or go.dev)');
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.mkdirSync(dir, { recursive: true });
-  o.progress?.(`${what}: go mod download sigs.k8s.io/gateway-api`);
+  fs.rmSync(src.cacheDir, { recursive: true, force: true });
+  fs.mkdirSync(src.cacheDir, { recursive: true });
+  o.progress?.(`${what}: go mod download`);
   const info = JSON.parse(
-    await run('go', ['mod', 'download', '-json', `sigs.k8s.io/gateway-api@${v.GATEWAY_API_VERSION}`], {
-      cwd: dir,
+    await run('go', ['mod', 'download', '-json', `${src.module}@${src.version}`], {
+      cwd: src.cacheDir,
       env: { ...process.env, GOTOOLCHAIN: 'local', GOFLAGS: '-mod=mod' },
       timeoutMs: 10 * 60_000,
+    }).catch((e: unknown) => {
+      // go prints the JSON with an Error field and exits 1 (e.g. a 403 from the proxy)
+      throw new Error(
+        `${what}: go mod download failed: ${(e as Error).message.split('\n').slice(-3).join(' ')}`,
+      );
     }),
   ) as { Dir?: string; Error?: string };
   if (!info.Dir)
     throw new Error(`${what}: go mod download gave no module directory (${info.Error ?? 'no error text'})`);
-  const standard = path.join(info.Dir, 'config', 'crd', 'standard');
-  const files = [
-    ...fs
-      .readdirSync(standard)
-      .filter((f) => /^gateway\.networking\.k8s\.io_.*\.yaml$/.test(f))
-      .map((f) => path.join(standard, f)),
-    ...GATEWAY_API_EXPERIMENTAL.map((f) => path.join(info.Dir!, 'config', 'crd', 'experimental', f)),
-  ];
-  for (const f of files) fs.copyFileSync(f, path.join(dir, path.basename(f)));
-  fs.writeFileSync(path.join(dir, '.complete'), `${new Date().toISOString()}\n`);
-  o.progress?.(`${what}: ${files.length} CRDs`);
+  let n = 0;
+  for (const { dir, files } of src.dirs) {
+    const from = path.join(info.Dir, dir);
+    for (const f of files ??
+      fs.readdirSync(from).filter((x) => x.endsWith('.yaml') && x !== 'kustomization.yaml')) {
+      fs.copyFileSync(path.join(from, f), path.join(src.cacheDir, f));
+      n++;
+    }
+  }
+  fs.writeFileSync(path.join(src.cacheDir, '.complete'), `${new Date().toISOString()}\n`);
+  o.progress?.(`${what}: ${n} CRDs`);
 }
 
 /**
@@ -318,7 +316,7 @@ export async function buildServices(
     buildVictoria(ctx.paths.cache, v, opts),
     buildKafka(ctx.paths.cache, v, opts),
     buildSchemaRegistry(ctx.paths.cache, v, opts),
-    fetchGatewayApiCrds(ctx.paths.cache, v, opts),
+    ...serviceArtifacts(ctx.paths.cache, v).upstreamCrds.map((src) => fetchUpstreamCrds(src, opts)),
   ]);
   const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed.length) {

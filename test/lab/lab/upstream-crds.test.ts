@@ -1,6 +1,7 @@
 /**
- * The Gateway API kinds are served with upstream's CRDs (sigs.k8s.io/gateway-api, the version in
- * lab/build/services/versions.env, from the build cache): the API server prunes a field upstream
+ * The Gateway API and Flux source kinds are served with upstream's CRDs (sigs.k8s.io/gateway-api and
+ * github.com/fluxcd/source-controller at the versions in lab/build/services/versions.env, from the
+ * build cache): the API server prunes a field upstream
  * does not have and refuses a value upstream's schema refuses, so the simulation and the fixtures
  * cannot store what a real cluster would not. Needs `pnpm lab up`.
  */
@@ -32,18 +33,23 @@ afterAll(async () => {
 });
 
 describe('Gateway API CRDs are upstream', () => {
-  it('every Gateway API kind of the lab is the upstream CRD of the pinned release, on both clusters', async () => {
-    const version = readServiceVersions().GATEWAY_API_VERSION;
-    const names = CRDS.filter((d) => d.group === 'gateway.networking.k8s.io').map(
-      (d) => `${d.plural}.${d.group}`,
-    );
-    expect(names.length).toBe(6);
+  it('the Gateway API and Flux source kinds are the upstream CRDs of the pinned releases, on both clusters', async () => {
+    const v = readServiceVersions();
+    const expected = new Map<string, string>();
+    for (const d of CRDS) {
+      const name = `${d.plural}.${d.group}`;
+      if (d.group === 'gateway.networking.k8s.io')
+        expected.set(name, `sigs.k8s.io/gateway-api@${v.GATEWAY_API_VERSION}`);
+      if (d.group === 'source.toolkit.fluxcd.io')
+        expected.set(name, `github.com/fluxcd/source-controller@${v.FLUX_SOURCE_CONTROLLER_VERSION}`);
+    }
+    expect(expected.size).toBe(11); // 6 Gateway API kinds, 5 source-controller kinds
     for (const cluster of ['infra', 'apps'] as const) {
       const ext = ctx.clusters[cluster].kc.makeApiClient(ApiextensionsV1Api);
-      for (const name of names) {
+      for (const [name, source] of expected) {
         const crd = await ext.readCustomResourceDefinition({ name });
         expect(crd.metadata?.labels?.[UPSTREAM_SCHEMA_LABEL], `${cluster}: ${name}`).toBe('upstream');
-        expect(crd.metadata?.annotations?.['gateway.networking.k8s.io/bundle-version'], name).toBe(version);
+        expect(crd.metadata?.annotations?.['lab.platform-validation.io/source'], name).toBe(source);
         // upstream's spec schema, not the project's open object
         const spec = crd.spec.versions[0]!.schema!.openAPIV3Schema!.properties!.spec!;
         expect(

@@ -26,6 +26,8 @@ export interface ServiceVersions {
   VICTORIAMETRICS_VERSION: string;
   GATEWAY_API_VERSION: string;
   FLUX_SOURCE_CONTROLLER_VERSION: string;
+  CERT_MANAGER_VERSION: string;
+  EXTERNAL_SECRETS_VERSION: string;
 }
 
 export function readServiceVersions(file = path.join(SERVICES_BUILD_DIR, 'versions.env')): ServiceVersions {
@@ -36,6 +38,8 @@ export function readServiceVersions(file = path.join(SERVICES_BUILD_DIR, 'versio
     'VICTORIAMETRICS_VERSION',
     'GATEWAY_API_VERSION',
     'FLUX_SOURCE_CONTROLLER_VERSION',
+    'CERT_MANAGER_VERSION',
+    'EXTERNAL_SECRETS_VERSION',
   ];
   return readEnvFile(file, keys) as unknown as ServiceVersions;
 }
@@ -103,6 +107,15 @@ export function serviceArtifacts(cache: string, v = readServiceVersions()): Serv
       crdSource('github.com/fluxcd/source-controller', v.FLUX_SOURCE_CONTROLLER_VERSION, 'flux', [
         { dir: 'config/crd/bases' },
       ]),
+      crdSource('github.com/cert-manager/cert-manager', v.CERT_MANAGER_VERSION, 'cert-manager', [
+        { dir: 'deploy/crds' },
+      ]),
+      crdSource(
+        'github.com/external-secrets/external-secrets',
+        v.EXTERNAL_SECRETS_VERSION,
+        'external-secrets',
+        [{ dir: 'config/crds/bases' }],
+      ),
     ],
     victoriaDir,
     victoriaMetrics: path.join(victoriaDir, 'bin', 'victoria-metrics'),

@@ -1,7 +1,6 @@
 /**
- * The Gateway API and Flux source kinds are served with upstream's CRDs (sigs.k8s.io/gateway-api and
- * github.com/fluxcd/source-controller at the versions in lab/build/services/versions.env, from the
- * build cache): the API server prunes a field upstream
+ * The Gateway API, Flux source, cert-manager and External Secrets kinds are served with upstream's
+ * CRDs (the modules and versions of lab/build/services/versions.env, from the build cache): the API server prunes a field upstream
  * does not have and refuses a value upstream's schema refuses, so the simulation and the fixtures
  * cannot store what a real cluster would not. Needs `pnpm lab up`.
  */
@@ -33,7 +32,7 @@ afterAll(async () => {
 });
 
 describe('Gateway API CRDs are upstream', () => {
-  it('the Gateway API and Flux source kinds are the upstream CRDs of the pinned releases, on both clusters', async () => {
+  it('the Gateway API, Flux source, cert-manager and External Secrets kinds are the upstream CRDs of the pinned releases, on both clusters', async () => {
     const v = readServiceVersions();
     const expected = new Map<string, string>();
     for (const d of CRDS) {
@@ -42,8 +41,13 @@ describe('Gateway API CRDs are upstream', () => {
         expected.set(name, `sigs.k8s.io/gateway-api@${v.GATEWAY_API_VERSION}`);
       if (d.group === 'source.toolkit.fluxcd.io')
         expected.set(name, `github.com/fluxcd/source-controller@${v.FLUX_SOURCE_CONTROLLER_VERSION}`);
+      if (d.group === 'cert-manager.io' || d.group === 'acme.cert-manager.io')
+        expected.set(name, `github.com/cert-manager/cert-manager@${v.CERT_MANAGER_VERSION}`);
+      if (d.group === 'external-secrets.io')
+        expected.set(name, `github.com/external-secrets/external-secrets@${v.EXTERNAL_SECRETS_VERSION}`);
     }
-    expect(expected.size).toBe(11); // 6 Gateway API kinds, 5 source-controller kinds
+    // 6 Gateway API kinds, 5 source-controller, 6 cert-manager, 5 External Secrets
+    expect(expected.size).toBe(22);
     for (const cluster of ['infra', 'apps'] as const) {
       const ext = ctx.clusters[cluster].kc.makeApiClient(ApiextensionsV1Api);
       for (const [name, source] of expected) {

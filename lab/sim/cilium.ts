@@ -103,7 +103,7 @@ export function ciliumNodeObjects(
           { type: 'InternalIP', ip: n.ip },
           { type: 'CiliumInternalIP', ip: n.ciliumInternalIP },
         ],
-        alibaba: {},
+        'alibaba-cloud': {}, // the agent's JSON name (upstream CRD)
         azure: {},
         encryption: {},
         eni: {},
@@ -113,7 +113,7 @@ export function ciliumNodeObjects(
       },
     });
     statuses.set(`CiliumNode//${n.name}`, {
-      alibaba: {},
+      'alibaba-cloud': {},
       azure: {},
       eni: {},
       ipam: { 'operator-status': {} },

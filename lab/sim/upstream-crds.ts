@@ -2,8 +2,9 @@
  * The CRDs the lab installs with upstream's full OpenAPI schemas instead of the project's open ones
  * (lab/sim/crds.ts): the API server then prunes and validates what the simulation and the fixtures
  * write, so a field upstream does not have cannot be read back. Taken from the build cache
- * (lab/build/services: `go mod download` of the upstream module): the Gateway API kinds, Flux
- * source-controller's, cert-manager's and External Secrets' (lab/build/services/artifacts.ts lists them).
+ * (lab/build/services: `go mod download` of the upstream module): Cilium's, the Gateway API
+ * kinds, Flux source-controller's, cert-manager's and External Secrets' (lab/build/services/artifacts.ts
+ * lists them).
  */
 import fs from 'node:fs';
 import path from 'node:path';

@@ -28,6 +28,7 @@ export interface ServiceVersions {
   FLUX_SOURCE_CONTROLLER_VERSION: string;
   CERT_MANAGER_VERSION: string;
   EXTERNAL_SECRETS_VERSION: string;
+  CILIUM_VERSION: string;
 }
 
 export function readServiceVersions(file = path.join(SERVICES_BUILD_DIR, 'versions.env')): ServiceVersions {
@@ -40,6 +41,7 @@ export function readServiceVersions(file = path.join(SERVICES_BUILD_DIR, 'versio
     'FLUX_SOURCE_CONTROLLER_VERSION',
     'CERT_MANAGER_VERSION',
     'EXTERNAL_SECRETS_VERSION',
+    'CILIUM_VERSION',
   ];
   return readEnvFile(file, keys) as unknown as ServiceVersions;
 }
@@ -99,6 +101,10 @@ export function serviceArtifacts(cache: string, v = readServiceVersions()): Serv
   });
   return {
     upstreamCrds: [
+      crdSource('github.com/cilium/cilium', v.CILIUM_VERSION, 'cilium', [
+        { dir: 'pkg/k8s/apis/cilium.io/client/crds/v2' },
+        { dir: 'pkg/k8s/apis/cilium.io/client/crds/v2alpha1' },
+      ]),
       crdSource('sigs.k8s.io/gateway-api', v.GATEWAY_API_VERSION, 'gateway-api', [
         { dir: 'config/crd/standard' },
         // Cilium installs TLSRoute from the experimental channel

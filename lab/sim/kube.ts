@@ -317,6 +317,27 @@ function fillTimes(value: unknown, now: Record<string, string>): unknown {
  * The status to write: placeholders filled, observedGeneration set where the status carries one,
  * and each condition's lastTransitionTime kept from `current` when type and status are unchanged.
  */
+/** Conditions with lastTransitionTime kept while the status holds (metav1.Condition requires it). */
+function stampConditions(conds: Cond[], old: Cond[], generation: number, now: string): Cond[] {
+  return conds.map((c) => {
+    const prev = old.find((o) => o.type === c.type);
+    const ltt =
+      prev && prev.status === c.status && typeof prev.lastTransitionTime === 'string'
+        ? prev.lastTransitionTime
+        : now;
+    return {
+      ...c,
+      ...('observedGeneration' in c ? { observedGeneration: generation } : {}),
+      lastTransitionTime: ltt,
+    };
+  });
+}
+
+type Entry = Record<string, unknown>;
+/** Which entry of a status list an entry is: its name (a Gateway listener), its parentRef (a route's parent), else its place. */
+const entryKey = (e: Entry, i: number) =>
+  typeof e.name === 'string' ? `name ${e.name}` : e.parentRef ? `parent ${stable(e.parentRef)}` : `#${i}`;
+
 export function prepareStatus(
   desired: Record<string, unknown>,
   current: Record<string, unknown> | undefined,
@@ -326,18 +347,30 @@ export function prepareStatus(
   const s = fillTimes(desired, times) as Record<string, unknown>;
   if ('observedGeneration' in s) s.observedGeneration = generation;
   if ('lastAttemptedGeneration' in s) s.lastAttemptedGeneration = generation;
-  const old = (current?.conditions as Cond[] | undefined) ?? [];
-  if (Array.isArray(s.conditions)) {
-    s.conditions = (s.conditions as Cond[]).map((c) => {
-      const prev = old.find((o) => o.type === c.type);
-      const ltt =
-        prev && prev.status === c.status && typeof prev.lastTransitionTime === 'string'
-          ? prev.lastTransitionTime
-          : times.NOW;
+  if (Array.isArray(s.conditions))
+    s.conditions = stampConditions(
+      s.conditions as Cond[],
+      (current?.conditions as Cond[] | undefined) ?? [],
+      generation,
+      times.NOW!,
+    );
+  // conditions one level down, as upstream's schemas require them too: Gateway status.listeners[],
+  // HTTPRoute status.parents[]
+  for (const [key, v] of Object.entries(s)) {
+    if (key === 'conditions' || !Array.isArray(v)) continue;
+    const before = (current?.[key] as Entry[] | undefined) ?? [];
+    s[key] = (v as unknown[]).map((item, i) => {
+      const e = item as Entry;
+      if (!e || typeof e !== 'object' || !Array.isArray(e.conditions)) return item;
+      const prev = before.find((b, j) => b && typeof b === 'object' && entryKey(b, j) === entryKey(e, i));
       return {
-        ...c,
-        ...('observedGeneration' in c ? { observedGeneration: generation } : {}),
-        lastTransitionTime: ltt,
+        ...e,
+        conditions: stampConditions(
+          e.conditions as Cond[],
+          (prev?.conditions as Cond[] | undefined) ?? [],
+          generation,
+          times.NOW!,
+        ),
       };
     });
   }

@@ -66,6 +66,38 @@ describe('Gateway API CRDs are upstream', () => {
     }
   });
 
+  it("the simulation's status writes pass upstream's validation (a refused write would leave status empty)", async () => {
+    // on a fresh lab the simulated Gateway controller's status is all there is: a 422 keeps it empty
+    const custom = kc.makeApiClient(CustomObjectsApi);
+    const g = (plural: string) =>
+      custom.listClusterCustomObject({
+        group: 'gateway.networking.k8s.io',
+        version: 'v1',
+        plural,
+      }) as Promise<{
+        items: {
+          metadata: { name: string };
+          status?: Record<string, { conditions?: { lastTransitionTime?: string }[] }[]>;
+        }[];
+      }>;
+    const gateways = (await g('gateways')).items;
+    const routes = (await g('httproutes')).items;
+    expect(gateways.length).toBeGreaterThan(0);
+    expect(routes.length).toBeGreaterThan(0);
+    for (const [what, list, field] of [
+      ['Gateway', gateways, 'listeners'],
+      ['HTTPRoute', routes, 'parents'],
+    ] as const) {
+      for (const o of list) {
+        const entries = o.status?.[field] ?? [];
+        expect(entries.length, `${what} ${o.metadata.name} status.${field}`).toBeGreaterThan(0);
+        for (const e of entries)
+          for (const c of e.conditions ?? [])
+            expect(c.lastTransitionTime, `${what} ${o.metadata.name}`).toBeTruthy();
+      }
+    }
+  });
+
   it('a field upstream does not have is pruned; a value its schema refuses is refused', async () => {
     await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: ns } } });
     const custom = kc.makeApiClient(CustomObjectsApi);

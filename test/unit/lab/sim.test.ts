@@ -283,6 +283,33 @@ describe('lab scenarios change the simulated world they claim to', () => {
       )[0]!.lastTransitionTime,
     ).toBe('2030-01-01T00:00:00Z');
   });
+
+  it("nested conditions get their lastTransitionTime too (Gateway listeners, a route's parents: upstream requires it)", () => {
+    const times = { NOW: '2030-01-01T00:00:00Z' };
+    const cur = {
+      listeners: [
+        {
+          name: 'https',
+          conditions: [{ type: 'Programmed', status: 'True', lastTransitionTime: '2020-01-01T00:00:00Z' }],
+        },
+      ],
+    };
+    const s = prepareStatus(
+      {
+        listeners: [
+          { name: 'http', conditions: [{ type: 'Programmed', status: 'True' }] },
+          { name: 'https', conditions: [{ type: 'Programmed', status: 'True' }] },
+        ],
+        parents: [{ parentRef: { name: 'gw' }, conditions: [{ type: 'Accepted', status: 'True' }] }],
+      },
+      cur,
+      3,
+      times,
+    ) as { listeners: { conditions: { lastTransitionTime: string }[] }[]; parents: typeof s.listeners };
+    expect(s.listeners[0]!.conditions[0]!.lastTransitionTime).toBe('2030-01-01T00:00:00Z');
+    expect(s.listeners[1]!.conditions[0]!.lastTransitionTime).toBe('2020-01-01T00:00:00Z'); // matched by name
+    expect(s.parents[0]!.conditions[0]!.lastTransitionTime).toBe('2030-01-01T00:00:00Z');
+  });
 });
 
 describe('exec shims and the Hubble relay stub', () => {

@@ -4,7 +4,8 @@
  * up: build what is missing, start both control planes (infra, apps) with KWOK nodes, write
  * .lab/kubeconfig, start the pod runtime, then lab/services startServices(ctx) and lab/sim
  * seed(ctx, scenarioFaults) when those modules exist (the scenarios' faults reach sim from here:
- * lab/sim does not import lab/scenarios). Idempotent. down: stopServices(ctx), then every
+ * lab/sim does not import lab/scenarios), then lab/sim verifyOperators(ctx): one operator pass after
+ * seeding, failing on its reconcile errors (reset too). Idempotent. down: stopServices(ctx), then every
  * process the lab recorded; fails if a lab port still listens.
  */
 import fs from 'node:fs';
@@ -21,6 +22,7 @@ import { controlPlaneUp, leftoverListeners, stopAll } from './cluster/up.js';
 import { recordDisruptionBaseline } from './cluster/baseline.js';
 import { makeKubectl } from './cluster/seed.js';
 import { scenarioFaults } from './scenarios/registry.js';
+import { formatSimError, operatorsStateFile, readOperatorPass } from './sim/sim-errors.js';
 
 const log = (m: string) => process.stderr.write(`${m}\n`);
 
@@ -97,6 +99,8 @@ async function up(): Promise<void> {
     await hook(paths, 'services', 'startServices', ctx);
     await hook(paths, 'sim', 'seed', ctx, scenarioFaults);
   }
+  // a refused simulated write fails `lab up` (not only a line in sim-operators.log: issue 13)
+  await hook(paths, 'sim', 'verifyOperators', ctx);
   if (!fs.existsSync(paths.scenarioFile)) fs.writeFileSync(paths.scenarioFile, 'healthy\n');
   if (activeScenario(paths) === 'healthy') await recordDisruptionBaseline(paths, log);
   log(`lab up: ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
@@ -190,6 +194,11 @@ async function status(): Promise<number> {
   if (records.length > 0) {
     console.log(`  total RSS ${(totalKiB / 1024 / 1024).toFixed(2)} GiB (budget 4 GiB)`);
   }
+  if (records.some((r) => r.name === 'sim-operators')) {
+    const lines = simOperatorsStatus(paths, procs.isRunning('sim-operators'));
+    if (!lines.ok) ok = false;
+    console.log(lines.text);
+  }
   if (fs.existsSync(paths.kubeconfig)) {
     const mod = await optionalModule(paths, 'services').catch(() => undefined);
     const fn = mod?.servicesStatus;
@@ -214,6 +223,27 @@ async function status(): Promise<number> {
     }
   }
   return ok ? 0 : 1;
+}
+
+/** The last complete operator pass (lab/sim/sim-errors.ts): its errors are the lab's current ones. */
+function simOperatorsStatus(
+  paths: LabPaths,
+  running: boolean,
+  now = Date.now(),
+): { ok: boolean; text: string } {
+  const file = operatorsStateFile(paths.root);
+  const p = readOperatorPass(file);
+  if (!p) return { ok: !running, text: `sim operators: no complete pass recorded (${file})` };
+  const age = Math.round((now - Date.parse(p.finishedAt)) / 1000);
+  const stale = running && age > 60;
+  const head = `sim operators: pass ${p.pass} finished ${p.finishedAt} (${age} s ago${stale ? ', STALE: no pass for over 60 s' : ''}${running ? '' : ', process not running'})`;
+  if (!p.errors.length) return { ok: !stale, text: `${head}: no errors` };
+  return {
+    ok: !running,
+    text: [`${head}: ${p.errors.length} ERROR(S)`, ...p.errors.map((e) => `  ${formatSimError(e)}`)].join(
+      '\n',
+    ),
+  };
 }
 
 async function scenario(name: string | undefined): Promise<void> {
@@ -254,7 +284,9 @@ async function main(argv: string[]): Promise<number> {
       // wait: what a Flux reconcile of the lab's sources would do
       const t0 = Date.now();
       await scenario('healthy');
-      await hook(labPaths(), 'sim', 'seed', loadLabContext({ log }), scenarioFaults);
+      const ctx = loadLabContext({ log });
+      await hook(labPaths(), 'sim', 'seed', ctx, scenarioFaults);
+      await hook(labPaths(), 'sim', 'verifyOperators', ctx);
       await recordDisruptionBaseline(labPaths(), log);
       log(`lab reset: declared state restored in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       return 0;

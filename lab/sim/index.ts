@@ -4,6 +4,8 @@
  * those operators would (for the active scenario, `healthy` by default), installs the exec shims,
  * routes the simulated tool pods, starts the operator loop process and waits for the seeded
  * workloads to be rolled out. Idempotent: a second `lab up` re-applies the same state.
+ * `verifyOperators(ctx)` (called by `lab up` / `lab reset` once everything is seeded) waits for one
+ * complete operator pass that started after it was called and fails on that pass's errors.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,6 +16,13 @@ import type { LabClusterName } from '../core/topology.js';
 import type { Faults } from './faults.js';
 import { ensureGitRepo } from './git.js';
 import { GIT_PORT, HUBBLE_RELAY_PORT, heartbeatFile } from './ports.js';
+import {
+  operatorsKickFile,
+  operatorsStateFile,
+  readOperatorPass,
+  refusedWritesMessage,
+  type OperatorPass,
+} from './sim-errors.js';
 import { seedCluster, simStateFile, syncWorld } from './world.js';
 
 export { simStateFile } from './world.js';
@@ -141,4 +150,38 @@ export async function seed(ctx: LabContext, faultsOf: (scenario: string) => Faul
   ctx.log(
     `sim: seeded both clusters in ${((Date.now() - t0) / 1000).toFixed(1)} s (shims: ${shims.join(', ')}; scenario: ${scenario})`,
   );
+}
+
+/**
+ * Wait (bounded) for one complete pass of the operator loop that started after this call (the
+ * loop is kicked, so this takes about one pass: ~1 s), and fail naming cluster, part, object and the
+ * API server's message when that pass had errors: a refused status write is a broken lab, whatever
+ * status an older lab left behind (issue 13). A race (404, namespace terminating) is not an error.
+ */
+export async function verifyOperators(ctx: LabContext, timeoutMs = 30_000): Promise<OperatorPass> {
+  const logFile = ctx.procs.logFile(OPERATORS);
+  if (!ctx.procs.isRunning(OPERATORS)) throw new Error(`sim-operators is not running (log: ${logFile})`);
+  const file = operatorsStateFile(ctx.paths.root);
+  const since = Date.now();
+  const kick = operatorsKickFile(ctx.paths.root);
+  fs.mkdirSync(path.dirname(kick), { recursive: true });
+  fs.writeFileSync(kick, `${new Date(since).toISOString()}\n`);
+  const deadline = since + timeoutMs;
+  for (;;) {
+    const p = readOperatorPass(file);
+    if (p && Date.parse(p.startedAt) >= since) {
+      if (p.errors.length) throw new Error(refusedWritesMessage(p, file, logFile));
+      ctx.log(
+        `sim: operator pass ${p.pass} after seeding had no errors (${((Date.now() - since) / 1000).toFixed(1)} s)`,
+      );
+      return p;
+    }
+    if (Date.now() > deadline)
+      throw new Error(
+        `sim-operators: no complete pass within ${timeoutMs / 1000} s after seeding (last: ${p ? `pass ${p.pass} started ${p.startedAt}` : 'none'}; ${file}; log: ${logFile})`,
+      );
+    if (!ctx.procs.isRunning(OPERATORS))
+      throw new Error(`sim-operators stopped while waiting for its pass (log: ${logFile})`);
+    await sleep(100);
+  }
 }

@@ -18,6 +18,7 @@ import {
 } from '@kubernetes/client-node';
 import type { K8sObject } from './fixtures.js';
 import { CRDS, crdObject, pluralFor, type CrdDef } from './crds.js';
+import { onObject } from './sim-errors.js';
 
 export const FIELD_MANAGER = 'pv-lab-sim';
 /** a separate manager, so a scenario's partial apply never prunes the fixture's fields */
@@ -456,33 +457,36 @@ export async function writeStatus(
   const p = pluralFor(ref.apiVersion, ref.kind);
   if (!p) throw new Error(`writeStatus: ${ref.kind} (${ref.apiVersion}) is not a simulated custom resource`);
   const base = { group: p.group, version: p.version, plural: p.plural, name: ref.name };
-  const current =
-    known ??
-    ((await retryTooMany(() =>
+  // a failure names the object (lab/sim/sim-errors.ts): what `lab up` and `lab status` report
+  return onObject({ kind: ref.kind, name: ref.name, namespace: ref.namespace }, async () => {
+    const current =
+      known ??
+      ((await retryTooMany(() =>
+        p.namespaced
+          ? k.custom.getNamespacedCustomObject({ ...base, namespace: ref.namespace! })
+          : k.custom.getClusterCustomObject(base),
+      )) as LiveCR);
+    const status = prepareStatus(desired, current.status, current.metadata.generation ?? 1, times);
+    if (stable(withoutVolatile(status)) === stable(withoutVolatile(current.status))) return false;
+    const body = {
+      apiVersion: ref.apiVersion,
+      kind: ref.kind,
+      metadata: { name: ref.name, ...(p.namespaced ? { namespace: ref.namespace } : {}) },
+      status,
+    };
+    await retryTooMany(() =>
       p.namespaced
-        ? k.custom.getNamespacedCustomObject({ ...base, namespace: ref.namespace! })
-        : k.custom.getClusterCustomObject(base),
-    )) as LiveCR);
-  const status = prepareStatus(desired, current.status, current.metadata.generation ?? 1, times);
-  if (stable(withoutVolatile(status)) === stable(withoutVolatile(current.status))) return false;
-  const body = {
-    apiVersion: ref.apiVersion,
-    kind: ref.kind,
-    metadata: { name: ref.name, ...(p.namespaced ? { namespace: ref.namespace } : {}) },
-    status,
-  };
-  await retryTooMany(() =>
-    p.namespaced
-      ? k.custom.patchNamespacedCustomObjectStatus(
-          { ...base, namespace: ref.namespace!, body, fieldManager: FIELD_MANAGER, force: true },
-          APPLY,
-        )
-      : k.custom.patchClusterCustomObjectStatus(
-          { ...base, body, fieldManager: FIELD_MANAGER, force: true },
-          APPLY,
-        ),
-  );
-  return true;
+        ? k.custom.patchNamespacedCustomObjectStatus(
+            { ...base, namespace: ref.namespace!, body, fieldManager: FIELD_MANAGER, force: true },
+            APPLY,
+          )
+        : k.custom.patchClusterCustomObjectStatus(
+            { ...base, body, fieldManager: FIELD_MANAGER, force: true },
+            APPLY,
+          ),
+    );
+    return true;
+  });
 }
 
 /** Merge-patch a pod's status (readiness, restart counts) as the kubelet would report it. */

@@ -2,7 +2,8 @@
  * The `sim-operators` process (started by seed with ctx.procs.start, stopped by `lab down`):
  * the simulated operator loop of both clusters (lab/sim/operators.ts) and the Hubble relay gRPC
  * stubs. A pass runs on each change a watch sees (lab/sim/wake.ts) and every 5 s otherwise; each pass
- * is bounded by the apiserver client's timeouts.
+ * is bounded by the apiserver client's timeouts. After each complete pass it replaces
+ * .lab/sim/operators-errors.json (the pass's reconcile errors, lab/sim/sim-errors.ts), then the heartbeat.
  *   node --import tsx lab/sim/operators-main.ts
  */
 import fs from 'node:fs';
@@ -13,6 +14,7 @@ import { startHubbleRelay } from './hubble-relay.js';
 import { kube } from './kube.js';
 import { reconcileCluster } from './operators.js';
 import { HUBBLE_RELAY_PORT, heartbeatFile } from './ports.js';
+import { operatorsKickFile, operatorsStateFile, writeOperatorPass, type SimError } from './sim-errors.js';
 import { startWaker } from './wake.js';
 import { simStateFile } from './world.js';
 
@@ -41,22 +43,34 @@ process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
 
 const hb = heartbeatFile(ctx.paths.root);
+const errorsFile = operatorsStateFile(ctx.paths.root);
 fs.mkdirSync(path.dirname(hb), { recursive: true });
 // a pass on every change the waker sees (at most 5 a second), else a resync every RESYNC_MS
 const RESYNC_MS = 5_000;
 const waker = startWaker(
   ctx.clusterNames.map((c) => ctx.clusters[c].kc),
-  [stateFile, ctx.paths.scenarioFile],
+  [stateFile, ctx.paths.scenarioFile, operatorsKickFile(ctx.paths.root)],
   log,
 );
 process.on('SIGTERM', () => waker.stop());
 process.on('SIGINT', () => waker.stop());
+let pass = 0;
 while (!stopping) {
   await waker.next(RESYNC_MS);
   if (stopping) break;
   const started = Date.now();
-  await Promise.all(ctx.clusterNames.map((c) => reconcileCluster(ctx, c, clients[c]!, state[c]!, log)));
-  fs.writeFileSync(hb, new Date().toISOString());
+  const errors: SimError[] = (
+    await Promise.all(ctx.clusterNames.map((c) => reconcileCluster(ctx, c, clients[c]!, state[c]!, log)))
+  ).flat();
+  const finishedAt = new Date().toISOString();
+  writeOperatorPass(errorsFile, {
+    pid: process.pid,
+    pass: ++pass,
+    startedAt: new Date(started).toISOString(),
+    finishedAt,
+    errors,
+  });
+  fs.writeFileSync(hb, finishedAt);
   await new Promise((r) => setTimeout(r, Math.max(0, 200 - (Date.now() - started))));
 }
 log('stopped');

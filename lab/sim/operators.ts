@@ -20,6 +20,7 @@ import {
 import type { LabContext } from '../core/context.js';
 import type { LabClusterName } from '../core/topology.js';
 import { FIELD_MANAGER, httpCode, nowTimes, writeStatus, type Kube, retryTooMany } from './kube.js';
+import { formatSimError, onObject, simErrorOf, type SimError } from './sim-errors.js';
 import { labelBackedPods } from './world.js';
 
 type Obj = {
@@ -37,17 +38,6 @@ type Obj = {
 };
 
 const CILIUM_CONTROLLER = 'io.cilium/gateway-controller';
-
-/** one line: the apiserver's Status message when there is one */
-function brief(e: unknown): string {
-  const body = (e as { body?: unknown }).body;
-  if (typeof body === 'string') {
-    try {
-      return `${(e as { code?: number }).code}: ${(JSON.parse(body) as { message?: string }).message}`;
-    } catch {}
-  }
-  return String((e as Error).message).split('\n')[0]!;
-}
 
 function ipToInt(ip: string): number {
   return ip.split('.').reduce((a, o) => a * 256 + Number(o), 0);
@@ -133,13 +123,15 @@ export async function reconcileLbIpam(k: Kube): Promise<number> {
             lastTransitionTime: nowTimes().NOW,
           },
     ];
-    await k.core.patchNamespacedServiceStatus(
-      {
-        name,
-        namespace: ns,
-        body: { status: { loadBalancer: ip ? { ingress: [{ ip, ipMode: 'VIP' }] } : {}, conditions } },
-      },
-      setHeaderOptions('Content-Type', 'application/merge-patch+json'),
+    await onObject({ kind: 'Service', namespace: ns, name }, () =>
+      k.core.patchNamespacedServiceStatus(
+        {
+          name,
+          namespace: ns,
+          body: { status: { loadBalancer: ip ? { ingress: [{ ip, ipMode: 'VIP' }] } : {}, conditions } },
+        },
+        setHeaderOptions('Content-Type', 'application/merge-patch+json'),
+      ),
     );
     if (ip) {
       used.add(ip);
@@ -214,40 +206,42 @@ export async function reconcileGateways(k: Kube): Promise<void> {
           name: gw.metadata.name,
         })) as { metadata: { uid: string } }
       ).metadata.uid;
-      await k.core.createNamespacedService(
-        {
-          namespace: ns,
-          body: {
-            metadata: {
-              name: svcName,
-              namespace: ns,
-              labels: {
-                'gateway.networking.k8s.io/gateway-name': gw.metadata.name,
-                'io.cilium.gateway/owning-gateway': gw.metadata.name,
-                ...(infra.labels ?? {}),
-              },
-              annotations: infra.annotations ?? {},
-              ownerReferences: [
-                {
-                  apiVersion: 'gateway.networking.k8s.io/v1',
-                  kind: 'Gateway',
-                  name: gw.metadata.name,
-                  uid,
-                  controller: true,
+      await onObject({ kind: 'Service', namespace: ns, name: svcName }, () =>
+        k.core.createNamespacedService(
+          {
+            namespace: ns,
+            body: {
+              metadata: {
+                name: svcName,
+                namespace: ns,
+                labels: {
+                  'gateway.networking.k8s.io/gateway-name': gw.metadata.name,
+                  'io.cilium.gateway/owning-gateway': gw.metadata.name,
+                  ...(infra.labels ?? {}),
                 },
-              ],
-            },
-            spec: {
-              type: 'LoadBalancer',
-              ports: [...new Set(listeners.map((l) => l.port))].map((p) => ({
-                name: `port-${p}`,
-                port: p,
-                protocol: 'TCP',
-              })),
+                annotations: infra.annotations ?? {},
+                ownerReferences: [
+                  {
+                    apiVersion: 'gateway.networking.k8s.io/v1',
+                    kind: 'Gateway',
+                    name: gw.metadata.name,
+                    uid,
+                    controller: true,
+                  },
+                ],
+              },
+              spec: {
+                type: 'LoadBalancer',
+                ports: [...new Set(listeners.map((l) => l.port))].map((p) => ({
+                  name: `port-${p}`,
+                  port: p,
+                  protocol: 'TCP',
+                })),
+              },
             },
           },
-        },
-        undefined,
+          undefined,
+        ),
       );
       continue; // LB-IPAM assigns the address; status follows on the next pass
     }
@@ -481,7 +475,9 @@ export async function reconcileVolumes(k: Kube): Promise<number> {
       },
     };
     try {
-      await k.core.createPersistentVolume({ body: pv, fieldManager: FIELD_MANAGER });
+      await onObject({ kind: 'PersistentVolume', name }, () =>
+        k.core.createPersistentVolume({ body: pv, fieldManager: FIELD_MANAGER }),
+      );
       created++;
     } catch (e) {
       if (httpCode(e) !== 409) throw e;
@@ -497,7 +493,9 @@ export async function reconcileVolumes(k: Kube): Promise<number> {
       pv.spec?.persistentVolumeReclaimPolicy === 'Delete'
     ) {
       try {
-        await k.core.deletePersistentVolume({ name: pv.metadata!.name! });
+        await onObject({ kind: 'PersistentVolume', name: pv.metadata!.name! }, () =>
+          k.core.deletePersistentVolume({ name: pv.metadata!.name! }),
+        );
       } catch (e) {
         if (httpCode(e) !== 404) throw e;
       }
@@ -521,11 +519,13 @@ export async function reconcileExecRoutes(
   for (const p of pods) {
     const name = p.metadata!.name!;
     if (routed.get(name) === p.metadata!.uid) continue;
-    await ctx.routing.routeExec(cluster, {
-      namespace: 'kube-system',
-      pods: [name],
-      env: { PV_LAB_SIM_STATE: stateFile, PV_LAB_NODE: p.spec!.nodeName! },
-    });
+    await onObject({ kind: 'Pod', namespace: 'kube-system', name }, () =>
+      ctx.routing.routeExec(cluster, {
+        namespace: 'kube-system',
+        pods: [name],
+        env: { PV_LAB_SIM_STATE: stateFile, PV_LAB_NODE: p.spec!.nodeName! },
+      }),
+    );
     routed.set(name, p.metadata!.uid!);
   }
   for (const name of [...routed.keys()]) {
@@ -536,14 +536,18 @@ export async function reconcileExecRoutes(
   }
 }
 
-/** One reconcile pass of a cluster; each part isolated so one failure does not stop the others. */
+/**
+ * One reconcile pass of a cluster; each part isolated so one failure does not stop the others.
+ * Returns the errors (lab/sim/sim-errors.ts), each also logged; a race (404, namespace terminating)
+ * is neither.
+ */
 export async function reconcileCluster(
   ctx: LabContext,
   cluster: LabClusterName,
   k: Kube,
   state: { execRouted: Map<string, string>; poolerPods: string; stateFile: string },
   log: (m: string) => void,
-): Promise<void> {
+): Promise<SimError[]> {
   const parts: [string, () => Promise<unknown>][] = [
     ['gateways', () => reconcileGateways(k)],
     ['lb-ipam', () => reconcileLbIpam(k)],
@@ -572,12 +576,17 @@ export async function reconcileCluster(
       },
     ]);
   }
+  const errors: SimError[] = [];
   for (const [name, run] of parts) {
     try {
       await run();
     } catch (e) {
       // an object deleted between a LIST and the write is a race, not an error
-      if (httpCode(e) !== 404) log(`${cluster} ${name}: ${brief(e)}`);
+      const err = simErrorOf(cluster, name, e);
+      if (!err) continue;
+      errors.push(err);
+      log(formatSimError(err));
     }
   }
+  return errors;
 }

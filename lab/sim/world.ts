@@ -31,6 +31,7 @@ import {
   type Kube,
 } from './kube.js';
 import { containerRestart, crashLoop, podsBy, restoreFaultedPods } from './pods.js';
+import { onObject } from './sim-errors.js';
 import { desiredStatuses, objectKey } from './status.js';
 import { upstreamCrds } from './upstream-crds.js';
 import { clusterValues } from './values.js';
@@ -158,17 +159,19 @@ export async function labelBackedPods(k: Kube, cluster: LabClusterName): Promise
     }
     const have = pod.metadata?.labels ?? {};
     if (Object.entries(want.labels).every(([key, v]) => have[key] === v)) continue;
-    await k.objects.patch(
-      {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: { name: want.pod, namespace: want.namespace, labels: want.labels },
-      },
-      undefined,
-      undefined,
-      'pv-lab-sim-operator',
-      true,
-      'application/apply-patch+yaml',
+    await onObject({ kind: 'Pod', namespace: want.namespace, name: want.pod }, () =>
+      k.objects.patch(
+        {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name: want.pod, namespace: want.namespace, labels: want.labels },
+        },
+        undefined,
+        undefined,
+        'pv-lab-sim-operator',
+        true,
+        'application/apply-patch+yaml',
+      ),
     );
     n++;
   }

@@ -21,7 +21,7 @@ function generate(root: string, dir: string): void {
     for (let i = 0; i < PER_FILE; i++) {
       const id = `BENCH-${String(f * PER_FILE + i + 1).padStart(3, '0')}`;
       fw.push(
-        `check({ id: '${id}', title: 'trivial', priority: 'P2', component: 'framework', clusters: ['infra', 'apps'], story: 'BENCH' }, () => { expect(${i} + 1).toBe(${i + 1}); });`,
+        `check({ id: '${id}', title: 'trivial', priority: 'P2', component: 'framework', clusters: ['infra', 'apps'], story: 'STORY-VALIDATE-NETWORKING' }, () => { expect(${i} + 1).toBe(${i + 1}); });`,
       );
       bare.push(`test('${id} trivial', () => { expect(${i} + 1).toBe(${i + 1}); });`);
     }

@@ -35,7 +35,7 @@ function generate(root: string, dir: string, checks: number, perFile: number): v
     ];
     for (let i = f * perFile; i < Math.min(checks, (f + 1) * perFile); i++) {
       lines.push(
-        `check({ id: 'SCALE-${String(i + 1).padStart(4, '0')}', title: 'trivial read', priority: 'P2', component: 'framework', clusters: ['infra', 'apps'], story: 'BENCH' }, async ({ cluster }) => { const cm = await cluster.core.readNamespacedConfigMap({ namespace: 'flux-system', name: 'cluster-settings' }); expect(cm.data?.CLUSTER).toBeTruthy(); });`,
+        `check({ id: 'SCALE-${String(i + 1).padStart(4, '0')}', title: 'trivial read', priority: 'P2', component: 'framework', clusters: ['infra', 'apps'], story: 'STORY-VALIDATE-NETWORKING' }, async ({ cluster }) => { const cm = await cluster.core.readNamespacedConfigMap({ namespace: 'flux-system', name: 'cluster-settings' }); expect(cm.data?.CLUSTER).toBeTruthy(); });`,
       );
     }
     writeFileSync(path.join(dir, `s${f}.test.ts`), `${lines.join('\n')}\n`);

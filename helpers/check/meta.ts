@@ -1,6 +1,7 @@
 // Check metadata: validation and the errors a catalogue author sees at collection time.
 // Hand-written rather than zod: this runs in every test worker, and loading zod there cost more
 // start-up time than all trivial checks of a file together (see pnpm bench).
+import { qualified, refProblems, storiesOf } from '../trace/catalogue.js';
 import { COMPONENTS, PRIORITIES, type Component, type Priority } from './tags.js';
 
 export interface CheckMetaInput {
@@ -12,8 +13,11 @@ export interface CheckMetaInput {
   component: Component;
   /** clusters (= projects) the check runs on; each must exist in the selected environment */
   clusters: string[];
+  /** the story the check belongs to (id or alias from helpers/trace/stories) */
   story: string;
+  /** items it verifies: `AC2.8` of its story, or `STORY-OR-ALIAS:REF` of another (helpers/trace/stories) */
   ac?: string[];
+  /** risks it verifies: `TECH-001` of its story's profile, or `STORY-OR-ALIAS:RISK` */
   risks?: string[];
   /** true: runs only with --allow-disruptive */
   disruptive?: boolean;
@@ -25,7 +29,13 @@ export interface CheckMetaInput {
   targets?: Record<string, number>;
 }
 
-export type CheckMeta = CheckMetaInput & { ac: string[]; risks: string[]; disruptive: boolean };
+/** Parsed: `story` is the story's id, `ac`/`risks` qualified (`STORY-ID:REF`), `stories` every story credited. */
+export type CheckMeta = CheckMetaInput & {
+  ac: string[];
+  risks: string[];
+  stories: string[];
+  disruptive: boolean;
+};
 
 export class CheckDefinitionError extends Error {
   constructor(message: string) {
@@ -81,6 +91,8 @@ export function parseCheckMeta(meta: unknown, file: string): CheckMeta {
   for (const k of ['ac', 'risks'] as const)
     if (m[k] !== undefined && !isStrArray(m[k]))
       problems.push(`${k}: expected a list of strings, got ${show(m[k])}`);
+  if (isStr(m.story) && [m.ac ?? [], m.risks ?? []].every(isStrArray))
+    problems.push(...refProblems(m.story, (m.ac as string[]) ?? [], (m.risks as string[]) ?? []));
   if (m.disruptive !== undefined && typeof m.disruptive !== 'boolean')
     problems.push(`disruptive: expected true or false, got ${show(m.disruptive)}`);
   if (m.suggestedAction !== undefined && typeof m.suggestedAction !== 'string')
@@ -111,5 +123,8 @@ export function parseCheckMeta(meta: unknown, file: string): CheckMeta {
     );
   }
   const v = m as unknown as CheckMetaInput;
-  return { ...v, ac: v.ac ?? [], risks: v.risks ?? [], disruptive: v.disruptive ?? false };
+  const ac = (v.ac ?? []).map((r) => qualified(r, v.story));
+  const risks = (v.risks ?? []).map((r) => qualified(r, v.story));
+  const stories = storiesOf(v.story, ac, risks);
+  return { ...v, story: stories[0]!, ac, risks, stories, disruptive: v.disruptive ?? false };
 }

@@ -10,7 +10,7 @@ import { finding, writeGateFile } from './gatefile.js';
 import { buildTrend, notableTrends, trendString } from './history.js';
 import { GateInputError, type GateStatus } from './model.js';
 import { loadRuns } from './run.js';
-import { findStory, PLATFORM_STORY, storySlug } from './stories.js';
+import { findStory, PLATFORM_STORY, storySlug } from '../../helpers/trace/catalogue.js';
 import { pushMetrics, runMetrics } from './metrics.js';
 import { markdownSummary } from './summary.js';
 import { loadWaivers, type WaiverSet } from './waivers.js';

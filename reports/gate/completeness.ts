@@ -140,6 +140,11 @@ export function scopeGaps(run: LoadedRun, story: string | undefined): ScopeGap[]
   return gaps;
 }
 
+/** Every check x cluster the run's manifests declare (shards and CI matrix jobs together). */
+export function declaredChecks(run: LoadedRun): ManifestCheck[] {
+  return run.runs.flatMap((r) => manifestOf(r)?.checks ?? []);
+}
+
 /** P0 checks the scope declares (manifest), for "zero executed P0 in a scope that declares P0". */
 export function declaredP0(run: LoadedRun, story: string | undefined): number {
   let n = 0;

@@ -3,10 +3,10 @@ import { assessEvidence } from './evidence.js';
 import type { CheckResult } from './model.js';
 import { validateNfr, type NfrValidation } from './nfr.js';
 import { decide, runConcerns, runProblems, type Decision } from './rule.js';
-import { completenessProblems, declaredP0, scopeGaps } from './completeness.js';
+import { completenessProblems, declaredChecks, declaredP0, scopeGaps } from './completeness.js';
 import type { LoadedRun } from './run.js';
-import { findStory, PLATFORM_STORY, STORIES, type StoryInfo } from './stories.js';
-import { traceStories, type StoryTrace } from './trace.js';
+import { findStory, PLATFORM_STORY, STORIES, type StoryInfo } from '../../helpers/trace/catalogue.js';
+import { traceStories, type RiskTrace, type StoryTrace } from './trace.js';
 import type { Waiver } from './waivers.js';
 
 export interface Evaluation {
@@ -18,9 +18,9 @@ export interface Evaluation {
   nfr: NfrValidation;
 }
 
-/** The stories checks of the run name, in STORIES order then by name. */
+/** The stories checks of the run credit, in STORIES order then by name. */
 export function storiesInRun(checks: CheckResult[]): string[] {
-  const named = [...new Set(checks.map((c) => c.story).filter((s): s is string => !!s))];
+  const named = [...new Set(checks.flatMap((c) => c.stories))];
   const order = (s: string) => {
     const i = STORIES.findIndex((x) => x.id === s);
     return i < 0 ? STORIES.length : i;
@@ -29,15 +29,63 @@ export function storiesInRun(checks: CheckResult[]): string[] {
 }
 
 function storyInfo(id: string): StoryInfo {
-  return findStory(id) ?? { id, title: id, acs: [], risks: [], source: 'not in reports/gate/stories.ts' };
+  return (
+    findStory(id) ?? {
+      id,
+      alias: id,
+      title: id,
+      items: [],
+      risks: [],
+      source: 'not in helpers/trace/stories',
+    }
+  );
+}
+
+const HIGH = new Set(['critical', 'high']);
+
+/** The seed's "critical risks not mitigated": a high risk whose check failed is NO-GO, one not run is not GO. */
+function riskFindings(risks: RiskTrace[]): { fail: string[]; concerns: string[] } {
+  const high = risks.filter((r) => r.level && HIGH.has(r.level));
+  const name = (r: RiskTrace) => `${r.risk} (${r.level}: ${r.title ?? ''})`;
+  const failed = high.filter((r) => r.status === 'failed');
+  const notRun = high.filter((r) => r.status === 'not-run');
+  return {
+    fail: failed.length ? [`High risk not mitigated, its check failed: ${failed.map(name).join('; ')}.`] : [],
+    concerns: notRun.length
+      ? [
+          `High risk${notRun.length > 1 ? 's' : ''} not shown mitigated, a check of ${notRun.length > 1 ? 'each' : 'it'} did not run: ${notRun
+            .map(
+              (r) =>
+                `${name(r)} [${
+                  r.checks
+                    .filter((c) => c.outcome === 'skipped')
+                    .map((c) => c.key)
+                    .join(', ') || 'not selected'
+                }]`,
+            )
+            .join('; ')}.`,
+        ]
+      : [],
+  };
+}
+
+/** The clusters of the run's environment (a "both" item must pass on each). */
+function environmentClusters(run: LoadedRun): string[] {
+  const sel = (r: (typeof run.runs)[number]) =>
+    (r.runJson?.selection as { environmentClusters?: string[]; projects?: string[] } | undefined) ?? {};
+  const env = run.runs.flatMap((r) => sel(r).environmentClusters ?? sel(r).projects ?? []);
+  return [...new Set(env.length ? env : run.checks.map((c) => c.cluster))].sort();
 }
 
 export function evaluate(run: LoadedRun, story: string, waivers: Waiver[]): Evaluation {
   const platform = story === PLATFORM_STORY;
   const checks = platform
     ? run.checks
-    : run.checks.filter((c) => c.story?.toUpperCase() === story.toUpperCase());
-  const stories = platform ? storiesInRun(run.checks).map(storyInfo) : [storyInfo(story)];
+    : run.checks.filter((c) => c.stories.some((s) => s.toUpperCase() === story.toUpperCase()));
+  // the platform gate traces every story of the catalogue, so an item no check names shows as a gap
+  const stories = platform
+    ? [...new Set([...STORIES.map((s) => s.id), ...storiesInRun(run.checks)])].map(storyInfo)
+    : [storyInfo(story)];
   const evidence = assessEvidence(run.runs, checks);
   const problems = [...runProblems(run.runs), ...completenessProblems(run)];
   const concerns = runConcerns(run.runs);
@@ -67,8 +115,21 @@ export function evaluate(run: LoadedRun, story: string, waivers: Waiver[]): Eval
     if (declaredP0(run, story) > 0 && executedP0 === 0)
       problems.push(`no P0 check of ${story} ran, though the catalogue declares ${declaredP0(run, story)}`);
   }
-  const decision = decide(checks, waivers, evidence, problems, [...new Set(concerns)]);
-  const trace = traceStories(stories, checks, waivers);
+  const trace = traceStories(stories, checks, waivers, {
+    clusters: environmentClusters(run),
+    declared: declaredChecks(run),
+    runProblems: [...problems],
+    selectionIsScope: platform,
+  });
+  const risk = riskFindings(trace.risks);
+  const decision = decide(
+    checks,
+    waivers,
+    evidence,
+    problems,
+    [...new Set([...concerns, ...risk.concerns])],
+    risk.fail,
+  );
   // The rule does not weigh trace gaps, but a signer must see them next to a green decision.
   if ((decision.gate === 'PASS' || decision.gate === 'WAIVED') && trace.gaps.length) {
     const list =

@@ -6,7 +6,9 @@
 //     path it names is a regular file inside its run dir (no symlink on the way, realpath inside);
 // A metric without a target is a measurement (shown in the report), not a baseline: no target is
 // required of it.
-// Incomplete evidence keeps an otherwise passing gate at CONCERNS.
+// Insufficient evidence is the seed's NO-GO (FAIL): a cluster whose identity is not proven, a failed
+// check with no attachment at all. Other gaps (an attachment missing on disk, a path outside the run
+// dir) keep an otherwise passing gate at CONCERNS.
 import { lstatSync, realpathSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { checkKey, type CheckResult } from './model.js';
@@ -15,6 +17,8 @@ import type { RunDir } from './run.js';
 export interface EvidenceStatus {
   complete: boolean;
   problems: string[];
+  /** The problems that make the evidence insufficient (FAIL), a subset of `problems`. */
+  insufficient: string[];
 }
 
 /** Absolute path of an evidence entry, or undefined when it escapes its run dir. */
@@ -109,9 +113,14 @@ export function assessEvidence(runs: RunDir[], checks: CheckResult[]): EvidenceS
   }
   // shards of one run share its run id: the same gap in each shard's run.json is one problem
   const out = [...new Set(problems)].sort();
+  const insufficient = [...out];
   for (const c of [...checks].sort((a, b) => checkKey(a).localeCompare(checkKey(b)))) {
     if (c.outcome === 'failed') {
-      if (c.evidence.length === 0) out.push(`${checkKey(c)} failed without an evidence attachment`);
+      if (c.evidence.length === 0) {
+        const p = `${checkKey(c)} failed without an evidence attachment`;
+        out.push(p);
+        insufficient.push(p);
+      }
       for (const p of c.evidence) {
         const f = evidenceFile(c.runDir, p);
         if (f.ok) continue;
@@ -121,5 +130,5 @@ export function assessEvidence(runs: RunDir[], checks: CheckResult[]): EvidenceS
       }
     }
   }
-  return { complete: out.length === 0, problems: out };
+  return { complete: out.length === 0, problems: out, insufficient };
 }

@@ -154,6 +154,12 @@ export function buildGateDoc(file: string, input: GateFileInput, warnings: strin
       complete: d.evidence.complete,
       ...(d.evidence.problems.length ? { problems: d.evidence.problems } : {}),
       trace: {
+        // per item (AC bullet, test-design scenario, risk-profile test) x cluster: helpers/trace/stories
+        items: {
+          total: e.trace.acs.filter((a) => !a.na).length,
+          covered: e.trace.covered.length,
+          gaps: e.trace.gaps.length,
+        },
         ac_covered: e.trace.covered,
         ac_gaps: e.trace.gaps,
         ...(e.trace.gaps.length
@@ -164,7 +170,12 @@ export function buildGateDoc(file: string, input: GateFileInput, warnings: strin
       risk_coverage: Object.fromEntries(
         e.trace.risks.map((r) => [
           r.risk,
-          { status: r.status, checks: r.checks.map((c) => `${c.key} ${c.outcome}`) },
+          {
+            ...(r.level ? { level: r.level } : {}),
+            ...(r.title ? { title: r.title } : {}),
+            status: r.status,
+            checks: r.checks.map((c) => `${c.key} ${c.outcome}`),
+          },
         ]),
       ),
       runs: run.runs.map((r) => ({

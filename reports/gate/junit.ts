@@ -1,5 +1,6 @@
 // Reads JUnit XML into CheckResults: our reporter's testcase properties when present, and JUnit of
 // other tools (no properties) with the priority taken from a `[P0]`-style marker in the name.
+import { qualified } from '../../helpers/trace/catalogue.js';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
@@ -290,9 +291,7 @@ export function readJUnit(file: string, runDir: string): CheckResult[] {
       priority,
       prioritySource: source,
       component: one('component'),
-      story: one('story'),
-      ac: list(one('ac')),
-      risks: list(one('risks')),
+      ...refsOf(one('story'), one('ac'), one('risks')),
       attempts: Number.isFinite(attempts) && attempts > 0 ? attempts : 1,
       flaky: one('flaky') === 'true',
       disruptive: one('disruptive') === 'true',
@@ -308,4 +307,16 @@ export function readJUnit(file: string, runDir: string): CheckResult[] {
     };
     return result;
   });
+}
+
+/** JUnit `story`/`ac`/`risks` (comma-separated) -> the check's stories and qualified refs. */
+function refsOf(
+  story: string | undefined,
+  ac: string | undefined,
+  risks: string | undefined,
+): Pick<CheckResult, 'story' | 'stories' | 'ac' | 'risks'> {
+  const stories = list(story);
+  const own = stories[0];
+  const q = (refs: string[]) => (own ? refs.map((r) => qualified(r, own)) : refs);
+  return { story: own, stories, ac: q(list(ac)), risks: q(list(risks)) };
 }

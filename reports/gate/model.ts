@@ -26,8 +26,13 @@ export interface CheckResult {
   priority: Priority;
   prioritySource: PrioritySource;
   component?: string;
+  /** The check's own story (the first of `stories`). */
   story?: string;
+  /** Every story the check credits (JUnit `story`, comma-separated). */
+  stories: string[];
+  /** Item refs, qualified `STORY-ID:REF` (JUnit `ac`; an unqualified ref belongs to `story`). */
   ac: string[];
+  /** Risk refs, qualified `STORY-ID:RISK`. */
   risks: string[];
   attempts: number;
   flaky: boolean;

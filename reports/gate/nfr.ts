@@ -23,7 +23,7 @@ export function isBaseline(c: CheckResult): boolean {
 
 export function isSecurity(c: CheckResult): boolean {
   return (
-    c.risks.some((r) => /^SEC-/i.test(r)) ||
+    c.risks.some((r) => /(^|:)SEC-/i.test(r)) ||
     /^SEC[-.]/i.test(c.id) ||
     /secur/i.test(c.component ?? '') ||
     /(^|-)SEC(-|$)/i.test(c.story ?? '')
@@ -37,7 +37,10 @@ function fmt(n: number): string {
 function assess(checks: CheckResult[], waivers: Waiver[], what: string, extra: string[] = []): NfrEntry {
   const ran = checks.filter((c) => c.outcome !== 'skipped');
   if (ran.length === 0) return { status: 'NOT_ASSESSED', notes: `No ${what} check ran.` };
-  const failed = ran.filter((c) => c.outcome === 'failed');
+  // key order: the shards of a run, in any order, read like the unsharded run
+  const failed = ran
+    .filter((c) => c.outcome === 'failed')
+    .sort((a, b) => checkKey(a).localeCompare(checkKey(b)));
   const open = failed.filter((c) => !findWaiver(waivers, c));
   const waived = failed.filter((c) => findWaiver(waivers, c));
   const status: NfrStatus = open.some((c) => c.priority === 'P0')

@@ -1,7 +1,9 @@
-// The gate rule (../shared/DESIGN.md): all P0 pass and P1 pass rate >= 90% and evidence complete
-// -> PASS; P1 below 90% or any P2 failure (or incomplete evidence) -> CONCERNS; any P0 failure, or
-// nothing executed, or a run that could not prove its clusters / was cut short -> FAIL. Failures
-// named by an active waiver do not count; when only waived failures stand in the way, WAIVED.
+// The gate rule, the seed's Go/No-Go: all P0 pass and P1 pass rate > 90% and evidence complete and
+// no high risk unmitigated -> PASS; P1 at or below 90%, any P2 failure, incomplete evidence, a high
+// risk whose checks did not run -> CONCERNS; any P0 failure, nothing executed, insufficient evidence
+// (a cluster not proven, a failure with no attachment), a high risk whose check failed, or a run cut
+// short -> FAIL. Failures named by an active waiver do not count; when only waived failures stand in
+// the way, WAIVED.
 import type { EvidenceStatus } from './evidence.js';
 import { checkKey, type CheckResult, type GateStatus, type Priority } from './model.js';
 import type { RunDir } from './run.js';
@@ -105,6 +107,8 @@ export function decide(
   problems: string[] = [],
   /** Findings that keep the gate at best CONCERNS (scope not run, leftovers), each a sentence. */
   scopeConcerns: string[] = [],
+  /** Findings that FAIL the gate after the P0 failures (a high risk whose check failed), each a sentence. */
+  riskFail: string[] = [],
 ): Decision {
   const counts = {
     P0: { executed: 0, passed: 0, failed: 0, waived: 0, skipped: 0 },
@@ -148,14 +152,15 @@ export function decide(
   for (const p of problems) fail.push(`${p[0]!.toUpperCase()}${p.slice(1)}.`);
   const p0Open = open.filter((c) => c.priority === 'P0');
   if (p0Open.length) fail.push(`P0 check${p0Open.length > 1 ? 's' : ''} failed: ${ids(p0Open)}.`);
+  fail.push(...riskFail);
 
   let p1PassRate: number | undefined;
   if (counts.P1.executed > 0) {
     p1PassRate = (counts.P1.passed + counts.P1.waived) / counts.P1.executed;
-    if (p1PassRate < P1_MIN_PASS_RATE) {
+    if (p1PassRate <= P1_MIN_PASS_RATE) {
       const p1Open = open.filter((c) => c.priority === 'P1');
       concerns.push(
-        `P1 pass rate ${(p1PassRate * 100).toFixed(0)}% (${counts.P1.passed + counts.P1.waived}/${counts.P1.executed}) is below 90%: ${ids(p1Open)} failed.`,
+        `P1 pass rate ${(p1PassRate * 100).toFixed(0)}% (${counts.P1.passed + counts.P1.waived}/${counts.P1.executed}) is not above 90%: ${ids(p1Open)} failed.`,
       );
     }
   }
@@ -169,7 +174,11 @@ export function decide(
   concerns.push(...scopeConcerns);
   const p2Open = open.filter((c) => c.priority === 'P2');
   if (p2Open.length) concerns.push(`P2 check${p2Open.length > 1 ? 's' : ''} failed: ${ids(p2Open)}.`);
-  if (!evidence.complete && executed > 0) {
+  if (evidence.insufficient.length) {
+    fail.push(
+      `Evidence insufficient: ${evidence.insufficient.slice(0, 3).join('; ')}${evidence.insufficient.length > 3 ? ` (+${evidence.insufficient.length - 3} more)` : ''}.`,
+    );
+  } else if (!evidence.complete && executed > 0) {
     concerns.push(
       `Evidence incomplete: ${evidence.problems.slice(0, 3).join('; ')}${evidence.problems.length > 3 ? ` (+${evidence.problems.length - 3} more)` : ''}.`,
     );
@@ -192,7 +201,7 @@ export function decide(
     const p1 = counts.P1.executed ? `, P1 ${counts.P1.passed}/${counts.P1.executed}` : '';
     reasons.push(`All ${counts.P0.executed} P0 checks passed${p1}, evidence complete.`);
   }
-  if (gate !== 'FAIL' && open.some((c) => c.priority === 'P1') && (p1PassRate ?? 1) >= P1_MIN_PASS_RATE) {
+  if (gate !== 'FAIL' && open.some((c) => c.priority === 'P1') && (p1PassRate ?? 1) > P1_MIN_PASS_RATE) {
     reasons.push(`P1 failures within the 90% allowance: ${ids(open.filter((c) => c.priority === 'P1'))}.`);
   }
   if (waived.length && gate !== 'WAIVED') {

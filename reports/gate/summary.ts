@@ -72,15 +72,25 @@ export function markdownSummary(input: SummaryInput): string {
   }
 
   if (platform.trace.gaps.length) {
-    out.push(`### Acceptance criteria not covered (${platform.trace.gaps.length})`, '');
-    const why = new Map(platform.trace.acs.map((a) => [a.ac, a.gap]));
-    for (const g of platform.trace.gaps)
-      out.push(`- ${mdInline(g)}: ${mdInline(why.get(g) ?? 'not covered')}`);
+    // gaps a run can close (a check failed, skipped, not selected) one by one; the rest counted by reason
+    const gaps = platform.trace.acs.filter((a) => !a.covered && !a.na);
+    const actionable = gaps.filter(
+      (a) => a.checks.length || /^(not selected|not run|skipped|failed)/.test(a.gap ?? ''),
+    );
+    out.push(
+      `### Acceptance-criterion items not covered (${gaps.length} of ${platform.trace.acs.filter((a) => !a.na).length})`,
+      '',
+    );
+    for (const a of actionable) out.push(`- ${mdInline(a.ac)}: ${mdInline(a.gap ?? 'not covered')}`);
+    const byReason = new Map<string, number>();
+    for (const a of gaps.filter((x) => !actionable.includes(x)))
+      byReason.set(`${a.story}: ${a.gap}`, (byReason.get(`${a.story}: ${a.gap}`) ?? 0) + 1);
+    for (const [why, n] of byReason) out.push(`- ${n} item(s) of ${mdInline(why)}`);
     out.push('');
   }
 
   if (stories.length) {
-    out.push('### Stories', '', '| story | gate | AC covered | AC gaps |', '|---|---|---|---|');
+    out.push('### Stories', '', '| story | gate | items covered | item gaps |', '|---|---|---|---|');
     for (const s of stories)
       out.push(
         `| ${mdInline(s.story)} | ${s.decision.gate} | ${s.trace.covered.length} | ${s.trace.gaps.length} |`,

@@ -1,5 +1,6 @@
 // Waiver file: YAML entries naming a check id or a risk id, with reason, approver and expiry.
 // An active waiver turns the failures it names into WAIVED; an expired one is ignored with a warning.
+import { qualified } from '../../helpers/trace/catalogue.js';
 import { isFrameworkError } from './completeness.js';
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
@@ -112,7 +113,8 @@ export function loadWaivers(file: string, now: Date = new Date()): WaiverSet {
 export function waiverMatches(w: Waiver, c: CheckResult): boolean {
   if (w.cluster !== undefined && w.cluster !== c.cluster) return false;
   if (w.check !== undefined) return w.check === c.id;
-  return w.risk !== undefined && c.risks.includes(w.risk);
+  // `STORY-OR-ALIAS:RISK` names one profile's risk; a bare id is a risk of the check's own story
+  return w.risk !== undefined && !!c.story && c.risks.includes(qualified(w.risk, c.story));
 }
 
 /** A framework error (a file that never ran, a hook, an unhandled error) is never waived: no check ran. */

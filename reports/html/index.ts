@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { evaluate, type Evaluation } from '../gate/evaluate.js';
 import { buildTrend, type Trend } from '../gate/history.js';
 import { loadRuns, type LoadedRun } from '../gate/run.js';
-import { PLATFORM_STORY } from '../gate/stories.js';
+import { PLATFORM_STORY } from '../../helpers/trace/catalogue.js';
 import type { Waiver } from '../gate/waivers.js';
 import { renderReport } from './render.js';
 import { writeFileNoFollow } from '../../helpers/evidence/safe-write.js';

@@ -154,42 +154,34 @@ function failures(m: ReportModel): string {
 ${failed.map((c) => failureCard(c, findWaiver(m.waivers, c))).join('')}`;
 }
 
-/** Split `STORY:AC3` (platform scope) into story and AC; a story-scoped AC has no prefix. */
+/** Split `STORY:AC3` (platform scope) into story and item; a story-scoped item has no prefix. */
 function splitAc(ac: string, story: string): [string, string] {
-  const i = ac.lastIndexOf(':');
+  const i = ac.indexOf(':');
   return i < 0 ? [story, ac] : [ac.slice(0, i), ac.slice(i + 1)];
 }
 
-function storyMatrix(story: string, acs: AcTrace[], checks: CheckResult[]): string {
-  const keys = new Set(acs.flatMap((a) => a.checks.map((c) => c.key)));
-  const rows = checks
-    .filter((c) => keys.has(checkKey(c)))
-    .sort((a, b) => checkKey(a).localeCompare(checkKey(b)));
+/** One row per item: its text, seed priority and scope, then per cluster the checks naming it. */
+function storyMatrix(story: string, acs: AcTrace[], clusters: string[]): string {
   const label = (a: AcTrace) => splitAc(a.ac, story)[1];
-  const head = acs.map((a) => `<th title="${esc(a.gap ?? 'covered')}">${esc(label(a))}</th>`).join('');
-  const status = acs
-    .map(
-      (a) =>
-        `<td>${a.covered ? '<span class="ok">✓</span>' : `<span class="gap" title="${esc(a.gap)}">gap</span>`}</td>`,
-    )
-    .join('');
-  const body = rows.map((c) => {
-    const key = checkKey(c);
-    const cells = acs
-      .map((a) => {
-        const hit = a.checks.find((x) => x.key === key);
-        return `<td>${hit ? cell(hit.outcome, `${key} ${label(a)}: ${hit.outcome}`) : ''}</td>`;
-      })
+  const cellsOf = (a: AcTrace, cl: string) =>
+    a.checks
+      .filter((c) => c.key.endsWith(`@${cl}`))
+      .map((c) => cell(c.outcome, `${c.key} ${label(a)}: ${c.outcome}`))
       .join('');
-    return `<tr><td class="id">${esc(key)}</td><td>${pill(c.priority)}</td>${cells}</tr>`;
+  const rows = acs.map((a) => {
+    const status = a.na
+      ? '<span class="small">n/a</span>'
+      : a.covered
+        ? '<span class="ok">✓</span>'
+        : `<span class="gap">gap</span> <span class="small">${esc(a.gap)}</span>`;
+    const scope = a.item?.scope ?? 'any';
+    return `<tr><td class="id">${esc(label(a))}</td><td>${a.item?.priority ? pill(a.item.priority as CheckResult['priority']) : ''}</td><td>${esc(a.item?.text ?? '(not in the catalogue)')}</td><td class="small">${esc(scope)}</td>${clusters.map((cl) => `<td>${cellsOf(a, cl)}</td>`).join('')}<td>${status}</td></tr>`;
   });
-  const gaps = acs.filter((a) => a.gap);
-  const byReason = new Map<string, string[]>();
-  for (const g of gaps) byReason.set(g.gap!, [...(byReason.get(g.gap!) ?? []), label(g)]);
-  const gapText = [...byReason].map(([why, list]) => `${esc(list.join(', '))}: ${esc(why)}`).join('; ');
+  const counted = acs.filter((a) => !a.na);
+  const covered = counted.filter((a) => a.covered).length;
   return `<h3>${esc(story)}</h3>
-<div style="overflow-x:auto"><table class="matrix"><tr><th>check</th><th></th>${head}</tr><tr><th>AC status</th><th></th>${status}</tr>${body.join('')}</table></div>
-<p class="small">${acs.length - gaps.length}/${acs.length} AC covered${gaps.length ? `. Gaps: ${gapText}` : ''}.</p>`;
+<p class="small">${covered}/${counted.length} items covered (each on every cluster its scope names).</p>
+<div style="overflow-x:auto"><table class="matrix"><tr><th>item</th><th></th><th>acceptance criterion</th><th>scope</th>${clusters.map((c) => `<th>${esc(c)}</th>`).join('')}<th>status</th></tr>${rows.join('')}</table></div>`;
 }
 
 function matrix(m: ReportModel): string {
@@ -197,20 +189,18 @@ function matrix(m: ReportModel): string {
   if (!e.trace.acs.length)
     return `<h2>Traceability</h2><p class="small">No acceptance criteria referenced.</p>`;
   const groups = new Map<string, AcTrace[]>();
-  for (const a of e.trace.acs) {
-    const story = splitAc(a.ac, e.story)[0];
-    groups.set(story, [...(groups.get(story) ?? []), a]);
-  }
+  for (const a of e.trace.acs) groups.set(a.story, [...(groups.get(a.story) ?? []), a]);
+  const clusters = [...new Set(e.checks.map((c) => c.cluster))].sort();
   const risks = e.trace.risks
     .map(
       (r) =>
-        `<tr><td>${esc(r.risk)}</td><td class="${r.status === 'failed' ? 'gap' : r.status === 'passed' ? 'ok' : ''}">${esc(r.status)}</td><td>${r.checks.map((c) => `${cell(c.outcome)} ${esc(c.key)}`).join(' &nbsp; ')}</td></tr>`,
+        `<tr><td>${esc(r.risk)}</td><td>${esc(r.level ?? '')}</td><td>${esc(r.title ?? '')}</td><td class="${r.status === 'failed' ? 'gap' : r.status === 'passed' ? 'ok' : ''}">${esc(r.status)}</td><td>${r.checks.map((c) => `${cell(c.outcome)} ${esc(c.key)}`).join(' &nbsp; ')}</td></tr>`,
     )
     .join('');
-  return `<h2>Traceability: acceptance criteria &times; checks</h2>
-<p class="small">${e.trace.covered.length} AC covered, ${e.trace.gaps.length} gaps (a gap is an AC with no executed check, or with a failing one). ${esc(e.trace.note ?? '')}</p>
-${[...groups].map(([story, acs]) => storyMatrix(story, acs, e.checks)).join('')}
-${risks ? `<h3>Risks &rarr; checks</h3><table><tr><th>risk</th><th>status</th><th>checks</th></tr>${risks}</table>` : ''}`;
+  return `<h2>Traceability: acceptance-criterion items &times; clusters</h2>
+<p class="small">${e.trace.covered.length} items covered, ${e.trace.gaps.length} gaps (a gap is an item no check verifies, or whose checks did not all pass on every cluster it names). ${esc(e.trace.note ?? '')}</p>
+${[...groups].map(([story, acs]) => storyMatrix(story, acs, clusters)).join('')}
+${risks ? `<h3>Risks &rarr; checks</h3><table><tr><th>risk</th><th>level</th><th>title</th><th>status</th><th>checks</th></tr>${risks}</table>` : ''}`;
 }
 
 function baselines(m: ReportModel): string {

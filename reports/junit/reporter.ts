@@ -236,7 +236,7 @@ export class PvJunitReporter implements Reporter {
     p('priority', pv?.priority);
     p('cluster', cluster);
     p('component', pv?.component);
-    p('story', pv?.story);
+    p('story', pv?.stories.join(','));
     p('ac', pv?.ac.join(','));
     p('risks', pv?.risks.join(','));
     p('attempts', String(attempts));
@@ -385,7 +385,7 @@ export class PvJunitReporter implements Reporter {
           file: rel,
           priority: pv?.priority,
           component: pv?.component,
-          story: pv?.story,
+          story: pv?.stories.join(','),
           ac: pv?.ac,
           risks: pv?.risks,
           selected: cls === 'run',

@@ -18,7 +18,6 @@ import { expectClusterHealth, expectReplication, probePooler } from '../../helpe
 const cnpg = suite({
   clusters: ['apps'],
   story: 'STORY-VALIDATE-NETWORKING',
-  ac: ['AC4'],
   requires: { 'cnpg.enabled': 'no shared PostgreSQL on this cluster' },
 });
 
@@ -28,6 +27,7 @@ cnpg.check(
     title: 'the shared PostgreSQL cluster is healthy with all instances and a synchronous replica',
     priority: 'P0',
     component: 'cnpg',
+    ac: ['AC4.2', 'P0-5'],
     risks: ['R6'],
     suggestedAction:
       "kubectl cnpg status shared-postgres -n cnpg-system (Streaming Replication status: sync_state); check the standbys' logs for WAL receiver errors",
@@ -56,7 +56,8 @@ cnpg.check(
     title: 'every pooler answers SQL with its application credentials',
     priority: 'P0',
     component: 'pgbouncer',
-    risks: ['R6', 'OPS-002'],
+    ac: ['AC4.3', 'AC4.4', 'AC4.5', 'AC4.6', 'AC4.7', 'AC4.9', 'P0-5'],
+    risks: ['R6'],
     suggestedAction:
       'kubectl -n cnpg-system get pooler,pods -l cnpg.io/poolerName; check the app Secret and PgBouncer logs',
     timeoutMs: 120_000,

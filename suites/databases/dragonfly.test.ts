@@ -40,7 +40,6 @@ const dragonfly = suite({
   component: 'dragonfly',
   clusters: ['apps'],
   story: 'STORY-DB-DRAGONFLY-OPERATOR-CLUSTER',
-  ac: ['AC4'],
   requires: 'dragonfly.enabled',
 });
 
@@ -49,8 +48,9 @@ dragonfly.check(
     id: 'DB-DRAGONFLY-001',
     title: 'Dragonfly is ready and answers PING, SET/GET/DEL with the password from its Secret',
     priority: 'P0',
+    ac: ['AC4.11', 'AC4.12', 'P0-5'],
+    risks: ['R6'],
     story: 'STORY-VALIDATE-NETWORKING',
-    risks: ['R6', 'OPS-002'],
     suggestedAction:
       'kubectl -n dragonfly-system get dragonfly,pods; redis-cli -a <password> PING through a port-forward',
     timeoutMs: 60_000,
@@ -76,7 +76,8 @@ dragonfly.check(
     title: 'the Dragonfly password comes from a Ready ExternalSecret',
     priority: 'P0',
     component: 'external-secrets',
-    risks: ['OPS-002'],
+    ac: ['OPS-002.cond'],
+    risks: ['OPS-002', 'NET:R9'],
     suggestedAction: 'kubectl -n dragonfly-system describe externalsecret; verify the 1Password item path',
     timeoutMs: 60_000,
   },
@@ -95,7 +96,8 @@ dragonfly.check(
   {
     id: 'DB-DRAGONFLY-003',
     title: 'Dragonfly runs its replicas Ready on distinct nodes',
-    priority: 'P1',
+    priority: 'P2',
+    ac: ['TECH-001', 'NET:AC4.11'],
     risks: ['TECH-001'],
     suggestedAction:
       'add podAntiAffinity / topologySpreadConstraints to the Dragonfly CR; kubectl -n dragonfly-system get pods -o wide',
@@ -121,6 +123,7 @@ dragonfly.check(
     title:
       'a PodDisruptionBudget protects the Dragonfly pods: minAvailable, or replicas - maxUnavailable, >= the required count',
     priority: 'P1',
+    ac: ['OPS-001.pdb'],
     risks: ['OPS-001'],
     suggestedAction:
       'kubectl -n <ns> get pdb: the operator (>= v1.2.0) creates PDB `dragonfly` (maxUnavailable: 1) from the Dragonfly CR; if it is missing, check the operator and the CR, do not add a second PDB over the same pods (evictions then fail with 500)',
@@ -145,7 +148,8 @@ dragonfly.check(
     id: 'DB-DRAGONFLY-005',
     title: 'a NetworkPolicy restricts ingress to the Dragonfly pods',
     priority: 'P1',
-    risks: ['SEC-001', 'SEC-002'],
+    ac: ['SEC-001.deny'],
+    risks: ['SEC-001'],
     suggestedAction:
       'add a NetworkPolicy allowing only gitlab-system, harbor, selected apps and observability to port 6379',
     timeoutMs: 30_000,
@@ -168,6 +172,7 @@ dragonfly.check(
     id: 'DB-DRAGONFLY-006',
     title: 'a pod in a namespace not allowed by the NetworkPolicy cannot reach Dragonfly',
     priority: 'P1',
+    ac: ['SEC-001.deny'],
     risks: ['SEC-001'],
     requires: {
       'cilium.enforcesNetworkPolicy': 'the CNI does not enforce NetworkPolicy here; negative test not run',
@@ -202,7 +207,6 @@ dragonfly.check(
     id: 'DB-DRAGONFLY-007',
     title: 'Dragonfly SET/GET latency p95 is recorded',
     priority: 'P2',
-    risks: ['PERF-001'],
     suggestedAction:
       'compare with earlier runs; check node load and cross-cluster routing of the Global Service',
     timeoutMs: 120_000,
@@ -232,7 +236,8 @@ dragonfly.check(
     title:
       'disruption: one Dragonfly pod may be evicted, a second eviction is refused by the PDB, the cache answers throughout and the pod returns Ready',
     priority: 'P1',
-    risks: ['OPS-001', 'TECH-002'],
+    ac: ['OPS-001.drain'],
+    risks: ['OPS-001'],
     disruptive: true,
     suggestedAction:
       'kubectl -n dragonfly-system get pdb,pods -o wide; the PDB must select the data pods and the StatefulSet must recreate an evicted pod',

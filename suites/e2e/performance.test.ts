@@ -23,7 +23,6 @@ const perf = (inject('pvClusterConfig')?.facts as Facts | undefined)?.performanc
 const baseline = suite({
   clusters: ['infra', 'apps'],
   story: 'STORY-VALIDATE-NETWORKING',
-  ac: ['AC11'],
   timeoutMs: 120_000,
 });
 
@@ -33,7 +32,8 @@ baseline.check(
     title: 'DNS query latency average is under the AC11 target',
     priority: 'P2',
     component: 'coredns',
-    risks: ['PERF-002'],
+    ac: ['AC11.8'],
+    risks: ['R10'],
     suggestedAction:
       'dnsperf against the kube-dns ClusterIP from inside the cluster; check CoreDNS CPU and cache settings',
     targets: perf ? { dns_avg_ms: perf.dnsAvgMs } : undefined,
@@ -52,7 +52,8 @@ baseline.check(
     title: 'HTTP p95 through the Gateway is under the AC11 target',
     priority: 'P2',
     component: 'gateway',
-    risks: ['PERF-004'],
+    ac: ['AC11.9'],
+    risks: ['R10'],
     suggestedAction:
       'hey -n 1000 -c 10 http://<gateway-ip>/ from inside the cluster; check Envoy/cilium-envoy load',
     targets: perf ? { http_p95_ms: perf.httpP95Ms } : undefined,
@@ -79,9 +80,10 @@ baseline.check(
     title: 'Kafka produce latency p95 (acks=all) is under the AC11 target',
     priority: 'P2',
     component: 'kafka',
+    ac: ['AC11.11'],
+    risks: ['R10'],
     clusters: ['apps'],
     requires: 'kafka.enabled',
-    risks: ['PERF-001'],
     suggestedAction:
       'kafka-producer-perf-test.sh --producer-props acks=all; check broker disk latency and ISR',
     targets: perf ? { kafka_produce_p95_ms: perf.kafkaProduceP95Ms } : undefined,

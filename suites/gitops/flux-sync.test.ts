@@ -29,8 +29,8 @@ gitops.check(
     id: 'GITOPS-FLUX-001',
     title: 'the Git remote is reachable now and the commit its ref names is the revision Flux has fetched',
     priority: 'P0',
-    ac: ['AC3', 'AC4'],
-    risks: ['RISK-T001', 'TECH-009'],
+    ac: ['AC3c', 'AC4a', 'NET:AC10.5', 'NET:P0-3', 'GITSYNC:T001.live', 'GITSYNC:T004.git-ctl'],
+    risks: ['GITSYNC:RISK-T001', 'CILIUM:TECH-009'],
     suggestedAction:
       'git ls-remote <url> <ref> (branch: refs/heads/<branch>, master when spec.ref is unset; tag: its ^{} commit; semver: the highest matching tag); flux reconcile source git flux-system; check the deploy key (identity, known_hosts) or token in the GitRepository Secret',
   },
@@ -55,9 +55,9 @@ gitops.check(
   {
     id: 'GITOPS-FLUX-002',
     title: 'every Kustomization has applied the revision of its Git source',
-    priority: 'P1',
-    ac: ['AC4'],
-    risks: ['RISK-T004', 'DATA-002'],
+    priority: 'P0',
+    ac: ['AC4b', 'NET:P0-3'],
+    risks: ['GITSYNC:RISK-T004', 'NET:R4'],
     suggestedAction:
       'flux get kustomizations -A (REVISION column); flux reconcile kustomization <name> --with-source',
   },

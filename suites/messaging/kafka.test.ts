@@ -22,7 +22,6 @@ const kafka = suite({
   component: 'kafka',
   clusters: ['apps'],
   story: 'STORY-VALIDATE-NETWORKING',
-  risks: ['TECH-004'],
   requires: 'kafka.enabled',
 });
 
@@ -31,7 +30,7 @@ kafka.check(
     id: 'MSG-KAFKA-001',
     title: 'the Kafka cluster is Ready with all brokers Ready',
     priority: 'P1',
-    ac: ['AC6'],
+    ac: ['AC6.2', 'P1-6'],
     suggestedAction:
       'kubectl -n messaging get kafka,kafkanodepool,pods -l strimzi.io/cluster=kafka-cluster; strimzi operator logs',
     timeoutMs: 60_000,
@@ -53,7 +52,7 @@ kafka.check(
     id: 'MSG-KAFKA-002',
     title: 'a run-owned message is produced and consumed back by its unique key through the brokers',
     priority: 'P1',
-    ac: ['AC6', 'AC11'],
+    ac: ['AC6.4', 'P1-6'],
     suggestedAction:
       'kafka-console-producer/consumer against kafka-cluster-kafka-bootstrap:9092; check broker logs and under-replicated partitions',
     timeoutMs: 120_000,
@@ -72,7 +71,7 @@ kafka.check(
     title:
       'Schema Registry registers, serves and checks compatibility of a run-owned Avro subject, then deletes it',
     priority: 'P1',
-    ac: ['AC6'],
+    ac: ['AC6.7', 'AC6.8'],
     suggestedAction:
       'curl schema-registry:8081/subjects; check its connection to the _schemas topic and its compatibility level',
     timeoutMs: 60_000,

@@ -32,11 +32,11 @@ import {
 } from '../../helpers/probes/cilium.js';
 import { relayServerStatus } from '../../helpers/probes/hubble.js';
 
+const CILIUM_GITOPS = 'STORY-NET-CILIUM-CORE-GITOPS';
 const cilium = suite({
   component: 'cilium',
   clusters: ['infra', 'apps'],
   story: 'STORY-VALIDATE-NETWORKING',
-  ac: ['AC2'],
 });
 
 cilium.check(
@@ -44,7 +44,8 @@ cilium.check(
     id: 'NET-CILIUM-001',
     title: 'cilium-dbg status is healthy on the agent of every node',
     priority: 'P0',
-    risks: ['TECH-001', 'TECH-004'],
+    ac: ['AC1.8', 'AC2.1', 'P0-2', 'BOOT:RF-P3c'],
+    risks: ['R1'],
     suggestedAction:
       'kubectl -n kube-system exec <cilium pod> -c cilium-agent -- cilium-dbg status --verbose',
     timeoutMs: 90_000,
@@ -70,7 +71,7 @@ cilium.check(
     id: 'NET-CILIUM-002',
     title: 'pod-to-pod and pod-to-service connectivity works within and across nodes',
     priority: 'P0',
-    risks: ['TECH-001', 'OPS-002'],
+    ac: ['AC2.2', 'P0-2'],
     suggestedAction:
       'cilium connectivity test --test pod-to-pod,pod-to-service; hubble observe --verdict DROPPED',
     timeoutMs: 180_000,
@@ -88,7 +89,6 @@ cilium.check(
     title: 'the Hubble relay answers gRPC ServerStatus',
     priority: 'P1',
     component: 'hubble',
-    risks: ['OPS-002'],
     suggestedAction:
       'kubectl -n kube-system get pods -l k8s-app=hubble-relay; cilium hubble port-forward & hubble status',
     timeoutMs: 60_000,
@@ -109,7 +109,7 @@ cilium.check(
     id: 'NET-CILIUM-003',
     title: 'a LoadBalancer Service gets an address from the cluster pool',
     priority: 'P1',
-    risks: ['TECH-002', 'TECH-011'],
+    ac: ['AC2.3'],
     suggestedAction:
       'kubectl get ciliumloadbalancerippool -o yaml; kubectl describe svc <name> (LB-IPAM events)',
     timeoutMs: 90_000,
@@ -130,7 +130,7 @@ cilium.check(
     title: 'the GatewayClass is Accepted and the Gateway is Programmed with an address from the pool',
     priority: 'P1',
     component: 'gateway',
-    risks: ['TECH-004'],
+    ac: ['AC2.5', 'AC2.6'],
     suggestedAction: 'kubectl get gatewayclass,gateway -A; kubectl describe gateway <name>',
     timeoutMs: 60_000,
   },
@@ -164,7 +164,9 @@ cilium.check(
   {
     id: 'NET-CILIUM-004',
     title: 'WireGuard encryption is reported by every agent',
-    priority: 'P1',
+    priority: 'P2',
+    story: CILIUM_GITOPS,
+    ac: ['Test.8'],
     risks: ['SEC-001'],
     requires: { 'cilium.wireguard': 'this platform does not use WireGuard' },
     suggestedAction:
@@ -188,7 +190,9 @@ cilium.check(
     id: 'NET-CILIUM-005',
     title: 'zero disruption: cilium pod UIDs and restart counts match the stored baseline',
     priority: 'P0',
-    risks: ['TECH-001', 'SEC-002', 'DATA-001'],
+    story: CILIUM_GITOPS,
+    ac: ['Test.1'],
+    risks: ['TECH-001'],
     suggestedAction:
       'diff the baseline with kubectl -n kube-system get pods -l k8s-app=cilium -o wide; if the change was intended, re-baseline with PV_BASELINE=write',
     timeoutMs: 30_000,
@@ -214,6 +218,8 @@ cilium.check(
     id: 'NET-CILIUM-006',
     title: 'the cilium Helm values carry this cluster’s name, id and native routing CIDR',
     priority: 'P0',
+    story: CILIUM_GITOPS,
+    ac: ['Test.10'],
     risks: ['TECH-002', 'TECH-003'],
     suggestedAction:
       'kubectl -n kube-system get hr cilium -o yaml; check postBuild.substituteFrom cluster-settings',
@@ -242,8 +248,10 @@ cilium.check(
     id: 'NET-CILIUM-007',
     title: 'cilium Helm values are identical across clusters except cluster-specific keys',
     priority: 'P1',
+    story: CILIUM_GITOPS,
+    ac: ['Test.4'],
+    risks: ['TECH-007'],
     clusters: ['infra'],
-    risks: ['TECH-007', 'DATA-002'],
     suggestedAction:
       'helm get values cilium on both contexts and diff; move the difference into cluster-settings or fix the typo',
     timeoutMs: 60_000,

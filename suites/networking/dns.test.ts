@@ -17,10 +17,9 @@ check(
     title: 'CoreDNS answers kubernetes.default.svc.cluster.local with the API Service ClusterIP',
     priority: 'P1',
     component: 'coredns',
+    ac: ['AC2.16'],
     clusters: ['infra', 'apps'],
     story: 'STORY-VALIDATE-NETWORKING',
-    ac: ['AC2'],
-    risks: ['TECH-004'],
     suggestedAction:
       'kubectl run -it --rm debug --image=busybox -- nslookup kubernetes.default.svc.cluster.local; CoreDNS logs',
     timeoutMs: 60_000,

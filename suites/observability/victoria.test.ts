@@ -16,7 +16,6 @@ import { promQuery, recentLogLines, withoutData } from '../../helpers/probes/vic
 const observability = suite({
   clusters: ['infra'],
   story: 'STORY-VALIDATE-NETWORKING',
-  ac: ['AC5'],
   timeoutMs: 60_000,
   requires: { 'observability.enabled': 'the global query endpoints are not on this cluster' },
 });
@@ -27,7 +26,7 @@ observability.check(
     title: 'VictoriaMetrics returns up{cluster=…} series for every cluster',
     priority: 'P1',
     component: 'victoriametrics',
-    risks: ['OPS-002'],
+    ac: ['AC5.6', 'AC5.10', 'P1-5'],
     suggestedAction:
       'curl vmselect:8481/select/0/prometheus/api/v1/query?query=up; check vmagent remote write from apps',
   },
@@ -47,10 +46,11 @@ observability.check(
   {
     id: 'OBS-VM-002',
     title: 'dragonfly_* metrics are present in VictoriaMetrics',
-    priority: 'P1',
+    priority: 'P2',
     component: 'victoriametrics',
-    story: 'STORY-DB-DRAGONFLY-OPERATOR-CLUSTER',
+    ac: ['MON-001.series', 'NET:P1-5'],
     risks: ['MON-001'],
+    story: 'STORY-DB-DRAGONFLY-OPERATOR-CLUSTER',
     suggestedAction:
       'check the Dragonfly ServiceMonitor selects the pods and its labels; query {__name__=~"dragonfly_.*"}',
   },
@@ -71,7 +71,7 @@ observability.check(
     title: 'VictoriaLogs returns log lines for every cluster',
     priority: 'P1',
     component: 'victorialogs',
-    risks: ['OPS-002'],
+    ac: ['AC5.8', 'AC5.9', 'AC5.13', 'P1-5'],
     suggestedAction:
       'curl vlselect:9471/select/logsql/query --data-urlencode \'query=cluster:="apps"\'; check that fluent-bit sets the cluster field on every record',
   },

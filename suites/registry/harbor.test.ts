@@ -21,7 +21,6 @@ const harbor = suite({
   component: 'harbor',
   clusters: ['apps'],
   story: 'STORY-VALIDATE-NETWORKING',
-  risks: ['TECH-004'],
   requires: 'harbor.enabled',
 });
 
@@ -30,7 +29,7 @@ harbor.check(
     id: 'REG-HARBOR-001',
     title: 'Harbor health API reports every component healthy',
     priority: 'P1',
-    ac: ['AC9'],
+    ac: ['AC9.1', 'P1-8'],
     suggestedAction:
       'curl harbor-core/api/v2.0/health; check the unhealthy component (database via harbor-pooler, redis via Dragonfly, registry)',
     timeoutMs: 60_000,
@@ -53,7 +52,7 @@ harbor.check(
     title:
       'a generated OCI image is pushed to a run-owned repository, pulled back with the same digest, and the image and repository deleted',
     priority: 'P1',
-    ac: ['AC9', 'AC11'],
+    ac: ['AC9.6', 'P1-8'],
     suggestedAction:
       'docker login/push/pull against Harbor; check registry storage (S3) and harbor-core logs',
     timeoutMs: 90_000,

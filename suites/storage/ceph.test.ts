@@ -19,8 +19,6 @@ const storage = suite({
   component: 'rook-ceph',
   clusters: ['infra', 'apps'],
   story: 'STORY-VALIDATE-NETWORKING',
-  ac: ['AC3'],
-  risks: ['R5'],
 });
 const CEPH = { 'storage.ceph.enabled': 'no Rook-Ceph on this cluster' } as const;
 
@@ -29,6 +27,8 @@ storage.check(
     id: 'STO-CEPH-001',
     title: 'the CephCluster reports HEALTH_OK in its status',
     priority: 'P0',
+    ac: ['AC3.4', 'AC3.8', 'P0-4'],
+    risks: ['R5'],
     requires: CEPH,
     suggestedAction:
       'kubectl -n rook-ceph get cephcluster -o yaml; kubectl -n rook-ceph exec deploy/rook-ceph-tools -- ceph health detail',
@@ -61,7 +61,8 @@ storage.check(
     id: 'STO-CEPH-002',
     title: '`ceph status -f json` in the toolbox reports HEALTH_OK with all OSDs up and in',
     priority: 'P0',
-    ac: ['AC3', 'AC12'],
+    ac: ['AC3.4', 'AC3.8', 'P0-4'],
+    risks: ['R5'],
     requires: CEPH,
     suggestedAction: 'kubectl -n rook-ceph exec deploy/rook-ceph-tools -- ceph status; ceph health detail',
     timeoutMs: 60_000,
@@ -84,6 +85,8 @@ storage.check(
     id: 'STO-CLASS-001',
     title: 'the expected storage classes exist',
     priority: 'P0',
+    ac: ['AC3.1', 'AC3.5', 'AC3.9', 'P0-4'],
+    risks: ['R5'],
     suggestedAction: 'kubectl get storageclass; check the rook-ceph and openebs HelmReleases',
     timeoutMs: 30_000,
   },
@@ -108,6 +111,8 @@ storage.check(
     id: 'STO-PVC-001',
     title: 'a PVC on each storage class binds and is removed',
     priority: 'P0',
+    ac: ['AC3.2', 'AC3.6', 'AC3.10', 'P0-4'],
+    risks: ['R5'],
     suggestedAction: 'kubectl describe pvc <name> (provisioner events); check the CSI provisioner pods',
     timeoutMs: 180_000,
   },

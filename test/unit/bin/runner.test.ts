@@ -190,9 +190,16 @@ describe('JUnit reporter', () => {
     expect(prop(pass.body, 'priority')).toEqual(['P0']);
     expect(prop(pass.body, 'cluster')).toEqual(['infra']);
     expect(prop(pass.body, 'component')).toEqual(['framework']);
-    expect(prop(pass.body, 'story')).toEqual(['STORY-SELFTEST']);
-    expect(prop(pass.body, 'ac')).toEqual(['AC1,AC2']);
-    expect(prop(pass.body, 'risks')).toEqual(['TECH-002']);
+    // every story credited (its own first), refs qualified by their story
+    expect(prop(pass.body, 'story')).toEqual([
+      'STORY-VALIDATE-NETWORKING,STORY-DB-DRAGONFLY-OPERATOR-CLUSTER',
+    ]);
+    expect(prop(pass.body, 'ac')).toEqual([
+      'STORY-VALIDATE-NETWORKING:AC1.1,STORY-VALIDATE-NETWORKING:AC2.1',
+    ]);
+    expect(prop(pass.body, 'risks')).toEqual([
+      'STORY-VALIDATE-NETWORKING:R1,STORY-DB-DRAGONFLY-OPERATOR-CLUSTER:TECH-002',
+    ]);
     expect(prop(pass.body, 'attempts')).toEqual(['1']);
     expect(prop(pass.body, 'metric.dns_avg_ms')).toEqual(['12.5']);
     expect(prop(pass.body, 'target.dns_avg_ms')).toEqual(['50']);

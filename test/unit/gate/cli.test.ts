@@ -148,7 +148,9 @@ describe('gate file', () => {
       'evidence',
     ]);
     expect(g).toMatchObject({ schema: 1, story: NET, gate: 'FAIL', reviewer: 'Quinn (Test Architect)' });
-    expect(g.status_reason).toBe('P0 check failed: STO-CEPH-001@infra. P2 check failed: NET-GW-011@apps.');
+    expect(g.status_reason).toBe(
+      'P0 check failed: STO-CEPH-001@infra. High risk not mitigated, its check failed: R5 (high: Storage provisioning failure); R6 (high: Database connection failures).',
+    );
     expect(g.top_issues.map((i: { id: string; severity: string }) => `${i.id}:${i.severity}`)).toEqual([
       'STO-CEPH-001:high',
       'DB-DRAGONFLY-003:medium',
@@ -158,14 +160,19 @@ describe('gate file', () => {
     const text = readFileSync(join(gates, 'story-validate-networking.yml'), 'utf8');
     expect(text).not.toContain('hunter2');
     expect(g.top_issues[1].finding).toContain('redis://default:***REDACTED***@');
-    // AC3 has a failing check, AC7 none: both gaps; AC1/AC2 covered.
-    expect(g.evidence.trace.ac_covered).toEqual(['AC1', 'AC2', 'AC5', 'AC6', 'AC10']);
-    expect(g.evidence.trace.ac_gaps).toEqual(['AC3', 'AC4', 'AC7', 'AC8', 'AC9', 'AC11', 'AC12']);
+    // per item of the story's list (helpers/trace/stories), each with why it is a gap: AC3.1 has a
+    // failing check, AC7.1 none, AC2.1's check was skipped; AC1.3 and AC12.4 are the framework's
+    expect(g.evidence.trace.ac_covered).toEqual(['AC1.1', 'AC1.3', 'AC5.1', 'AC6.1', 'AC10.1', 'AC12.4']);
+    expect(g.evidence.trace.items).toEqual({ total: 162, covered: 6, gaps: 156 });
     expect(g.evidence.trace.gap_reasons).toMatchObject({
-      AC3: 'failing: STO-CEPH-001@infra',
-      AC7: 'no check',
+      'AC2.1': 'skipped: NET-CILIUM-020@infra (disruptive: run with --allow-disruptive)',
+      'AC3.1': 'failed: STO-CEPH-001@infra',
+      'AC7.1': 'no check',
+      'AC12.7': 'procedure or document: not verified by a run',
     });
     expect(g.evidence.risk_coverage.R5).toEqual({
+      level: 'high',
+      title: 'Storage provisioning failure',
       status: 'failed',
       checks: ['STO-CEPH-001@infra failed', 'STO-CEPH-002@infra passed'],
     });
@@ -198,7 +205,7 @@ describe('gate file', () => {
     expect(res.code).toBe(0);
     expect(existsSync(join(gates, 'platform.yml'))).toBe(false);
     expect(readGate(join(gates, 'story-boot-core.yml')).status_reason).toBe(
-      'All 6 P0 checks passed, evidence complete. Not traced to a passing check: AC1, AC3, AC4, AC5, AC6, AC7.',
+      'All 6 P0 checks passed, evidence complete. Not traced to a passing check: AC1a, AC1b, AC2b, AC2c, AC2d, AC2e and 21 more.',
     );
     const net = gate([
       '--run',
@@ -265,9 +272,11 @@ describe('gate file', () => {
     const dir = copyFixture('foreign/smoke-run');
     const gates = join(dir, 'gates');
     const res = gate(['--run', dir, '--gates-dir', gates, '--no-report']);
-    expect(res.code).toBe(2);
+    // no run.json: no cluster's identity is proven, which is insufficient evidence (the seed's NO-GO)
+    expect(res.code).toBe(1);
     const g = readGate(join(gates, 'platform.yml'));
-    // [P1] TLS check and the unmarked grafana check (default P1) failed: P1 0/2 -> CONCERNS
+    expect(g.status_reason).toMatch(/^Evidence insufficient: .*no run\.json/);
+    // [P1] TLS check and the unmarked grafana check (default P1) failed: P1 0/2
     expect(res.stdout).toContain('P0 2/2, P1 0/2, P2 1/1');
     expect(g.top_issues.map((i: { severity: string }) => i.severity)).toEqual(['medium', 'medium']);
     expect(g.top_issues[0].finding).toContain('requests.exceptions.ReadTimeout');

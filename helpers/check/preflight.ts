@@ -160,8 +160,11 @@ export async function cleanupCluster(
 
 // The cleanup's outcome goes from the globalSetup teardown (vitest's copy of this module) to the
 // reporter (bin/test.ts's copy) through the run dir: the teardown runs inside vitest.close(), after
-// which nothing of the project's provided context is left to read.
-const cleanupRecord = (runDir: string, cluster: string) => path.join(runDir, `.pv-cleanup-${cluster}.json`);
+// which nothing of the project's provided context is left to read. Keyed by the main process's pid
+// too: two runner processes in one run dir (shards given the same run id and evidence dir) must never
+// read each other's outcome (a clean teardown hiding the other's leftovers).
+const cleanupRecord = (runDir: string, cluster: string) =>
+  path.join(runDir, `.pv-cleanup-${cluster}-${process.pid}.json`);
 
 export function recordCleanup(runDir: string, cluster: string, outcome: CleanupOutcome): void {
   try {

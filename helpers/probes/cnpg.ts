@@ -2,6 +2,7 @@
 // as one comparable object, the primary's own view of its standbys (pg_stat_replication), each
 // polled (bounded) until it equals what the check expects, and one pooler's SQL round trip with its
 // app's credentials.
+import { pollWithin } from './poll.js';
 import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
 import type { Facts } from '../config/index.js';
@@ -134,20 +135,12 @@ export async function expectClusterHealth(
   timeoutMs = 30_000,
 ): Promise<number> {
   let requiredSync = 1;
-  await expect
-    .poll(
-      async () => {
-        const seen = await readClusterHealth(k, c, evidence);
-        requiredSync = seen.requiredSync;
-        return seen.health;
-      },
-      {
-        timeout: timeoutMs,
-        interval: Math.min(2_000, timeoutMs),
-        message: `CNPG Cluster ${c.namespace}/${c.cluster}`,
-      },
-    )
-    .toEqual(want);
+  const read = async () => {
+    const seen = await readClusterHealth(k, c, evidence);
+    requiredSync = seen.requiredSync;
+    return seen.health;
+  };
+  await pollWithin(read, `CNPG Cluster ${c.namespace}/${c.cluster}`, timeoutMs).toEqual(want);
   return requiredSync;
 }
 
@@ -164,19 +157,14 @@ export async function expectReplication(
   want: ReturnType<typeof replicationState>,
   timeoutMs = 30_000,
 ): Promise<void> {
-  await expect
-    .poll(
-      async () => {
-        const rows = await readStandbys(k, c, evidence);
-        return { ...replicationState(rows, want.synchronousStandbys), standbys: describeStandbys(rows) };
-      },
-      {
-        timeout: timeoutMs,
-        interval: Math.min(2_000, timeoutMs),
-        message: `pg_stat_replication on ${c.namespace}/${c.cluster}-rw`,
-      },
-    )
-    .toEqual({ ...want, standbys: expect.any(String) });
+  const read = async () => {
+    const rows = await readStandbys(k, c, evidence);
+    return { ...replicationState(rows, want.synchronousStandbys), standbys: describeStandbys(rows) };
+  };
+  await pollWithin(read, `pg_stat_replication on ${c.namespace}/${c.cluster}-rw`, timeoutMs).toEqual({
+    ...want,
+    standbys: expect.any(String),
+  });
 }
 
 export interface PoolerResult {

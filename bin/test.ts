@@ -1,7 +1,7 @@
 // `pnpm test`: a thin wrapper over vitest's node API. Adds what vitest lacks for this project:
 // --grep <tag expression> (-> tagsFilter), --env, --allow-disruptive, --strict-junit, a run id and
 // evidence dir, run.json, and "no false greens" (zero checks, unreachable cluster -> non-zero).
-import { mkdirSync, rmSync, symlinkSync, lstatSync, renameSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, lstatSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import type { Vitest } from 'vitest/node';
@@ -111,8 +111,13 @@ export async function main(launch: Launch): Promise<number> {
     }),
   );
 
-  // vitest.config.ts takes the environment resolved here rather than loading zod and the config again
-  const envFile = path.join(runDir, `.pv-env-${process.pid}.json`);
+  // vitest.config.ts takes the environment resolved here rather than loading zod and the config again.
+  // In a fresh 0700 temp dir, not the run dir: a process killed before vitest loaded its config must
+  // not leave it among the evidence a CI job publishes; removed on any exit too.
+  const envDir = mkdtempSync(path.join(os.tmpdir(), 'pv-env-'));
+  const envFile = path.join(envDir, 'env.json');
+  const removeEnvFile = () => rmSync(envDir, { recursive: true, force: true });
+  process.once('exit', removeEnvFile);
   writeFileNoFollow(envFile, JSON.stringify(env));
   process.env.PV_ENV_FILE = envFile;
   const reporter = new PvJunitReporter({
@@ -214,7 +219,7 @@ export async function main(launch: Launch): Promise<number> {
       {},
       {},
     );
-    rmSync(envFile, { force: true }); // the config is loaded
+    removeEnvFile(); // the config is loaded
     delete process.env.PV_ENV_FILE;
     // vitest's logger exits the process on SIGINT/SIGTERM right away; ours cancels the run instead so
     // that the globalSetup teardowns remove run-owned resources and the JUnit/run.json are written
@@ -230,7 +235,7 @@ export async function main(launch: Launch): Promise<number> {
       vitestFailures.push(`unhandled error: ${redact(String((e as Error)?.message ?? e))}`);
     }
   } catch (e) {
-    rmSync(envFile, { force: true });
+    removeEnvFile();
     startError = redact((e as Error).message ?? String(e));
     process.stderr.write(`pnpm test: vitest failed: ${startError}\n`);
   } finally {

@@ -129,7 +129,7 @@ export const SETTINGS = {
   ),
   PV_ENV_FILE: text(
     '(none)',
-    'the environment `pnpm test` resolved, for vitest.config.ts (removed once vitest has started)',
+    'the environment `pnpm test` resolved, for vitest.config.ts (in a 0700 temp dir, removed once vitest has started)',
     true,
   ),
 } as const;

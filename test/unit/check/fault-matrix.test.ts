@@ -39,16 +39,30 @@ function checkIds(): Map<string, string> {
   return ids;
 }
 
-/** Titles of plain it(/test( calls in a test file, with their line. */
-function titles(source: string): { title: string; line: number }[] {
-  const out: { title: string; line: number }[] = [];
+/** Titles of plain it(/test( calls in a test file, with their line and their body (to the next one). */
+function titles(source: string): { title: string; line: number; body: string }[] {
+  const out: { title: string; line: number; body: string }[] = [];
   // line comments blanked (lines kept): a commented-out test proves nothing
   source = source.replace(/^\s*\/\/.*$/gm, '');
-  for (const m of source.matchAll(/(?<![.\w])(?:it|test)\(\s*(['"`])((?:(?!\1)[^\\]|\\.)*)\1/g)) {
-    out.push({ title: m[2]!, line: source.slice(0, m.index).split('\n').length });
-  }
+  const found = [...source.matchAll(/(?<![.\w])(?:it|test)\(\s*(['"`])((?:(?!\1)[^\\]|\\.)*)\1/g)];
+  found.forEach((m, i) => {
+    const end = found[i + 1]?.index ?? source.length;
+    out.push({
+      title: m[2]!,
+      line: source.slice(0, m.index).split('\n').length,
+      body: source.slice(m.index + m[0].length, end),
+    });
+  });
   return out;
 }
+
+/**
+ * A proof shows the cause, not just any failure: its body asserts on the failure's message or the
+ * named objects (toMatch/toContain/toThrow, a rejects, toBe/toEqual of a string, list or object).
+ * A test titled "<id> fails" that only expects something falsy proves nothing about the reason.
+ */
+export const ASSERTS_CAUSE =
+  /\.(?:toMatch|toContain|toThrow|toThrowError|toMatchObject)\(|\.rejects\b|\.(?:toBe|toEqual|toStrictEqual)\(\s*['"`[{/]/;
 
 interface Proof {
   id: string;
@@ -62,25 +76,27 @@ function scenarioProofs(): Proof[] {
   );
 }
 
-function unitProofs(): { proofs: Proof[]; stray: string[] } {
+function unitProofs(): { proofs: Proof[]; stray: string[]; hollow: string[] } {
   const proofs: Proof[] = [];
   const stray: string[] = [];
+  const hollow: string[] = [];
   for (const f of testFiles('test/unit')) {
-    for (const { title, line } of titles(read(f))) {
+    for (const { title, line, body } of titles(read(f))) {
       const at = `${f}:${line}`;
       const named = PROOF_TITLE.exec(title)?.[1];
-      if (named) for (const id of named.split(', ')) proofs.push({ id, by: at });
+      if (named && !ASSERTS_CAUSE.test(body)) hollow.push(`${at}: "${title}"`);
+      else if (named) for (const id of named.split(', ')) proofs.push({ id, by: at });
       else if (ID_TITLE.test(title))
         stray.push(`${at}: "${title}" starts with a check id but not "<id> fails"`);
     }
   }
-  return { proofs, stray };
+  return { proofs, stray, hollow };
 }
 
 describe('fault matrix: every check has a test that shows it red for the right reason', () => {
   const checks = checkIds();
   const scenarios = scenarioProofs();
-  const { proofs: units, stray } = unitProofs();
+  const { proofs: units, stray, hollow } = unitProofs();
   const proven = new Map<string, string[]>();
   for (const p of [...scenarios, ...units]) proven.set(p.id, [...(proven.get(p.id) ?? []), p.by]);
 
@@ -109,6 +125,14 @@ describe('fault matrix: every check has a test that shows it red for the right r
     ];
     expect(unknown, 'proofs naming an id that is not a check').toEqual([]);
     expect(stray, 'unit test titles starting with an id').toEqual([]);
+  });
+
+  it('a unit proof asserts the cause of the failure (its message), not only that something failed', () => {
+    expect(hollow, 'tests titled "<id> fails" whose body never asserts on a message').toEqual([]);
+    // the rule itself: a body that only checks a boolean is hollow, one matching the message is not
+    const call = (body: string) => ['it', `('X-A-001 fails', () => { ${body} });`].join('');
+    const [empty, real] = titles(`${call('expect(ok).toBe(false);')}\n${call('expect(m).toMatch(/x/);')}`);
+    expect([ASSERTS_CAUSE.test(empty!.body), ASSERTS_CAUSE.test(real!.body)]).toEqual([false, true]);
   });
 
   it('an exception is only for a check without a proof', () => {

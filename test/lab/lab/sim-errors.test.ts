@@ -24,6 +24,7 @@ const id = crypto.randomBytes(3).toString('hex');
 const ns = `pv-lab-simerr-${id}`;
 const policy = `pv-lab-simerr-${id}`;
 const gw = 'refused-status';
+const PROBE = 'policy-probe';
 const MESSAGE = `pv-lab test ${id}: this Gateway's status is refused`;
 // the state file of lab/sim/sim-errors.ts, spelled out so the test runs (and fails) on code without it
 const errorsFile = path.join(ctx.paths.root, 'sim', 'operators-errors.json');
@@ -71,6 +72,21 @@ const readPass = (): Pass | undefined => {
   }
 };
 
+const createGateway = (name: string, dryRun?: 'All') =>
+  custom.createNamespacedCustomObject({
+    group: 'gateway.networking.k8s.io',
+    version: 'v1',
+    namespace: ns,
+    plural: 'gateways',
+    dryRun,
+    body: {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'Gateway',
+      metadata: { name, namespace: ns },
+      spec: { gatewayClassName: 'cilium', listeners: [{ name: 'http', protocol: 'HTTP', port: 80 }] },
+    },
+  });
+
 async function removePolicy(): Promise<void> {
   await admission.deleteValidatingAdmissionPolicyBinding({ name: policy }).catch(() => undefined);
   await admission.deleteValidatingAdmissionPolicy({ name: policy }).catch(() => undefined);
@@ -98,12 +114,21 @@ describe('a refused simulated write fails the lab', () => {
                   apiGroups: ['gateway.networking.k8s.io'],
                   apiVersions: ['*'],
                   operations: ['CREATE', 'UPDATE'],
-                  resources: ['gateways/status'],
+                  resources: ['gateways', 'gateways/status'],
                 },
               ],
               namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } },
             },
-            validations: [{ expression: 'false', message: MESSAGE, reason: 'Invalid' }],
+            // refuses every status write, and the creation of the probe Gateway (which tells the
+            // test the policy is in force); the test's own Gateway is created normally
+            validations: [
+              {
+                // subResource is absent (not '') on a request to the object itself
+                expression: `!(has(request.subResource) && request.subResource == 'status') && object.metadata.name != '${PROBE}'`,
+                message: MESSAGE,
+                reason: 'Invalid',
+              },
+            ],
           },
         },
       });
@@ -113,18 +138,18 @@ describe('a refused simulated write fails the lab', () => {
           spec: { policyName: policy, validationActions: ['Deny'] },
         },
       });
-      await custom.createNamespacedCustomObject({
-        group: 'gateway.networking.k8s.io',
-        version: 'v1',
-        namespace: ns,
-        plural: 'gateways',
-        body: {
-          apiVersion: 'gateway.networking.k8s.io/v1',
-          kind: 'Gateway',
-          metadata: { name: gw, namespace: ns },
-          spec: { gatewayClassName: 'cilium', listeners: [{ name: 'http', protocol: 'HTTP', port: 80 }] },
-        },
+      // A new policy is enforced only once the API server's informer has it (about a second, more
+      // on a loaded host). Created before that, the Gateway got its status written, later passes had
+      // nothing to write, and `lab reset` rightly succeeded: the race CI hit. A dry-run create of
+      // the probe Gateway is refused exactly when the policy is in force.
+      await waitFor('the admission policy is in force', 60_000, async () => {
+        const refused = await createGateway(PROBE, 'All').then(
+          () => false,
+          (e: { code?: number; body?: unknown }) => e.code === 422 && String(e.body).includes(MESSAGE),
+        );
+        return refused || undefined;
       });
+      await createGateway(gw);
       // the simulated controller answers the Gateway: its Service and LB-IPAM address (not refused),
       // then the status write for it (refused)
       await waitFor('the simulated Gateway Service gets an address', 60_000, async () => {

@@ -30,6 +30,8 @@ export const COMPONENTS = [
   'victorialogs',
   'grafana',
   'fluent-bit',
+  'volsync',
+  'arc',
   'e2e',
   'framework',
 ] as const;

@@ -22,6 +22,21 @@ const positiveMs = z.number().positive();
 const objRef = z.object({ namespace, name }).strict();
 const secretKeyRef = z.object({ name, key: name }).strict();
 const samples = z.number().int().min(5).max(10_000);
+/** Workloads of one namespace a check waits for; at least one is named (none would pass by iterating nothing). */
+const workloads = z
+  .object({
+    namespace,
+    deployments: z.array(name).optional(),
+    daemonSets: z.array(name).optional(),
+    statefulSets: z.array(name).optional(),
+  })
+  .strict()
+  .refine(
+    (w) => (w.deployments?.length ?? 0) + (w.daemonSets?.length ?? 0) + (w.statefulSets?.length ?? 0) > 0,
+    {
+      message: 'names no Deployment, DaemonSet or StatefulSet',
+    },
+  );
 
 export const factsSchema = z
   .object({
@@ -226,6 +241,27 @@ export const factsSchema = z
         storageIoP95Ms: positiveMs,
         /** samples per latency measurement */
         samples,
+      })
+      .strict(),
+    /** AC1.7: namespaces that must exist with status.phase Active */
+    namespaces: z.array(namespace).min(1),
+    /**
+     * The operators and platform controllers the seeds require Running, each its namespace and
+     * workloads (a check reads only the group of its own acceptance criterion).
+     */
+    workloads: z
+      .object({
+        rookCephOperator: workloads,
+        cnpgOperator: workloads,
+        dragonflyOperator: workloads,
+        strimziOperator: workloads,
+        fluxOperator: workloads,
+        clustermeshApiserver: workloads,
+        snapshotController: workloads,
+        volsync: workloads,
+        arcController: workloads,
+        kubeStateMetrics: workloads,
+        nodeExporter: workloads,
       })
       .strict(),
   })

@@ -147,6 +147,22 @@ function baseFacts(clusterName: string): Facts {
       storageIoP95Ms: 10,
       samples: 50,
     },
+    // STORY-VALIDATE-NETWORKING AC1.7
+    namespaces: ['external-secrets', 'cert-manager', 'flux-system', 'cnpg-system', 'observability'],
+    // the seeds' operators and controllers, as their charts name them
+    workloads: {
+      rookCephOperator: { namespace: 'rook-ceph', deployments: ['rook-ceph-operator'] },
+      cnpgOperator: { namespace: 'cnpg-system', deployments: ['cnpg-cloudnative-pg'] },
+      dragonflyOperator: { namespace: 'dragonfly-system', deployments: ['dragonfly-operator'] },
+      strimziOperator: { namespace: 'messaging', deployments: ['strimzi-cluster-operator'] },
+      fluxOperator: { namespace: 'flux-system', deployments: ['flux-operator'] },
+      clustermeshApiserver: { namespace: 'kube-system', deployments: ['clustermesh-apiserver'] },
+      snapshotController: { namespace: 'volsync-system', deployments: ['snapshot-controller'] },
+      volsync: { namespace: 'volsync-system', deployments: ['volsync'] },
+      arcController: { namespace: 'actions-runner', deployments: ['gha-rs-controller'] },
+      kubeStateMetrics: { namespace: 'observability', deployments: ['kube-state-metrics'] },
+      nodeExporter: { namespace: 'observability', daemonSets: ['node-exporter'] },
+    },
   };
 }
 

@@ -15,21 +15,20 @@ import {
   type Gvr,
   type KObject,
 } from '../reads/k8s.js';
-import { waitForDeployments } from '../reads/rollout.js';
+import { waitForWorkloads, type Workloads } from '../reads/rollout.js';
 
 const INTERVAL_MS = 2_000;
 
 /** A check body made by a probe (assignable to check()'s and suite().check()'s body). */
 export type Probe = (ctx: CheckContext) => Promise<void>;
 
-/** Every Deployment named is rolled out and Available (kubectl rollout status), within timeoutMs. */
-export function rolledOut(
-  pick: (f: Facts) => { namespace: string; deployments: readonly string[] },
-  timeoutMs = 60_000,
-): Probe {
+/**
+ * Every workload named (Deployments, DaemonSets, StatefulSets of one namespace) is rolled out, and a
+ * Deployment Available (kubectl rollout status), within timeoutMs.
+ */
+export function rolledOut(pick: (f: Facts) => Workloads, timeoutMs = 60_000): Probe {
   return async ({ cluster, facts, evidence }) => {
-    const { namespace, deployments } = pick(facts);
-    await waitForDeployments(cluster, namespace, deployments, evidence, timeoutMs);
+    await waitForWorkloads(cluster, pick(facts), evidence, timeoutMs);
   };
 }
 

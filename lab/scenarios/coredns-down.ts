@@ -6,7 +6,7 @@ export const corednsDown: Scenario = {
   summary:
     'infra: the CoreDNS process behind kube-system/kube-dns is stopped; both coredns pods are not Ready (CrashLoopBackOff)',
   expect:
-    'infra: the CoreDNS ready-replicas-vs-cluster-settings check and the DNS lookup/latency checks fail; apps DNS and everything else pass',
+    'infra: the CoreDNS ready-replicas-vs-cluster-settings check, the DNS lookup/latency checks, the CrashLoopBackOff check (the coredns pods) and the PodDisruptionBudget check (coredns: 0 healthy of 1 required) fail; apps DNS and everything else pass',
   faults: { corednsDown: ['infra'] },
   services: { stopped: ['coredns-infra'] },
 };

@@ -9,6 +9,7 @@ import { gatewayDown } from './gateway-down.js';
 import { healthy } from './healthy.js';
 import { kafkaBrokerDown } from './kafka-broker-down.js';
 import { kustomizationNotReady } from './kustomization-not-ready.js';
+import { operatorsScaledDown } from './operators-scaled-down.js';
 import { pgStandbyDown } from './pg-standby-down.js';
 import { poolerDown } from './pooler-down.js';
 import { registryAuthBroken } from './registry-auth-broken.js';
@@ -31,6 +32,7 @@ export const SCENARIOS: readonly Scenario[] = [
   registryAuthBroken,
   gatewayDown,
   wrongClusterIdentity,
+  operatorsScaledDown,
 ];
 
 export const scenarioNames: string[] = SCENARIOS.map((s) => s.name);

@@ -37,6 +37,10 @@ baseline.check(
     suggestedAction:
       'dnsperf against the kube-dns ClusterIP from inside the cluster; check CoreDNS CPU and cache settings',
     targets: perf ? { dns_avg_ms: perf.dnsAvgMs } : undefined,
+    // an average over 50 queries of ~1 ms is moved past 10 ms by one 0.5 s stall of the runner or the
+    // tunnel (CI: a loaded 2-core host); a slow platform fails both attempts, and the JUnit marks a
+    // pass on the second one flaky with the first attempt's failure kept
+    retry: 1,
   },
   async ({ cluster, facts, evidence }) => {
     const s = await dnsLatency(cluster, facts, evidence);

@@ -51,8 +51,12 @@ export const CASES: ScenarioCase[] = [
   },
   {
     name: 'coredns-down',
-    grep: 'coredns',
+    // kubernetes: the cluster-wide hygiene checks see the crash-looping pods and the PDB they break
+    grep: 'coredns || kubernetes',
     fail: {
+      'infra:BOOT-HYG-001':
+        /kube-system\/coredns-[\w-]+ container coredns \(restarts \d+, last exit Error 1\)/,
+      'infra:BOOT-HYG-002': /kube-system\/coredns: violated \(currentHealthy 0, desiredHealthy 1/,
       'infra:BOOT-CORE-004': /coredns|ready|available/i,
       // no resolver behind kube-dns: an error, not a slow answer
       'infra:NET-DNS-001': /^(?![\s\S]*target < )[\s\S]+/,
@@ -88,6 +92,14 @@ export const CASES: ScenarioCase[] = [
     grep: 'flux',
     fail: { 'apps:BOOT-CORE-010': /cluster-apps-workloads/ },
     mayFail: ['apps:GITOPS-FLUX-002'],
+  },
+  {
+    name: 'operators-scaled-down',
+    grep: 'rook-ceph || kafka',
+    fail: {
+      'infra:BOOT-OPS-001': /rook-ceph\/rook-ceph-operator: scaled to 0 replicas/,
+      'apps:BOOT-OPS-004': /messaging\/strimzi-cluster-operator: scaled to 0 replicas/,
+    },
   },
   { name: 'registry-auth-broken', grep: 'harbor', fail: { 'apps:REG-HARBOR-002': /401/ } },
   {

@@ -52,7 +52,22 @@ export const factsSchema = z
         /** number of control-plane nodes (label node-role.kubernetes.io/control-plane) */
         controlPlaneNodes: z.number().int().min(1),
         /** ConfigMap holding Flux postBuild substitutions (`cluster-settings`) */
-        settings: objRef.extend({ corednsReplicasKey: name }).strict(),
+        settings: objRef
+          .extend({
+            corednsReplicasKey: name,
+            /** the keys holding this cluster's identity and networks (CILIUM TECH-010: checked against these facts) */
+            keys: z
+              .object({
+                name,
+                id: name,
+                podCidr: name,
+                serviceCidr: name,
+                lbPoolCidr: name,
+                dnsClusterIp: name,
+              })
+              .strict(),
+          })
+          .strict(),
       })
       .strict(),
     /** AC1: CRDs Established after phase 0/1 */
@@ -67,6 +82,9 @@ export const factsSchema = z
         agentContainer: name,
         /** Flux HelmRelease carrying the (post-substitution) Helm values */
         helmRelease: objRef,
+        /** the Flux Kustomization (flux-system) that applies the HelmRelease, and its chart source */
+        kustomization: name,
+        chartSource: z.object({ kind: z.enum(['OCIRepository', 'HelmChart']), name, namespace }).strict(),
         /** values keys (dot paths) that legitimately differ between clusters (TECH-007) */
         clusterSpecificValues: z.array(name),
         hubbleRelay: z.object({ service: name, port }).strict(),
@@ -117,6 +135,8 @@ export const factsSchema = z
         service: name,
         port,
         lookup: name,
+        /** kube-dns `spec.clusterIP` (the kubelets' clusterDNS) */
+        clusterIp: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}$/, 'an IPv4 address'),
       })
       .strict(),
     certManager: z.object({ namespace, deployments: z.array(name).min(1) }).strict(),

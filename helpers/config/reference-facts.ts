@@ -19,6 +19,14 @@ function baseFacts(clusterName: string): Facts {
         namespace: 'flux-system',
         name: 'cluster-settings',
         corednsReplicasKey: 'COREDNS_REPLICAS',
+        keys: {
+          name: 'CLUSTER',
+          id: 'CLUSTER_ID',
+          podCidr: 'POD_CIDR',
+          serviceCidr: 'SERVICE_CIDR',
+          lbPoolCidr: 'CILIUM_LB_POOL_CIDR',
+          dnsClusterIp: 'COREDNS_CLUSTER_IP',
+        },
       },
     },
     crds: { established: 77 },
@@ -29,6 +37,8 @@ function baseFacts(clusterName: string): Facts {
       agentSelector: 'k8s-app=cilium',
       agentContainer: 'cilium-agent',
       helmRelease: { namespace: 'kube-system', name: 'cilium' },
+      kustomization: 'cilium-core',
+      chartSource: { kind: 'OCIRepository', name: 'cilium', namespace: 'flux-system' },
       // TECH-007: everything else in the values must be identical across clusters
       clusterSpecificValues: [
         'cluster.name',
@@ -65,6 +75,7 @@ function baseFacts(clusterName: string): Facts {
       service: 'kube-dns',
       port: 53,
       lookup: 'kubernetes.default.svc.cluster.local',
+      clusterIp: '10.245.0.10',
     },
     certManager: {
       namespace: 'cert-manager',
@@ -179,6 +190,7 @@ export function factsDefaults(clusterName: string): Facts {
     f.cluster.serviceCidr = '10.247.0.0/16';
     f.cluster.nativeRoutingCidr = '10.246.0.0/16';
     f.cilium.lbPool = { name: 'apps-pool', cidr: '10.247.10.0/24' };
+    f.coredns.clusterIp = '10.247.0.10';
     // AC4/AC6/AC9: the shared Postgres with its poolers, Dragonfly, Kafka and Harbor live on apps
     f.cnpg.enabled = true;
     // CNPG names a Pooler's Service after the Pooler: <app>-pooler-rw (AC4's psql test host)

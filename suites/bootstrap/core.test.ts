@@ -268,3 +268,24 @@ core.check(
   },
   everyReady({ plural: 'helmReleases', gvr: GVR.helmRelease }),
 );
+
+core.check(
+  {
+    id: 'BOOT-CORE-012',
+    title: 'the kube-dns Service has the cluster’s DNS address',
+    priority: 'P2',
+    component: 'coredns',
+    ac: ['RF-P3a'],
+    suggestedAction:
+      'kubectl -n kube-system get svc kube-dns -o jsonpath={.spec.clusterIP}; compare with the kubelets’ clusterDNS and COREDNS_CLUSTER_IP',
+    timeoutMs: 30_000,
+  },
+  async ({ cluster, facts, evidence }) => {
+    const { namespace, service } = facts.coredns;
+    const svc = await cluster.core.readNamespacedService({ namespace, name: service });
+    evidence.status(svc);
+    expect(svc.spec?.clusterIP, `Service ${namespace}/${service} spec.clusterIP`).toBe(
+      facts.coredns.clusterIp,
+    );
+  },
+);

@@ -16,20 +16,10 @@ import {
   pdbsAllowDisruption,
 } from '../../../helpers/probes/hygiene.js';
 import { runCheck } from './check-body.js';
-import { fakeEvidence } from './fake-run.js';
+import { failure, fakeEvidence } from './fake-run.js';
 
 const FILE = 'suites/bootstrap/platform.test.ts';
 const notFound = () => Object.assign(new Error('HTTP-Code: 404 Message: not found'), { code: 404 });
-
-async function failure(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    const err = e as { message: string; actual?: unknown };
-    return `${err.message}\nactual: ${JSON.stringify(err.actual)}`;
-  }
-  throw new Error('the probe passed');
-}
 
 const deployment = (namespace: string, name: string, available = 1) => ({
   metadata: { namespace, name, generation: 1 },

@@ -424,7 +424,7 @@ rules:
     resources: [dragonflies]
     verbs: [get, list, watch]
   - apiGroups: [kafka.strimzi.io]
-    resources: [kafkas]
+    resources: [kafkas, kafkatopics]
     verbs: [get, list, watch]
   - apiGroups: [cilium.io]
     resources: [ciliumloadbalancerippools]

@@ -218,6 +218,8 @@ export const factsSchema = z
         brokerSelector: name,
         samples,
         schemaRegistry: z.object({ service: name, port }).strict(),
+        /** topics that must exist, each declared by a KafkaTopic of the cluster (AC6.3: `_schemas`) */
+        topics: z.array(name),
       })
       .strict(),
     harbor: z

@@ -134,6 +134,7 @@ function baseFacts(clusterName: string): Facts {
       brokerSelector: 'strimzi.io/cluster=kafka-cluster,strimzi.io/broker-role=true',
       samples: 50,
       schemaRegistry: { service: 'schema-registry', port: 8081 },
+      topics: ['_schemas'],
     },
     harbor: {
       enabled: false,

@@ -97,12 +97,17 @@ export function decodeServerStatus(buf: Buffer): ServerStatus {
 
 /**
  * Why a relay that answered ServerStatus is still not serving the cluster's flows: it reports no
- * connected node count (not a relay), zero connected nodes, or unavailable nodes (named).
+ * connected node count (not a relay), zero connected nodes or fewer than the cluster's `nodes`,
+ * unavailable nodes (named), or no flow at all.
  */
-export function serverStatusProblems(s: ServerStatus): string[] {
+export function serverStatusProblems(s: ServerStatus, nodes?: number): string[] {
   const problems: string[] = [];
   if (s.numConnectedNodes === undefined) problems.push('no num_connected_nodes in ServerStatusResponse');
   else if (s.numConnectedNodes === 0) problems.push('0 connected nodes');
+  else if (nodes !== undefined && s.numConnectedNodes < nodes)
+    problems.push(`${s.numConnectedNodes} of ${nodes} nodes connected`);
+  // AC2.4 "flows visible": a relay whose buffers hold no flow shows nothing
+  if (s.numFlows === 0) problems.push('0 flows in the relay (num_flows 0: no flow observed)');
   if ((s.numUnavailableNodes ?? 0) > 0)
     problems.push(
       `${s.numUnavailableNodes} unavailable nodes: ${s.unavailableNodes.join(', ') || '(not named)'}`,
@@ -136,5 +141,6 @@ export async function relayServerStatus(
     return { reply, problems: [(e as Error).message] };
   }
   evidence.json('hubble-server-status-decoded', { ...status, uptimeNs: String(status.uptimeNs) });
-  return { reply, status, problems: serverStatusProblems(status) };
+  const nodes = (await k.core.listNode()).items.length;
+  return { reply, status, problems: serverStatusProblems(status, nodes) };
 }

@@ -36,6 +36,7 @@ import {
   type ObsService,
 } from './observability.js';
 import { startHarborCore, stopHarborCore } from './harbor.js';
+import { ensureDeclaredTopics } from './kafka-topics.js';
 import { kafkaRoutes, startKafka, startKafkaBroker, stopKafka, stopKafkaBroker } from './kafka.js';
 import { startPgbouncer, stopPgbouncer } from './pgbouncer.js';
 import {
@@ -189,10 +190,15 @@ export async function startServices(ctx: ServicesContext): Promise<void> {
       await startRedis(ctx, creds, 0);
       await Promise.all([startRedis(ctx, creds, 1), startRedis(ctx, creds, 2)]);
     }),
-    timed('kafka x3 (KRaft) and the schema registry (journal in _schemas)', async () => {
-      await startKafka(ctx);
-      await startSchemaRegistry(ctx);
-    }),
+    timed(
+      'kafka x3 (KRaft), the declared KafkaTopics and the schema registry (journal in _schemas)',
+      async () => {
+        await startKafka(ctx);
+        // before the registry: `_schemas` is one of them, created as its KafkaTopic declares
+        await ensureDeclaredTopics();
+        await startSchemaRegistry(ctx);
+      },
+    ),
     timed('registry + harbor-core', async () => {
       await startRegistry(ctx, creds);
       await startHarborCore(ctx);

@@ -17,6 +17,7 @@ import { fixtureText } from '../../helpers/reads/fixtures.js';
 import { kafkaAccess } from '../../helpers/reads/kafka.js';
 import { TOPIC_GONE, kafkaReadiness, messageRoundTrip } from '../../helpers/probes/kafka.js';
 import { schemaRegistrySession } from '../../helpers/probes/schema-registry.js';
+import { kafkaTopicsOnBrokers } from '../../helpers/probes/kafka-topics.js';
 
 const kafka = suite({
   component: 'kafka',
@@ -44,6 +45,23 @@ kafka.check(
         message: `Kafka ${kf.namespace}/${kf.cluster}`,
       })
       .toMatch(new RegExp(`^Ready=True.*; ready brokers ${kf.brokers}$`));
+  },
+);
+
+kafka.check(
+  {
+    id: 'MSG-KAFKA-003',
+    title: 'every KafkaTopic is Ready and on the brokers as declared, `_schemas` among them',
+    priority: 'P1',
+    ac: ['AC6.3'],
+    suggestedAction:
+      'kubectl -n messaging get kafkatopics; kafka-topics.sh --describe --topic <name>; entity-operator (topic operator) logs',
+    timeoutMs: 60_000,
+  },
+  async ({ cluster, facts, evidence }) => {
+    const access = kafkaAccess(cluster, facts, 'platform-validation');
+    const problems = await kafkaTopicsOnBrokers(cluster, facts.kafka, access, evidence);
+    expect(problems, `KafkaTopics of ${facts.kafka.cluster}`).toEqual([]);
   },
 );
 

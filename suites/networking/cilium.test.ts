@@ -86,9 +86,10 @@ cilium.check(
 cilium.check(
   {
     id: 'NET-HUBBLE-001',
-    title: 'the Hubble relay answers gRPC ServerStatus',
+    title: 'the Hubble relay answers gRPC ServerStatus with every node connected and flows observed',
     priority: 'P1',
     component: 'hubble',
+    ac: ['AC2.4'],
     suggestedAction:
       'kubectl -n kube-system get pods -l k8s-app=hubble-relay; cilium hubble port-forward & hubble status',
     timeoutMs: 60_000,

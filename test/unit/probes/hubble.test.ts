@@ -34,9 +34,9 @@ const dbl = (no: number, v: number) => {
   b.writeDoubleLE(v);
   return [...varint((no << 3) | 1), ...b];
 };
-function status(o: { connected?: number; unavailable?: string[] }): Buffer {
+function status(o: { connected?: number; unavailable?: string[]; flows?: number }): Buffer {
   return Buffer.from([
-    ...vfield(1, 8190),
+    ...vfield(1, o.flows ?? 8190),
     ...vfield(2, 12285),
     ...vfield(3, 1_250_000),
     ...vfield(4, 3_600_000_000),
@@ -67,7 +67,10 @@ async function relay(message: Buffer): Promise<void> {
 afterEach(() => server?.close());
 
 const facts = () => structuredClone(factsDefaults('infra')) as Facts;
-const k = { name: 'infra' } as unknown as ClusterHandle;
+const k = {
+  name: 'infra',
+  core: { listNode: async () => ({ items: [{}, {}, {}] }) },
+} as unknown as ClusterHandle;
 
 describe('relayServerStatus', () => {
   it('passes with every node connected, recording num_flows and the node counts', async () => {
@@ -95,12 +98,20 @@ describe('relayServerStatus', () => {
   it('names the unavailable nodes, and fails a reply without num_connected_nodes', async () => {
     await relay(status({ connected: 2, unavailable: ['infra/infra-cp-3'] }));
     expect((await relayServerStatus(k, facts(), fakeEvidence().evidence)).problems).toEqual([
+      '2 of 3 nodes connected',
       '1 unavailable nodes: infra/infra-cp-3',
     ]);
     server!.close();
     await relay(status({}));
     expect((await relayServerStatus(k, facts(), fakeEvidence().evidence)).problems).toEqual([
       'no num_connected_nodes in ServerStatusResponse',
+    ]);
+  });
+  it('NET-HUBBLE-001 fails naming how many of the cluster’s nodes are connected, and a relay that holds no flow', async () => {
+    await relay(status({ connected: 2, flows: 0 }));
+    expect((await relayServerStatus(k, facts(), fakeEvidence().evidence)).problems).toEqual([
+      '2 of 3 nodes connected',
+      '0 flows in the relay (num_flows 0: no flow observed)',
     ]);
   });
   it('reports an undecodable message as the problem', async () => {

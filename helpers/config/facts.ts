@@ -217,7 +217,10 @@ export const factsSchema = z
         /** label selector of the broker pods */
         brokerSelector: name,
         samples,
-        schemaRegistry: z.object({ service: name, port }).strict(),
+        /** Schema Registry: its Service, and the Deployment with the replicas AC6.5 asks for */
+        schemaRegistry: z
+          .object({ service: name, port, deployment: name, replicas: z.number().int().min(1) })
+          .strict(),
         /** topics that must exist, each declared by a KafkaTopic of the cluster (AC6.3: `_schemas`) */
         topics: z.array(name),
       })

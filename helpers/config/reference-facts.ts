@@ -133,7 +133,7 @@ function baseFacts(clusterName: string): Facts {
       brokerPort: 9092,
       brokerSelector: 'strimzi.io/cluster=kafka-cluster,strimzi.io/broker-role=true',
       samples: 50,
-      schemaRegistry: { service: 'schema-registry', port: 8081 },
+      schemaRegistry: { service: 'schema-registry', port: 8081, deployment: 'schema-registry', replicas: 2 },
       topics: ['_schemas'],
     },
     harbor: {

@@ -1,13 +1,14 @@
 /**
  * Messaging (STORY-VALIDATE-NETWORKING AC6): Strimzi Kafka and Schema Registry on apps.
  *
- * Reads: the Kafka object and broker pods. Protocol probes from outside the cluster: kafkajs over
+ * Reads: the Kafka object and broker pods, the KafkaTopics, the Schema Registry Deployment. Protocol probes from outside the cluster: kafkajs over
  * per-broker tunnels (a run-owned topic is created, a message with a unique key produced and
  * consumed back, the topic deleted and its absence verified); Schema Registry REST through a
  * tunnel (a run-owned subject registered, read back, a compatible and an incompatible change
  * checked, the subject deleted permanently and its absence verified).
  *
- * Lab: Strimzi is simulated (Kafka status from lab/sim); behind the broker pods run three real
+ * Lab: Strimzi is simulated (Kafka and KafkaTopic status from lab/sim; the declared topics are made
+ * real on the brokers by lab/services/kafka-topics.ts); behind the broker pods run three real
  * Apache Kafka KRaft nodes advertising the Strimzi pod addresses; the Schema Registry is a lab
  * implementation of the Confluent REST API whose compatibility decisions come from Apache Avro.
  */
@@ -15,6 +16,7 @@ import { expect } from 'vitest';
 import { suite } from '../../helpers/check/suite.js';
 import { fixtureText } from '../../helpers/reads/fixtures.js';
 import { kafkaAccess } from '../../helpers/reads/kafka.js';
+import { deploymentReplicas } from '../../helpers/probes/kubernetes.js';
 import { TOPIC_GONE, kafkaReadiness, messageRoundTrip } from '../../helpers/probes/kafka.js';
 import { schemaRegistrySession } from '../../helpers/probes/schema-registry.js';
 import { kafkaTopicsOnBrokers } from '../../helpers/probes/kafka-topics.js';
@@ -110,5 +112,26 @@ kafka.check(
       subjectListedAfterDelete: false,
     });
     expect(log.deleteError, `DELETE of subject ${log.subject} (soft, then permanent)`).toBeUndefined();
+  },
+);
+
+kafka.check(
+  {
+    id: 'MSG-SR-002',
+    title: 'Schema Registry runs its replicas, all Ready and Available',
+    priority: 'P1',
+    ac: ['AC6.5'],
+    suggestedAction:
+      'kubectl -n messaging get deploy schema-registry; kubectl -n messaging describe pods -l app=schema-registry',
+    timeoutMs: 90_000,
+  },
+  async (ctx) => {
+    const sr = ctx.facts.kafka.schemaRegistry;
+    const n = sr.replicas;
+    await deploymentReplicas(ctx, ctx.facts.kafka.namespace, sr.deployment, ` (want ${n})`).toEqual({
+      spec: n,
+      ready: n,
+      available: n,
+    });
   },
 );

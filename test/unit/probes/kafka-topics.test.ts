@@ -2,6 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { kafkaTopicProblems, type BrokerTopic } from '../../../helpers/probes/kafka-topics.js';
 import { declaredTopics } from '../../../lab/services/kafka-topics.js';
+import { deploymentReplicas } from '../../../helpers/probes/kubernetes.js';
+import { runCheck } from './check-body.js';
+import { failure, fakeEvidence } from './fake-run.js';
 
 const kt = (ready = 'True') => ({
   metadata: { namespace: 'messaging', name: 'schemas', labels: { 'strimzi.io/cluster': 'kafka-cluster' } },
@@ -58,5 +61,36 @@ describe('the lab’s declared topics (lab/services/kafka-topics.ts)', () => {
         configEntries: [{ name: 'retention.ms', value: '604800000' }],
       },
     ]);
+  });
+});
+
+describe('MSG-SR-002 Schema Registry replicas', () => {
+  const sr = (spec: number, ready: number) => ({
+    apps: {
+      readNamespacedDeployment: async (a: { namespace: string; name: string }) => ({
+        metadata: { namespace: a.namespace, name: a.name },
+        spec: { replicas: spec },
+        status: { readyReplicas: ready, availableReplicas: ready },
+      }),
+    },
+  });
+  it('passes with messaging/schema-registry at 2 of 2 (the apps facts)', async () => {
+    const attached = await runCheck('suites/messaging/kafka.test.ts', 'MSG-SR-002', sr(2, 2), {
+      clusterName: 'apps',
+    });
+    expect(Object.keys(attached)).toEqual(['status schema-registry']);
+  });
+  it('MSG-SR-002 fails naming the Deployment with the replicas seen against the wanted 2', async () => {
+    const { evidence } = fakeEvidence();
+    const ctx = { cluster: sr(1, 1), evidence };
+    expect(
+      await failure(
+        deploymentReplicas(ctx as never, 'messaging', 'schema-registry', ' (want 2)', 50).toEqual({
+          spec: 2,
+          ready: 2,
+          available: 2,
+        }),
+      ),
+    ).toMatch(/^Deployment messaging\/schema-registry replicas \(want 2\)[\s\S]*"spec":1/);
   });
 });

@@ -204,6 +204,9 @@ export const factsSchema = z
         podSelector: name,
         password: secretKeyRef,
         pdbMinAvailable: z.number().int().min(1),
+        /** the pinned images (TECH-002: CR, data pods and operator aligned after a bump) */
+        image: name,
+        operatorImage: name,
         samples,
       })
       .strict(),

@@ -3,6 +3,7 @@
 // (DB-DRAGONFLY-006) and the eviction drill (DB-DRAGONFLY-008). The checks keep the assertions.
 import { randomBytes } from 'node:crypto';
 import type {
+  V1Deployment,
   V1LabelSelector,
   V1NetworkPolicy,
   V1NetworkPolicyPeer,
@@ -17,7 +18,16 @@ import { CONVERGE_POLL_MS, exec, type ClusterHandle } from '../cluster/index.js'
 import { connectRedis, redisClient } from '../clients/redis.js';
 import { waitForExec } from '../reads/connectivity.js';
 import { fixtureYaml } from '../reads/fixtures.js';
-import { GVR, describeCondition, listCustom, listPods, podReady, podSummary, refName } from '../reads/k8s.js';
+import {
+  GVR,
+  describeCondition,
+  listCustom,
+  listPods,
+  podReady,
+  podSummary,
+  refName,
+  type KObject,
+} from '../reads/k8s.js';
 import { matchesSelector } from '../reads/selectors.js';
 import { sampleLatency } from '../clients/latency.js';
 import { withTunnel } from '../reads/tunnel.js';
@@ -442,4 +452,34 @@ export async function evictionDrill(
     evidence.json('pods-after', (await listPods(k, d.namespace, d.podSelector)).map(podSummary));
   }
   return drill;
+}
+
+/**
+ * TECH-002 version alignment: the Dragonfly CR's spec.image, every data pod's containers and the
+ * operator Deployment's containers carry the pinned images; one line per object that does not.
+ */
+export function imageMismatches(
+  d: Pick<Facts['dragonfly'], 'namespace' | 'name' | 'image' | 'operatorImage'>,
+  cr: KObject,
+  pods: V1Pod[],
+  operator: V1Deployment,
+): string[] {
+  const out: string[] = [];
+  const crImage = String(cr.spec?.image ?? 'unset');
+  if (crImage !== d.image)
+    out.push(`Dragonfly ${d.namespace}/${d.name} spec.image ${crImage} (pinned ${d.image})`);
+  if (pods.length === 0) out.push(`no Dragonfly pod of ${d.namespace}/${d.name}`);
+  for (const p of pods) {
+    const off = (p.spec?.containers ?? [])
+      .filter((c) => c.image !== d.image)
+      .map((c) => `${c.name}=${c.image}`);
+    if (off.length) out.push(`pod ${d.namespace}/${p.metadata?.name}: ${off.join(', ')} (pinned ${d.image})`);
+  }
+  const op = operator.spec?.template.spec?.containers ?? [];
+  const offOp = op.filter((c) => c.image !== d.operatorImage).map((c) => `${c.name}=${c.image}`);
+  if (op.length === 0 || offOp.length)
+    out.push(
+      `Deployment ${operator.metadata?.namespace}/${operator.metadata?.name}: ${offOp.join(', ') || 'no container'} (pinned ${d.operatorImage})`,
+    );
+  return out;
 }

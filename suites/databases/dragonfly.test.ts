@@ -24,6 +24,7 @@ import {
   deniedVerdict,
   dragonflyPhase,
   evictionDrill,
+  imageMismatches,
   ingressPolicies,
   ncClient,
   ncEach,
@@ -265,5 +266,37 @@ dragonfly.check(
       skip(
         `the PodDisruptionBudget was not exercised: ${drill.victim} was back Ready before the second eviction could be tried while it was away`,
       );
+  },
+);
+
+dragonfly.check(
+  {
+    id: 'DB-DRAGONFLY-009',
+    title: 'the Dragonfly CR, its pods and the operator run the pinned images',
+    priority: 'P2',
+    ac: ['TECH-002'],
+    risks: ['TECH-002'],
+    suggestedAction:
+      'kubectl -n dragonfly-system get dragonfly dragonfly -o jsonpath={.spec.image}; kubectl -n dragonfly-system get pods -o wide; bump the pins together',
+    timeoutMs: 30_000,
+  },
+  async ({ cluster: k, facts, evidence }) => {
+    const d = facts.dragonfly;
+    const op = facts.workloads.dragonflyOperator;
+    const cr = await getCustom(k, GVR.dragonfly, d.namespace, d.name);
+    const pods = await listPods(k, d.namespace, d.podSelector);
+    const operator = await k.apps.readNamespacedDeployment({
+      namespace: op.namespace,
+      name: op.deployments![0]!,
+    });
+    evidence.json('images', {
+      cr: cr.spec?.image,
+      pods: pods.map(podSummary),
+      operator: operator.spec?.template.spec?.containers,
+    });
+    expect(
+      imageMismatches(d, cr, pods, operator),
+      'images against facts.dragonfly.image/operatorImage',
+    ).toEqual([]);
   },
 );

@@ -204,6 +204,9 @@ export const factsSchema = z
         podSelector: name,
         password: secretKeyRef,
         pdbMinAvailable: z.number().int().min(1),
+        /** SEC-001: the namespaces whose pods may reach Dragonfly, by name and by label (`k=v`) */
+        clientNamespaces: z.array(namespace),
+        clientNamespaceLabel: name,
         /** the pinned images (TECH-002: CR, data pods and operator aligned after a bump) */
         image: name,
         operatorImage: name,

@@ -123,6 +123,9 @@ function baseFacts(clusterName: string): Facts {
       podSelector: 'app=dragonfly',
       password: { name: 'dragonfly-auth', key: 'password' },
       pdbMinAvailable: 2,
+      // the risk profile: gitlab-system, harbor, selected apps (labelled), observability
+      clientNamespaces: ['gitlab', 'gitlab-system', 'harbor', 'observability'],
+      clientNamespaceLabel: 'dragonfly.io/client=true',
       image: 'docker.dragonflydb.io/dragonflydb/dragonfly:v1.34.2',
       operatorImage: 'docker.dragonflydb.io/dragonflydb/operator:v1.3.0',
       samples: 50,

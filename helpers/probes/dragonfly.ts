@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type {
   V1Deployment,
   V1LabelSelector,
+  V1Namespace,
   V1NetworkPolicy,
   V1NetworkPolicyPeer,
   V1Pod,
@@ -232,6 +233,46 @@ export function ingressPolicies(nps: readonly V1NetworkPolicy[], podSelector: st
     (n.spec?.ingress ?? []).some((r) => !r._from || r._from.length === 0 || r._from.some(admitsAll)),
   );
   return { covering: covering.map((n) => n.metadata?.name), allowAll: allowAll.map((n) => n.metadata?.name) };
+}
+
+/**
+ * SEC-001 fix: what the ingress rules of the policies covering the Dragonfly pods admit beyond the
+ * client namespaces the facts name (by name, or carrying the client label) and Dragonfly's own
+ * namespace, evaluated against the live namespaces: one line per admitted namespace or ipBlock.
+ */
+export function admittedBeyondClients(
+  nps: readonly V1NetworkPolicy[],
+  d: Pick<Facts['dragonfly'], 'namespace' | 'podSelector' | 'clientNamespaces' | 'clientNamespaceLabel'>,
+  namespaces: readonly V1Namespace[],
+): string[] {
+  const labels = selectorLabels(d.podSelector);
+  const clientLabel = selectorLabels(d.clientNamespaceLabel);
+  const allowed = (ns: V1Namespace) => {
+    const name = ns.metadata?.name ?? '';
+    const l = ns.metadata?.labels ?? {};
+    return (
+      name === d.namespace ||
+      d.clientNamespaces.includes(name) ||
+      Object.entries(clientLabel).every(([k, v]) => l[k] === v)
+    );
+  };
+  const out = new Set<string>();
+  for (const np of nps) {
+    if (!matchesSelector(np.spec?.podSelector, labels)) continue;
+    if (!(np.spec?.policyTypes ?? ['Ingress']).includes('Ingress')) continue;
+    for (const rule of np.spec?.ingress ?? [])
+      for (const peer of rule._from?.length ? rule._from : [{ namespaceSelector: {} }]) {
+        const where = `NetworkPolicy ${d.namespace}/${np.metadata?.name}`;
+        if (peer.ipBlock) out.add(`${where}: ipBlock ${peer.ipBlock.cidr}`);
+        if (!peer.namespaceSelector) continue;
+        const sel = peer.namespaceSelector;
+        const empty = !sel.matchLabels && !sel.matchExpressions;
+        for (const ns of namespaces)
+          if ((empty || matchesSelector(sel, ns.metadata?.labels ?? {})) && !allowed(ns))
+            out.add(`${where}: namespace ${ns.metadata?.name}`);
+      }
+  }
+  return [...out];
 }
 
 // ---- DB-DRAGONFLY-006: a denied namespace ------------------------------------------------------

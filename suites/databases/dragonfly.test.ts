@@ -19,6 +19,7 @@ import { suite } from '../../helpers/check/suite.js';
 import { GVR, getCustom, listPods, podReady, podSummary, readSecretValue } from '../../helpers/reads/k8s.js';
 import { summarize } from '../../helpers/clients/latency.js';
 import {
+  admittedBeyondClients,
   coveringPdbs,
   READY_PHASES,
   deniedVerdict,
@@ -165,6 +166,35 @@ dragonfly.check(
     const { covering, allowAll } = ingressPolicies(nps, d.podSelector);
     expect(covering, `NetworkPolicies selecting ${d.podSelector} for Ingress`).not.toEqual([]);
     expect(allowAll, 'NetworkPolicies with an allow-all ingress rule').toEqual([]);
+  },
+);
+
+dragonfly.check(
+  {
+    id: 'DB-DRAGONFLY-010',
+    title: 'the Dragonfly NetworkPolicies admit only the client namespaces',
+    priority: 'P1',
+    ac: ['SEC-001.fix'],
+    risks: ['SEC-001'],
+    suggestedAction:
+      'kubectl -n dragonfly-system get networkpolicy -o yaml; narrow from: to the client namespaces (or label them dragonfly.io/client=true)',
+    timeoutMs: 30_000,
+  },
+  async ({ cluster, facts, evidence }) => {
+    const d = facts.dragonfly;
+    const nps = (await cluster.networking.listNamespacedNetworkPolicy({ namespace: d.namespace })).items;
+    const namespaces = (await cluster.core.listNamespace()).items;
+    const beyond = admittedBeyondClients(nps, d, namespaces);
+    evidence.json('admitted-beyond-clients', {
+      clients: d.clientNamespaces,
+      label: d.clientNamespaceLabel,
+      beyond,
+    });
+    expect(
+      ingressPolicies(nps, d.podSelector).covering,
+      `NetworkPolicies selecting ${d.podSelector}`,
+    ).not.toEqual([]);
+    expect(beyond, 'admitted beyond the client namespaces').toEqual([]);
   },
 );
 

@@ -9,6 +9,8 @@ export const DEFAULT_TOUCHED_CAP = 500;
 export class TouchedLog {
   private readonly ring: ObjectRef[] = [];
   private total = 0;
+  /** the count at the newest mark taken: a repeat is dropped only within one check, never across */
+  private markedAt = 0;
 
   constructor(readonly cap = DEFAULT_TOUCHED_CAP) {
     if (!Number.isInteger(cap) || cap < 1)
@@ -17,6 +19,7 @@ export class TouchedLog {
 
   /** Monotonic: how many refs were ever recorded. Take it as a mark before a check. */
   get mark(): number {
+    this.markedAt = this.total;
     return this.total;
   }
 
@@ -25,9 +28,12 @@ export class TouchedLog {
     return this.ring.length;
   }
 
-  /** Appends a ref; a repeat of the previous ref (polling the same object) is not recorded again. */
+  /**
+   * Appends a ref; a repeat of the previous ref (polling the same object) is not recorded again,
+   * unless a mark was taken since: the next check's failure evidence must see what it read.
+   */
   record(ref: ObjectRef): void {
-    const last = this.total > 0 ? this.ring[(this.total - 1) % this.cap] : undefined;
+    const last = this.total > this.markedAt ? this.ring[(this.total - 1) % this.cap] : undefined;
     if (
       last &&
       last.kind === ref.kind &&

@@ -44,6 +44,18 @@ describe('TouchedLog', () => {
     expect(log.held()).toEqual([cm('same'), cm('same', 'b'), cm('same')]);
   });
 
+  it('a ref the previous check touched last is recorded again for the next one (found in lab: a failed PERF-DNS-001 without evidence)', () => {
+    // NET-DNS-001 read Service kube-system/kube-dns last; PERF-DNS-001, next in the same worker, read
+    // only that Service before its tunnel failed: with the repeat dropped, since(its mark) was empty
+    // and the failure carried no evidence at all
+    const log = new TouchedLog(10);
+    log.record(cm('kube-dns', 'kube-system'));
+    const mark = log.mark;
+    log.record(cm('kube-dns', 'kube-system'));
+    log.record(cm('kube-dns', 'kube-system'));
+    expect(log.since(mark).refs).toEqual([cm('kube-dns', 'kube-system')]);
+  });
+
   it('rejects a cap below 1', () => {
     expect(() => new TouchedLog(0)).toThrow(/cap: expected an integer >= 1/);
   });

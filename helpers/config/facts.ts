@@ -139,13 +139,23 @@ export const factsSchema = z
         clusterIp: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}$/, 'an IPv4 address'),
       })
       .strict(),
-    certManager: z.object({ namespace, deployments: z.array(name).min(1) }).strict(),
+    certManager: z
+      .object({
+        namespace,
+        deployments: z.array(name).min(1),
+        /** AC2.20: the wildcard Certificate and the name it must cover */
+        wildcard: objRef.extend({ dnsName: name }).strict(),
+      })
+      .strict(),
     externalSecrets: z.object({ namespace, deployment: name, clusterSecretStore: name }).strict(),
     flux: z
       .object({
         namespace,
         controllers: z.array(name).min(1),
         gitRepository: name,
+        /** flux-operator: the FluxInstance (in `namespace`) and the HelmRelease that installs it (AC10.3) */
+        instance: name,
+        instanceRelease: objRef,
         /**
          * The Secret of the GitRepository's `spec.secretRef` (Git credentials), '' when it has none.
          * The least-privilege RBAC (`pnpm rbac`) grants `get` on this name only, and the check
@@ -180,6 +190,8 @@ export const factsSchema = z
          * validation identity should never hold it).
          */
         monitorSecret: name,
+        /** AC4.8 daily backups: the ScheduledBackup must have fired within this many hours */
+        backupMaxAgeHours: z.number().positive(),
         poolers: z.array(
           z
             .object({
@@ -231,6 +243,14 @@ export const factsSchema = z
         topics: z.array(name),
       })
       .strict(),
+    /** AC7.3/7.4: the VolSync replications that must exist and succeed */
+    volsync: z
+      .object({
+        enabled: z.boolean(),
+        replicationSources: z.array(objRef),
+        replicationDestinations: z.array(objRef),
+      })
+      .strict(),
     harbor: z
       .object({
         enabled: z.boolean(),
@@ -258,6 +278,8 @@ export const factsSchema = z
             freshMinutes: z.number().int().positive(),
           })
           .strict(),
+        /** the VictoriaMetrics operator's CRs in `namespace` (AC5.1, AC5.2, AC5.7) */
+        operator: z.object({ vmCluster: name, vmAgent: name, vmAuth: name, vlCluster: name }).strict(),
         /** cluster label values expected in metrics and logs */
         clusters: z.array(name).min(1),
       })

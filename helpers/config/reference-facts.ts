@@ -80,6 +80,7 @@ function baseFacts(clusterName: string): Facts {
     certManager: {
       namespace: 'cert-manager',
       deployments: ['cert-manager', 'cert-manager-webhook', 'cert-manager-cainjector'],
+      wildcard: { namespace: 'cert-manager', name: 'wildcard-cert', dnsName: '*.monosense.io' },
     },
     externalSecrets: {
       namespace: 'external-secrets',
@@ -95,6 +96,8 @@ function baseFacts(clusterName: string): Facts {
         'notification-controller',
       ],
       gitRepository: 'flux-system',
+      instance: 'flux',
+      instanceRelease: { namespace: 'flux-system', name: 'flux-instance' },
       // what `flux bootstrap` creates next to the GitRepository (deploy key or token)
       gitSecret: 'flux-system',
       remoteUrl: '',
@@ -111,6 +114,7 @@ function baseFacts(clusterName: string): Facts {
       cluster: 'shared-postgres',
       instances: 3,
       monitorSecret: 'platform-validation-pg-monitor',
+      backupMaxAgeHours: 26,
       poolers: [],
     },
     dragonfly: {
@@ -141,6 +145,7 @@ function baseFacts(clusterName: string): Facts {
       schemaRegistry: { service: 'schema-registry', port: 8081, deployment: 'schema-registry', replicas: 2 },
       topics: ['_schemas'],
     },
+    volsync: { enabled: false, replicationSources: [], replicationDestinations: [] },
     harbor: {
       enabled: false,
       namespace: 'harbor',
@@ -154,6 +159,12 @@ function baseFacts(clusterName: string): Facts {
       namespace: 'observability',
       metrics: { service: 'vmselect-victoria-metrics', port: 8481, path: '/select/0/prometheus' },
       logs: { service: 'vlselect-victoria-logs', port: 9471, path: '/select/logsql/query', freshMinutes: 15 },
+      operator: {
+        vmCluster: 'victoria-metrics',
+        vmAgent: 'vmagent',
+        vmAuth: 'victoria-metrics',
+        vlCluster: 'victoria-logs',
+      },
       clusters: ['infra', 'apps'],
     },
     performance: {
@@ -216,6 +227,12 @@ export function factsDefaults(clusterName: string): Facts {
     f.dragonfly.enabled = true;
     f.kafka.enabled = true;
     f.harbor.enabled = true;
+    // AC7.3/7.4: the test replication of Harbor's Trivy cache
+    f.volsync = {
+      enabled: true,
+      replicationSources: [{ namespace: 'harbor', name: 'harbor-trivy' }],
+      replicationDestinations: [{ namespace: 'harbor', name: 'harbor-trivy-dst' }],
+    };
   }
   return f;
 }

@@ -180,3 +180,78 @@ export function deploymentReplicas(
     },
   );
 }
+
+/** A kind read in all namespaces (or the one given), named as a person writes it. */
+export interface KindRef {
+  kind: string;
+  gvr: Gvr;
+  namespace?: string;
+}
+
+/** `Kind ns/name` (cluster-scoped: `Kind name`), the way the messages name an object. */
+export const objectName = (kind: string, o: { metadata?: { namespace?: string; name?: string } }) =>
+  `${kind} ${o.metadata?.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata?.name}`;
+
+/**
+ * Every object of the kinds listed passes `problem` (undefined: healthy), there is at least one, and
+ * each object `required` names exists: none found, or a required one missing, is a finding, never a
+ * pass by iterating nothing. The message lists each finding as `Kind ns/name: <problem>`; the
+ * evidence (`attachAs`) lists every object read with its summary.
+ *
+ *   both.check({ id: 'GITOPS-SRC-001', ... }, everyHealthy({ kinds: () => [OCI, HELM], problem: notReady, attachAs: 'chart-sources' }));
+ */
+export function everyHealthy(spec: {
+  kinds: (f: Facts) => readonly KindRef[];
+  problem: (o: KObject, f: Facts) => string | undefined;
+  /** objects that must be among those read, each `{ kind, namespace?, name }` */
+  required?: (f: Facts) => readonly { kind: string; namespace?: string; name: string }[];
+  attachAs: string;
+  summary?: (o: KObject) => unknown;
+  timeoutMs?: number;
+}): Probe {
+  return async ({ cluster, facts, evidence }) => {
+    const kinds = spec.kinds(facts);
+    const label = kinds.map((k) => k.kind).join('/');
+    await expect
+      .poll(
+        async () => {
+          const read = await Promise.all(
+            kinds.map(async (k) => ({ k, items: await listCustom(cluster, k.gvr, k.namespace) })),
+          );
+          const all = read.flatMap(({ k, items }) => items.map((o) => ({ kind: k.kind, o })));
+          evidence.json(
+            spec.attachAs,
+            all.map(({ kind, o }) => ({
+              object: objectName(kind, o),
+              ...((spec.summary?.(o) as object | undefined) ?? { status: o.status }),
+            })),
+          );
+          const findings = all.flatMap(({ kind, o }) => {
+            const p = spec.problem(o, facts);
+            return p === undefined ? [] : [`${objectName(kind, o)}: ${p}`];
+          });
+          for (const r of spec.required?.(facts) ?? []) {
+            const found = all.some(
+              ({ kind, o }) =>
+                kind === r.kind &&
+                o.metadata?.name === r.name &&
+                (r.namespace === undefined || o.metadata?.namespace === r.namespace),
+            );
+            if (!found) findings.push(`${objectName(r.kind, { metadata: r })}: not found`);
+          }
+          if (all.length === 0) findings.push(`no ${label} found`);
+          return findings;
+        },
+        {
+          timeout: spec.timeoutMs ?? 15_000,
+          interval: Math.min(INTERVAL_MS, spec.timeoutMs ?? 15_000),
+          message: `${label} not healthy`,
+        },
+      )
+      .toEqual([]);
+  };
+}
+
+/** `problem` for kinds with a Ready condition: undefined when Ready=True, else the condition seen. */
+export const readyProblem = (o: KObject): string | undefined =>
+  isTrue(o, 'Ready') ? undefined : describeCondition(o, 'Ready');

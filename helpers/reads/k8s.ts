@@ -73,6 +73,29 @@ export const GVR = {
   kafka: { group: 'kafka.strimzi.io', version: 'v1', plural: 'kafkas' },
   gateway: { group: 'gateway.networking.k8s.io', version: 'v1', plural: 'gateways' },
   gatewayClass: { group: 'gateway.networking.k8s.io', version: 'v1', plural: 'gatewayclasses' },
+  ociRepository: { group: 'source.toolkit.fluxcd.io', version: 'v1', plural: 'ocirepositories' },
+  helmRepository: { group: 'source.toolkit.fluxcd.io', version: 'v1', plural: 'helmrepositories' },
+  fluxInstance: { group: 'fluxcd.controlplane.io', version: 'v1', plural: 'fluxinstances' },
+  crd: { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions' },
+  certificate: { group: 'cert-manager.io', version: 'v1', plural: 'certificates' },
+  clusterIssuer: { group: 'cert-manager.io', version: 'v1', plural: 'clusterissuers' },
+  issuer: { group: 'cert-manager.io', version: 'v1', plural: 'issuers' },
+  // Cilium 1.18 serves the BGP control plane v2 API (v2alpha1 still served, deprecated)
+  bgpClusterConfig: { group: 'cilium.io', version: 'v2', plural: 'ciliumbgpclusterconfigs' },
+  bgpNodeConfig: { group: 'cilium.io', version: 'v2', plural: 'ciliumbgpnodeconfigs' },
+  cnpgScheduledBackup: { group: 'postgresql.cnpg.io', version: 'v1', plural: 'scheduledbackups' },
+  cnpgBackup: { group: 'postgresql.cnpg.io', version: 'v1', plural: 'backups' },
+  replicationSource: { group: 'volsync.backube', version: 'v1alpha1', plural: 'replicationsources' },
+  replicationDestination: {
+    group: 'volsync.backube',
+    version: 'v1alpha1',
+    plural: 'replicationdestinations',
+  },
+  vmCluster: { group: 'operator.victoriametrics.com', version: 'v1beta1', plural: 'vmclusters' },
+  vmAgent: { group: 'operator.victoriametrics.com', version: 'v1beta1', plural: 'vmagents' },
+  vmAuth: { group: 'operator.victoriametrics.com', version: 'v1beta1', plural: 'vmauths' },
+  // VLCluster is served at v1 (operator v0.56+)
+  vlCluster: { group: 'operator.victoriametrics.com', version: 'v1', plural: 'vlclusters' },
 } satisfies Record<string, Gvr>;
 
 /**

@@ -11,6 +11,7 @@ import { kafkaBrokerDown } from './kafka-broker-down.js';
 import { kustomizationNotReady } from './kustomization-not-ready.js';
 import { operatorsScaledDown } from './operators-scaled-down.js';
 import { pgStandbyDown } from './pg-standby-down.js';
+import { platformResourcesFailing } from './platform-resources-failing.js';
 import { poolerDown } from './pooler-down.js';
 import { registryAuthBroken } from './registry-auth-broken.js';
 import type { Scenario } from './types.js';
@@ -33,6 +34,7 @@ export const SCENARIOS: readonly Scenario[] = [
   gatewayDown,
   wrongClusterIdentity,
   operatorsScaledDown,
+  platformResourcesFailing,
 ];
 
 export const scenarioNames: string[] = SCENARIOS.map((s) => s.name);

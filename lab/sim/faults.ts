@@ -25,6 +25,11 @@ export interface Faults {
   ciliumHealthUnreachable?: Partial<Record<LabClusterName, string[]>>;
   /** nodes (per cluster) whose agent's WireGuard status call errors */
   wireguardError?: Partial<Record<LabClusterName, string[]>>;
+  /**
+   * custom resources (per cluster, as `Kind/namespace/name`) whose operator reports a failure: the
+   * status it writes then is in lab/sim/failing.ts (e.g. an OCIRepository that cannot pull)
+   */
+  resourcesFailing?: Partial<Record<LabClusterName, string[]>>;
   /** cluster-settings CLUSTER override per cluster (the context answers as another cluster) */
   identity?: Partial<Record<LabClusterName, string>>;
 }

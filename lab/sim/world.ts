@@ -33,6 +33,7 @@ import {
 import { containerRestart, crashLoop, podsBy, restoreFaultedPods } from './pods.js';
 import { onObject } from './sim-errors.js';
 import { desiredStatuses, objectKey } from './status.js';
+import { failingStatus } from './failing.js';
 import { upstreamCrds } from './upstream-crds.js';
 import { clusterValues } from './values.js';
 
@@ -208,6 +209,8 @@ export async function syncCluster(
   const desired = desiredStatuses(cluster, objects, faults, { gitRevision: gitRevision(ctx.paths.root) });
   const cil = ciliumNodeObjects(ciliumFacts(ctx.clusters[cluster], k8sVersion()), values);
   for (const [key, s] of cil.statuses) desired.set(key, s);
+  for (const key of faults.resourcesFailing?.[cluster] ?? [])
+    desired.set(key, failingStatus(key, desired.get(key)));
   const byKey = new Map([...objects, ...cil.objects].map((o) => [objectKey(o), o]));
   const live = await listCustomObjects(
     k,

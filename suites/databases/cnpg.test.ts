@@ -14,6 +14,9 @@
 import { expect } from 'vitest';
 import { suite } from '../../helpers/check/suite.js';
 import { expectClusterHealth, expectReplication, probePooler } from '../../helpers/probes/cnpg.js';
+import { scheduledBackupProblems } from '../../helpers/probes/backups.js';
+import { pollWithin } from '../../helpers/probes/poll.js';
+import { GVR, listCustom } from '../../helpers/reads/k8s.js';
 
 const cnpg = suite({
   clusters: ['apps'],
@@ -70,5 +73,40 @@ cnpg.check(
     evidence.json('poolers', results);
     const failed = results.filter((r) => !r.ok).map((r) => `${r.pooler}: ${r.detail}`);
     expect(failed, `poolers failing: ${failed.join(' | ')}`).toEqual([]);
+  },
+);
+
+cnpg.check(
+  {
+    id: 'DB-CNPG-003',
+    title: 'the shared cluster’s daily ScheduledBackup fired within a day and its newest Backup completed',
+    priority: 'P1',
+    component: 'cnpg',
+    ac: ['AC4.8'],
+    risks: ['R6'],
+    suggestedAction:
+      'kubectl -n cnpg-system get scheduledbackups,backups -o wide; kubectl cnpg backup shared-postgres -n cnpg-system; check the object store credentials (barmanObjectStore)',
+  },
+  async ({ cluster, facts, evidence }) => {
+    const c = facts.cnpg;
+    await pollWithin(
+      async () => {
+        const [scheduled, backups] = await Promise.all([
+          listCustom(cluster, GVR.cnpgScheduledBackup, c.namespace),
+          listCustom(cluster, GVR.cnpgBackup, c.namespace),
+        ]);
+        evidence.json('backups', {
+          scheduled: scheduled.map((s) => ({ name: s.metadata?.name, spec: s.spec, status: s.status })),
+          backups: backups.map((b) => ({
+            name: b.metadata?.name,
+            cluster: b.spec?.cluster,
+            status: b.status,
+          })),
+        });
+        return scheduledBackupProblems(scheduled, backups, c.cluster, c.backupMaxAgeHours, new Date());
+      },
+      `backups of Cluster ${c.namespace}/${c.cluster}`,
+      15_000,
+    ).toEqual([]);
   },
 );

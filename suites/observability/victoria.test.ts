@@ -6,12 +6,19 @@
  * data for every cluster in facts.observability.clusters (apps data arrives through its vmagent and
  * fluent-bit), and `dragonfly_*` series must exist. Read-only.
  *
- * Lab: the VictoriaMetrics/VictoriaLogs operators and stores are simulated; the query endpoints
+ * The operator's CRs (VMCluster, VMAgent, VMAuth, VLCluster) must report updateStatus operational.
+ *
+ * Lab: the VictoriaMetrics/VictoriaLogs operators and stores are simulated (their CR status is what
+ * the operator writes); the query endpoints
  * must be served by the lab behind the vmselect/vlselect pods (a VictoriaMetrics-compatible API).
  */
 import { expect } from 'vitest';
 import { suite } from '../../helpers/check/suite.js';
+import type { Facts } from '../../helpers/config/index.js';
+import { GVR, type Gvr } from '../../helpers/reads/k8s.js';
+import { everyHealthy } from '../../helpers/probes/kubernetes.js';
 import { promQuery, recentLogLines, withoutData } from '../../helpers/probes/victoria.js';
+import { operationalProblem, operationalSummary } from '../../helpers/probes/victoria-operator.js';
 
 const observability = suite({
   clusters: ['infra'],
@@ -89,4 +96,55 @@ observability.check(
       `clusters without log lines in the last ${o.logs.freshMinutes} min: ${empty.join(', ')}`,
     ).toEqual([]);
   },
+);
+
+const byOperator = (kind: string, gvr: Gvr, pick: (f: Facts) => string) =>
+  everyHealthy({
+    kinds: (f) => [{ kind, gvr, namespace: f.observability.namespace }],
+    required: (f) => [{ kind, namespace: f.observability.namespace, name: pick(f) }],
+    problem: operationalProblem,
+    summary: operationalSummary,
+    attachAs: `${kind.toLowerCase()}s`,
+  });
+
+observability.check(
+  {
+    id: 'OBS-VM-003',
+    title: 'the VMCluster (vminsert, vmselect, vmstorage) and the VMAgent are operational',
+    priority: 'P1',
+    component: 'victoriametrics',
+    ac: ['AC5.1', 'P1-5'],
+    suggestedAction:
+      'kubectl -n observability get vmclusters,vmagents (STATUS); kubectl -n observability get pods -l app.kubernetes.io/instance=victoria-metrics; the operator log',
+  },
+  async (ctx) => {
+    await byOperator('VMCluster', GVR.vmCluster, (f) => f.observability.operator.vmCluster)(ctx);
+    await byOperator('VMAgent', GVR.vmAgent, (f) => f.observability.operator.vmAgent)(ctx);
+  },
+);
+
+observability.check(
+  {
+    id: 'OBS-VM-004',
+    title: 'the VMAuth reverse proxy is operational',
+    priority: 'P1',
+    component: 'victoriametrics',
+    ac: ['AC5.2'],
+    suggestedAction:
+      'kubectl -n observability get vmauths (STATUS); kubectl -n observability describe vmauth <name>',
+  },
+  byOperator('VMAuth', GVR.vmAuth, (f) => f.observability.operator.vmAuth),
+);
+
+observability.check(
+  {
+    id: 'OBS-VL-002',
+    title: 'the VictoriaLogs cluster (vlinsert, vlselect, vlstorage) is operational',
+    priority: 'P1',
+    component: 'victorialogs',
+    ac: ['AC5.7', 'P1-5'],
+    suggestedAction:
+      'kubectl -n observability get vlclusters (STATUS); kubectl -n observability describe vlcluster <name>',
+  },
+  byOperator('VLCluster', GVR.vlCluster, (f) => f.observability.operator.vlCluster),
 );

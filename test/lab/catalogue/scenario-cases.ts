@@ -101,6 +101,26 @@ export const CASES: ScenarioCase[] = [
       'apps:BOOT-OPS-004': /messaging\/strimzi-cluster-operator: scaled to 0 replicas/,
     },
   },
+  {
+    // each resource's operator reports the failure; one cluster each, so the other proves the pass
+    name: 'platform-resources-failing',
+    grep: 'bgp || cert-manager || flux || cnpg || volsync || victoriametrics || victorialogs',
+    fail: {
+      'infra:GITOPS-SRC-001': /OCIRepository flux-system\/spegel: Ready=False \(OCIArtifactPullFailed/,
+      'infra:GITOPS-FLUXOP-001': /FluxInstance flux-system\/flux: Ready=False \(ReconciliationFailed/,
+      'infra:OBS-VM-003':
+        /VMCluster observability\/victoria-metrics: updateStatus failed, expected operational \(cannot wait for vmstorage/,
+      'infra:OBS-VM-004': /VMAuth observability\/victoria-metrics: updateStatus failed/,
+      'infra:OBS-VL-002': /VLCluster observability\/victoria-logs: updateStatus failed/,
+      'apps:GITOPS-FLUXOP-002': /HelmRelease flux-system\/flux-instance[\s\S]*Ready=False \(UpgradeFailed/,
+      'apps:BOOT-CORE-011': /flux-system\/flux-instance/,
+      'apps:NET-CERT-001': /Certificate cert-manager\/wildcard-cert: Ready=False \(DoesNotExist/,
+      'apps:NET-BGP-001':
+        /CiliumBGPNodeConfig apps-cp-2: peer upstream-router \(10\.25\.11\.1\) session active, expected established/,
+      'apps:DB-CNPG-003': /Backup cnpg-system\/shared-postgres-daily-initial \(newest\): phase failed/,
+      'apps:STO-VOLSYNC-001': /ReplicationSource harbor\/harbor-trivy: last sync Failed/,
+    },
+  },
   { name: 'registry-auth-broken', grep: 'harbor', fail: { 'apps:REG-HARBOR-002': /401/ } },
   {
     // the Gateway objects keep Programmed: only the probe through its address sees the outage

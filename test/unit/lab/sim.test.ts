@@ -377,3 +377,41 @@ describe('exec shims and the Hubble relay stub', () => {
     }
   });
 });
+
+describe('resourcesFailing (lab/sim/failing.ts)', () => {
+  it('writes the operator’s failure over the healthy status, keeping what it keeps', async () => {
+    const { failingStatus } = await import('../../../lab/sim/failing.js');
+    const healthy = {
+      artifact: { revision: 'v0.4.0@sha256:1' },
+      conditions: [
+        { type: 'Ready', status: 'True', reason: 'Succeeded', message: 'stored artifact' },
+        { type: 'ArtifactInStorage', status: 'True', reason: 'Succeeded', message: 'stored artifact' },
+      ],
+    };
+    const s = failingStatus('OCIRepository/flux-system/spegel', healthy);
+    expect(s.artifact).toEqual(healthy.artifact);
+    expect(
+      (s.conditions as { type: string; status: string; reason: string }[]).map((c) => [
+        c.type,
+        c.status,
+        c.reason,
+      ]),
+    ).toEqual([
+      ['Ready', 'False', 'OCIArtifactPullFailed'],
+      ['FetchFailed', 'True', 'OCIArtifactPullFailed'],
+      ['ArtifactInStorage', 'True', 'Succeeded'],
+    ]);
+    expect(
+      failingStatus('Certificate/cert-manager/wildcard-cert', { notAfter: 'x', revision: 1 }),
+    ).not.toHaveProperty('notAfter');
+  });
+  it('refuses a kind it has no failure shape for, and an object the lab does not simulate, naming them', async () => {
+    const { failingStatus } = await import('../../../lab/sim/failing.js');
+    expect(() => failingStatus('Gateway/networking/infra-gateway', {})).toThrow(
+      /resourcesFailing: Gateway\/networking\/infra-gateway: no failure shape for kind Gateway; known kinds: OCIRepository/,
+    );
+    expect(() => failingStatus('VMAuth/observability/nope', undefined)).toThrow(
+      /VMAuth\/observability\/nope: no such simulated object/,
+    );
+  });
+});

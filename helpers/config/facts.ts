@@ -291,6 +291,8 @@ export const factsSchema = z
         httpP95Ms: positiveMs,
         kafkaProduceP95Ms: positiveMs,
         podStartAvgMs: positiveMs,
+        /** pods started side by side for the pod start time (AC11.7) */
+        podStartPods: z.number().int().min(1).max(20),
         storageIoP95Ms: positiveMs,
         /** samples per latency measurement */
         samples,

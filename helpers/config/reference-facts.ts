@@ -172,6 +172,7 @@ function baseFacts(clusterName: string): Facts {
       httpP95Ms: 100,
       kafkaProduceP95Ms: 50,
       podStartAvgMs: 30_000,
+      podStartPods: 3,
       storageIoP95Ms: 10,
       samples: 50,
     },

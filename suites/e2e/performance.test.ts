@@ -1,6 +1,6 @@
 /**
  * Performance baselines (STORY-VALIDATE-NETWORKING AC11, P2): DNS average, HTTP p95 through the
- * Gateway, Kafka produce p95, compared with the targets in facts.performance (AC11 defaults) and
+ * Gateway, Kafka produce p95, pod start time (creation to Ready, run-namespace pods), compared with the targets in facts.performance (AC11 defaults) and
  * reported as JUnit `metric.*` / `target.*` properties plus the raw samples as evidence.
  *
  * DNS and Kafka are measured from the runner through port-forward tunnels, so those figures include
@@ -17,6 +17,7 @@ import { kafkaAccess } from '../../helpers/reads/kafka.js';
 import type { Facts } from '../../helpers/config/facts.js';
 import { produceLatency } from '../../helpers/probes/kafka.js';
 import { dnsLatency, httpErrors, httpLatencyThroughGateway } from '../../helpers/probes/performance.js';
+import { podStartSummary, podStartTimes } from '../../helpers/probes/pod-start.js';
 
 // targets are facts of this project's cluster, known at collection time
 const perf = (inject('pvClusterConfig')?.facts as Facts | undefined)?.performance;
@@ -101,5 +102,29 @@ baseline.check(
     evidence.metric('kafka_produce_p95_ms', s.p95Ms);
     expect(topicLeftOver, `run-owned topic ${topic} deleted`).toBe(false);
     expect(s.p95Ms, `produce p95 over ${s.samples} sends (target < ${target} ms)`).toBeLessThan(target);
+  },
+);
+
+baseline.check(
+  {
+    id: 'PERF-POD-001',
+    title: 'pod start time (creation to Ready) average is under the AC11 target',
+    priority: 'P2',
+    component: 'kubernetes',
+    ac: ['AC11.7'],
+    risks: ['R10'],
+    suggestedAction:
+      'kubectl get events -n <run namespace> (Scheduled, Pulling, Pulled, Started); check image pull times (Spegel, the registry mirror), the scheduler and the kubelets',
+    targets: perf ? { pod_start_avg_ms: perf.podStartAvgMs } : undefined,
+  },
+  async ({ cluster, facts, evidence, run }) => {
+    const { avgMs, notReady } = podStartSummary(await podStartTimes(cluster, facts, run, evidence));
+    expect(notReady, 'pods not Ready in time').toEqual([]);
+    evidence.metric('pod_start_avg_ms', avgMs);
+    const target = facts.performance.podStartAvgMs;
+    expect(
+      avgMs,
+      `pod start average over ${facts.performance.podStartPods} pods (target < ${target} ms)`,
+    ).toBeLessThan(target);
   },
 );

@@ -6,5 +6,19 @@
  * instead of being counted as passed.
  */
 export function labFacts() {
-  return { cilium: { enforcesNetworkPolicy: false } };
+  return {
+    cilium: { enforcesNetworkPolicy: false },
+    // what the lab's VictoriaMetrics scrapes (lab/services/observability.ts scrapeConfig)
+    observability: {
+      // the lab's vmalert evaluates every 5 s with a 5 s evalDelay (lab/services/observability.ts)
+      alerts: { windowS: 45 },
+      scrapeJobs: [
+        'kube-apiserver-infra',
+        'kube-apiserver-apps',
+        'victoria-metrics',
+        'victoria-logs',
+        'dragonfly',
+      ],
+    },
+  };
 }

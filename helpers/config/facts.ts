@@ -278,6 +278,23 @@ export const factsSchema = z
             freshMinutes: z.number().int().positive(),
           })
           .strict(),
+        /**
+         * AC11.16: the alert that always fires (its ALERTS series proves rules are evaluated and
+         * written back) and the alerts allowed to fire; any other firing alert is a finding
+         */
+        alerts: z
+          .object({
+            watchdog: name,
+            expected: z.array(name),
+            /**
+             * how far back a firing ALERTS sample still counts: at least the rule interval plus
+             * vmalert's -rule.evalDelay (its samples are stamped that much in the past), with slack
+             */
+            windowS: z.number().int().min(10),
+          })
+          .strict(),
+        /** AC5.3: scrape jobs that must have targets (the job label your ServiceMonitors/VMServiceScrapes give) */
+        scrapeJobs: z.array(name),
         /** the VictoriaMetrics operator's CRs in `namespace` (AC5.1, AC5.2, AC5.7) */
         operator: z.object({ vmCluster: name, vmAgent: name, vmAuth: name, vlCluster: name }).strict(),
         /** cluster label values expected in metrics and logs */

@@ -159,6 +159,11 @@ function baseFacts(clusterName: string): Facts {
       namespace: 'observability',
       metrics: { service: 'vmselect-victoria-metrics', port: 8481, path: '/select/0/prometheus' },
       logs: { service: 'vlselect-victoria-logs', port: 9471, path: '/select/logsql/query', freshMinutes: 15 },
+      // kube-prometheus' Watchdog and InfoInhibitor fire by design
+      // window: VMAlert's 1 m interval + vmalert's default 30 s evalDelay, with slack
+      alerts: { watchdog: 'Watchdog', expected: ['Watchdog', 'InfoInhibitor'], windowS: 180 },
+      // the job labels depend on the platform's scrape objects: name them in platform.config.ts
+      scrapeJobs: [],
       operator: {
         vmCluster: 'victoria-metrics',
         vmAgent: 'vmagent',

@@ -61,3 +61,40 @@ export function withoutData(counts: Record<string, number>): string[] {
     .filter(([, n]) => n === 0)
     .map(([c]) => c);
 }
+
+/** An alert as its ALERTS series names it: `TargetDown{job="dragonfly", pod="dragonfly-2"}`. */
+const alertName = (m: Record<string, string>) => {
+  const keep = ['cluster', 'namespace', 'job', 'pod', 'instance', 'service', 'severity'];
+  const labels = keep.filter((k) => m[k]).map((k) => `${k}="${m[k]}"`);
+  return `${m.alertname ?? '(no alertname)'}{${labels.join(', ')}}`;
+};
+
+/**
+ * AC11.16 over the firing ALERTS series: the watchdog must be among them (else nothing shows that
+ * rules are evaluated and their alerts written, and an empty answer would pass), and no other alert
+ * may fire than the expected ones.
+ */
+export function alertProblems(firing: readonly PromSample[], alerts: Observability['alerts']): string[] {
+  const problems = firing
+    .filter((s) => !alerts.expected.includes(s.metric.alertname ?? ''))
+    .map((s) => `firing: ${alertName(s.metric)}`);
+  if (!firing.some((s) => s.metric.alertname === alerts.watchdog))
+    problems.unshift(
+      `${alerts.watchdog} not firing: no sign that alerting rules are evaluated and ALERTS written back (vmalert -remoteWrite.url)`,
+    );
+  return problems;
+}
+
+/**
+ * AC5.3 over `up`: every target answers its scrape (up 1), and each job the facts name has targets.
+ * A target down is named by its job and labels.
+ */
+export function scrapeProblems(up: readonly PromSample[], jobs: readonly string[]): string[] {
+  const problems = up
+    .filter((s) => s.value[1] !== '1')
+    .map((s) => `target down: ${alertName({ ...s.metric, alertname: 'up' })} = ${s.value[1]}`);
+  const seen = new Set(up.map((s) => s.metric.job));
+  for (const j of jobs) if (!seen.has(j)) problems.push(`job ${j}: no target scraped`);
+  if (up.length === 0) problems.push('no up series at all: nothing is scraped');
+  return problems;
+}

@@ -5,6 +5,7 @@ import { ciliumAgentRestarted } from './cilium-agent-restarted.js';
 import { ciliumHealthUnreachable } from './cilium-health-unreachable.js';
 import { corednsDown } from './coredns-down.js';
 import { dragonflyAuthWrong } from './dragonfly-auth-wrong.js';
+import { dragonflyReplicaDown } from './dragonfly-replica-down.js';
 import { gatewayDown } from './gateway-down.js';
 import { healthy } from './healthy.js';
 import { kafkaBrokerDown } from './kafka-broker-down.js';
@@ -35,6 +36,7 @@ export const SCENARIOS: readonly Scenario[] = [
   wrongClusterIdentity,
   operatorsScaledDown,
   platformResourcesFailing,
+  dragonflyReplicaDown,
 ];
 
 export const scenarioNames: string[] = SCENARIOS.map((s) => s.name);

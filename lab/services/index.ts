@@ -207,7 +207,7 @@ export async function startServices(ctx: ServicesContext): Promise<void> {
   chains.push(timed('gateway data plane (nginx)', () => startGateway(ctx)));
   if (extraServices(ctx).includes('victoria-metrics')) {
     chains.push(
-      timed('victoria-logs, victoria-metrics, telemetry-agent (infra observability)', () =>
+      timed('victoria-logs, victoria-metrics, vmalert, telemetry-agent (infra observability)', () =>
         startObservability(ctx),
       ),
     );

@@ -12,6 +12,9 @@
  *   (apps). `up{cluster="infra"|"apps"}` is therefore VictoriaMetrics' own scrape health.
  * - The telemetry agent (telemetry/agent.ts) also ships the lab processes' log lines to
  *   VictoriaLogs with stream fields cluster, namespace, pod, container.
+ * - Real vmalert (same module) evaluates the lab's rules (alertRules: Watchdog, always firing, and
+ *   TargetDown over `up == 0`) against VictoriaMetrics every 5 s and remote-writes the ALERTS
+ *   series back into it, as the platform's VMAlert does; no Alertmanager (-notifier.blackhole).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -38,18 +41,48 @@ export const OBSERVABILITY = {
 } as const;
 
 /** names for startService/stopService and the pid records */
-export const OBS_SERVICES = ['victoria-metrics', 'victoria-logs', 'telemetry-agent'] as const;
+export const OBS_SERVICES = ['victoria-metrics', 'victoria-logs', 'vmalert', 'telemetry-agent'] as const;
 export type ObsService = (typeof OBS_SERVICES)[number];
 
 export function obsPorts(name: ObsService): number[] {
   const p = servicePorts();
-  return [
-    name === 'victoria-metrics'
-      ? p.victoriaMetrics
-      : name === 'victoria-logs'
-        ? p.victoriaLogs
-        : p.telemetryAgent,
-  ];
+  const ports: Record<ObsService, number> = {
+    'victoria-metrics': p.victoriaMetrics,
+    'victoria-logs': p.victoriaLogs,
+    vmalert: p.vmalert,
+    'telemetry-agent': p.telemetryAgent,
+  };
+  return [ports[name]];
+}
+
+/**
+ * The lab's alerting rules (vmalert -rule): Watchdog always fires (its absence says the pipeline
+ * does not evaluate or write), TargetDown fires at once for any scrape target down (the platform's
+ * kube-prometheus rule waits 10 m; the lab has no time for that).
+ */
+export function alertRules(): string {
+  return `# written by lab/services/observability.ts\n${YAML.stringify({
+    groups: [
+      {
+        name: 'lab-platform',
+        interval: '5s',
+        rules: [
+          {
+            alert: 'Watchdog',
+            expr: 'vector(1)',
+            labels: { severity: 'none' },
+            annotations: { summary: 'always firing: the alerting pipeline evaluates and writes' },
+          },
+          {
+            alert: 'TargetDown',
+            expr: 'up == 0',
+            labels: { severity: 'warning' },
+            annotations: { summary: '{{ $labels.job }} target {{ $labels.instance }} is down' },
+          },
+        ],
+      },
+    ],
+  })}`;
 }
 
 /** The scrape config: loopback targets only, one `cluster` label per target. */
@@ -192,6 +225,33 @@ export async function startObservabilityService(ctx: ServicesContext, name: ObsS
         ).ok,
       readyTimeoutMs: 60_000,
     });
+  } else if (name === 'vmalert') {
+    requireBuilt(a.victoriaDir, 'vmalert');
+    const rules = path.join(dir, 'rules.yaml');
+    fs.writeFileSync(rules, alertRules());
+    const vm = `http://127.0.0.1:${p.victoriaMetrics}${OBSERVABILITY.metricsPrefix}`;
+    await ctx.procs.start({
+      name: procName(name),
+      command: a.vmalert,
+      args: [
+        `-httpListenAddr=127.0.0.1:${p.vmalert}`,
+        `-rule=${rules}`,
+        `-datasource.url=${vm}`,
+        `-remoteWrite.url=${vm}`,
+        '-remoteWrite.flushInterval=2s',
+        '-evaluationInterval=5s',
+        // as vmalert's docs ask: equal to VictoriaMetrics' -search.latencyOffset (default 30 s)
+        '-rule.evalDelay=5s',
+        '-notifier.blackhole',
+        '-loggerLevel=INFO',
+      ],
+      env: goEnv,
+      cwd: dir,
+      ports: [p.vmalert],
+      group: 'services',
+      ready: async () => (await probeHttp(`http://127.0.0.1:${p.vmalert}/health`, [200], 2_000)).ok,
+      readyTimeoutMs: 60_000,
+    });
   } else if (name === 'victoria-logs') {
     requireBuilt(a.victoriaDir, 'VictoriaLogs');
     await ctx.procs.start({
@@ -244,15 +304,17 @@ export async function stopObservabilityService(ctx: ServicesContext, name: ObsSe
   await ctx.procs.stop(procName(name), 10_000);
 }
 
-/** VictoriaLogs first (the agent ships into it), then VictoriaMetrics, then the agent. */
+/** VictoriaLogs first (the agent ships into it), then VictoriaMetrics, vmalert (queries and writes it), the agent. */
 export async function startObservability(ctx: ServicesContext): Promise<void> {
   await startObservabilityService(ctx, 'victoria-logs');
   await startObservabilityService(ctx, 'victoria-metrics');
+  await startObservabilityService(ctx, 'vmalert');
   await startObservabilityService(ctx, 'telemetry-agent');
 }
 
 export async function stopObservability(ctx: ServicesContext): Promise<void> {
   await stopObservabilityService(ctx, 'telemetry-agent');
+  await stopObservabilityService(ctx, 'vmalert');
   await Promise.all([
     stopObservabilityService(ctx, 'victoria-metrics'),
     stopObservabilityService(ctx, 'victoria-logs'),

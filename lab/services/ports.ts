@@ -37,6 +37,7 @@ export function servicePorts() {
     victoriaMetrics: b + 80, // infra observability/vmselect :8481 (single-node, -http.pathPrefix=/select/0)
     victoriaLogs: b + 81, // infra observability/vlselect :9471
     telemetryAgent: b + 82, // dragonfly_* exporter (scraped by VictoriaMetrics)
+    vmalert: b + 83, // infra observability/vmalert: evaluates the rules against VictoriaMetrics
     gateway: { infra: b + 85, apps: b + 86 }, // nginx standing in for Cilium's Envoy, per Gateway
     gatewayBackend: b + 87, // the HTTP backend behind both Gateways (an nginx server block)
   };

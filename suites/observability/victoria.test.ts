@@ -17,7 +17,14 @@ import { suite } from '../../helpers/check/suite.js';
 import type { Facts } from '../../helpers/config/index.js';
 import { GVR, type Gvr } from '../../helpers/reads/k8s.js';
 import { everyHealthy } from '../../helpers/probes/kubernetes.js';
-import { promQuery, recentLogLines, withoutData } from '../../helpers/probes/victoria.js';
+import {
+  alertProblems,
+  promQuery,
+  recentLogLines,
+  scrapeProblems,
+  withoutData,
+} from '../../helpers/probes/victoria.js';
+import { pollWithin } from '../../helpers/probes/poll.js';
 import { operationalProblem, operationalSummary } from '../../helpers/probes/victoria-operator.js';
 
 const observability = suite({
@@ -147,4 +154,54 @@ observability.check(
       'kubectl -n observability get vlclusters (STATUS); kubectl -n observability describe vlcluster <name>',
   },
   byOperator('VLCluster', GVR.vlCluster, (f) => f.observability.operator.vlCluster),
+);
+
+observability.check(
+  {
+    id: 'OBS-ALERT-001',
+    title: 'no alert fires except the expected ones, and the Watchdog shows alerting works',
+    priority: 'P2',
+    component: 'victoriametrics',
+    ac: ['AC11.16'],
+    suggestedAction:
+      'query ALERTS{alertstate="firing"} on vmselect; vmalert /api/v1/alerts; the alert names its job, namespace and pod',
+  },
+  async ({ cluster, facts, evidence }) => {
+    const o = facts.observability;
+    await pollWithin(
+      async () => {
+        // written every evaluation while active: a resolved alert leaves the window
+        const q = `last_over_time(ALERTS{alertstate="firing"}[${o.alerts.windowS}s])`;
+        const firing = await promQuery(cluster, o, q);
+        evidence.json('alerts-firing', firing);
+        return alertProblems(firing, o.alerts);
+      },
+      `alerts firing (ALERTS{alertstate="firing"}, last ${o.alerts.windowS} s)`,
+      30_000,
+    ).toEqual([]);
+  },
+);
+
+observability.check(
+  {
+    id: 'OBS-VM-005',
+    title: 'every scrape target is up, and each expected job has targets',
+    priority: 'P1',
+    component: 'victoriametrics',
+    ac: ['AC5.3'],
+    suggestedAction:
+      'vmagent /targets (or VictoriaMetrics /targets): the lastError of the target named; the ServiceMonitor/VMServiceScrape selecting it',
+  },
+  async ({ cluster, facts, evidence }) => {
+    const o = facts.observability;
+    await pollWithin(
+      async () => {
+        const up = await promQuery(cluster, o, 'up');
+        evidence.json('up', up);
+        return scrapeProblems(up, o.scrapeJobs);
+      },
+      'scrape targets (up)',
+      45_000,
+    ).toEqual([]);
+  },
 );

@@ -59,10 +59,11 @@ export interface ServiceArtifacts {
   schemaRegistryDir: string;
   schemaRegistryLibs: string;
   schemaRegistryClasses: string;
-  /** victoria-metrics (single-node) and victoria-logs binaries of one VictoriaMetrics tag */
+  /** victoria-metrics (single-node), victoria-logs and vmalert binaries of one VictoriaMetrics tag */
   victoriaDir: string;
   victoriaMetrics: string;
   victoriaLogs: string;
+  vmalert: string;
   /** upstream CRD manifests (one YAML per kind), by module */
   upstreamCrds: UpstreamCrdSource[];
 }
@@ -126,6 +127,7 @@ export function serviceArtifacts(cache: string, v = readServiceVersions()): Serv
     victoriaDir,
     victoriaMetrics: path.join(victoriaDir, 'bin', 'victoria-metrics'),
     victoriaLogs: path.join(victoriaDir, 'bin', 'victoria-logs'),
+    vmalert: path.join(victoriaDir, 'bin', 'vmalert'),
     corednsDir,
     coredns: path.join(corednsDir, 'bin', 'coredns'),
     kafkaDir,

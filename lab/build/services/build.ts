@@ -1,8 +1,9 @@
 /**
  * Builds/resolves the artifacts of the lab's real services into the versioned cache:
  * - CoreDNS: `go install github.com/coredns/coredns@<COREDNS_VERSION>` (Go module proxy)
- * - VictoriaMetrics single-node + VictoriaLogs: `go mod download` of the VictoriaMetrics module at
- *   <VICTORIAMETRICS_VERSION>, then `go build ./app/victoria-metrics ./app/victoria-logs` in a
+ * - VictoriaMetrics single-node + VictoriaLogs + vmalert: `go mod download` of the VictoriaMetrics
+ *   module at <VICTORIAMETRICS_VERSION>, then `go build ./app/victoria-metrics ./app/victoria-logs
+ *   ./app/vmalert` in a
  *   writable copy (its go.mod has replace directives, so `go install pkg@version` refuses it)
  * - Kafka: `mvn dependency:copy-dependencies` of lab/build/services/kafka/pom.xml (Maven Central)
  * - Schema registry: Avro + Jackson jars the same way, then javac of
@@ -135,7 +136,8 @@ async function buildCoreDNS(cache: string, v: ServiceVersions, o: BuildServicesO
 async function buildVictoria(cache: string, v: ServiceVersions, o: BuildServicesOptions): Promise<void> {
   const a = serviceArtifacts(cache, v);
   const what = `victoriametrics ${v.VICTORIAMETRICS_VERSION}`;
-  if (isComplete(a.victoriaDir) && !o.force) return cached(o, what);
+  // a cache built before vmalert joined the set is rebuilt
+  if (isComplete(a.victoriaDir) && fs.existsSync(a.vmalert) && !o.force) return cached(o, what);
   await requireTool('go', 'install Go >= 1.24 (Debian golang-go or go.dev)');
   fs.rmSync(a.victoriaDir, { recursive: true, force: true });
   fs.mkdirSync(path.join(a.victoriaDir, 'bin'), { recursive: true });
@@ -155,7 +157,7 @@ async function buildVictoria(cache: string, v: ServiceVersions, o: BuildServices
   const src = path.join(a.victoriaDir, 'src');
   fs.cpSync(info.Dir, src, { recursive: true });
   await run('chmod', ['-R', 'u+w', src], { timeoutMs: 60_000 });
-  o.progress?.(`${what}: go build victoria-metrics victoria-logs (CGO off; cold: several minutes)`);
+  o.progress?.(`${what}: go build victoria-metrics victoria-logs vmalert (CGO off; cold: several minutes)`);
   let packages = 0;
   await run(
     'go',
@@ -168,6 +170,7 @@ async function buildVictoria(cache: string, v: ServiceVersions, o: BuildServices
       path.join(a.victoriaDir, 'bin') + path.sep,
       './app/victoria-metrics',
       './app/victoria-logs',
+      './app/vmalert',
     ],
     {
       cwd: src,
@@ -182,7 +185,7 @@ async function buildVictoria(cache: string, v: ServiceVersions, o: BuildServices
     },
   );
   fs.rmSync(src, { recursive: true, force: true });
-  for (const bin of [a.victoriaMetrics, a.victoriaLogs]) {
+  for (const bin of [a.victoriaMetrics, a.victoriaLogs, a.vmalert]) {
     if (!fs.existsSync(bin)) throw new Error(`${what}: build finished but ${bin} is missing`);
   }
   fs.writeFileSync(path.join(a.victoriaDir, '.complete'), `${new Date().toISOString()}\n`);

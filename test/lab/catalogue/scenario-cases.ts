@@ -121,6 +121,18 @@ export const CASES: ScenarioCase[] = [
       'apps:STO-VOLSYNC-001': /ReplicationSource harbor\/harbor-trivy: last sync Failed/,
     },
   },
+  {
+    // a real chain: the stopped process fails its scrape, vmalert fires TargetDown into ALERTS
+    name: 'dragonfly-replica-down',
+    grep: 'victoriametrics',
+    // the message carries the labels JSON-escaped (\"): matched across the quoting
+    fail: {
+      'infra:OBS-VM-005':
+        /target down: up\{cluster=\W+apps\W+namespace=\W+dragonfly-system\W+job=\W+dragonfly\W+pod=\W+dragonfly-2\W/,
+      'infra:OBS-ALERT-001':
+        /firing: TargetDown\{cluster=\W+apps\W+namespace=\W+dragonfly-system\W+job=\W+dragonfly\W+pod=\W+dragonfly-2\W/,
+    },
+  },
   { name: 'registry-auth-broken', grep: 'harbor', fail: { 'apps:REG-HARBOR-002': /401/ } },
   {
     // the Gateway objects keep Programmed: only the probe through its address sees the outage

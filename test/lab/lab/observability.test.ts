@@ -32,7 +32,7 @@ let vm: Tunnel;
 let vl: Tunnel;
 
 beforeAll(async () => {
-  const missing = ['victoria-metrics', 'victoria-logs', 'telemetry-agent', 'gateway-nginx'].filter(
+  const missing = ['victoria-metrics', 'victoria-logs', 'vmalert', 'telemetry-agent', 'gateway-nginx'].filter(
     (n) => !procs.isRunning(procName(n)),
   );
   if (missing.length)
@@ -122,6 +122,20 @@ describe('VictoriaMetrics behind vmselect (through the infra apiserver)', () => 
         .toEqual(expect.arrayContaining(['kube-apiserver-apps', 'dragonfly']));
       const reqs = await promQuery('sum by (cluster) (apiserver_request_total)');
       expect(reqs.map((s) => s.metric.cluster).sort()).toEqual(['apps', 'infra']);
+    },
+  );
+
+  it(
+    'real vmalert evaluates the lab rules and writes ALERTS back: the Watchdog fires, no TargetDown on a healthy lab',
+    { timeout: 90_000 },
+    async () => {
+      const firing = async () =>
+        (await promQuery('last_over_time(ALERTS{alertstate="firing"}[45s])'))
+          .map((s) => s.metric.alertname)
+          .sort();
+      await expect.poll(firing, { timeout: 60_000, interval: 2_000 }).toContain('Watchdog');
+      // a fault scenario just before may have left a target down until its next scrape
+      await expect.poll(firing, { timeout: 60_000, interval: 2_000 }).not.toContain('TargetDown');
     },
   );
 

@@ -303,7 +303,7 @@ describe('lab scenarios', () => {
     await expect(applyScenario(ctx, 'no-such-fault')).rejects.toThrow(
       /unknown scenario 'no-such-fault'; known scenarios: healthy, ceph-health-warn/,
     );
-    expect(scenarioNames).toHaveLength(16);
+    expect(scenarioNames).toHaveLength(17);
   });
 
   it('healthy: every probe sees a healthy platform', async () => {

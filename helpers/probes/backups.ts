@@ -1,7 +1,9 @@
 // DB-CNPG-003: the shared cluster's ScheduledBackup runs: not suspended, scheduled within the last
-// maxAgeHours (daily: a day and some slack), and the newest Backup of the cluster completed.
+// maxAgeHours (daily: a day and some slack), and the newest finished Backup of the cluster completed
+// (one still pending, started, running or finalizing is not judged: the 3 am backup may be under way).
 import type { KObject } from '../reads/k8s.js';
 
+const IN_PROGRESS = ['pending', 'started', 'running', 'finalizing'];
 const clusterOf = (o: KObject) => (o.spec?.cluster as { name?: string } | undefined)?.name;
 const when = (b: KObject) =>
   Date.parse(
@@ -31,12 +33,14 @@ export function scheduledBackupProblems(
     else if (now.getTime() - Date.parse(last) > maxAgeHours * 3_600_000)
       problems.push(`${where}: last scheduled ${last}, more than ${maxAgeHours} h ago`);
   }
-  const newest = backups.filter((b) => clusterOf(b) === cluster).sort((a, b) => when(b) - when(a))[0];
-  if (!newest) problems.push(`Cluster ${cluster}: no Backup`);
+  const newest = backups
+    .filter((b) => clusterOf(b) === cluster && !IN_PROGRESS.includes(String(b.status?.phase)))
+    .sort((a, b) => when(b) - when(a))[0];
+  if (!newest) problems.push(`Cluster ${cluster}: no finished Backup`);
   else if (newest.status?.phase !== 'completed') {
     const err = newest.status?.error ? `: ${String(newest.status.error)}` : '';
     problems.push(
-      `Backup ${newest.metadata?.namespace}/${newest.metadata?.name} (newest): phase ${String(newest.status?.phase ?? 'none')}${err}`,
+      `Backup ${newest.metadata?.namespace}/${newest.metadata?.name} (newest finished): phase ${String(newest.status?.phase ?? 'none')}${err}`,
     );
   }
   return problems;

@@ -117,7 +117,8 @@ export const CASES: ScenarioCase[] = [
       'apps:NET-CERT-001': /Certificate cert-manager\/wildcard-cert: Ready=False \(DoesNotExist/,
       'apps:NET-BGP-001':
         /CiliumBGPNodeConfig apps-cp-2: peer upstream-router \(10\.25\.11\.1\) session active, expected established/,
-      'apps:DB-CNPG-003': /Backup cnpg-system\/shared-postgres-daily-initial \(newest\): phase failed/,
+      'apps:DB-CNPG-003':
+        /Backup cnpg-system\/shared-postgres-daily-initial \(newest finished\): phase failed/,
       'apps:STO-VOLSYNC-001': /ReplicationSource harbor\/harbor-trivy: last sync Failed/,
     },
   },

@@ -347,12 +347,22 @@ describe('DB-CNPG-003 daily backups', () => {
     ).toEqual([
       'ScheduledBackup cnpg-system/shared-postgres-daily: suspended',
       'ScheduledBackup cnpg-system/shared-postgres-daily: last scheduled 2026-12-04T03:00:00Z, more than 26 h ago',
-      'Backup cnpg-system/b (newest): phase failed: exit status 4: barman-cloud-backup',
+      'Backup cnpg-system/b (newest finished): phase failed: exit status 4: barman-cloud-backup',
     ]);
     expect(scheduledBackupProblems([scheduled()], [], 'shared-postgres', 26, NOW)).toEqual([
       'ScheduledBackup cnpg-system/shared-postgres-daily: never scheduled (no lastScheduleTime)',
-      'Cluster shared-postgres: no Backup',
+      'Cluster shared-postgres: no finished Backup',
     ]);
+    // the one under way is not judged: the newest finished one is
+    expect(
+      scheduledBackupProblems(
+        [scheduled('2026-12-05T03:00:00Z')],
+        [backup('done', '2026-12-05T03:00:00Z'), backup('now', '2026-12-05T23:59:00Z', 'running')],
+        'shared-postgres',
+        26,
+        NOW,
+      ),
+    ).toEqual([]);
     expect(scheduledBackupProblems([], [], 'shared-postgres', 26, NOW)).toEqual([
       'no ScheduledBackup for Cluster shared-postgres',
     ]);

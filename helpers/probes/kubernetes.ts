@@ -16,6 +16,7 @@ import {
   type KObject,
 } from '../reads/k8s.js';
 import { waitForWorkloads, type Workloads } from '../reads/rollout.js';
+import { pollWithin } from './poll.js';
 
 const INTERVAL_MS = 2_000;
 
@@ -189,8 +190,7 @@ export interface KindRef {
 }
 
 /** `Kind ns/name` (cluster-scoped: `Kind name`), the way the messages name an object. */
-export const objectName = (kind: string, o: { metadata?: { namespace?: string; name?: string } }) =>
-  `${kind} ${o.metadata?.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata?.name}`;
+export const objectName = (kind: string, o: KObject) => `${kind} ${refName(o)}`;
 
 /**
  * Every object of the kinds listed passes `problem` (undefined: healthy), there is at least one, and
@@ -212,43 +212,38 @@ export function everyHealthy(spec: {
   return async ({ cluster, facts, evidence }) => {
     const kinds = spec.kinds(facts);
     const label = kinds.map((k) => k.kind).join('/');
-    await expect
-      .poll(
-        async () => {
-          const read = await Promise.all(
-            kinds.map(async (k) => ({ k, items: await listCustom(cluster, k.gvr, k.namespace) })),
+    await pollWithin(
+      async () => {
+        const read = await Promise.all(
+          kinds.map(async (k) => ({ k, items: await listCustom(cluster, k.gvr, k.namespace) })),
+        );
+        const all = read.flatMap(({ k, items }) => items.map((o) => ({ kind: k.kind, o })));
+        evidence.json(
+          spec.attachAs,
+          all.map(({ kind, o }) => ({
+            object: objectName(kind, o),
+            ...((spec.summary?.(o) as object | undefined) ?? { status: o.status }),
+          })),
+        );
+        const findings = all.flatMap(({ kind, o }) => {
+          const p = spec.problem(o, facts);
+          return p === undefined ? [] : [`${objectName(kind, o)}: ${p}`];
+        });
+        for (const r of spec.required?.(facts) ?? []) {
+          const found = all.some(
+            ({ kind, o }) =>
+              kind === r.kind &&
+              o.metadata?.name === r.name &&
+              (r.namespace === undefined || o.metadata?.namespace === r.namespace),
           );
-          const all = read.flatMap(({ k, items }) => items.map((o) => ({ kind: k.kind, o })));
-          evidence.json(
-            spec.attachAs,
-            all.map(({ kind, o }) => ({
-              object: objectName(kind, o),
-              ...((spec.summary?.(o) as object | undefined) ?? { status: o.status }),
-            })),
-          );
-          const findings = all.flatMap(({ kind, o }) => {
-            const p = spec.problem(o, facts);
-            return p === undefined ? [] : [`${objectName(kind, o)}: ${p}`];
-          });
-          for (const r of spec.required?.(facts) ?? []) {
-            const found = all.some(
-              ({ kind, o }) =>
-                kind === r.kind &&
-                o.metadata?.name === r.name &&
-                (r.namespace === undefined || o.metadata?.namespace === r.namespace),
-            );
-            if (!found) findings.push(`${objectName(r.kind, { metadata: r })}: not found`);
-          }
-          if (all.length === 0) findings.push(`no ${label} found`);
-          return findings;
-        },
-        {
-          timeout: spec.timeoutMs ?? 15_000,
-          interval: Math.min(INTERVAL_MS, spec.timeoutMs ?? 15_000),
-          message: `${label} not healthy`,
-        },
-      )
-      .toEqual([]);
+          if (!found) findings.push(`${objectName(r.kind, { metadata: r })}: not found`);
+        }
+        if (all.length === 0) findings.push(`no ${label} found`);
+        return findings;
+      },
+      `${label} not healthy`,
+      spec.timeoutMs ?? 15_000,
+    ).toEqual([]);
   };
 }
 

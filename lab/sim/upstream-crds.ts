@@ -3,8 +3,8 @@
  * (lab/sim/crds.ts): the API server then prunes and validates what the simulation and the fixtures
  * write, so a field upstream does not have cannot be read back. Taken from the build cache
  * (lab/build/services: `go mod download` of the upstream module): Cilium's, the Gateway API
- * kinds, Flux source-controller's, cert-manager's and External Secrets' (lab/build/services/artifacts.ts
- * lists them).
+ * kinds, Flux source- and kustomize-controller's, cert-manager's, External Secrets', CloudNativePG's,
+ * VolSync's, the VolumeSnapshot kinds and ARC's (lab/build/services/artifacts.ts lists them).
  */
 import fs from 'node:fs';
 import path from 'node:path';

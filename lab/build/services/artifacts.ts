@@ -29,6 +29,11 @@ export interface ServiceVersions {
   CERT_MANAGER_VERSION: string;
   EXTERNAL_SECRETS_VERSION: string;
   CILIUM_VERSION: string;
+  CNPG_VERSION: string;
+  VOLSYNC_VERSION: string;
+  EXTERNAL_SNAPSHOTTER_VERSION: string;
+  ARC_VERSION: string;
+  FLUX_KUSTOMIZE_CONTROLLER_VERSION: string;
 }
 
 export function readServiceVersions(file = path.join(SERVICES_BUILD_DIR, 'versions.env')): ServiceVersions {
@@ -42,6 +47,11 @@ export function readServiceVersions(file = path.join(SERVICES_BUILD_DIR, 'versio
     'CERT_MANAGER_VERSION',
     'EXTERNAL_SECRETS_VERSION',
     'CILIUM_VERSION',
+    'CNPG_VERSION',
+    'VOLSYNC_VERSION',
+    'EXTERNAL_SNAPSHOTTER_VERSION',
+    'ARC_VERSION',
+    'FLUX_KUSTOMIZE_CONTROLLER_VERSION',
   ];
   return readEnvFile(file, keys) as unknown as ServiceVersions;
 }
@@ -122,6 +132,25 @@ export function serviceArtifacts(cache: string, v = readServiceVersions()): Serv
         v.EXTERNAL_SECRETS_VERSION,
         'external-secrets',
         [{ dir: 'config/crds/bases' }],
+      ),
+      crdSource('github.com/cloudnative-pg/cloudnative-pg', v.CNPG_VERSION, 'cnpg', [
+        { dir: 'config/crd/bases' },
+      ]),
+      crdSource('github.com/backube/volsync', v.VOLSYNC_VERSION, 'volsync', [{ dir: 'config/crd/bases' }]),
+      crdSource(
+        'github.com/kubernetes-csi/external-snapshotter/client/v8',
+        v.EXTERNAL_SNAPSHOTTER_VERSION,
+        'snapshot-controller',
+        [{ dir: 'config/crd' }],
+      ),
+      crdSource('github.com/actions/actions-runner-controller', v.ARC_VERSION, 'actions-runner-controller', [
+        { dir: 'config/crd/bases' },
+      ]),
+      crdSource(
+        'github.com/fluxcd/kustomize-controller',
+        v.FLUX_KUSTOMIZE_CONTROLLER_VERSION,
+        'flux',
+        [{ dir: 'config/crd/bases' }],
       ),
     ],
     victoriaDir,

@@ -146,12 +146,9 @@ export function serviceArtifacts(cache: string, v = readServiceVersions()): Serv
       crdSource('github.com/actions/actions-runner-controller', v.ARC_VERSION, 'actions-runner-controller', [
         { dir: 'config/crd/bases' },
       ]),
-      crdSource(
-        'github.com/fluxcd/kustomize-controller',
-        v.FLUX_KUSTOMIZE_CONTROLLER_VERSION,
-        'flux',
-        [{ dir: 'config/crd/bases' }],
-      ),
+      crdSource('github.com/fluxcd/kustomize-controller', v.FLUX_KUSTOMIZE_CONTROLLER_VERSION, 'flux', [
+        { dir: 'config/crd/bases' },
+      ]),
     ],
     victoriaDir,
     victoriaMetrics: path.join(victoriaDir, 'bin', 'victoria-metrics'),

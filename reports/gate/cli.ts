@@ -12,16 +12,19 @@ import { GateInputError, type GateStatus } from './model.js';
 import { loadRuns } from './run.js';
 import { findStory, PLATFORM_STORY, storySlug } from '../../helpers/trace/catalogue.js';
 import { pushMetrics, runMetrics } from './metrics.js';
+import { DEFAULT_QAGATE, parseQAGateRef, publishGate, type QAGateRef } from './publish.js';
 import { markdownSummary } from './summary.js';
 import { loadWaivers, type WaiverSet } from './waivers.js';
 import { setting } from '../../helpers/config/settings.js';
 
 export const EXIT: Record<GateStatus, number> = { PASS: 0, WAIVED: 0, FAIL: 1, CONCERNS: 2 };
 export const EXIT_BAD_INPUT = 3;
+/** The decision was made but could not be written to every cluster's QAGate (--publish). */
+export const EXIT_NOT_PUBLISHED = 5;
 
 const USAGE = `usage: pnpm gate [--run <dir>]... [--story <id>] [--waivers <file>] [--reviewer <name>] [--history <n>]
                  [--gates-dir <dir>] [--out <dir>] [--no-report] [--summary <file>]
-                 [--push-metrics <url>]
+                 [--push-metrics <url>] [--publish [--publish-to <ns>/<name>] [--publish-kubeconfig <file>]]
   --run <dir>       run dir with junit-*.xml and run.json (default docs/qa/evidence/latest);
                     repeat for the shards of one run (vitest --shard): they are merged
   --story <id>      gate one story (e.g. STORY-VALIDATE-NETWORKING); default: the whole run
@@ -39,7 +42,13 @@ const USAGE = `usage: pnpm gate [--run <dir>]... [--story <id>] [--waivers <file
   --push-metrics <url>  POST the run as Prometheus metrics (per check x cluster status, duration,
                     attempts, value/target, last pass; the gate decision) to a Pushgateway job URL
                     or VictoriaMetrics' /api/v1/import/prometheus (default $PV_METRICS_URL)
-exit: 0 PASS or WAIVED, 1 FAIL, 2 CONCERNS, 3 bad input (flag, file, XML, waiver)`;
+  --publish         write the decision to each cluster the run reached, as the status of a QAGate
+                    (deploy/gate/), so Flux can hold the next layer on it; the one opt-in write
+  --publish-to <ns>/<name>  the QAGate (default ${DEFAULT_QAGATE})
+  --publish-kubeconfig <file>  the publisher identity's kubeconfig (same context names as the
+                    config's; default: each cluster's kubeconfig from the run's config)
+exit: 0 PASS or WAIVED, 1 FAIL, 2 CONCERNS, 3 bad input (flag, file, XML, waiver),
+      5 decided but not published on every cluster (--publish)`;
 
 interface Options {
   runs: string[];
@@ -55,6 +64,7 @@ interface Options {
   /** GitHub's job summary file ($GITHUB_STEP_SUMMARY): appended to, as GitHub expects. */
   stepSummary?: string;
   metricsUrl?: string;
+  publish?: { target: QAGateRef; kubeconfig?: string };
 }
 
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): Options | 'help' {
@@ -76,6 +86,9 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
         'no-report': { type: 'boolean' },
         summary: { type: 'string' },
         'push-metrics': { type: 'string' },
+        publish: { type: 'boolean' },
+        'publish-to': { type: 'string' },
+        'publish-kubeconfig': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -102,6 +115,28 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     summary: values.summary,
     stepSummary: env['GITHUB_STEP_SUMMARY'] || undefined,
     metricsUrl: metricsUrl(values['push-metrics'] ?? setting('PV_METRICS_URL', env)),
+    publish: publishOption(values),
+  };
+}
+
+function publishOption(values: {
+  publish?: boolean;
+  'publish-to'?: string;
+  'publish-kubeconfig'?: string;
+}): Options['publish'] {
+  if (!values.publish) {
+    const stray =
+      values['publish-to'] !== undefined
+        ? '--publish-to'
+        : values['publish-kubeconfig'] !== undefined
+          ? '--publish-kubeconfig'
+          : undefined;
+    if (stray) throw new GateInputError(`${stray} is given without --publish`);
+    return undefined;
+  }
+  return {
+    target: parseQAGateRef(values['publish-to'] ?? DEFAULT_QAGATE),
+    kubeconfig: values['publish-kubeconfig'],
   };
 }
 
@@ -283,6 +318,18 @@ export async function main(argv: string[], log = console.log, warn = console.err
       } catch (e) {
         warn(`gate: warning: ${(e as Error).message}`);
       }
+    }
+    if (opts.publish) {
+      const results = await publishGate({
+        run,
+        evaluation: evaluations[0]!,
+        target: opts.publish.target,
+        kubeconfig: opts.publish.kubeconfig,
+        report: report ? rel(report) : undefined,
+      });
+      for (const r of results) (r.ok ? log : warn)(`publish ${r.cluster}: ${r.message}`);
+      // FAIL keeps its 1; a decision that would let the pipeline on is not trusted unpublished
+      if (results.some((r) => !r.ok) && exitCode !== EXIT.FAIL) exitCode = EXIT_NOT_PUBLISHED;
     }
     log(`decision: ${evaluations[0]!.decision.gate} (exit ${exitCode})`);
     return exitCode;

@@ -35,6 +35,7 @@ import {
   stopObservabilityService,
   type ObsService,
 } from './observability.js';
+import { startFluxControllers, stopFluxControllers } from './flux.js';
 import { startHarborCore, stopHarborCore } from './harbor.js';
 import { ensureDeclaredTopics } from './kafka-topics.js';
 import { kafkaRoutes, startKafka, startKafkaBroker, stopKafka, stopKafkaBroker } from './kafka.js';
@@ -56,7 +57,7 @@ import { startSchemaRegistry, stopSchemaRegistry } from './schema-registry.js';
 
 import { buildServices } from '../build/services/build.js';
 
-export { buildServices };
+export { buildServices, startFluxControllers };
 export {
   serviceCatalogue as servicesCatalogue,
   kafkaAdvertisedHost,
@@ -252,6 +253,7 @@ export async function stopServices(ctx: ServicesContext): Promise<void> {
       ctx.log(`services: ${what} stopped (${((Date.now() - t) / 1000).toFixed(1)} s)`);
   };
   await Promise.all([
+    timed('flux controllers', () => stopFluxControllers(ctx)),
     timed('observability', () => stopObservability(ctx)),
     timed('gateway', () => stopGateway(ctx)),
     timed('harbor-core + registry', () => stopHarborCore(ctx).then(() => stopRegistry(ctx))),

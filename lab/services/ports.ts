@@ -40,6 +40,11 @@ export function servicePorts() {
     vmalert: b + 83, // infra observability/vmalert: evaluates the rules against VictoriaMetrics
     gateway: { infra: b + 85, apps: b + 86 }, // nginx standing in for Cilium's Envoy, per Gateway
     gatewayBackend: b + 87, // the HTTP backend behind both Gateways (an nginx server block)
+    // the real Flux controllers per cluster: source-controller's artifact server and health, kustomize-controller's health
+    flux: {
+      infra: { storage: b + 90, sourceHealth: b + 91, kustomizeHealth: b + 92 },
+      apps: { storage: b + 93, sourceHealth: b + 94, kustomizeHealth: b + 95 },
+    },
   };
 }
 

@@ -76,6 +76,17 @@ export interface ServiceArtifacts {
   vmalert: string;
   /** upstream CRD manifests (one YAML per kind), by module */
   upstreamCrds: UpstreamCrdSource[];
+  /** the real Flux controllers the lab runs (built from their modules through a wrapper module) */
+  fluxControllers: FluxControllerBuild[];
+}
+
+/** One Flux controller binary: `go build <module>` in a wrapper module carrying upstream's replaces. */
+export interface FluxControllerBuild {
+  name: 'source-controller' | 'kustomize-controller';
+  module: string;
+  version: string;
+  dir: string;
+  binary: string;
 }
 
 /** CRD manifests taken from an upstream Go module (`go mod download`, nothing built). */
@@ -110,7 +121,15 @@ export function serviceArtifacts(cache: string, v = readServiceVersions()): Serv
     dirs,
     cacheDir: path.join(cache, `crds-${module.replaceAll('/', '_')}-${version}`),
   });
+  const flux = (name: FluxControllerBuild['name'], version: string): FluxControllerBuild => {
+    const dir = path.join(cache, `flux-${name}-${version}`);
+    return { name, module: `github.com/fluxcd/${name}`, version, dir, binary: path.join(dir, 'bin', name) };
+  };
   return {
+    fluxControllers: [
+      flux('source-controller', v.FLUX_SOURCE_CONTROLLER_VERSION),
+      flux('kustomize-controller', v.FLUX_KUSTOMIZE_CONTROLLER_VERSION),
+    ],
     upstreamCrds: [
       crdSource('github.com/cilium/cilium', v.CILIUM_VERSION, 'cilium', [
         { dir: 'pkg/k8s/apis/cilium.io/client/crds/v2' },

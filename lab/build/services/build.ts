@@ -10,9 +10,13 @@
  *   lab/services/schema-registry/LabSchemaRegistry.java against them
  * - upstream CRDs (Gateway API, Flux source-controller): `go mod download` of the module at its
  *   version, the CRD manifests copied out (nothing is built; artifacts.ts lists which)
+ * - Flux source-controller and kustomize-controller: `go build <module>` in a wrapper module that
+ *   requires the controller at its version and carries its go.mod's module replaces (its own
+ *   `replace .../api => ./api` makes `go install pkg@version` refuse it; the api module it requires
+ *   is served at the same version)
  * Each artifact is skipped when its `.complete` marker exists, so a warm build takes ~1 s.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
@@ -22,6 +26,7 @@ import {
   readServiceVersions,
   serviceArtifacts,
   type ServiceVersions,
+  type FluxControllerBuild,
   type UpstreamCrdSource,
 } from './artifacts.js';
 
@@ -304,6 +309,78 @@ async function fetchUpstreamCrds(src: UpstreamCrdSource, o: BuildServicesOptions
   o.progress?.(`${what}: ${n} CRDs`);
 }
 
+interface GoModJson {
+  Go?: string;
+  Replace?: { Old: { Path: string; Version?: string }; New: { Path: string; Version?: string } }[];
+}
+
+async function buildFluxController(b: FluxControllerBuild, o: BuildServicesOptions): Promise<void> {
+  const what = `${b.name} ${b.version}`;
+  if (isComplete(b.dir) && fs.existsSync(b.binary) && !o.force) return cached(o, what);
+  await requireTool('go', 'install Go >= 1.24 (Debian golang-go or go.dev)');
+  fs.rmSync(b.dir, { recursive: true, force: true });
+  fs.mkdirSync(path.join(b.dir, 'bin'), { recursive: true });
+  const env = { ...process.env, CGO_ENABLED: '0', GOTOOLCHAIN: 'local', GOFLAGS: '-mod=mod' };
+  const started = Date.now();
+  o.progress?.(`${what}: go mod download ${b.module}`);
+  const info = JSON.parse(
+    await run('go', ['mod', 'download', '-json', `${b.module}@${b.version}`], {
+      cwd: b.dir,
+      env,
+      timeoutMs: 20 * 60_000,
+    }),
+  ) as { GoMod?: string; Error?: string };
+  if (!info.GoMod)
+    throw new Error(`${what}: go mod download gave no go.mod (${info.Error ?? 'no error text'})`);
+  // its own stdout only (its Require list alone is larger than run()'s kept output)
+  const upstream = JSON.parse(
+    execFileSync('go', ['mod', 'edit', '-json', info.GoMod], {
+      cwd: b.dir,
+      env,
+      encoding: 'utf8',
+      timeout: 60_000,
+      maxBuffer: 16 * 1024 * 1024,
+    }),
+  ) as GoModJson;
+  // the wrapper: the controller's own Go version and its replaces of other modules (not ./api)
+  const src = path.join(b.dir, 'src');
+  fs.mkdirSync(src);
+  const replaces = (upstream.Replace ?? []).filter((r) => r.New.Version);
+  fs.writeFileSync(
+    path.join(src, 'go.mod'),
+    [
+      `module pvlab/${b.name}`,
+      '',
+      `go ${upstream.Go ?? '1.24'}`,
+      '',
+      `require ${b.module} ${b.version}`,
+      '',
+      ...replaces.map(
+        (r) =>
+          `replace ${r.Old.Path}${r.Old.Version ? ` ${r.Old.Version}` : ''} => ${r.New.Path} ${r.New.Version}`,
+      ),
+      '',
+    ].join('\n'),
+  );
+  o.progress?.(`${what}: go build (CGO off; cold: several minutes)`);
+  let packages = 0;
+  await run('go', ['build', '-v', '-trimpath', '-ldflags=-s -w', '-o', b.binary, b.module], {
+    cwd: src,
+    env,
+    timeoutMs: 60 * 60_000,
+    onLine: (line) => {
+      if (!line.startsWith('go: ') && /^[\w.-]+(\/[\w.-]+)*$/.test(line.trim())) {
+        packages++;
+        if (packages % 100 === 0) o.progress?.(`${b.name}: ${packages} packages compiled`);
+      }
+    },
+  });
+  fs.rmSync(src, { recursive: true, force: true });
+  if (!fs.existsSync(b.binary)) throw new Error(`${what}: build finished but ${b.binary} is missing`);
+  fs.writeFileSync(path.join(b.dir, '.complete'), `${new Date().toISOString()}\n`);
+  o.progress?.(`${what}: built in ${Math.round((Date.now() - started) / 1000)} s`);
+}
+
 /**
  * Build every service artifact (in parallel: the Go build is CPU-bound, Maven network-bound).
  * `ctx` needs only `paths.cache` (LabContext satisfies it).
@@ -320,6 +397,11 @@ export async function buildServices(
     buildKafka(ctx.paths.cache, v, opts),
     buildSchemaRegistry(ctx.paths.cache, v, opts),
     ...serviceArtifacts(ctx.paths.cache, v).upstreamCrds.map((src) => fetchUpstreamCrds(src, opts)),
+    // one after the other: each is a large Go build, and the cores are shared with the others
+    serviceArtifacts(ctx.paths.cache, v).fluxControllers.reduce<Promise<void>>(
+      (p, b) => p.then(() => buildFluxController(b, opts)),
+      Promise.resolve(),
+    ),
   ]);
   const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed.length) {

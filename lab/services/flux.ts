@@ -1,0 +1,113 @@
+/**
+ * Real Flux controllers in both lab clusters: source-controller and kustomize-controller, built
+ * from their Go modules (lab/build/services), each a process per cluster on loopback.
+ *
+ * - They reconcile only objects labelled `lab.platform-validation.io/reconciler: flux`
+ *   (`--watch-label-selector`, Flux's sharding flag): the platform's own GitRepository and
+ *   Kustomizations stay with the simulation (their paths name manifests the lab does not have),
+ *   while a labelled GitRepository/Kustomization gets upstream's real behaviour: clone, artifact,
+ *   build, server-side apply, health checks (kstatus and healthCheckExprs), dependsOn, drift.
+ * - source-controller clones from the lab's Git remote (lab/sim/git.ts, 127.0.0.1) and serves its
+ *   artifacts on 127.0.0.1 (`--storage-adv-addr`), where kustomize-controller fetches them.
+ * - Credentials: the lab admin (system:masters), as Flux's controllers are bound to cluster-admin.
+ *   No events receiver (`--events-addr` empty), no leader election, metrics off; health on loopback.
+ * They start after seeding (their watches need the CRDs): `startFluxControllers`, from `lab up`.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { requireBuilt, serviceArtifacts, type FluxControllerBuild } from '../build/services/artifacts.js';
+import { LAB_CLUSTERS, TOPOLOGY, type LabClusterName } from '../core/topology.js';
+import { servicePorts } from './ports.js';
+import { probeHttp } from './probes.js';
+import { procName, serviceDir, type ServicesContext } from './runtime.js';
+
+/** The label that hands an object to the real controllers instead of the simulation. */
+export const FLUX_RECONCILER_LABEL = 'lab.platform-validation.io/reconciler';
+export const FLUX_RECONCILER = 'flux';
+
+export type FluxController = FluxControllerBuild['name'];
+export const FLUX_CONTROLLERS: readonly FluxController[] = ['source-controller', 'kustomize-controller'];
+
+export const fluxProcess = (c: FluxController, cluster: LabClusterName) => procName(`${c}-${cluster}`);
+
+/** Where source-controller serves artifacts for a cluster (also what it advertises). */
+export function fluxStorageAddress(cluster: LabClusterName): string {
+  return `127.0.0.1:${servicePorts().flux[cluster].storage}`;
+}
+
+/** .lab/kubeconfig with current-context set to the cluster (controller-runtime reads the current one). */
+function clusterKubeconfig(ctx: ServicesContext, cluster: LabClusterName, dir: string): string {
+  const doc = YAML.parse(fs.readFileSync(ctx.paths.kubeconfig, 'utf8')) as Record<string, unknown>;
+  const file = path.join(dir, 'kubeconfig');
+  fs.writeFileSync(file, YAML.stringify({ ...doc, 'current-context': TOPOLOGY[cluster].context }), {
+    mode: 0o600,
+  });
+  return file;
+}
+
+async function startOne(ctx: ServicesContext, c: FluxController, cluster: LabClusterName): Promise<void> {
+  const build = serviceArtifacts(ctx.paths.cache).fluxControllers.find((b) => b.name === c)!;
+  requireBuilt(build.dir, `${c} ${build.version}`);
+  const dir = path.join(serviceDir(ctx, 'flux'), `${c}-${cluster}`);
+  fs.mkdirSync(dir, { recursive: true });
+  const ports = servicePorts().flux[cluster];
+  const health = c === 'source-controller' ? ports.sourceHealth : ports.kustomizeHealth;
+  const common = [
+    `--watch-label-selector=${FLUX_RECONCILER_LABEL}=${FLUX_RECONCILER}`,
+    '--enable-leader-election=false',
+    '--metrics-addr=0',
+    `--health-addr=127.0.0.1:${health}`,
+    '--events-addr=',
+    '--concurrent=2',
+    '--log-level=info',
+    '--log-encoding=json',
+  ];
+  const own =
+    c === 'source-controller'
+      ? [
+          `--storage-path=${path.join(dir, 'data')}`,
+          `--storage-addr=${fluxStorageAddress(cluster)}`,
+          `--storage-adv-addr=${fluxStorageAddress(cluster)}`,
+          '--artifact-retention-records=2',
+        ]
+      : ['--no-remote-bases=true', '--requeue-dependency=5s', '--http-retry=2'];
+  await ctx.procs.start({
+    name: fluxProcess(c, cluster),
+    command: build.binary,
+    args: [...common, ...own],
+    cwd: dir,
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: dir,
+      TMPDIR: dir,
+      KUBECONFIG: clusterKubeconfig(ctx, cluster, dir),
+      RUNTIME_NAMESPACE: 'flux-system',
+      // nothing leaves loopback: no proxy, and artifacts are fetched where they are advertised
+      NO_PROXY: '*',
+      GOMAXPROCS: '1',
+    },
+    ports: c === 'source-controller' ? [ports.storage, health] : [health],
+    group: 'services',
+    ready: async () => (await probeHttp(`http://127.0.0.1:${health}/readyz`, [200], 2_000)).ok,
+    readyTimeoutMs: 60_000,
+  });
+}
+
+/** Both controllers on every lab cluster (running ones are kept). */
+export async function startFluxControllers(ctx: ServicesContext): Promise<void> {
+  const clusters = ctx.clusterNames ?? LAB_CLUSTERS;
+  await Promise.all(
+    clusters.flatMap((cl) =>
+      FLUX_CONTROLLERS.map((c) =>
+        ctx.procs.isRunning(fluxProcess(c, cl)) ? Promise.resolve() : startOne(ctx, c, cl),
+      ),
+    ),
+  );
+}
+
+export async function stopFluxControllers(ctx: ServicesContext): Promise<void> {
+  await Promise.all(
+    LAB_CLUSTERS.flatMap((cl) => FLUX_CONTROLLERS.map((c) => ctx.procs.stop(fluxProcess(c, cl), 10_000))),
+  );
+}

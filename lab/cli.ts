@@ -194,7 +194,7 @@ async function status(): Promise<number> {
     if (!running) console.log(`    last log lines (${r.log}):\n${tail(r.log, 3).replace(/^/gm, '      ')}`);
   }
   if (records.length > 0) {
-    console.log(`  total RSS ${(totalKiB / 1024 / 1024).toFixed(2)} GiB (budget 4 GiB)`);
+    console.log(`  total RSS ${(totalKiB / 1024 / 1024).toFixed(2)} GiB (budget 5 GiB)`);
   }
   if (records.some((r) => r.name === 'sim-operators')) {
     const lines = simOperatorsStatus(paths, procs.isRunning('sim-operators'));

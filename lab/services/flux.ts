@@ -63,6 +63,8 @@ async function startOne(ctx: ServicesContext, c: FluxController, cluster: LabClu
     '--log-level=info',
     '--log-encoding=json',
   ];
+  // source-controller refuses a storage path that is not an existing directory
+  if (c === 'source-controller') fs.mkdirSync(path.join(dir, 'data'), { recursive: true });
   const own =
     c === 'source-controller'
       ? [

@@ -237,6 +237,8 @@ beforeAll(() => {
       '--timeout=30s',
       'crd/qagates.qa.platform-validation.io',
     ]);
+    // a decision published by an earlier run would release the layer before this test's FAIL
+    kubectl(c, ['delete', 'qagates.qa.platform-validation.io', '--all', '-A', '--ignore-not-found']);
     kubectl(c, [
       'apply',
       '--server-side',

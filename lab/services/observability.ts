@@ -21,6 +21,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { requireBuilt, serviceArtifacts } from '../build/services/artifacts.js';
+import { processName } from '../cluster/controlplane.js';
+import { TOPOLOGY, type LabClusterName } from '../core/topology.js';
 import { serviceCatalogue } from './catalogue.js';
 import { credentialsFile } from './credentials.js';
 import { servicePorts } from './ports.js';
@@ -161,6 +163,20 @@ export function logSources(ctx: ServicesContext): LogSource[] {
       pod: e.pods?.[0] ?? e.workload.name,
       container: e.container,
     });
+  }
+  // the control plane's static pods: a real log agent ships them too, and kube-controller-manager
+  // logs every few seconds, so a cluster whose services are quiet still has fresh lines (OBS-VL-001)
+  for (const cluster of clusters) {
+    const node = TOPOLOGY[cluster as LabClusterName]?.nodes[0];
+    if (!node) continue;
+    for (const c of ['apiserver', 'controller-manager', 'scheduler'] as const)
+      out.push({
+        file: ctx.procs.logFile(processName(cluster as LabClusterName, c)),
+        cluster,
+        namespace: 'kube-system',
+        pod: `kube-${c}-${node}`,
+        container: `kube-${c}`,
+      });
   }
   if (clusters.has('infra')) {
     out.push(

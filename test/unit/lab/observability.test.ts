@@ -63,6 +63,18 @@ describe('logSources', () => {
     expect(s).toContainEqual(expect.objectContaining({ cluster: 'infra', namespace: 'kube-system' }));
     expect(s).toContainEqual(expect.objectContaining({ cluster: 'infra', namespace: 'observability' }));
   });
+
+  it("ships each cluster's control plane as its kube-system static pods (never quiet for long)", () => {
+    const s = logSources(ctx);
+    for (const cluster of ['infra', 'apps'])
+      expect(s).toContainEqual({
+        file: `/lab/logs/${cluster}-controller-manager.log`,
+        cluster,
+        namespace: 'kube-system',
+        pod: `kube-controller-manager-${cluster}-cp-1`,
+        container: 'kube-controller-manager',
+      });
+  });
 });
 
 describe('nginxConf', () => {

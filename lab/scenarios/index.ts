@@ -66,6 +66,7 @@ export async function applyScenario(ctx: LabContext, name: string): Promise<void
   const t0 = Date.now();
   const prev = activeScenario(ctx);
   await syncServices(ctx, s, scenarioNames.includes(prev) ? getScenario(prev) : undefined);
+  for (const other of SCENARIOS) if (other.name !== s.name && other.revert) await other.revert(ctx);
   const t1 = Date.now();
   await syncWorld(ctx, s.name, s.faults);
   if (s.apply) await s.apply(ctx);

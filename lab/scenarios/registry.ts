@@ -6,6 +6,7 @@ import { ciliumHealthUnreachable } from './cilium-health-unreachable.js';
 import { corednsDown } from './coredns-down.js';
 import { dragonflyAuthWrong } from './dragonfly-auth-wrong.js';
 import { dragonflyReplicaDown } from './dragonfly-replica-down.js';
+import { fluxBrokenManifest } from './flux-broken-manifest.js';
 import { gatewayDown } from './gateway-down.js';
 import { healthy } from './healthy.js';
 import { kafkaBrokerDown } from './kafka-broker-down.js';
@@ -37,6 +38,7 @@ export const SCENARIOS: readonly Scenario[] = [
   operatorsScaledDown,
   platformResourcesFailing,
   dragonflyReplicaDown,
+  fluxBrokenManifest,
 ];
 
 export const scenarioNames: string[] = SCENARIOS.map((s) => s.name);

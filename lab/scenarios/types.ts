@@ -20,4 +20,9 @@ export interface Scenario {
   };
   /** extra one-shot action after the world is synced */
   apply?: (ctx: LabContext) => Promise<void>;
+  /**
+   * Undo what `apply` created outside the declared world (objects, repositories). Idempotent: run
+   * whenever another scenario is applied, whatever the recorded one, so an interrupted run is undone.
+   */
+  revert?: (ctx: LabContext) => Promise<void>;
 }

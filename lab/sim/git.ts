@@ -40,26 +40,39 @@ const git = (args: string[], cwd?: string) =>
 /** Create the bare repository once (a commit with both clusters' Flux entry points). */
 export function ensureGitRepo(stateRoot: string): string {
   const bare = path.join(gitRoot(stateRoot), GIT_REPO);
-  if (!fs.existsSync(path.join(bare, 'HEAD'))) {
-    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'pv-lab-git-'));
-    try {
-      git(['init', '-q', '-b', 'main', work]);
-      for (const c of ['infra', 'apps']) {
-        const dir = path.join(work, 'kubernetes', 'clusters', c, 'flux-system');
-        fs.mkdirSync(dir, { recursive: true });
-        fs.writeFileSync(
-          path.join(dir, 'kustomization.yaml'),
-          `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../settings\n  - ../infrastructure.yaml\n  - ../workloads.yaml\n`,
-        );
-      }
-      fs.writeFileSync(path.join(work, 'README.md'), '# k8s-gitops (lab copy)\n');
-      git(['add', '-A'], work);
-      git(['commit', '-q', '-m', 'feat: clusters infra and apps'], work);
-      fs.mkdirSync(path.dirname(bare), { recursive: true });
-      git(['clone', '-q', '--bare', work, bare]);
-    } finally {
-      fs.rmSync(work, { recursive: true, force: true });
+  if (fs.existsSync(path.join(bare, 'HEAD'))) return bare;
+  const files: Record<string, string> = { 'README.md': '# k8s-gitops (lab copy)\n' };
+  for (const c of ['infra', 'apps'])
+    files[`kubernetes/clusters/${c}/flux-system/kustomization.yaml`] =
+      `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../settings\n  - ../infrastructure.yaml\n  - ../workloads.yaml\n`;
+  return writeBareRepo(stateRoot, GIT_REPO, files, 'feat: clusters infra and apps');
+}
+
+/**
+ * (Re)create a bare repository `name` on the lab remote with one commit of `files` (path -> text)
+ * on `main`: what a push of that tree would leave. Served at `http://127.0.0.1:<GIT_PORT>/<name>`.
+ */
+export function writeBareRepo(
+  stateRoot: string,
+  name: string,
+  files: Record<string, string>,
+  message = `lab: ${name}`,
+): string {
+  const bare = path.join(gitRoot(stateRoot), name);
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'pv-lab-git-'));
+  try {
+    git(['init', '-q', '-b', 'main', work]);
+    for (const [file, text] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(work, file)), { recursive: true });
+      fs.writeFileSync(path.join(work, file), text);
     }
+    git(['add', '-A'], work);
+    git(['commit', '-q', '-m', message], work);
+    fs.rmSync(bare, { recursive: true, force: true });
+    fs.mkdirSync(path.dirname(bare), { recursive: true });
+    git(['clone', '-q', '--bare', work, bare]);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
   }
   return bare;
 }

@@ -94,6 +94,16 @@ export const CASES: ScenarioCase[] = [
     mayFail: ['apps:GITOPS-FLUX-002'],
   },
   {
+    // a fault made through the real kustomize-controller: its own reason and the API server's refusal
+    name: 'flux-broken-manifest',
+    grep: 'flux',
+    fail: {
+      'apps:BOOT-CORE-010':
+        /lab-flux-broken\/broken-layer: Ready=False \(ReconciliationFailed: ConfigMap\/lab-flux-broken\/app-settings dry-run failed: .*\.data\.replicas: expected string/,
+    },
+    mayFail: ['apps:GITOPS-FLUX-002'],
+  },
+  {
     name: 'operators-scaled-down',
     grep: 'rook-ceph || kafka',
     fail: {

@@ -11,7 +11,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { parseAllDocuments, stringify } from 'yaml';
@@ -25,7 +24,7 @@ import {
   FLUX_RECONCILER_LABEL,
   fluxProcess,
 } from '../../../lab/services/flux.js';
-import { gitRoot } from '../../../lab/sim/git.js';
+import { gitRoot, writeBareRepo } from '../../../lab/sim/git.js';
 import { GIT_PORT } from '../../../lab/sim/ports.js';
 import { writeRun, type CaseSpec } from '../../unit/gate/builder.js';
 import { gateAsync, REPO, tmp } from '../../unit/gate/helpers.js';
@@ -95,41 +94,12 @@ function publisherKubeconfig(dir: string): string {
 
 /** A run-owned repository on the lab's Git remote: the gate layer's and the next layer's manifests. */
 function createRepository(): void {
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'pv-gate-git-'));
-  const git = (args: string[], cwd = work) =>
-    execFileSync('git', args, {
-      cwd,
-      env: {
-        ...process.env,
-        GIT_AUTHOR_NAME: 'pv',
-        GIT_AUTHOR_EMAIL: 'pv@lab',
-        GIT_COMMITTER_NAME: 'pv',
-        GIT_COMMITTER_EMAIL: 'pv@lab',
-      },
-    });
-  try {
-    git(['init', '-q', '-b', 'main']);
-    for (const [dir, name] of [
-      ['gate', 'gate-applied'],
-      ['next', 'next-layer-applied'],
-    ] as const) {
-      fs.mkdirSync(path.join(work, dir));
-      fs.writeFileSync(
-        path.join(work, dir, 'configmap.yaml'),
-        stringify({
-          apiVersion: 'v1',
-          kind: 'ConfigMap',
-          metadata: { name, namespace: NS },
-          data: { layer: dir },
-        }),
-      );
-    }
-    git(['add', '-A']);
-    git(['commit', '-q', '-m', 'gate and next layer']);
-    git(['clone', '-q', '--bare', work, path.join(gitRoot(ctx.paths.root), REPO_NAME)]);
-  } finally {
-    fs.rmSync(work, { recursive: true, force: true });
-  }
+  const configMap = (name: string, layer: string) =>
+    stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: NS }, data: { layer } });
+  writeBareRepo(ctx.paths.root, REPO_NAME, {
+    'gate/configmap.yaml': configMap('gate-applied', 'gate'),
+    'next/configmap.yaml': configMap('next-layer-applied', 'next'),
+  });
 }
 
 function fluxObjects(): object[] {

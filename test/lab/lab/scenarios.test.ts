@@ -5,7 +5,9 @@
  * Runs serially; leaves the lab in `healthy`.
  */
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { CoreV1Api, CustomObjectsApi, PortForward, type V1Pod } from '@kubernetes/client-node';
 import DNS from 'dns2';
@@ -246,11 +248,15 @@ async function dnsLookup(c: LabClusterName): Promise<string> {
   );
 }
 
-async function kustomizationReady(c: LabClusterName, name: string): Promise<string> {
+async function kustomizationReady(
+  c: LabClusterName,
+  name: string,
+  namespace = 'flux-system',
+): Promise<string> {
   const k = (await custom(c).getNamespacedCustomObject({
     group: 'kustomize.toolkit.fluxcd.io',
     version: 'v1',
-    namespace: 'flux-system',
+    namespace,
     plural: 'kustomizations',
     name,
   })) as { status?: { conditions?: { type: string; status: string; reason: string }[] } };
@@ -303,7 +309,7 @@ describe('lab scenarios', () => {
     await expect(applyScenario(ctx, 'no-such-fault')).rejects.toThrow(
       /unknown scenario 'no-such-fault'; known scenarios: healthy, ceph-health-warn/,
     );
-    expect(scenarioNames).toHaveLength(17);
+    expect(scenarioNames).toHaveLength(18);
   });
 
   it('healthy: every probe sees a healthy platform', async () => {
@@ -383,6 +389,19 @@ describe('lab scenarios', () => {
     expect(await kustomizationReady('infra', 'cluster-infra-workloads')).toBe('True/ReconciliationSucceeded');
     await applyScenario(ctx, 'healthy');
     expect(await kustomizationReady('apps', 'cluster-apps-workloads')).toBe('True/ReconciliationSucceeded');
+  });
+
+  it('flux-broken-manifest: the real kustomize-controller fails the pushed layer; reset: namespace and repository gone', async () => {
+    const { BROKEN_LAYER } = await import('../../../lab/scenarios/flux-broken-manifest.js');
+    await applyScenario(ctx, 'flux-broken-manifest');
+    expect(await kustomizationReady('apps', BROKEN_LAYER.name, BROKEN_LAYER.namespace)).toBe(
+      'False/ReconciliationFailed',
+    );
+    await applyScenario(ctx, 'healthy');
+    await expect(core('apps').readNamespace({ name: BROKEN_LAYER.namespace })).rejects.toMatchObject({
+      code: 404,
+    });
+    expect(fs.existsSync(path.join(ctx.paths.root, 'sim', 'git', 'lab-broken-layer.git'))).toBe(false);
   });
 
   it('cilium-agent-restarted: one agent has a new UID, another a restart; reset: restart counts back', async () => {

@@ -2,13 +2,19 @@ import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@k
 import fs from 'node:fs';
 import path from 'node:path';
 import { FLUX_RECONCILER, FLUX_RECONCILER_LABEL, fluxProcess } from '../services/flux.js';
+import { sleep } from '../services/runtime.js';
 import { gitRoot, writeBareRepo } from '../sim/git.js';
 import { GIT_PORT } from '../sim/ports.js';
 import type { Scenario } from './types.js';
 
 /** Where the broken layer lives: a namespace and a repository of the scenario's own, on apps. */
-export const BROKEN_LAYER = { cluster: 'apps', namespace: 'lab-flux-broken', name: 'broken-layer' } as const;
-const REPO = 'lab-broken-layer.git';
+export const BROKEN_LAYER = {
+  cluster: 'apps',
+  namespace: 'lab-flux-broken',
+  name: 'broken-layer',
+  repo: 'lab-broken-layer.git',
+} as const;
+const REPO = BROKEN_LAYER.repo;
 const KS = { group: 'kustomize.toolkit.fluxcd.io', version: 'v1', plural: 'kustomizations' };
 const GIT = { group: 'source.toolkit.fluxcd.io', version: 'v1', plural: 'gitrepositories' };
 
@@ -21,7 +27,6 @@ data:
   replicas: 3
 `;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const notFound = (e: unknown) => (e as { code?: number }).code === 404;
 
 function objects(): { api: typeof KS; body: Record<string, unknown> }[] {

@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLabContext, type LabContext } from '../../../lab/core/index.js';
 import type { LabClusterName } from '../../../lab/core/topology.js';
 import { applyScenario, scenarioNames } from '../../../lab/scenarios/index.js';
+import { gitRoot } from '../../../lab/sim/git.js';
 
 const { Packet } = DNS;
 const run = promisify(execFile);
@@ -401,7 +402,7 @@ describe('lab scenarios', () => {
     await expect(core('apps').readNamespace({ name: BROKEN_LAYER.namespace })).rejects.toMatchObject({
       code: 404,
     });
-    expect(fs.existsSync(path.join(ctx.paths.root, 'sim', 'git', 'lab-broken-layer.git'))).toBe(false);
+    expect(fs.existsSync(path.join(gitRoot(ctx.paths.root), BROKEN_LAYER.repo))).toBe(false);
   });
 
   it('cilium-agent-restarted: one agent has a new UID, another a restart; reset: restart counts back', async () => {

@@ -38,6 +38,8 @@ export interface AuditEvent {
 
 export interface ApiRequest {
   verb: string;
+  /** the request's path and query, as the API server logged it */
+  uri: string;
   /** `[group/]resource[/subresource]` */
   resource: string;
   namespace?: string;
@@ -82,6 +84,7 @@ function toRequest(ev: AuditEvent, check?: string, phase?: string): ApiRequest {
     (o.subresource ? `/${o.subresource}` : '');
   const r: ApiRequest = {
     verb: ev.verb,
+    uri: ev.requestURI,
     resource,
     namespace: o.namespace,
     name: o.name,

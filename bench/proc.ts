@@ -6,6 +6,8 @@ import path from 'node:path';
 
 export interface Measured {
   wallMs: number;
+  /** user + system CPU of the whole process tree (every descendant that was waited for) */
+  cpuMs: number;
   peakRssMb: number;
   code: number | null;
   stdout: string;
@@ -50,12 +52,21 @@ function treeRssKb(root: number): number {
   return total;
 }
 
+/** CPU (ms) of this process's waited-for descendants: /proc/self/stat cutime + cstime. */
+function childrenCpuMs(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // fields 16 and 17 of proc(5) (cutime, cstime), in clock ticks (USER_HZ: 100 on Linux)
+  return (Number(f[13]) + Number(f[14])) * 10;
+}
+
 export function measure(
   cmd: string,
   args: string[],
   opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs?: number; sampleMs?: number },
 ): Promise<Measured> {
   const started = process.hrtime.bigint();
+  const cpuBefore = childrenCpuMs();
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -72,6 +83,7 @@ export function measure(
       clearTimeout(killer);
       resolve({
         wallMs: Number(process.hrtime.bigint() - started) / 1e6,
+        cpuMs: childrenCpuMs() - cpuBefore,
         peakRssMb: peak / 1024,
         code,
         stdout,

@@ -7,6 +7,7 @@ import { tunnelBenchmark } from './tunnel.js';
 import { apiRequestsBenchmark } from './api-requests.js';
 import { scalingBenchmark } from './scaling.js';
 import { catalogueBenchmark } from './catalogue.js';
+import { startupBenchmark } from './startup.js';
 
 export { benchmarks, registerBenchmark } from './registry.js';
 export type { Benchmark, BenchResult, BenchRow } from './registry.js';
@@ -16,6 +17,7 @@ registerBenchmark(tunnelBenchmark);
 registerBenchmark(apiRequestsBenchmark);
 registerBenchmark(scalingBenchmark);
 registerBenchmark(catalogueBenchmark);
+registerBenchmark(startupBenchmark);
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 

@@ -4,15 +4,19 @@
 // leftovers; it holds @kubernetes/client-node and exits before this process loads vitest, so the main
 // process, which lives next to the workers for the whole run, never holds either (peak memory).
 // vitest's node API is then loaded natively and handed over; our own .ts files (bin/test.ts, the
-// platform config) go through vite's module runner, the TS transform vitest uses anyway. Other entries
-// (the preflight child) use tsx (scoped tsImport). Loading vitest through a global tsx loader
-// (`tsx bin/test.ts`) costs ~180 MB of RSS and seconds of start-up for nothing: it is plain JavaScript.
+// preflight, the platform config) run from bundles compiled once and cached (bin/compile.mjs): no
+// TypeScript transform at run time. Other entries use tsx (scoped tsImport). Loading vitest through a
+// global tsx loader (`tsx bin/test.ts`) costs ~180 MB of RSS and seconds of start-up for nothing.
 import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import process from 'node:process';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { importCompiled } from './compile.mjs';
+import { mark, processStartMs } from './timings.mjs';
+
+mark('node started', processStartMs());
+mark('launcher loaded');
 
 const [entry, ...rest] = process.argv.slice(2);
 if (!entry) {
@@ -74,41 +78,30 @@ if (path.basename(entry) === 'test.ts') {
   // what bin/test.ts's main() takes (its Launch): loaded here, before and outside its module graph
   const launch = {};
   if (process.env.PV_IDENTITY !== 'skip') {
+    mark('preflight started');
     const pre = await preflight(rest);
+    mark('preflight done');
     if (pre) {
       launch.preflight = pre;
       process.env.PV_RUN_ID = pre.runId; // the run the preflight's requests were tagged with
     }
   }
   launch.vitestNode = await import('vitest/node');
-  // bin/test.ts and platform.config.ts go through vite's module runner (vitest's own TS transform):
-  // no tsx loader thread and esbuild service in the main process (~45 MB); node_modules load natively
-  const vite = await import(
-    pathToFileURL(createRequire(import.meta.resolve('vitest/package.json')).resolve('vite')).href
-  );
-  const server = await vite.createServer({
-    configFile: false,
-    root: ROOT,
-    logLevel: 'error',
-    appType: 'custom',
-    server: { middlewareMode: true, ws: false, hmr: false, watch: null },
-    optimizeDeps: { noDiscovery: true, include: [] },
-  });
-  const runner = vite.createServerModuleRunner(server.environments.ssr, { hmr: false });
-  launch.importTs = (file) => runner.import(path.resolve(file));
-  // bin/test.ts calls it once its TS (itself and the platform config) is loaded: vitest has its own servers
-  launch.releaseTs = async () => {
-    await runner.close();
-    await server.close();
-  };
+  mark('vitest/node loaded');
+  // bin/test.ts and the platform config run from their compiled bundles (bin/compile.mjs): no
+  // TypeScript transform, vite server or tsx loader in the main process, which lives next to the
+  // workers for the whole run
+  launch.importTs = (file) => importCompiled(file);
   process.argv = [process.argv[0], path.resolve(entry), ...rest];
-  const mod = await runner.import(path.resolve(entry));
+  const mod = await importCompiled(entry);
+  mark('bin/test.ts loaded');
   await mod.run(launch);
+} else if (path.basename(entry) === 'preflight.ts') {
+  process.argv = [process.argv[0], path.resolve(entry), ...rest];
+  const mod = await importCompiled(entry);
+  await mod.main({ importTs: (file) => importCompiled(file) });
 } else {
   process.argv = [process.argv[0], path.resolve(entry), ...rest];
-  // the preflight's one heavy dependency, loaded natively before tsx's loader hooks exist: through them
-  // every one of its modules takes a round trip to the hooks thread (~2 s of the preflight on 2 cores)
-  if (path.basename(entry) === 'preflight.ts') await import('@kubernetes/client-node');
   // one scoped tsx registration for the entry and the platform config it may load (helpers/config)
   const { register } = await import('tsx/esm/api');
   const ts = register({ namespace: 'pv-launch' });

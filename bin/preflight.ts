@@ -14,16 +14,19 @@ import {
 } from '../helpers/check/preflight.js';
 import type { ImportTs } from '../helpers/config/load.js';
 import { resolveSelection } from './selection.js';
+import { mark } from './timings.mjs';
 
 /** bin/launch.mjs's entry: one result line, then exit. */
 export async function main(launch: { importTs?: ImportTs } = {}): Promise<never> {
   try {
     // exactly the validation bin/test.ts does: a selection it would reject touches no cluster here either
     const { env, projects } = await resolveSelection(process.argv.slice(2), { importTs: launch.importTs });
+    mark('preflight: selection resolved');
     const clusters = projects.map((n) => env.clusters[n]!);
     // the run id of the whole run: the proof's API requests carry it (User-Agent), bin/test.ts reuses it
     process.env.PV_RUN_ID = setting('PV_RUN_ID') ?? newRunId();
     const results = await Promise.all(clusters.map((c) => proveAndSweep(c)));
+    mark('preflight: identities proven, leftovers swept');
     const out: PreflightResult = { runId: process.env.PV_RUN_ID, clusters: {} };
     clusters.forEach(
       (c, i) => (out.clusters[c.name] = { key: preflightKey(c), outcome: results[i]!.outcome }),

@@ -32,13 +32,11 @@ export interface SelectionOptions {
   parseCLI?: typeof ParseCLI;
   /** how the platform config (TypeScript) is loaded: the launcher's importer, else tsx */
   importTs?: ImportTs;
-  /** called once the platform config is loaded (bin/test.ts releases its TS module runner) */
-  onConfigLoaded?: () => Promise<void>;
 }
 
 export async function resolveSelection(
   argv: string[],
-  { parseCLI, importTs, onConfigLoaded }: SelectionOptions = {},
+  { parseCLI, importTs }: SelectionOptions = {},
 ): Promise<Selection> {
   let args: TestArgs;
   try {
@@ -57,7 +55,6 @@ export async function resolveSelection(
     if (e instanceof ConfigError) throw new SelectionError(e.message);
     throw e;
   }
-  await onConfigLoaded?.();
   const known = Object.keys(env.clusters);
   const unknown = args.projects.filter((p) => !known.includes(p));
   if (unknown.length) {

@@ -19,6 +19,7 @@ import { writeFileNoFollow } from '../helpers/evidence/safe-write.js';
 import { PvJunitReporter } from '../reports/junit/reporter.js';
 import { resolveSelection, SelectionError, type Selection } from './selection.js';
 import { decideOutcome, exitCode } from './outcome.js';
+import { mark } from './timings.mjs';
 
 const fail = (msg: string, code = 2): never => {
   process.stderr.write(`pnpm test: ${msg}\n`);
@@ -47,10 +48,8 @@ function pointLatest(evidenceDir: string, runId: string): void {
 export interface Launch {
   /** vitest's node API, loaded natively */
   vitestNode: typeof import('vitest/node');
-  /** loads our TypeScript (the platform config) through the launcher's module runner */
+  /** loads our TypeScript (the platform config) from its compiled bundle (bin/compile.mjs) */
   importTs: ImportTs;
-  /** closes that module runner once every TS module this process needs is loaded */
-  releaseTs: () => Promise<void>;
   /** the preflight child's result; absent: globalSetup proves the identities in-process */
   preflight?: PreflightResult;
 }
@@ -64,12 +63,12 @@ export async function main(launch: Launch): Promise<number> {
     sel = await resolveSelection(process.argv.slice(2), {
       parseCLI,
       importTs: launch.importTs,
-      onConfigLoaded: launch.releaseTs,
     });
   } catch (e) {
     if (e instanceof SelectionError) return fail(e.message);
     throw e;
   }
+  mark('selection resolved');
   const { args, env, projects, grepAst } = sel;
   const unknown = unknownSettings();
   if (unknown.length) {
@@ -219,6 +218,7 @@ export async function main(launch: Launch): Promise<number> {
       {},
       {},
     );
+    mark('vitest created');
     removeEnvFile(); // the config is loaded
     delete process.env.PV_ENV_FILE;
     // vitest's logger exits the process on SIGINT/SIGTERM right away; ours cancels the run instead so
@@ -227,6 +227,7 @@ export async function main(launch: Launch): Promise<number> {
       for (const l of process.listeners(sig)) if (l !== onSignal) process.off(sig, l as () => void);
     }
     const result = await vitest.start(cli.filter);
+    mark('checks finished');
     // vitest's own verdict, read apart from the reporter: a failed file or an error it counted
     for (const m of result.testModules) {
       if (!m.ok()) vitestFailures.push(`${path.relative(REPO_ROOT, m.moduleId)} (${m.project.name}) failed`);
@@ -246,6 +247,7 @@ export async function main(launch: Launch): Promise<number> {
     await secretSink.close();
   }
 
+  mark('vitest closed');
   // 4. verdict: no false greens
   const s = reporter.summary;
   const identities = reporter.identities();
@@ -285,6 +287,7 @@ export async function main(launch: Launch): Promise<number> {
   if (outcome === 'passed') out.push(`PASSED: ${ran} check(s)`);
   else out.push(`${outcome.toUpperCase()}:`, ...reasons.map((r) => `  - ${redact(r)}`));
   process.stdout.write(`${out.join('\n')}\n`);
+  mark('run.json and summary written');
   return exitCode(outcome, interruptCode);
 }
 

@@ -77,7 +77,7 @@ export type ImportTs = (file: string) => Promise<unknown>;
 
 export async function loadPlatformConfig(
   file = configPath(),
-  /** `pnpm test` hands over vite's module runner (bin/launch.mjs: no tsx loader in its main process) */
+  /** `pnpm test` hands over its compiled-bundle importer (bin/launch.mjs: no tsx loader in its main process) */
   importTs?: ImportTs,
 ): Promise<PlatformConfigParsed & { file: string }> {
   if (!existsSync(file)) {

@@ -132,6 +132,11 @@ export const SETTINGS = {
     'the environment `pnpm test` resolved, for vitest.config.ts (in a 0700 temp dir, removed once vitest has started)',
     true,
   ),
+  PV_TIMINGS: text(
+    '(none)',
+    "file the run's processes append their phase times to (`pnpm bench startup`)",
+    true,
+  ),
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;

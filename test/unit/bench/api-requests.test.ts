@@ -27,6 +27,7 @@ describe('audit events of one run', () => {
     expect(exec).toEqual([
       {
         verb: 'get',
+        uri: '/api/v1/namespaces/default/pods/nope/exec?command=true&stdout=true',
         resource: 'pods/exec',
         namespace: 'default',
         name: 'nope',

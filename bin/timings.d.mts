@@ -1,0 +1,2 @@
+export function mark(phase: string, atMs?: number): void;
+export function processStartMs(): number;

@@ -4,3 +4,4 @@ export function compiled(
   opts?: { cacheDir?: string },
 ): Promise<{ file: string; built: boolean }>;
 export function importCompiled(file: string, opts?: { cacheDir?: string }): Promise<Record<string, unknown>>;
+export function vendoredClientNode(opts?: { vendorDir?: string }): Promise<string>;

@@ -3,13 +3,16 @@
 // The one DNS client of the project: one-shot queries (queryTcp, dnsClient, dnsQuery) and the
 // persistent connection the baseline checks measure on (resolveA).
 import net from 'node:net';
-import DNS, { type Packet as DnsPacket } from 'dns2';
+import type DNS from 'dns2';
+import type { Packet as DnsPacket } from 'dns2';
+import { lazy } from './lazy.js';
 import type { ClusterHandle } from '../cluster/handle.js';
 import { openTunnel, type Tunnel } from '../tunnel/tunnel.js';
 import type { TunnelTarget } from '../tunnel/resolve.js';
 import { LatencyRecorder } from './latency.js';
 
-const { Packet } = DNS;
+const dns2 = lazy<typeof DNS>('dns2');
+const Packet = () => dns2().Packet;
 
 export const RCODES: Record<number, string> = {
   0: 'NOERROR',
@@ -35,17 +38,17 @@ export interface DnsResult {
 }
 
 function typeName(n: number): string {
-  return Object.entries(Packet.TYPE).find(([, v]) => v === n)?.[0] ?? String(n);
+  return Object.entries(Packet().TYPE).find(([, v]) => v === n)?.[0] ?? String(n);
 }
 
 /** Encodes a query as a TCP DNS message (2-byte length prefix). */
 export function encodeTcpQuery(name: string, type: string, id = Math.floor(Math.random() * 65535)): Buffer {
-  const t = Packet.TYPE[type.toUpperCase()];
+  const t = Packet().TYPE[type.toUpperCase()];
   if (t === undefined) throw new Error(`unknown DNS type "${type}"`);
-  const p = new Packet();
+  const p = new (Packet())();
   p.header.id = id;
   p.header.rd = 1;
-  p.questions.push({ name, type: t, class: Packet.CLASS.IN! });
+  p.questions.push({ name, type: t, class: Packet().CLASS.IN! });
   const msg = p.toBuffer();
   const len = Buffer.alloc(2);
   len.writeUInt16BE(msg.length);
@@ -53,7 +56,7 @@ export function encodeTcpQuery(name: string, type: string, id = Math.floor(Math.
 }
 
 export function decodeAnswer(msg: Buffer): { rcode: string; answers: DnsAnswer[] } {
-  const p = Packet.parse(msg);
+  const p = Packet().parse(msg);
   return {
     rcode: RCODES[p.header.rcode] ?? String(p.header.rcode),
     answers: p.answers.map((a) => ({
@@ -210,7 +213,7 @@ class DnsConnection {
       this.waiting = {
         resolve: (b) => {
           clearTimeout(t);
-          const r = Packet.parse(b);
+          const r = Packet().parse(b);
           if (r.header.id !== id)
             reject(new Error(`DNS answer id ${r.header.id} does not match query id ${id}`));
           else resolve(r);
@@ -242,7 +245,7 @@ export async function resolveA(host: string, port: number, name: string, samples
       const t0 = performance.now();
       const res = await c.query(name, (i % 65_000) + 1, timeoutMs);
       samplesMs.push(performance.now() - t0);
-      answers = res.answers.filter((a) => a.type === Packet.TYPE.A && a.address).map((a) => a.address!);
+      answers = res.answers.filter((a) => a.type === Packet().TYPE.A && a.address).map((a) => a.address!);
     }
   } finally {
     c.close();

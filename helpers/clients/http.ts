@@ -1,5 +1,8 @@
 // HTTP through a tunnel with undici: a Pool bound to the tunnel's local port, each request timed.
-import { Pool, type Dispatcher } from 'undici';
+import type { Pool, Dispatcher } from 'undici';
+import { lazy } from './lazy.js';
+
+const undici = lazy<typeof import('undici')>('undici');
 import type { ClusterHandle } from '../cluster/handle.js';
 import { openTunnel, type Tunnel } from '../tunnel/tunnel.js';
 import type { TunnelTarget } from '../tunnel/resolve.js';
@@ -33,7 +36,7 @@ export interface HttpSession {
 export async function httpClient(cluster: ClusterHandle, target: HttpTarget): Promise<HttpSession> {
   const tunnel = await openTunnel(cluster, target);
   const timeout = target.requestTimeoutMs ?? 15_000;
-  const pool = new Pool(`http://${tunnel.host}:${tunnel.port}`, {
+  const pool = new (undici().Pool)(`http://${tunnel.host}:${tunnel.port}`, {
     connections: target.connections ?? 4,
     connectTimeout: timeout,
     headersTimeout: timeout,

@@ -3,7 +3,10 @@
 // socketFactory maps each broker address to a tunnel to that broker's pod, so produce and consume go
 // to the right broker (partition leaders), as they would in the cluster.
 import net from 'node:net';
-import { Kafka, logLevel, type KafkaConfig, type ISocketFactory } from 'kafkajs';
+import type { Kafka, logLevel, KafkaConfig, ISocketFactory } from 'kafkajs';
+import { lazy } from './lazy.js';
+
+export const kafkajs = lazy<typeof import('kafkajs')>('kafkajs');
 import type { ClusterHandle } from '../cluster/handle.js';
 import { registerSecret } from '../evidence/redact.js';
 import { openTunnel, type Tunnel } from '../tunnel/tunnel.js';
@@ -96,7 +99,7 @@ export function kafkaClient(cluster: ClusterHandle, o: KafkaClientOptions): Kafk
     return sock;
   };
 
-  const kafka = new Kafka({
+  const kafka = new (kafkajs().Kafka)({
     clientId: o.clientId ?? 'platform-validation',
     brokers: [`${BOOTSTRAP_HOST}:${Number(o.bootstrap.port) || 9092}`],
     socketFactory,
@@ -104,7 +107,7 @@ export function kafkaClient(cluster: ClusterHandle, o: KafkaClientOptions): Kafk
     requestTimeout: o.requestTimeoutMs ?? 30_000,
     retry: { retries: 2, initialRetryTime: 300, maxRetryTime: 3000 },
     sasl: o.sasl,
-    logLevel: o.logLevel ?? logLevel.NOTHING,
+    logLevel: o.logLevel ?? kafkajs().logLevel.NOTHING,
   });
 
   return {

@@ -1,6 +1,9 @@
 // PostgreSQL (and PgBouncer) over host/port (a tunnel's 127.0.0.1 end, or a direct address), with
 // node-postgres. The password is registered for redaction where it is read (readSecretValue).
-import pg from 'pg';
+import type pg from 'pg';
+import { lazy } from './lazy.js';
+
+const pgLib = lazy<typeof pg>('pg');
 
 export interface PgAddress {
   host: string;
@@ -18,7 +21,7 @@ export interface PgAddress {
  * dropped connection) are swallowed so they cannot crash the worker; the pending query fails.
  */
 export function pgClient(o: PgAddress): pg.Client {
-  const client = new pg.Client({
+  const client = new (pgLib().Client)({
     host: o.host,
     port: o.port,
     user: o.user,

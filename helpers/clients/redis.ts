@@ -1,14 +1,17 @@
 // Redis protocol (Redis, Dragonfly) over host/port (a tunnel's 127.0.0.1 end, or a direct address),
 // with ioredis. No reconnect loops: a check fails fast. The password is registered for redaction
 // where it is read (readSecretValue).
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { lazy } from './lazy.js';
+
+const ioredis = lazy<typeof import('ioredis')>('ioredis');
 
 /**
  * A Redis-protocol client that never retries on its own; `connectRedis` turns a failed connect into
  * an error naming the server's reason (e.g. WRONGPASS) instead of ioredis' generic "Connection is closed".
  */
 export function redisClient(o: { host: string; port: number; password: string; timeoutMs?: number }): Redis {
-  const r = new Redis({
+  const r = new (ioredis().Redis)({
     host: o.host,
     port: o.port,
     password: o.password,

@@ -2,7 +2,8 @@
 // real topic on the brokers with the partitions, replicas and config it declares, and the topics the
 // facts require (`_schemas` for Schema Registry) are among them. The comparison is pure (unit-tested);
 // the reads go through the same per-broker tunnels as the other Kafka checks.
-import { ConfigResourceTypes, type Admin } from 'kafkajs';
+import type { Admin } from 'kafkajs';
+import { kafkajs } from '../clients/kafka.js';
 import type { Facts } from '../config/index.js';
 import type { CheckEvidence } from '../check/index.js';
 import type { ClusterHandle } from '../cluster/index.js';
@@ -56,7 +57,7 @@ async function brokerTopics(admin: Admin, wanted: Map<string, string[]>): Promis
   const configs = await admin.describeConfigs({
     includeSynonyms: false,
     resources: names.map((name) => ({
-      type: ConfigResourceTypes.TOPIC,
+      type: kafkajs().ConfigResourceTypes.TOPIC,
       name,
       configNames: wanted.get(name),
     })),

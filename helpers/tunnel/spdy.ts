@@ -19,8 +19,14 @@ import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
-import { Deflate, Inflate, Z_SYNC_FLUSH } from 'pako';
-import transport, { type SpdyConnection, type SpdyStream } from 'spdy-transport';
+import type { Deflate, Inflate } from 'pako';
+import type transportModule from 'spdy-transport';
+import type { SpdyConnection, SpdyStream } from 'spdy-transport';
+import { lazy } from '../clients/lazy.js';
+
+// loaded with the first tunnel, not with every suite that may open one (helpers/clients/lazy.ts)
+const pako = lazy<typeof import('pako')>('pako');
+const transport = lazy<typeof transportModule>('spdy-transport');
 import type { ClusterHandle } from '../cluster/handle.js';
 import type { PortForwardStream, StreamHandlers } from './stream.js';
 import { establishedSignal } from './established.js';
@@ -46,7 +52,7 @@ class SyncZlib extends EventEmitter {
     z.onData = (c: Uint8Array) => this.emit('data', Buffer.from(c));
   }
   write(chunk: Buffer, cb?: (err?: Error) => void): boolean {
-    this.z.push(chunk, Z_SYNC_FLUSH);
+    this.z.push(chunk, pako().Z_SYNC_FLUSH);
     if (this.z.err) {
       const e = new Error(`SPDY header block: zlib error ${this.z.err}: ${this.z.msg}`);
       this.emit('error', e);
@@ -60,13 +66,13 @@ class SyncZlib extends EventEmitter {
 
 /** spdy-transport's compression pool (internal `pool` of a connection), with SyncZlib pairs. */
 function syncCompressionPool() {
-  const dictionary = transport.protocol.spdy.dictionary[3];
+  const dictionary = transport().protocol.spdy.dictionary[3];
   return {
     get: (version: number) => ({
       version,
       // as spdy-transport's own pool: header compression off (level 0), window 2^11
-      compress: new SyncZlib(new Deflate({ level: 0, windowBits: 11, dictionary })),
-      decompress: new SyncZlib(new Inflate({ dictionary })),
+      compress: new SyncZlib(new (pako().Deflate)({ level: 0, windowBits: 11, dictionary })),
+      decompress: new SyncZlib(new (pako().Inflate)({ dictionary })),
     }),
     put: () => undefined,
   };
@@ -199,7 +205,7 @@ export async function openPortForwardSession(
   const socket = await upgrade(cluster, namespace, pod, timeoutMs);
   socket.setNoDelay(true); // small frames (a 1-byte request) must not wait for Nagle
   socket.setKeepAlive(true, 30_000);
-  const conn: SpdyConnection = transport.connection.create(socket, {
+  const conn: SpdyConnection = transport().connection.create(socket, {
     protocol: 'spdy',
     isServer: false,
     maxChunk: false,

@@ -3,7 +3,7 @@
 // preflight child and the workers; the main process loads it only lazily, for an end-of-run cleanup.
 // A static walk of bin/test.ts's value imports (type-only imports and dynamic import() are not
 // followed: TypeScript erases the first, the second loads only when reached).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -23,7 +23,7 @@ function typeOnly(kw: string, clause: string): boolean {
 }
 
 /** Every file and package bin/test.ts reaches by static value imports. */
-function staticGraph(entry: string): { files: Set<string>; packages: Map<string, string> } {
+function staticGraph(entry: string | string[]): { files: Set<string>; packages: Map<string, string> } {
   const files = new Set<string>();
   const packages = new Map<string, string>(); // package -> first importer
   const visit = (file: string) => {
@@ -44,7 +44,7 @@ function staticGraph(entry: string): { files: Set<string>; packages: Map<string,
       }
     }
   };
-  visit(path.join(ROOT, entry));
+  for (const e of [entry].flat()) visit(path.join(ROOT, e));
   return { files, packages };
 }
 
@@ -61,5 +61,22 @@ describe("the main process's start-up imports", () => {
     // helpers/cluster/wait.ts imports client-node for ApiException
     expect(staticGraph('helpers/cluster/wait.ts').packages.has('@kubernetes/client-node')).toBe(true);
     expect(staticGraph('helpers/check/preflight.ts').packages.has('@kubernetes/client-node')).toBe(false);
+  });
+});
+
+describe("the workers' imports", () => {
+  // a run imports every suite file to select its checks (-t, --grep): a protocol library a suite's
+  // helpers import statically is loaded in every worker (~0.1 s of CPU each, pnpm bench startup)
+  const suites = readdirSync(path.join(ROOT, 'suites'), { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.test.ts'))
+    .map((f) => path.join('suites', f));
+
+  it('no suite loads pg, ioredis, kafkajs, undici, dns2, spdy-transport or pako before a check uses it', () => {
+    const { files, packages } = staticGraph(suites);
+    expect(suites.length).toBeGreaterThan(10);
+    expect(files.size).toBeGreaterThan(50); // the walk follows the graph
+    for (const lib of ['pg', 'ioredis', 'kafkajs', 'undici', 'dns2', 'spdy-transport', 'pako']) {
+      expect(packages.get(lib), `${lib} imported statically by ${packages.get(lib)}`).toBeUndefined();
+    }
   });
 });

@@ -13,7 +13,7 @@
 // given up with one stderr note (never a value), never a crash; redaction in the worker still holds.
 // Values are never written to disk or to a log on either side.
 //
-// This module has no static dependency on redact.ts (which imports it): the sink loads it lazily.
+// This module does not import redact.ts (which imports it): the sink is handed its registerSecret.
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -186,10 +186,7 @@ function sinkDir(): string {
  * Main process: start the sink. Every value received is registered with this process's redaction
  * store (with all its forms); this process (realm) stops forwarding its own registrations.
  */
-export async function openSecretSink(register?: (value: string) => void): Promise<SecretSink> {
-  // bin/test.ts passes redact.ts's registerSecret: a lazy import there would go through a module
-  // runner that is closed by then
-  const registerSecret = register ?? (await import('./redact.js')).registerSecret;
+export async function openSecretSink(registerSecret: (value: string) => void): Promise<SecretSink> {
   setProcessState('secretSink', true);
   const windows = process.platform === 'win32';
   const dir = windows ? undefined : sinkDir();

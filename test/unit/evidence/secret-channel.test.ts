@@ -9,7 +9,12 @@ import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { clearSecrets, redact, REDACTION_MASK as M } from '../../../helpers/evidence/redact.js';
+import {
+  clearSecrets,
+  redact,
+  registerSecret,
+  REDACTION_MASK as M,
+} from '../../../helpers/evidence/redact.js';
 import {
   FLUSH_TIMEOUT_MS,
   openSecretSink,
@@ -71,7 +76,7 @@ function runWorker(
 
 describe('secret channel', () => {
   it('a value registered in a child process is masked by this process once the child flushed', async () => {
-    const sink = await openSecretSink();
+    const sink = await openSecretSink(registerSecret);
     try {
       expect(sink.env[SECRET_SINK_ENV]).toBe(sink.path);
       // private: the socket lives in a fresh 0700 directory
@@ -98,7 +103,7 @@ describe('secret channel', () => {
   });
 
   it('a worker thread of this process (vitest pool "threads": same pid, own realm) forwards too', async () => {
-    const sink = await openSecretSink();
+    const sink = await openSecretSink(registerSecret);
     const prev = process.env[SECRET_SINK_ENV];
     process.env[SECRET_SINK_ENV] = sink.path; // a thread's env is a copy of ours at its start
     try {
@@ -134,8 +139,7 @@ process.stdout.write(JSON.stringify({ flushMs: Date.now() - t0 }) + '\\n');
   });
 
   it('the sink process does not forward its own registrations, and close() is idempotent', async () => {
-    const sink = await openSecretSink();
-    const { registerSecret } = await import('../../../helpers/evidence/redact.js');
+    const sink = await openSecretSink(registerSecret);
     const prev = process.env[SECRET_SINK_ENV];
     process.env[SECRET_SINK_ENV] = sink.path;
     try {
@@ -185,7 +189,7 @@ process.stdout.write(JSON.stringify({ flushMs: Date.now() - t0 }) + '\\n');
   });
 
   it('a sink closed under a worker makes it give up, not crash', async () => {
-    const sink = await openSecretSink();
+    const sink = await openSecretSink(registerSecret);
     await sink.close();
     const r = await runWorker(sink.env, ['closed-sink-value-3456']);
     expect(r.code).toBe(0);

@@ -4,6 +4,7 @@
 import type { Facts } from '../config/index.js';
 import type { ClusterHandle } from '../cluster/index.js';
 import { withTunnel } from '../reads/tunnel.js';
+import { GVR, isNotFound, listCustom, type KObject } from '../reads/k8s.js';
 
 type Observability = Facts['observability'];
 
@@ -97,4 +98,76 @@ export function scrapeProblems(up: readonly PromSample[], jobs: readonly string[
   for (const j of jobs) if (!seen.has(j)) problems.push(`job ${j}: no target scraped`);
   if (up.length === 0) problems.push('no up series at all: nothing is scraped');
   return problems;
+}
+
+/** One rule a PrometheusRule or VMRule declares. */
+export interface DeclaredRule {
+  /** `PrometheusRule rook-ceph/ceph-alerts` */
+  object: string;
+  group: string;
+  /** `alert` or `record`: vmalert labels its series `alertname` or `recording` */
+  type: 'alert' | 'record';
+  name: string;
+}
+
+/** Every rule of the given PrometheusRule / VMRule objects (spec.groups[].rules[]). */
+export function declaredRules(
+  objects: readonly { kind?: string; metadata?: { namespace?: string; name?: string }; spec?: unknown }[],
+): DeclaredRule[] {
+  return objects.flatMap((o) => {
+    const object = `${o.kind ?? 'rule object'} ${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+    const groups = ((o.spec as { groups?: unknown[] } | undefined)?.groups ?? []) as {
+      name?: string;
+      rules?: { alert?: string; record?: string }[];
+    }[];
+    return groups.flatMap((g) =>
+      (g.rules ?? []).flatMap((r): DeclaredRule[] =>
+        r.alert
+          ? [{ object, group: g.name ?? '', type: 'alert', name: r.alert }]
+          : r.record
+            ? [{ object, group: g.name ?? '', type: 'record', name: r.record }]
+            : [],
+      ),
+    );
+  });
+}
+
+/**
+ * AC5.4 "PrometheusRules loaded": each declared rule must be evaluated by vmalert (its
+ * vmalert_*_rules_last_evaluation_samples series, by group and rule name) and without evaluation
+ * errors (its vmalert_*_rules_errors_total rising). A rule missing is named with its object.
+ */
+export function rulesNotLoaded(
+  declared: readonly DeclaredRule[],
+  evaluated: readonly PromSample[],
+  erroring: readonly PromSample[],
+): string[] {
+  const key = (type: string, group: string, name: string) => `${type}\0${group}\0${name}`;
+  const ofSample = (s: PromSample) =>
+    s.metric.alertname !== undefined
+      ? key('alert', s.metric.group ?? '', s.metric.alertname)
+      : key('record', s.metric.group ?? '', s.metric.recording ?? '');
+  const seen = new Set(evaluated.map(ofSample));
+  const failing = new Map(erroring.map((s) => [ofSample(s), s.value[1]]));
+  const problems: string[] = [];
+  for (const r of declared) {
+    const k = key(r.type, r.group, r.name);
+    const what = `${r.object}: group ${r.group}, ${r.type === 'alert' ? 'alert' : 'recording rule'} ${r.name}`;
+    if (!seen.has(k)) problems.push(`${what}: not loaded by vmalert (no evaluation recorded)`);
+    else if (failing.has(k)) problems.push(`${what}: evaluation errors (${failing.get(k)} in the window)`);
+  }
+  return problems;
+}
+
+/** Every PrometheusRule and VMRule of the cluster (a kind whose CRD is not served counts as none). */
+export async function ruleObjects(k: ClusterHandle): Promise<KObject[]> {
+  const lists = await Promise.all(
+    [GVR.prometheusRule, GVR.vmRule].map((gvr) =>
+      listCustom(k, gvr).catch((e: unknown) => {
+        if (isNotFound(e)) return [];
+        throw e;
+      }),
+    ),
+  );
+  return lists.flat();
 }

@@ -96,6 +96,8 @@ export const GVR = {
   vmAuth: { group: 'operator.victoriametrics.com', version: 'v1beta1', plural: 'vmauths' },
   // VLCluster is served at v1 (operator v0.56+)
   vlCluster: { group: 'operator.victoriametrics.com', version: 'v1', plural: 'vlclusters' },
+  vmRule: { group: 'operator.victoriametrics.com', version: 'v1beta1', plural: 'vmrules' },
+  prometheusRule: { group: 'monitoring.coreos.com', version: 'v1', plural: 'prometheusrules' },
 } satisfies Record<string, Gvr>;
 
 /**

@@ -15,6 +15,7 @@ import { operatorsScaledDown } from './operators-scaled-down.js';
 import { pgStandbyDown } from './pg-standby-down.js';
 import { platformResourcesFailing } from './platform-resources-failing.js';
 import { poolerDown } from './pooler-down.js';
+import { prometheusRuleNotLoaded } from './prometheusrule-not-loaded.js';
 import { registryAuthBroken } from './registry-auth-broken.js';
 import type { Scenario } from './types.js';
 import { wireguardError } from './wireguard-error.js';
@@ -39,6 +40,7 @@ export const SCENARIOS: readonly Scenario[] = [
   platformResourcesFailing,
   dragonflyReplicaDown,
   fluxBrokenManifest,
+  prometheusRuleNotLoaded,
 ];
 
 export const scenarioNames: string[] = SCENARIOS.map((s) => s.name);

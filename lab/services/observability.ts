@@ -19,10 +19,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import YAML from 'yaml';
+import YAML, { parseAllDocuments } from 'yaml';
 import { requireBuilt, serviceArtifacts } from '../build/services/artifacts.js';
 import { processName } from '../cluster/controlplane.js';
 import { TOPOLOGY, type LabClusterName } from '../core/topology.js';
+import { fixtureFiles } from '../sim/fixtures.js';
 import { serviceCatalogue } from './catalogue.js';
 import { credentialsFile } from './credentials.js';
 import { servicePorts } from './ports.js';
@@ -87,6 +88,26 @@ export function alertRules(): string {
   })}`;
 }
 
+/**
+ * The lab's part of the VictoriaMetrics operator's rule conversion: every PrometheusRule and VMRule
+ * the infra fixtures declare becomes one vmalert rule file named `<namespace>-<name>.yaml`, groups
+ * as declared (the operator's VMAlert rule ConfigMaps). An object created later (a scenario) is not
+ * converted: vmalert's rules are read once, at its start.
+ */
+export function declaredRuleFiles(files = fixtureFiles('infra')): { file: string; text: string }[] {
+  return files.flatMap((f) =>
+    parseAllDocuments(fs.readFileSync(f, 'utf8'))
+      .map(
+        (d) => d.toJS() as { kind?: string; metadata?: { name: string; namespace?: string }; spec?: unknown },
+      )
+      .filter((o) => o?.kind === 'PrometheusRule' || o?.kind === 'VMRule')
+      .map((o) => ({
+        file: `${o.metadata!.namespace ?? 'default'}-${o.metadata!.name}.yaml`,
+        text: `# ${o.kind} ${o.metadata!.namespace}/${o.metadata!.name}, converted by lab/services/observability.ts\n${YAML.stringify({ groups: (o.spec as { groups?: unknown[] } | undefined)?.groups ?? [] })}`,
+      })),
+  );
+}
+
 /** The scrape config: loopback targets only, one `cluster` label per target. */
 export function scrapeConfig(ctx: ServicesContext): string {
   const p = servicePorts();
@@ -131,13 +152,16 @@ export function scrapeConfig(ctx: ServicesContext): string {
     metric_relabel_configs: [
       {
         source_labels: ['__name__'],
-        regex: 'process_resident_memory_bytes|go_goroutines|vm_rows_inserted_total|vl_rows_ingested_total',
+        regex:
+          'process_resident_memory_bytes|go_goroutines|vm_rows_inserted_total|vl_rows_ingested_total|vmalert_(alerting|recording)_rules_(errors_total|last_evaluation_samples)',
         action: 'keep',
       },
     ],
   });
   jobs.push(self('victoria-metrics', p.victoriaMetrics, `${OBSERVABILITY.metricsPrefix}/metrics`));
   jobs.push(self('victoria-logs', p.victoriaLogs, '/metrics'));
+  // vmalert's own metrics say which rules it loaded and evaluates (OBS-VM-006)
+  jobs.push(self('vmalert', p.vmalert, '/metrics'));
   jobs.push({
     job_name: 'dragonfly',
     scrape_interval: '15s',
@@ -245,6 +269,10 @@ export async function startObservabilityService(ctx: ServicesContext, name: ObsS
     requireBuilt(a.victoriaDir, 'vmalert');
     const rules = path.join(dir, 'rules.yaml');
     fs.writeFileSync(rules, alertRules());
+    const converted = path.join(dir, 'rules');
+    fs.rmSync(converted, { recursive: true, force: true });
+    fs.mkdirSync(converted);
+    for (const r of declaredRuleFiles()) fs.writeFileSync(path.join(converted, r.file), r.text);
     const vm = `http://127.0.0.1:${p.victoriaMetrics}${OBSERVABILITY.metricsPrefix}`;
     await ctx.procs.start({
       name: procName(name),
@@ -252,6 +280,7 @@ export async function startObservabilityService(ctx: ServicesContext, name: ObsS
       args: [
         `-httpListenAddr=127.0.0.1:${p.vmalert}`,
         `-rule=${rules}`,
+        `-rule=${converted}/*.yaml`,
         `-datasource.url=${vm}`,
         `-remoteWrite.url=${vm}`,
         '-remoteWrite.flushInterval=2s',

@@ -19,8 +19,11 @@ import { GVR, type Gvr } from '../../helpers/reads/k8s.js';
 import { everyHealthy } from '../../helpers/probes/kubernetes.js';
 import {
   alertProblems,
+  declaredRules,
   promQuery,
   recentLogLines,
+  ruleObjects,
+  rulesNotLoaded,
   scrapeProblems,
   withoutData,
 } from '../../helpers/probes/victoria.js';
@@ -201,6 +204,42 @@ observability.check(
         return scrapeProblems(up, o.scrapeJobs);
       },
       'scrape targets (up)',
+      45_000,
+    ).toEqual([]);
+  },
+);
+
+observability.check(
+  {
+    id: 'OBS-VM-006',
+    title: 'every rule of every PrometheusRule and VMRule is loaded and evaluated by vmalert, without errors',
+    priority: 'P1',
+    component: 'victoriametrics',
+    ac: ['AC5.4'],
+    suggestedAction:
+      "vmalert /api/v1/rules; the VMAlert's ruleSelector/ruleNamespaceSelector and the operator's converted VMRule of the object named",
+  },
+  async ({ cluster, facts, evidence }) => {
+    const declared = declaredRules(await ruleObjects(cluster));
+    evidence.json('declared-rules', declared);
+    expect(declared.length, 'rules declared by PrometheusRule/VMRule objects').toBeGreaterThan(0);
+    await pollWithin(
+      async () => {
+        const window = `${facts.observability.alerts.windowS}s`;
+        const evaluated = await promQuery(
+          cluster,
+          facts.observability,
+          `last_over_time({__name__=~"vmalert_(alerting|recording)_rules_last_evaluation_samples"}[${window}])`,
+        );
+        const erroring = await promQuery(
+          cluster,
+          facts.observability,
+          `increase({__name__=~"vmalert_(alerting|recording)_rules_errors_total"}[${window}]) > 0`,
+        );
+        evidence.json('vmalert-rules', { evaluated, erroring });
+        return rulesNotLoaded(declared, evaluated, erroring);
+      },
+      'declared rules evaluated by vmalert',
       45_000,
     ).toEqual([]);
   },

@@ -104,6 +104,14 @@ export const CASES: ScenarioCase[] = [
     mayFail: ['apps:GITOPS-FLUX-002'],
   },
   {
+    name: 'prometheusrule-not-loaded',
+    grep: 'victoriametrics || victorialogs',
+    fail: {
+      'infra:OBS-VM-006':
+        /PrometheusRule observability\/lab-unloaded: group lab-unloaded, alert LabRuleNotLoaded: not loaded by vmalert/,
+    },
+  },
+  {
     name: 'operators-scaled-down',
     grep: 'rook-ceph || kafka',
     fail: {

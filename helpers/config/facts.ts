@@ -260,6 +260,10 @@ export const factsSchema = z
         /** Secret with keys `username` and `password` of a robot/admin account */
         credentials: name,
         project: name,
+        /** AC9.4: the ConfigMap of harbor-core (the chart's `<release>-core`), and the CNPG pooler
+         *  (an entry of `cnpg.poolers`) its database settings must name */
+        coreConfigMap: name,
+        pooler: name,
       })
       .strict(),
     observability: z

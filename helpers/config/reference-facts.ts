@@ -153,6 +153,8 @@ function baseFacts(clusterName: string): Facts {
       port: 80,
       credentials: 'harbor-admin',
       project: 'library',
+      coreConfigMap: 'harbor-core',
+      pooler: 'harbor-pooler-rw',
     },
     observability: {
       enabled: false,

@@ -137,3 +137,38 @@ export async function imageRoundTrip(
     return imageLifecycle(reg, new HarborApi(opts), target, run, evidence);
   });
 }
+
+/**
+ * AC9.4 "Harbor using external PostgreSQL (harbor-pooler)": the database settings of harbor-core's
+ * ConfigMap (the chart's DATABASE_TYPE, POSTGRESQL_HOST/PORT/DATABASE) must name the CNPG pooler
+ * of the facts (its Service, bare or qualified with the namespace, `.svc` or the cluster domain),
+ * its port and database. Each setting that differs is named with the value seen.
+ */
+export function databaseNotPooler(
+  data: Readonly<Record<string, string>> | undefined,
+  pooler: { name: string; port: number; database: string },
+  namespace: string,
+): string[] {
+  if (!data) return ['no data in the ConfigMap'];
+  const hosts = [
+    pooler.name,
+    `${pooler.name}.${namespace}`,
+    `${pooler.name}.${namespace}.svc`,
+    `${pooler.name}.${namespace}.svc.cluster.local`,
+  ];
+  const host = (data.POSTGRESQL_HOST ?? '').replace(/\.$/, '');
+  const problems: string[] = [];
+  if (data.DATABASE_TYPE !== 'postgresql')
+    problems.push(`DATABASE_TYPE is "${data.DATABASE_TYPE ?? '(unset)'}", expected "postgresql"`);
+  if (!hosts.includes(host))
+    problems.push(
+      `POSTGRESQL_HOST is "${data.POSTGRESQL_HOST ?? '(unset)'}", expected the pooler ${pooler.name}.${namespace}`,
+    );
+  if (data.POSTGRESQL_PORT !== String(pooler.port))
+    problems.push(`POSTGRESQL_PORT is "${data.POSTGRESQL_PORT ?? '(unset)'}", expected "${pooler.port}"`);
+  if (data.POSTGRESQL_DATABASE !== pooler.database)
+    problems.push(
+      `POSTGRESQL_DATABASE is "${data.POSTGRESQL_DATABASE ?? '(unset)'}", expected "${pooler.database}"`,
+    );
+  return problems;
+}

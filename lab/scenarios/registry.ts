@@ -8,6 +8,7 @@ import { dragonflyAuthWrong } from './dragonfly-auth-wrong.js';
 import { dragonflyReplicaDown } from './dragonfly-replica-down.js';
 import { fluxBrokenManifest } from './flux-broken-manifest.js';
 import { gatewayDown } from './gateway-down.js';
+import { harborInternalDatabase } from './harbor-internal-database.js';
 import { healthy } from './healthy.js';
 import { kafkaBrokerDown } from './kafka-broker-down.js';
 import { kustomizationNotReady } from './kustomization-not-ready.js';
@@ -41,6 +42,7 @@ export const SCENARIOS: readonly Scenario[] = [
   dragonflyReplicaDown,
   fluxBrokenManifest,
   prometheusRuleNotLoaded,
+  harborInternalDatabase,
 ];
 
 export const scenarioNames: string[] = SCENARIOS.map((s) => s.name);

@@ -15,7 +15,12 @@
  */
 import { expect } from 'vitest';
 import { suite } from '../../helpers/check/suite.js';
-import { harborHealth, imageRoundTrip, unhealthyComponents } from '../../helpers/probes/harbor.js';
+import {
+  databaseNotPooler,
+  harborHealth,
+  imageRoundTrip,
+  unhealthyComponents,
+} from '../../helpers/probes/harbor.js';
 
 const harbor = suite({
   component: 'harbor',
@@ -70,5 +75,34 @@ harbor.check(
       { repositoryDelete: log.repositoryDelete, repositoryAfterDelete: log.repositoryAfterDelete },
       `repository ${log.repository} deleted through Harbor's API and gone`,
     ).toEqual({ repositoryDelete: 'deleted', repositoryAfterDelete: 'not found (404)' });
+  },
+);
+
+harbor.check(
+  {
+    id: 'REG-HARBOR-003',
+    title: "Harbor's core uses the external PostgreSQL through its CNPG pooler, and reaches it",
+    priority: 'P1',
+    ac: ['AC9.4'],
+    requires: { 'cnpg.enabled': 'the external PostgreSQL (CNPG) is not on this cluster' },
+    suggestedAction:
+      'kubectl -n harbor get configmap harbor-core -o yaml (POSTGRESQL_*; Helm values database.type: external, database.external.host: the pooler); curl harbor-core/api/v2.0/health (database)',
+  },
+  async ({ cluster, facts, evidence }) => {
+    const h = facts.harbor;
+    const pooler = facts.cnpg.poolers.find((p) => p.name === h.pooler);
+    expect(pooler, `harbor.pooler "${h.pooler}" is not among cnpg.poolers`).toBeDefined();
+    const cm = await cluster.core.readNamespacedConfigMap({ namespace: h.namespace, name: h.coreConfigMap });
+    const data = cm.data ?? {};
+    evidence.json('harbor-core-database', {
+      DATABASE_TYPE: data.DATABASE_TYPE,
+      POSTGRESQL_HOST: data.POSTGRESQL_HOST,
+      POSTGRESQL_PORT: data.POSTGRESQL_PORT,
+      POSTGRESQL_DATABASE: data.POSTGRESQL_DATABASE,
+    });
+    const wrong = databaseNotPooler(cm.data, pooler!, facts.cnpg.namespace);
+    expect(wrong, `ConfigMap ${h.namespace}/${h.coreConfigMap}: ${wrong.join('; ')}`).toEqual([]);
+    const database = (await harborHealth(cluster, h)).components?.find((c) => c.name === 'database');
+    expect(database, 'Harbor health: database component').toMatchObject({ status: 'healthy' });
   },
 );

@@ -104,6 +104,14 @@ export const CASES: ScenarioCase[] = [
     mayFail: ['apps:GITOPS-FLUX-002'],
   },
   {
+    name: 'harbor-internal-database',
+    grep: 'harbor',
+    fail: {
+      'apps:REG-HARBOR-003':
+        /ConfigMap harbor\/harbor-core: POSTGRESQL_HOST is "harbor-database", expected the pooler harbor-pooler-rw\.cnpg-system/,
+    },
+  },
+  {
     name: 'prometheusrule-not-loaded',
     grep: 'victoriametrics || victorialogs',
     fail: {

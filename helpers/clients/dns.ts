@@ -5,7 +5,7 @@
 import net from 'node:net';
 import type DNS from 'dns2';
 import type { Packet as DnsPacket } from 'dns2';
-import { lazy } from './lazy.js';
+import { lazy } from '../lazy.js';
 import type { ClusterHandle } from '../cluster/handle.js';
 import { openTunnel, type Tunnel } from '../tunnel/tunnel.js';
 import type { TunnelTarget } from '../tunnel/resolve.js';

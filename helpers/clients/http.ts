@@ -1,6 +1,6 @@
 // HTTP through a tunnel with undici: a Pool bound to the tunnel's local port, each request timed.
 import type { Pool, Dispatcher } from 'undici';
-import { lazy } from './lazy.js';
+import { lazy } from '../lazy.js';
 
 const undici = lazy<typeof import('undici')>('undici');
 import type { ClusterHandle } from '../cluster/handle.js';

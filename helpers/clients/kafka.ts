@@ -4,7 +4,7 @@
 // to the right broker (partition leaders), as they would in the cluster.
 import net from 'node:net';
 import type { Kafka, logLevel, KafkaConfig, ISocketFactory } from 'kafkajs';
-import { lazy } from './lazy.js';
+import { lazy } from '../lazy.js';
 
 export const kafkajs = lazy<typeof import('kafkajs')>('kafkajs');
 import type { ClusterHandle } from '../cluster/handle.js';

@@ -1,7 +1,7 @@
 // PostgreSQL (and PgBouncer) over host/port (a tunnel's 127.0.0.1 end, or a direct address), with
 // node-postgres. The password is registered for redaction where it is read (readSecretValue).
 import type pg from 'pg';
-import { lazy } from './lazy.js';
+import { lazy } from '../lazy.js';
 
 const pgLib = lazy<typeof pg>('pg');
 

@@ -2,7 +2,7 @@
 // with ioredis. No reconnect loops: a check fails fast. The password is registered for redaction
 // where it is read (readSecretValue).
 import type { Redis } from 'ioredis';
-import { lazy } from './lazy.js';
+import { lazy } from '../lazy.js';
 
 const ioredis = lazy<typeof import('ioredis')>('ioredis');
 

@@ -22,9 +22,9 @@ import type { Socket } from 'node:net';
 import type { Deflate, Inflate } from 'pako';
 import type transportModule from 'spdy-transport';
 import type { SpdyConnection, SpdyStream } from 'spdy-transport';
-import { lazy } from '../clients/lazy.js';
+import { lazy } from '../lazy.js';
 
-// loaded with the first tunnel, not with every suite that may open one (helpers/clients/lazy.ts)
+// loaded with the first tunnel, not with every suite that may open one (helpers/lazy.ts)
 const pako = lazy<typeof import('pako')>('pako');
 const transport = lazy<typeof transportModule>('spdy-transport');
 import type { ClusterHandle } from '../cluster/handle.js';

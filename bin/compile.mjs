@@ -195,7 +195,9 @@ export async function compiled(entry, { cacheDir = DEFAULT_CACHE_DIR, vendorDir 
     // one of its lazy chunks
     for (const d of readdirSync(slot)) {
       const p = path.join(slot, d);
-      if (d !== build && d !== 'current.json' && Date.now() - statSync(p).mtimeMs > 86_400_000) {
+      // a concurrent run's temporary may be renamed away between the listing and the stat
+      const mtimeMs = statSync(p, { throwIfNoEntry: false })?.mtimeMs ?? Date.now();
+      if (d !== build && d !== 'current.json' && Date.now() - mtimeMs > 86_400_000) {
         rmSync(p, { recursive: true, force: true });
       }
     }

@@ -65,19 +65,21 @@ function esbuildModule() {
 }
 
 // Each module keeps its own import.meta.url (paths computed from it, e.g. REPO_ROOT, stay right
-// although the code now runs from the cache).
-const keepImportMeta = {
+// although the code now runs from the cache). The sha256 of each source is taken of the very text
+// compiled, so a file saved while the build runs can never be recorded with the newer content.
+const keepImportMeta = (compiledHashes) => ({
   name: 'keep-import-meta-url',
   setup(build) {
     build.onLoad({ filter: /\.[cm]?tsx?$|\.[cm]?js$/ }, (args) => {
       if (args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
       const src = readFileSync(args.path, 'utf8');
+      compiledHashes.set(path.resolve(args.path), sha256(src));
       const url = JSON.stringify(pathToFileURL(args.path).href);
       const ext = path.extname(args.path).replace(/^\.[cm]?/, '');
       return { contents: src.replace(/\bimport\.meta\.url\b/g, url), loader: ext === 'js' ? 'js' : 'ts' };
     });
   },
-};
+});
 
 // @kubernetes/client-node as one minified ES module. The package is ~1,700 files (its generated
 // models); loading them one by one costs ~0.6 s of CPU in every process that needs it (the preflight
@@ -162,6 +164,7 @@ export async function compiled(entry, { cacheDir = DEFAULT_CACHE_DIR, vendorDir 
   }
   mkdirSync(slot, { recursive: true });
   const tmp = path.join(slot, `.tmp-${process.pid}-${Date.now()}`);
+  const compiledHashes = new Map();
   try {
     const result = await esbuild.build({
       entryPoints: { [outName.replace(/\.mjs$/, '')]: abs },
@@ -175,11 +178,13 @@ export async function compiled(entry, { cacheDir = DEFAULT_CACHE_DIR, vendorDir 
       outExtension: { '.js': '.mjs' },
       metafile: true,
       logLevel: 'silent',
-      plugins: [useVendored(vendored), keepImportMeta],
+      plugins: [useVendored(vendored), keepImportMeta(compiledHashes)],
     });
     const files = Object.keys(result.metafile.inputs).map((f) => path.resolve(f));
     const fp = fingerprint(files);
-    if (!fp) throw new Error(`${abs}: a source changed while it was compiled`);
+    if (!fp) throw new Error(`${abs}: a source disappeared while it was compiled`);
+    // the hash of what was compiled, not of what is on disk now
+    for (const [f, h] of compiledHashes) if (f in fp.sources) fp.sources[f] = h;
     const build = sha256(JSON.stringify(fp)).slice(0, 16);
     const dest = path.join(slot, build);
     try {

@@ -103,6 +103,9 @@ harbor.check(
     const wrong = databaseNotPooler(cm.data, pooler!, facts.cnpg.namespace);
     expect(wrong, `ConfigMap ${h.namespace}/${h.coreConfigMap}: ${wrong.join('; ')}`).toEqual([]);
     const database = (await harborHealth(cluster, h)).components?.find((c) => c.name === 'database');
-    expect(database, 'Harbor health: database component').toMatchObject({ status: 'healthy' });
+    expect(
+      database,
+      `Harbor health: database component ${database ? `${database.status}${database.error ? ` (${database.error})` : ''}` : 'missing'}`,
+    ).toMatchObject({ status: 'healthy' });
   },
 );

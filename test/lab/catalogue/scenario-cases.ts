@@ -66,7 +66,12 @@ export const CASES: ScenarioCase[] = [
   {
     name: 'pooler-down',
     grep: 'cnpg || pgbouncer || harbor',
-    fail: { 'apps:DB-CNPG-002': /harbor-pooler-rw/, 'apps:REG-HARBOR-001': /database|core|unhealthy/i },
+    fail: {
+      'apps:DB-CNPG-002': /harbor-pooler-rw/,
+      'apps:REG-HARBOR-001': /database|core|unhealthy/i,
+      // its settings name the pooler, and Harbor cannot reach the database through it
+      'apps:REG-HARBOR-003': /Harbor health: database component unhealthy/,
+    },
   },
   {
     name: 'pg-standby-down',

@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { CoreV1Api, CustomObjectsApi, PortForward, type V1Pod } from '@kubernetes/client-node';
 import DNS from 'dns2';
@@ -21,6 +22,7 @@ import { gitRoot } from '../../../lab/sim/git.js';
 
 const { Packet } = DNS;
 const run = promisify(execFile);
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let ctx: LabContext;
 
@@ -310,7 +312,11 @@ describe('lab scenarios', () => {
     await expect(applyScenario(ctx, 'no-such-fault')).rejects.toThrow(
       /unknown scenario 'no-such-fault'; known scenarios: healthy, ceph-health-warn/,
     );
-    expect(scenarioNames).toHaveLength(18);
+    // every scenario file of lab/scenarios is registered (the others are the registry's own modules)
+    const files = fs
+      .readdirSync(path.join(REPO, 'lab/scenarios'))
+      .filter((f) => f.endsWith('.ts') && !['index.ts', 'registry.ts', 'types.ts'].includes(f));
+    expect(scenarioNames).toHaveLength(files.length);
   });
 
   it('healthy: every probe sees a healthy platform', async () => {
@@ -403,6 +409,28 @@ describe('lab scenarios', () => {
       code: 404,
     });
     expect(fs.existsSync(path.join(gitRoot(ctx.paths.root), BROKEN_LAYER.repo))).toBe(false);
+  });
+
+  it('prometheusrule-not-loaded: the PrometheusRule exists on infra; reset: it is gone', async () => {
+    const rule = { group: 'monitoring.coreos.com', version: 'v1', plural: 'prometheusrules' };
+    const at = { ...rule, namespace: 'observability', name: 'lab-unloaded' };
+    const custom = ctx.clusters.infra.kc.makeApiClient(CustomObjectsApi);
+    await applyScenario(ctx, 'prometheusrule-not-loaded');
+    expect(await custom.getNamespacedCustomObject(at)).toMatchObject({ metadata: { name: 'lab-unloaded' } });
+    await applyScenario(ctx, 'healthy');
+    await expect(custom.getNamespacedCustomObject(at)).rejects.toMatchObject({ code: 404 });
+  });
+
+  it('harbor-internal-database: harbor-core names harbor-database; lab reset restores the pooler', async () => {
+    const host = async () =>
+      (await core('apps').readNamespacedConfigMap({ namespace: 'harbor', name: 'harbor-core' })).data
+        ?.POSTGRESQL_HOST;
+    await applyScenario(ctx, 'harbor-internal-database');
+    expect(await host()).toBe('harbor-database');
+    // the declared ConfigMap comes back with the re-seed of `lab reset` (the CLI), not with the scenario alone
+    const reset = await run('npx', ['tsx', 'lab/cli.ts', 'reset'], { cwd: REPO, timeout: 300_000 });
+    expect(`${reset.stdout}${reset.stderr}`).toMatch(/lab reset: declared state restored/);
+    expect(await host()).toBe('harbor-pooler-rw.cnpg-system');
   });
 
   it('cilium-agent-restarted: one agent has a new UID, another a restart; reset: restart counts back', async () => {

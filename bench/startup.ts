@@ -79,8 +79,13 @@ export function phaseBreakdown(marks: Mark[], startedMs: number, endedMs: number
 }
 
 /** The bare vitest side: per cluster one file, a test per check doing that check's requests. */
-function writeBare(dir: string, kubeconfig: string, byCluster: Map<string, ApiRequest[]>): string {
-  const replay = path.resolve('bench/startup-replay.mjs');
+function writeBare(
+  root: string,
+  dir: string,
+  kubeconfig: string,
+  byCluster: Map<string, ApiRequest[]>,
+): string {
+  const replay = path.join(root, 'bench/startup-replay.mjs');
   for (const [context, reqs] of byCluster) {
     const groups = new Map<string, string[]>();
     for (const r of reqs) {
@@ -149,7 +154,7 @@ export const startupBenchmark: Benchmark = {
         }
         byCluster.set(TOPOLOGY[c].context, reqs);
       }
-      const bareConfig = writeBare(dir, kubeconfig, byCluster);
+      const bareConfig = writeBare(root, dir, kubeconfig, byCluster);
       const plan = path.join(dir, 'floor.json');
       writeFileSync(
         plan,

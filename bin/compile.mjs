@@ -180,7 +180,13 @@ export async function compiled(entry, { cacheDir = DEFAULT_CACHE_DIR, vendorDir 
       logLevel: 'silent',
       plugins: [useVendored(vendored), keepImportMeta(compiledHashes)],
     });
-    const files = Object.keys(result.metafile.inputs).map((f) => path.resolve(f));
+    // and what esbuild reads besides the sources: the repo's tsconfig.json (compiler options) and
+    // package.json (module type)
+    const files = [
+      ...Object.keys(result.metafile.inputs).map((f) => path.resolve(f)),
+      path.join(ROOT, 'tsconfig.json'),
+      path.join(ROOT, 'package.json'),
+    ];
     const fp = fingerprint(files);
     if (!fp) throw new Error(`${abs}: a source disappeared while it was compiled`);
     // the hash of what was compiled, not of what is on disk now

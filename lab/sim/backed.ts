@@ -18,7 +18,7 @@ const IMAGES: Record<ServiceEntry['kind'], string> = {
   postgres: 'ghcr.io/cloudnative-pg/postgresql:16.10-standard-bookworm',
   pgbouncer: 'ghcr.io/cloudnative-pg/pgbouncer:1.24.1',
   redis: 'docker.dragonflydb.io/dragonflydb/dragonfly:v1.34.2',
-  kafka: 'quay.io/strimzi/kafka:1.0.1-kafka-4.1.0',
+  kafka: 'quay.io/strimzi/kafka:1.2.0-kafka-4.1.0',
   'schema-registry': 'docker.io/bitnami/schema-registry:8.0.1',
   registry: 'docker.io/goharbor/registry-photon:v2.14.0',
   'harbor-core': 'docker.io/goharbor/harbor-core:v2.14.0',

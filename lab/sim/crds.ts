@@ -337,7 +337,7 @@ export const CRDS: CrdDef[] = [
       { name: 'Replicas', jsonPath: '.spec.replicas', type: 'integer' },
     ],
   },
-  // Strimzi (kafka.strimzi.io, core.strimzi.io) 1.0.1: since 1.0.0 every Strimzi CRD serves only v1
+  // Strimzi (kafka.strimzi.io, core.strimzi.io) 1.2.0 (upstream CRDs replace these: lab/sim/upstream-crds.ts): since 1.0.0 every Strimzi CRD serves only v1
   // (packaging/install/cluster-operator/04x-Crd-*.yaml; v1beta2 was served up to 0.51)
   {
     group: 'kafka.strimzi.io',

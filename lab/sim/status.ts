@@ -262,12 +262,11 @@ function kafka(o: K8sObject, faults: Faults): Status {
     conditions,
     listeners,
     kafkaNodePools: [{ name: 'kafka' }],
-    registeredNodeIds: [0, 1, 2],
+    // Strimzi 1.x's v1 Kafka status has no kafkaMetadataState/registeredNodeIds (KRaft is the only mode)
     clusterId: 'pv-lab-kraft-cluster-0001',
-    kafkaMetadataState: 'KRaft',
     kafkaVersion: '4.1.0',
     kafkaMetadataVersion: '4.1-IV1',
-    operatorLastSuccessfulVersion: '1.0.1',
+    operatorLastSuccessfulVersion: '1.2.0',
   };
 }
 

@@ -34,6 +34,7 @@ export interface ServiceVersions {
   EXTERNAL_SNAPSHOTTER_VERSION: string;
   ARC_VERSION: string;
   FLUX_KUSTOMIZE_CONTROLLER_VERSION: string;
+  STRIMZI_VERSION: string;
 }
 
 export function readServiceVersions(file = path.join(SERVICES_BUILD_DIR, 'versions.env')): ServiceVersions {
@@ -52,6 +53,7 @@ export function readServiceVersions(file = path.join(SERVICES_BUILD_DIR, 'versio
     'EXTERNAL_SNAPSHOTTER_VERSION',
     'ARC_VERSION',
     'FLUX_KUSTOMIZE_CONTROLLER_VERSION',
+    'STRIMZI_VERSION',
   ];
   return readEnvFile(file, keys) as unknown as ServiceVersions;
 }
@@ -89,17 +91,36 @@ export interface FluxControllerBuild {
   binary: string;
 }
 
-/** CRD manifests taken from an upstream Go module (`go mod download`, nothing built). */
-export interface UpstreamCrdSource {
+interface CrdSourceBase {
+  /** the upstream package: a Go module path or Maven `group:artifact` */
   module: string;
   version: string;
-  /** directories of the module holding the manifests, with the file names taken (all `*.yaml` when absent) */
-  dirs: { dir: string; files?: string[] }[];
   /** which component installs them (label on the CRD) */
   owner: string;
-  /** the cache directory the manifests are copied into */
+  /** the cache directory the manifests are written into */
   cacheDir: string;
 }
+
+/** CRD manifests taken from an upstream Go module (`go mod download`, nothing built). */
+export interface GoModuleCrdSource extends CrdSourceBase {
+  from: 'go-module';
+  /** directories of the module holding the manifests, with the file names taken (all `*.yaml` when absent) */
+  dirs: { dir: string; files?: string[] }[];
+}
+
+/**
+ * CRD manifests generated the way the project itself generates them: Strimzi ships no YAML in its
+ * jars, its api/pom.xml runs io.strimzi:crd-generator over the API classes.
+ */
+export interface StrimziGeneratedCrdSource extends CrdSourceBase {
+  from: 'strimzi-crd-generator';
+  /** io.strimzi:api, io.strimzi:crd-generator and their runtime dependencies (Maven Central) */
+  libsDir: string;
+  /** API class -> manifest file name, as in upstream's api/pom.xml */
+  kinds: { className: string; file: string }[];
+}
+
+export type UpstreamCrdSource = GoModuleCrdSource | StrimziGeneratedCrdSource;
 
 export function serviceArtifacts(cache: string, v = readServiceVersions()): ServiceArtifacts {
   const corednsDir = path.join(cache, `coredns-${v.COREDNS_VERSION}`);
@@ -113,14 +134,32 @@ export function serviceArtifacts(cache: string, v = readServiceVersions()): Serv
     module: string,
     version: string,
     owner: string,
-    dirs: UpstreamCrdSource['dirs'],
-  ): UpstreamCrdSource => ({
+    dirs: GoModuleCrdSource['dirs'],
+  ): GoModuleCrdSource => ({
+    from: 'go-module',
     module,
     version,
     owner,
     dirs,
     cacheDir: path.join(cache, `crds-${module.replaceAll('/', '_')}-${version}`),
   });
+  const strimziDir = path.join(cache, `crds-io.strimzi_api-${v.STRIMZI_VERSION}`);
+  // only the kinds the lab serves (lab/sim/crds.ts), file names as upstream's packaging
+  const strimziCrds: StrimziGeneratedCrdSource = {
+    from: 'strimzi-crd-generator',
+    module: 'io.strimzi:api',
+    version: v.STRIMZI_VERSION,
+    owner: 'strimzi',
+    cacheDir: path.join(strimziDir, 'crds'),
+    libsDir: path.join(strimziDir, 'libs'),
+    kinds: [
+      { className: 'io.strimzi.api.kafka.model.kafka.Kafka', file: '040-Crd-kafka.yaml' },
+      { className: 'io.strimzi.api.kafka.model.podset.StrimziPodSet', file: '042-Crd-strimzipodset.yaml' },
+      { className: 'io.strimzi.api.kafka.model.topic.KafkaTopic', file: '043-Crd-kafkatopic.yaml' },
+      { className: 'io.strimzi.api.kafka.model.user.KafkaUser', file: '044-Crd-kafkauser.yaml' },
+      { className: 'io.strimzi.api.kafka.model.nodepool.KafkaNodePool', file: '045-Crd-kafkanodepool.yaml' },
+    ],
+  };
   const flux = (name: FluxControllerBuild['name'], version: string): FluxControllerBuild => {
     const dir = path.join(cache, `flux-${name}-${version}`);
     return { name, module: `github.com/fluxcd/${name}`, version, dir, binary: path.join(dir, 'bin', name) };
@@ -168,6 +207,7 @@ export function serviceArtifacts(cache: string, v = readServiceVersions()): Serv
       crdSource('github.com/fluxcd/kustomize-controller', v.FLUX_KUSTOMIZE_CONTROLLER_VERSION, 'flux', [
         { dir: 'config/crd/bases' },
       ]),
+      strimziCrds,
     ],
     victoriaDir,
     victoriaMetrics: path.join(victoriaDir, 'bin', 'victoria-metrics'),

@@ -139,8 +139,8 @@ describe('lab/sim fixtures and CRDs', () => {
     expect(new Set(CRDS.map((d) => `${d.plural}.${d.group}`)).size).toBe(CRDS.length);
   });
 
-  it('Strimzi CRDs serve only v1, as Strimzi >= 1.0.0 (the pinned 1.0.1); the fixtures use v1', () => {
-    // upstream: strimzi-kafka-operator packaging/install/cluster-operator/04x-Crd-*.yaml at 1.0.1:
+  it('Strimzi CRDs serve only v1, as Strimzi >= 1.0.0 (the pinned 1.2.0); the fixtures use v1', () => {
+    // upstream: strimzi-kafka-operator packaging/install/cluster-operator/04x-Crd-*.yaml at 1.2.0 (and 1.0.x):
     // `versions: [{name: v1, served: true, storage: true}]` (0.49-0.51 also served v1beta2)
     const strimzi = CRDS.filter((d) => d.group.endsWith('strimzi.io'));
     expect(strimzi.map((d) => d.kind).sort()).toEqual([

@@ -35,6 +35,7 @@ export interface ServiceVersions {
   ARC_VERSION: string;
   FLUX_KUSTOMIZE_CONTROLLER_VERSION: string;
   STRIMZI_VERSION: string;
+  PROMETHEUS_OPERATOR_VERSION: string;
 }
 
 export function readServiceVersions(file = path.join(SERVICES_BUILD_DIR, 'versions.env')): ServiceVersions {
@@ -54,6 +55,7 @@ export function readServiceVersions(file = path.join(SERVICES_BUILD_DIR, 'versio
     'ARC_VERSION',
     'FLUX_KUSTOMIZE_CONTROLLER_VERSION',
     'STRIMZI_VERSION',
+    'PROMETHEUS_OPERATOR_VERSION',
   ];
   return readEnvFile(file, keys) as unknown as ServiceVersions;
 }
@@ -207,6 +209,19 @@ export function serviceArtifacts(cache: string, v = readServiceVersions()): Serv
       crdSource('github.com/fluxcd/kustomize-controller', v.FLUX_KUSTOMIZE_CONTROLLER_VERSION, 'flux', [
         { dir: 'config/crd/bases' },
       ]),
+      crdSource(
+        'github.com/prometheus-operator/prometheus-operator',
+        v.PROMETHEUS_OPERATOR_VERSION,
+        'prometheus-operator-crds',
+        [
+          {
+            dir: 'example/prometheus-operator-crd',
+            files: ['servicemonitors', 'podmonitors', 'prometheusrules'].map(
+              (p) => `monitoring.coreos.com_${p}.yaml`,
+            ),
+          },
+        ],
+      ),
       strimziCrds,
     ],
     victoriaDir,

@@ -32,7 +32,7 @@ afterAll(async () => {
 });
 
 describe('Gateway API CRDs are upstream', () => {
-  it('the Cilium, Gateway API, Flux source, cert-manager, External Secrets and Strimzi kinds are the upstream CRDs of the pinned releases, on both clusters', async () => {
+  it('the Cilium, Gateway API, Flux source, cert-manager, External Secrets, Strimzi and prometheus-operator kinds are the upstream CRDs of the pinned releases, on both clusters', async () => {
     const v = readServiceVersions();
     const expected = new Map<string, string>();
     for (const d of CRDS) {
@@ -47,9 +47,15 @@ describe('Gateway API CRDs are upstream', () => {
         expected.set(name, `github.com/external-secrets/external-secrets@${v.EXTERNAL_SECRETS_VERSION}`);
       if (d.group === 'cilium.io') expected.set(name, `github.com/cilium/cilium@${v.CILIUM_VERSION}`);
       if (d.group.endsWith('strimzi.io')) expected.set(name, `io.strimzi:api@${v.STRIMZI_VERSION}`);
+      if (d.group === 'monitoring.coreos.com')
+        expected.set(
+          name,
+          `github.com/prometheus-operator/prometheus-operator@${v.PROMETHEUS_OPERATOR_VERSION}`,
+        );
     }
-    // 6 Gateway API kinds, 5 source-controller, 6 cert-manager, 5 External Secrets, 12 Cilium, 5 Strimzi
-    expect(expected.size).toBe(39);
+    // 6 Gateway API kinds, 5 source-controller, 6 cert-manager, 5 External Secrets, 12 Cilium, 5 Strimzi,
+    // 3 prometheus-operator
+    expect(expected.size).toBe(42);
     for (const cluster of ['infra', 'apps'] as const) {
       const ext = ctx.clusters[cluster].kc.makeApiClient(ApiextensionsV1Api);
       for (const [name, source] of expected) {

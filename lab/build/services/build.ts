@@ -30,6 +30,8 @@ import {
   type FluxControllerBuild,
   type UpstreamCrdSource,
   type StrimziGeneratedCrdSource,
+  type ControllerGenBuild,
+  type ControllerGenCrdSource,
 } from './artifacts.js';
 
 export interface BuildServicesOptions {
@@ -281,6 +283,7 @@ async function fetchUpstreamCrds(src: UpstreamCrdSource, o: BuildServicesOptions
   const what = `CRDs of ${src.module} ${src.version}`;
   if (isComplete(src.cacheDir) && !o.force) return cached(o, what);
   if (src.from === 'strimzi-crd-generator') return generateStrimziCrds(src, what, o);
+  if (src.from === 'controller-gen') return controllerGenCrds(src, what, o);
   await requireTool('go', 'install Go >= 1.24 (Debian golang-go or go.dev)');
   fs.rmSync(src.cacheDir, { recursive: true, force: true });
   fs.mkdirSync(src.cacheDir, { recursive: true });
@@ -390,6 +393,82 @@ async function generateStrimziCrds(
     throw new Error(`${what}: CrdGenerator finished but wrote no ${missing.map((k) => k.file).join(', ')}`);
   fs.writeFileSync(path.join(src.cacheDir, '.complete'), `${new Date().toISOString()}\n`);
   o.progress?.(`${what}: ${src.kinds.length} CRDs`);
+}
+
+// one build per binary, shared by the sources generated with it (they run side by side)
+const controllerGenBuilds = new Map<string, Promise<void>>();
+
+function buildControllerGen(b: ControllerGenBuild, o: BuildServicesOptions): Promise<void> {
+  let p = controllerGenBuilds.get(b.binary);
+  if (!p) {
+    p = (async () => {
+      const what = `controller-gen ${b.version}`;
+      if (isComplete(b.dir) && fs.existsSync(b.binary) && !o.force) return cached(o, what);
+      fs.rmSync(b.dir, { recursive: true, force: true });
+      fs.mkdirSync(path.dirname(b.binary), { recursive: true });
+      o.progress?.(`${what}: go install sigs.k8s.io/controller-tools/cmd/controller-gen (${b.toolchain})`);
+      const started = Date.now();
+      await run(
+        'go',
+        [
+          'install',
+          '-trimpath',
+          '-ldflags=-s -w',
+          `sigs.k8s.io/controller-tools/cmd/controller-gen@${b.version}`,
+        ],
+        {
+          env: {
+            ...process.env,
+            GOBIN: path.dirname(b.binary),
+            GOTOOLCHAIN: b.toolchain,
+            GOFLAGS: '-mod=mod',
+            CGO_ENABLED: '0',
+          },
+          timeoutMs: 30 * 60_000,
+        },
+      );
+      fs.writeFileSync(path.join(b.dir, '.complete'), `${new Date().toISOString()}\n`);
+      o.progress?.(`${what}: built in ${Math.round((Date.now() - started) / 1000)} s`);
+    })();
+    controllerGenBuilds.set(b.binary, p);
+  }
+  return p;
+}
+
+/**
+ * controller-gen `crd:crdVersions=v1` (Flux's Makefiles' CRD_OPTIONS) over the API module's
+ * packages, loaded in a wrapper module that requires the module at its version.
+ */
+async function controllerGenCrds(
+  src: ControllerGenCrdSource,
+  what: string,
+  o: BuildServicesOptions,
+): Promise<void> {
+  await requireTool('go', 'install Go >= 1.24 (Debian golang-go or go.dev)');
+  await buildControllerGen(src.controllerGen, o);
+  fs.rmSync(src.cacheDir, { recursive: true, force: true });
+  fs.rmSync(src.wrapperDir, { recursive: true, force: true });
+  fs.mkdirSync(src.wrapperDir, { recursive: true });
+  const env = { ...process.env, GOTOOLCHAIN: src.toolchain, GOFLAGS: '-mod=mod', CGO_ENABLED: '0' };
+  fs.writeFileSync(path.join(src.wrapperDir, 'go.mod'), 'module pvlab/crdgen\n');
+  // go get records the API module and its own requirements, which loading its packages needs
+  o.progress?.(`${what}: go get ${src.module}@${src.version} (${src.toolchain})`);
+  await run('go', ['get', `${src.module}@${src.version}`], {
+    cwd: src.wrapperDir,
+    env,
+    timeoutMs: 10 * 60_000,
+  });
+  o.progress?.(`${what}: controller-gen ${src.packages.join(' ')}`);
+  fs.mkdirSync(src.cacheDir, { recursive: true });
+  await run(
+    src.controllerGen.binary,
+    ['crd:crdVersions=v1', ...src.packages.map((p) => `paths=${p}`), `output:crd:dir=${src.cacheDir}`],
+    { cwd: src.wrapperDir, env, timeoutMs: 10 * 60_000 },
+  );
+  const n = fs.readdirSync(src.cacheDir).filter((f) => f.endsWith('.yaml')).length;
+  if (!n) throw new Error(`${what}: controller-gen finished but wrote no CRD into ${src.cacheDir}`);
+  fs.writeFileSync(path.join(src.cacheDir, '.complete'), `${new Date().toISOString()}\n`);
+  o.progress?.(`${what}: ${n} CRDs`);
 }
 
 interface GoModJson {

@@ -32,7 +32,7 @@ afterAll(async () => {
 });
 
 describe('Gateway API CRDs are upstream', () => {
-  it('the Cilium, Gateway API, Flux source, cert-manager, External Secrets, Strimzi and prometheus-operator kinds are the upstream CRDs of the pinned releases, on both clusters', async () => {
+  it('the Cilium, Gateway API, Flux source, cert-manager, External Secrets, Strimzi, prometheus-operator, HelmRelease and notification kinds are the upstream CRDs of the pinned releases, on both clusters', async () => {
     const v = readServiceVersions();
     const expected = new Map<string, string>();
     for (const d of CRDS) {
@@ -52,10 +52,17 @@ describe('Gateway API CRDs are upstream', () => {
           name,
           `github.com/prometheus-operator/prometheus-operator@${v.PROMETHEUS_OPERATOR_VERSION}`,
         );
+      if (d.group === 'helm.toolkit.fluxcd.io')
+        expected.set(name, `github.com/fluxcd/helm-controller/api@${v.FLUX_HELM_CONTROLLER_API_VERSION}`);
+      if (d.group === 'notification.toolkit.fluxcd.io')
+        expected.set(
+          name,
+          `github.com/fluxcd/notification-controller/api@${v.FLUX_NOTIFICATION_CONTROLLER_API_VERSION}`,
+        );
     }
     // 6 Gateway API kinds, 5 source-controller, 6 cert-manager, 5 External Secrets, 12 Cilium, 5 Strimzi,
-    // 3 prometheus-operator
-    expect(expected.size).toBe(42);
+    // 3 prometheus-operator, HelmRelease and 3 notification kinds (controller-gen)
+    expect(expected.size).toBe(46);
     for (const cluster of ['infra', 'apps'] as const) {
       const ext = ctx.clusters[cluster].kc.makeApiClient(ApiextensionsV1Api);
       for (const [name, source] of expected) {

@@ -5,6 +5,7 @@
 import type { Facts } from '../config/index.js';
 import type { CheckEvidence, RunContext } from '../check/index.js';
 import type { ClusterHandle } from '../cluster/index.js';
+import { registerSecret, registerSecretData } from '../evidence/redact.js';
 import { readSecretValue } from '../reads/k8s.js';
 import { HarborApi, RegistryClient, tinyImage, type TinyImage } from '../reads/oci.js';
 import { withTunnel } from '../reads/tunnel.js';
@@ -30,6 +31,19 @@ export async function harborHealth(k: ClusterHandle, h: Harbor): Promise<HarborH
     });
     return { http: res.status, ...((await res.json()) as Omit<HarborHealth, 'http'>) };
   });
+}
+
+/** One component of harbor-core's health API, and how it reads (`healthy`, `unhealthy (<error>)`, `missing`). */
+export async function harborComponent(
+  k: ClusterHandle,
+  h: Harbor,
+  name: string,
+): Promise<{ component?: { name: string; status: string; error?: string }; reads: string }> {
+  const component = (await harborHealth(k, h)).components?.find((c) => c.name === name);
+  const reads = component
+    ? `${component.status}${component.error ? ` (${component.error})` : ''}`
+    : 'missing';
+  return { component, reads };
 }
 
 /** `<component>: <status> (<error>)` for each component not healthy. */
@@ -170,5 +184,99 @@ export function databaseNotPooler(
     problems.push(
       `POSTGRESQL_DATABASE is "${data.POSTGRESQL_DATABASE ?? '(unset)'}", expected "${pooler.database}"`,
     );
+  return problems;
+}
+
+/** The keys harbor-core reads its Redis URL from: `_REDIS_URL_CORE` (chart >= 1.10), `_REDIS_URL` before. */
+const REDIS_URL_KEYS = ['_REDIS_URL_CORE', '_REDIS_URL'] as const;
+
+/**
+ * harbor-core's Redis URL (AC9.5) and where it was found: the core ConfigMap, else the core Secret of
+ * the same name (the chart names both `<release>-core`), where a URL carrying the password belongs.
+ * A password in the URL is registered for redaction whichever object holds it.
+ */
+export async function coreRedisUrl(k: ClusterHandle, h: Harbor): Promise<{ from: string; url?: string }> {
+  const cm = await k.core.readNamespacedConfigMap({ namespace: h.namespace, name: h.coreConfigMap });
+  for (const key of REDIS_URL_KEYS) {
+    const url = cm.data?.[key];
+    if (url) {
+      registerSecret(urlPassword(url));
+      return { from: `ConfigMap ${h.namespace}/${h.coreConfigMap} ${key}`, url };
+    }
+  }
+  const secret = await k.core
+    .readNamespacedSecret({ namespace: h.namespace, name: h.coreConfigMap })
+    .catch((e: unknown) => {
+      if ((e as { code?: number }).code === 404) return undefined;
+      throw e;
+    });
+  // every value of the Secret is registered for redaction before any is used
+  registerSecretData(secret?.data, secret?.stringData);
+  for (const key of REDIS_URL_KEYS) {
+    const raw = secret?.data?.[key];
+    if (!raw) continue;
+    const url = Buffer.from(raw, 'base64').toString('utf8');
+    registerSecret(urlPassword(url));
+    return { from: `Secret ${h.namespace}/${h.coreConfigMap} ${key}`, url };
+  }
+  return {
+    from: `ConfigMap ${h.namespace}/${h.coreConfigMap}${secret ? ` and Secret ${h.namespace}/${h.coreConfigMap}` : ' (no Secret of that name)'}`,
+  };
+}
+
+function urlPassword(url: string): string | undefined {
+  try {
+    return decodeURIComponent(new URL(url).password) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The URL as it may be shown: its password, if any, masked; an unparsable value not shown at all. */
+export function shownRedisUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(not a URL)';
+  }
+}
+
+/**
+ * What in harbor-core's Redis URL does not point at the Dragonfly Service: the scheme (`redis` or
+ * `rediss`; a sentinel URL is not the operator's Service), the host (`<service>.<ns>`,
+ * `<service>.<ns>.svc` or `<service>.<ns>.svc.<cluster domain>`; the bare `<service>` only from the
+ * same namespace) and the port (6379 when absent).
+ * Messages show the URL only with its password masked.
+ */
+export function redisUrlNotDragonfly(
+  url: string | undefined,
+  d: { service: string; namespace: string; port: number },
+  /** harbor-core's namespace: a bare service name resolves there */
+  clientNamespace: string,
+): string[] {
+  if (!url) return ['no _REDIS_URL_CORE (or _REDIS_URL) set'];
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return ['the Redis URL does not parse as a URL'];
+  }
+  const problems: string[] = [];
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:')
+    problems.push(
+      `scheme is "${u.protocol.replace(/:$/, '')}", expected redis or rediss (Dragonfly's Service)`,
+    );
+  const host = u.hostname.replace(/\.$/, '');
+  const fq = `${d.service}.${d.namespace}`;
+  const ok =
+    (host === d.service && clientNamespace === d.namespace) ||
+    host === fq ||
+    host === `${fq}.svc` ||
+    host.startsWith(`${fq}.svc.`);
+  if (!ok) problems.push(`host is "${host}", expected the Dragonfly Service ${fq}`);
+  const port = u.port || '6379';
+  if (port !== String(d.port)) problems.push(`port is ${port}, expected ${d.port}`);
   return problems;
 }

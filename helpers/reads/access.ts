@@ -89,6 +89,12 @@ export function secretReads(f: Facts): SecretRead[] {
       name: f.harbor.credentials,
       why: 'REG-HARBOR-*: the registry account (facts.harbor.credentials)',
     });
+  if (f.harbor.enabled && f.dragonfly.enabled)
+    out.push({
+      namespace: f.harbor.namespace,
+      name: f.harbor.coreConfigMap,
+      why: "REG-HARBOR-004: harbor-core's Secret, where its Redis URL is when not in the ConfigMap (facts.harbor.coreConfigMap)",
+    });
   return out;
 }
 

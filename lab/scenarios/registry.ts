@@ -9,6 +9,7 @@ import { dragonflyReplicaDown } from './dragonfly-replica-down.js';
 import { fluxBrokenManifest } from './flux-broken-manifest.js';
 import { gatewayDown } from './gateway-down.js';
 import { harborInternalDatabase } from './harbor-internal-database.js';
+import { harborInternalRedis } from './harbor-internal-redis.js';
 import { healthy } from './healthy.js';
 import { kafkaBrokerDown } from './kafka-broker-down.js';
 import { kustomizationNotReady } from './kustomization-not-ready.js';
@@ -43,6 +44,7 @@ export const SCENARIOS: readonly Scenario[] = [
   fluxBrokenManifest,
   prometheusRuleNotLoaded,
   harborInternalDatabase,
+  harborInternalRedis,
 ];
 
 export const scenarioNames: string[] = SCENARIOS.map((s) => s.name);

@@ -77,6 +77,9 @@ function cnpgSecret(
  *   pg_stat_replication with (a managed role, `inRoles: [pg_monitor]`)
  * - dragonfly-system/dragonfly-auth (`password`, used by `spec.authentication.passwordFromSecret`)
  * - harbor/harbor-admin (`username`/`password` of the registry's htpasswd user)
+ * - harbor/harbor-core: the chart's core Secret, here with the Redis URLs carrying Dragonfly's password
+ *   (`_REDIS_URL_CORE` db 0, `_REDIS_URL_REG` db 2, as the chart's urlForCore/urlForRegistry render
+ *   `redis.external.addr` with a password), kept out of the ConfigMap
  */
 export function serviceSecrets(ctx: Pick<ServicesContext, 'paths'>): SecretManifest[] {
   const c = loadCredentials(ctx.paths.root);
@@ -125,6 +128,17 @@ export function serviceSecrets(ctx: Pick<ServicesContext, 'paths'>): SecretManif
     metadata: { name: 'harbor-admin', namespace: 'harbor' },
     type: 'kubernetes.io/basic-auth',
     stringData: { username: c.harbor.username, password: c.harbor.password },
+  });
+  const dragonfly = `redis://:${encodeURIComponent(c.dragonfly.password)}@dragonfly.dragonfly-system:6379`;
+  out.push({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'harbor-core', namespace: 'harbor' },
+    type: 'Opaque',
+    stringData: {
+      _REDIS_URL_CORE: `${dragonfly}/0?idle_timeout_seconds=30`,
+      _REDIS_URL_REG: `${dragonfly}/2?idle_timeout_seconds=30`,
+    },
   });
   return out;
 }

@@ -1,7 +1,9 @@
 /**
  * Harbor registry (STORY-VALIDATE-NETWORKING AC9).
  *
- * Reads: Harbor's health API and the admin/robot credentials Secret (redacted). Pushes a tiny OCI
+ * Reads: Harbor's health API, the admin/robot credentials Secret (redacted), harbor-core's ConfigMap
+ * (database settings, Redis URL) and, when the Redis URL is not there, harbor-core's Secret of the
+ * same name (redacted; the URL is shown with its password masked). Pushes a tiny OCI
  * image generated in memory (fixtures-free: one gzipped tar layer holding the run id) to a
  * run-owned repository through a tunnel to harbor-core, pulls the manifest back, compares digests,
  * then deletes the manifest and verifies no tag remains, then deletes the repository itself through
@@ -16,9 +18,13 @@
 import { expect } from 'vitest';
 import { suite } from '../../helpers/check/suite.js';
 import {
+  coreRedisUrl,
   databaseNotPooler,
+  harborComponent,
   harborHealth,
   imageRoundTrip,
+  redisUrlNotDragonfly,
+  shownRedisUrl,
   unhealthyComponents,
 } from '../../helpers/probes/harbor.js';
 
@@ -102,10 +108,35 @@ harbor.check(
     });
     const wrong = databaseNotPooler(cm.data, pooler!, facts.cnpg.namespace);
     expect(wrong, `ConfigMap ${h.namespace}/${h.coreConfigMap}: ${wrong.join('; ')}`).toEqual([]);
-    const database = (await harborHealth(cluster, h)).components?.find((c) => c.name === 'database');
-    expect(
-      database,
-      `Harbor health: database component ${database ? `${database.status}${database.error ? ` (${database.error})` : ''}` : 'missing'}`,
-    ).toMatchObject({ status: 'healthy' });
+    const database = await harborComponent(cluster, h, 'database');
+    expect(database.component, `Harbor health: database component ${database.reads}`).toMatchObject({
+      status: 'healthy',
+    });
+  },
+);
+
+harbor.check(
+  {
+    id: 'REG-HARBOR-004',
+    title: "Harbor's core uses the external Redis, the Dragonfly Service, and reaches it",
+    priority: 'P1',
+    ac: ['AC9.5'],
+    requires: { 'dragonfly.enabled': 'the external Redis (Dragonfly) is not on this cluster' },
+    suggestedAction:
+      'kubectl -n harbor get configmap,secret harbor-core (_REDIS_URL_CORE; Helm values redis.type: external, redis.external.addr: <dragonfly service>.<namespace>:6379); curl harbor-core/api/v2.0/health (redis)',
+  },
+  async ({ cluster, facts, evidence }) => {
+    const h = facts.harbor;
+    const found = await coreRedisUrl(cluster, h);
+    evidence.json('harbor-core-redis', {
+      from: found.from,
+      url: found.url === undefined ? null : shownRedisUrl(found.url),
+    });
+    const wrong = redisUrlNotDragonfly(found.url, facts.dragonfly, h.namespace);
+    expect(wrong, `${found.from}: ${wrong.join('; ')}`).toEqual([]);
+    const redis = await harborComponent(cluster, h, 'redis');
+    expect(redis.component, `Harbor health: redis component ${redis.reads}`).toMatchObject({
+      status: 'healthy',
+    });
   },
 );

@@ -117,6 +117,14 @@ export const CASES: ScenarioCase[] = [
     },
   },
   {
+    name: 'harbor-internal-redis',
+    grep: 'harbor',
+    fail: {
+      'apps:REG-HARBOR-004':
+        /Secret harbor\/harbor-core _REDIS_URL_CORE: host is "harbor-redis", expected the Dragonfly Service dragonfly\.dragonfly-system/,
+    },
+  },
+  {
     name: 'prometheusrule-not-loaded',
     grep: 'victoriametrics || victorialogs',
     fail: {

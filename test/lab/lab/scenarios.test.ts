@@ -433,6 +433,19 @@ describe('lab scenarios', () => {
     expect(await host()).toBe('harbor-pooler-rw.cnpg-system');
   });
 
+  it('harbor-internal-redis: harbor-core names harbor-redis; lab reset restores the Dragonfly URL', async () => {
+    const host = async () => {
+      const s = await core('apps').readNamespacedSecret({ namespace: 'harbor', name: 'harbor-core' });
+      return new URL(Buffer.from(s.data?._REDIS_URL_CORE ?? '', 'base64').toString('utf8')).hostname;
+    };
+    expect(await host()).toBe('dragonfly.dragonfly-system');
+    await applyScenario(ctx, 'harbor-internal-redis');
+    expect(await host()).toBe('harbor-redis');
+    const reset = await run('npx', ['tsx', 'lab/cli.ts', 'reset'], { cwd: REPO, timeout: 300_000 });
+    expect(`${reset.stdout}${reset.stderr}`).toMatch(/lab reset: declared state restored/);
+    expect(await host()).toBe('dragonfly.dragonfly-system');
+  });
+
   it('cilium-agent-restarted: one agent has a new UID, another a restart; reset: restart counts back', async () => {
     const before = await agents();
     expect(before).toHaveLength(3);

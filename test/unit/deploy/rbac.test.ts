@@ -69,6 +69,8 @@ describe('pnpm rbac (deploy/rbac.ts)', () => {
         `${facts.cnpg.namespace}/${facts.cnpg.monitorSecret}`,
         `${facts.dragonfly.namespace}/${facts.dragonfly.password.name}`,
         `${facts.harbor.namespace}/${facts.harbor.credentials}`,
+        // REG-HARBOR-004: harbor-core's Secret (its Redis URL), named like its ConfigMap
+        `${facts.harbor.namespace}/${facts.harbor.coreConfigMap}`,
       ].sort(),
     );
     // no Role names a namespace-wide grant, nor a ClusterRole any Secret

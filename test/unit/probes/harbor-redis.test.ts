@@ -1,0 +1,56 @@
+// REG-HARBOR-004's reading of harbor-core's Redis URL (AC9.5): what points at the Dragonfly Service,
+// what does not, and that a password in the URL is never shown.
+import { describe, expect, it } from 'vitest';
+import { redisUrlNotDragonfly, shownRedisUrl } from '../../../helpers/probes/harbor.js';
+
+const d = { service: 'dragonfly', namespace: 'dragonfly-system', port: 6379 };
+
+describe('redisUrlNotDragonfly', () => {
+  it.each([
+    'redis://:s3cret@dragonfly.dragonfly-system:6379/0?idle_timeout_seconds=30',
+    'redis://dragonfly.dragonfly-system.svc:6379/0',
+    'rediss://user:pw@dragonfly.dragonfly-system.svc.cluster.local:6379/0',
+    'redis://dragonfly.dragonfly-system.svc.example.internal./0',
+    'redis://dragonfly.dragonfly-system/0',
+  ])('accepts the Service by any name that resolves to it: %s', (url) => {
+    expect(redisUrlNotDragonfly(url, d, 'harbor')).toEqual([]);
+  });
+
+  it("names the chart's internal Redis, another port, a sentinel URL, a missing or garbled value", () => {
+    expect(redisUrlNotDragonfly('redis://harbor-redis:6379/0', d, 'harbor')).toEqual([
+      'host is "harbor-redis", expected the Dragonfly Service dragonfly.dragonfly-system',
+    ]);
+    expect(redisUrlNotDragonfly('redis://dragonfly.dragonfly-system:6380/0', d, 'harbor')).toEqual([
+      'port is 6380, expected 6379',
+    ]);
+    expect(
+      redisUrlNotDragonfly('redis+sentinel://dragonfly.dragonfly-system:26379/mymaster/0', d, 'harbor'),
+    ).toEqual([
+      'scheme is "redis+sentinel", expected redis or rediss (Dragonfly\'s Service)',
+      'port is 26379, expected 6379',
+    ]);
+    expect(redisUrlNotDragonfly(undefined, d, 'harbor')).toEqual(['no _REDIS_URL_CORE (or _REDIS_URL) set']);
+    // host:port without a scheme parses as the scheme "dragonfly:"
+    expect(redisUrlNotDragonfly('dragonfly:6379', d, 'harbor')).toContainEqual(
+      expect.stringMatching(/^scheme is "dragonfly"/),
+    );
+    expect(redisUrlNotDragonfly('not a url', d, 'harbor')).toEqual(['the Redis URL does not parse as a URL']);
+  });
+
+  it("a bare service name counts only from the Service's own namespace", () => {
+    expect(redisUrlNotDragonfly('redis://dragonfly:6379/0', d, 'harbor')).toEqual([
+      'host is "dragonfly", expected the Dragonfly Service dragonfly.dragonfly-system',
+    ]);
+    expect(redisUrlNotDragonfly('redis://dragonfly:6379/0', d, 'dragonfly-system')).toEqual([]);
+  });
+});
+
+describe('shownRedisUrl', () => {
+  it('masks the password and shows nothing of a value that is not a URL', () => {
+    expect(shownRedisUrl('redis://:s3cret@dragonfly.dragonfly-system:6379/0')).toBe(
+      'redis://:***@dragonfly.dragonfly-system:6379/0',
+    );
+    expect(shownRedisUrl('redis://default:s3cret@h:6379/0')).not.toContain('s3cret');
+    expect(shownRedisUrl('s3cret-not-a-url')).toBe('(not a URL)');
+  });
+});

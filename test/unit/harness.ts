@@ -1,10 +1,10 @@
 // Helpers for the runner's self-tests: throwaway platform configs and `pnpm test` as a subprocess.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { testTmpDir } from '../tmp.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** The schema of the JUnit this project writes (ours, in the repo). */
@@ -26,7 +26,7 @@ export function xmllint(file: string, schema = XSD): { ok: boolean; out: string 
 }
 
 export function tmpDir(prefix = 'pv-unit-'): string {
-  return mkdtempSync(path.join(os.tmpdir(), prefix));
+  return testTmpDir(prefix);
 }
 
 /** A TCP port on 127.0.0.1 that nothing listens on (bound, then released). */

@@ -11,14 +11,14 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, describe, expect, test } from 'vitest';
 import { REPO_ROOT } from '../../../helpers/config/index.js';
 import { leftoverRunResources } from '../framework/leftovers.js';
 import { CASES } from './scenario-cases.js';
+import { testTmpDir } from '../../tmp.js';
 
 /** Checks that fail on the healthy lab because the lab lacks what they need (see the report). */
 const LAB_GAPS = (process.env.PV_LAB_GAPS ?? '').split(',').filter(Boolean);
@@ -88,7 +88,7 @@ function readJunit(runDir: string): Map<string, Outcome> {
 }
 
 const labUp = existsSync(path.join(REPO_ROOT, '.lab', 'kubeconfig'));
-const baselineDir = mkdtempSync(path.join(os.tmpdir(), 'pv-baseline-'));
+const baselineDir = testTmpDir('pv-baseline-');
 
 describe.skipIf(!labUp)('catalogue against the lab scenarios', () => {
   afterAll(async () => {

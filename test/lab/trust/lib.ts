@@ -2,8 +2,8 @@
 // tokens (TokenRequest), kubeconfigs/configs for a token identity, the lab's seeded secret values,
 // run-owned namespace counts and a scan of a run's outputs for secrets.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { testTmpDir } from '../../tmp.js';
 import {
   ApiException,
   CoreV1Api,
@@ -360,7 +360,7 @@ export function outcomes(runDir: string): Record<string, 'passed' | 'failed' | '
 }
 
 export function tmpDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  return testTmpDir(prefix);
 }
 
 export function readJson<T = Record<string, unknown>>(file: string): T {

@@ -1,17 +1,17 @@
 // Shared helpers of the gate tests: temp dirs, running the CLI as a subprocess, reading gate files.
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
+import { testTmpDir } from '../../tmp.js';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const FIXTURES = join(REPO, 'test/fixtures/junit');
 export const NIGHTLY = '20261122T020000Z-a1b2c3';
 
 export function tmp(prefix = 'pv-gate-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  return testTmpDir(prefix);
 }
 
 /** A private copy of a fixture tree (tests write gate files, reports and screenshots). */

@@ -58,6 +58,9 @@ function helmRelease(o: K8sObject, objects: K8sObject[]): Status {
         chartName,
         chartVersion: version.replace(/^v/, ''),
         appVersion: version.replace(/^v/, ''),
+        // required by helm-controller's Snapshot (status.history[])
+        firstDeployed: '${NOW_MINUS_1H}',
+        lastDeployed: '${NOW_MINUS_1H}',
         configDigest: digest,
         digest: `sha256:${sha(release + version)}`,
       },

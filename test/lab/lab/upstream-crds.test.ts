@@ -136,6 +136,70 @@ describe('Gateway API CRDs are upstream', () => {
     expect(Object.keys(status)).toEqual(expect.arrayContaining(['conditions', 'listeners', 'clusterId']));
   });
 
+  it('every simulated status validates in full on a new object (no ratcheting of the stored one)', async () => {
+    // an update keeps invalid fields that did not change (CRD validation ratcheting), so a status
+    // the simulation has always written wrongly can pass on a kept etcd: copy one object of every
+    // upstream kind into a new namespace and write its live status there, validated in full
+    const ext = kc.makeApiClient(ApiextensionsV1Api);
+    const custom = kc.makeApiClient(CustomObjectsApi);
+    const copyNs = `${ns}-copy`;
+    await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: copyNs } } });
+    const refused: string[] = [];
+    let written = 0;
+    try {
+      const crds = (
+        await ext.listCustomResourceDefinition({ labelSelector: `${UPSTREAM_SCHEMA_LABEL}=upstream` })
+      ).items.filter((c) => c.spec.scope === 'Namespaced');
+      for (const crd of crds) {
+        const version = crd.spec.versions.find((v) => v.storage)!.name;
+        const gvr = { group: crd.spec.group, version, plural: crd.spec.names.plural };
+        const list = (await custom.listClusterCustomObject(gvr)) as {
+          items: { metadata: { name: string }; spec?: unknown; status?: Record<string, unknown> }[];
+        };
+        const live = list.items.find((o) => o.status && Object.keys(o.status).length);
+        if (!live) continue;
+        const body = {
+          apiVersion: `${gvr.group}/${version}`,
+          kind: crd.spec.names.kind,
+          metadata: { name: live.metadata.name, namespace: copyNs },
+          ...(live.spec === undefined ? {} : { spec: live.spec }),
+        };
+        try {
+          const created = (await custom.createNamespacedCustomObject({
+            ...gvr,
+            namespace: copyNs,
+            body,
+          })) as {
+            metadata: { resourceVersion: string };
+          };
+          await custom.replaceNamespacedCustomObjectStatus({
+            ...gvr,
+            namespace: copyNs,
+            name: live.metadata.name,
+            body: {
+              ...body,
+              metadata: { ...body.metadata, resourceVersion: created.metadata.resourceVersion },
+              status: live.status,
+            },
+          });
+          written++;
+        } catch (e) {
+          refused.push(
+            `${crd.spec.names.kind} ${live.metadata.name}: ${String((e as { body?: unknown }).body ?? e).slice(0, 300)}`,
+          );
+        }
+      }
+    } finally {
+      await kc
+        .makeApiClient(CoreV1Api)
+        .deleteNamespace({ name: copyNs })
+        .catch(() => undefined);
+    }
+    expect(refused).toEqual([]);
+    // the namespaced upstream kinds the lab seeds with status: HelmRelease, Kafka, Gateway, ...
+    expect(written).toBeGreaterThan(15);
+  });
+
   it('a field upstream does not have is pruned; a value its schema refuses is refused', async () => {
     await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: ns } } });
     const custom = kc.makeApiClient(CustomObjectsApi);

@@ -162,19 +162,14 @@ export function databaseNotPooler(
   data: Readonly<Record<string, string>> | undefined,
   pooler: { name: string; port: number; database: string },
   namespace: string,
+  /** harbor-core's namespace: a bare service name resolves there */
+  clientNamespace: string,
 ): string[] {
   if (!data) return ['no data in the ConfigMap'];
-  const hosts = [
-    pooler.name,
-    `${pooler.name}.${namespace}`,
-    `${pooler.name}.${namespace}.svc`,
-    `${pooler.name}.${namespace}.svc.cluster.local`,
-  ];
-  const host = (data.POSTGRESQL_HOST ?? '').replace(/\.$/, '');
   const problems: string[] = [];
   if (data.DATABASE_TYPE !== 'postgresql')
     problems.push(`DATABASE_TYPE is "${data.DATABASE_TYPE ?? '(unset)'}", expected "postgresql"`);
-  if (!hosts.includes(host))
+  if (!namesService(data.POSTGRESQL_HOST ?? '', pooler.name, namespace, clientNamespace))
     problems.push(
       `POSTGRESQL_HOST is "${data.POSTGRESQL_HOST ?? '(unset)'}", expected the pooler ${pooler.name}.${namespace}`,
     );
@@ -185,6 +180,27 @@ export function databaseNotPooler(
       `POSTGRESQL_DATABASE is "${data.POSTGRESQL_DATABASE ?? '(unset)'}", expected "${pooler.database}"`,
     );
   return problems;
+}
+
+/**
+ * Whether a host name, resolved from a pod in `clientNamespace`, is the Service `service` of
+ * `namespace`: `<service>.<ns>`, `<service>.<ns>.svc` or `<service>.<ns>.svc.<any cluster domain>`
+ * (a trailing dot allowed); the bare `<service>` only from the Service's own namespace.
+ */
+export function namesService(
+  host: string,
+  service: string,
+  namespace: string,
+  clientNamespace: string,
+): boolean {
+  const h = host.replace(/\.$/, '');
+  const fq = `${service}.${namespace}`;
+  return (
+    (h === service && clientNamespace === namespace) ||
+    h === fq ||
+    h === `${fq}.svc` ||
+    (h.startsWith(`${fq}.svc.`) && h.length > `${fq}.svc.`.length)
+  );
 }
 
 /** The keys harbor-core reads its Redis URL from: `_REDIS_URL_CORE` (chart >= 1.10), `_REDIS_URL` before. */

@@ -106,7 +106,7 @@ harbor.check(
       POSTGRESQL_PORT: data.POSTGRESQL_PORT,
       POSTGRESQL_DATABASE: data.POSTGRESQL_DATABASE,
     });
-    const wrong = databaseNotPooler(cm.data, pooler!, facts.cnpg.namespace);
+    const wrong = databaseNotPooler(cm.data, pooler!, facts.cnpg.namespace, h.namespace);
     expect(wrong, `ConfigMap ${h.namespace}/${h.coreConfigMap}: ${wrong.join('; ')}`).toEqual([]);
     const database = await harborComponent(cluster, h, 'database');
     expect(database.component, `Harbor health: database component ${database.reads}`).toMatchObject({

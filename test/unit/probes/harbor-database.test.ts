@@ -11,15 +11,37 @@ const external = {
 };
 
 describe('REG-HARBOR-003: Harbor on the external PostgreSQL', () => {
-  it('passes with the pooler named bare, with its namespace, .svc or the cluster domain', () => {
+  it('passes with the pooler named with its namespace, .svc or any cluster domain', () => {
     for (const host of [
-      'harbor-pooler-rw',
       'harbor-pooler-rw.cnpg-system',
       'harbor-pooler-rw.cnpg-system.svc',
       'harbor-pooler-rw.cnpg-system.svc.cluster.local.',
+      'harbor-pooler-rw.cnpg-system.svc.k8s.example.internal',
     ]) {
-      expect(databaseNotPooler({ ...external, POSTGRESQL_HOST: host }, pooler, 'cnpg-system')).toEqual([]);
+      expect(
+        databaseNotPooler({ ...external, POSTGRESQL_HOST: host }, pooler, 'cnpg-system', 'harbor'),
+      ).toEqual([]);
     }
+  });
+
+  it("REG-HARBOR-003 fails on the bare pooler name from another namespace (it resolves in harbor-core's own)", () => {
+    // harbor-core in `harbor` resolving `harbor-pooler-rw` asks for harbor/harbor-pooler-rw, not the pooler
+    expect(
+      databaseNotPooler(
+        { ...external, POSTGRESQL_HOST: 'harbor-pooler-rw' },
+        pooler,
+        'cnpg-system',
+        'harbor',
+      ),
+    ).toEqual(['POSTGRESQL_HOST is "harbor-pooler-rw", expected the pooler harbor-pooler-rw.cnpg-system']);
+    expect(
+      databaseNotPooler(
+        { ...external, POSTGRESQL_HOST: 'harbor-pooler-rw' },
+        pooler,
+        'cnpg-system',
+        'cnpg-system',
+      ),
+    ).toEqual([]);
   });
 
   it('REG-HARBOR-003 fails naming the internal database host and each other setting seen', () => {
@@ -28,6 +50,7 @@ describe('REG-HARBOR-003: Harbor on the external PostgreSQL', () => {
         { ...external, POSTGRESQL_HOST: 'harbor-database', POSTGRESQL_PORT: '5433' },
         pooler,
         'cnpg-system',
+        'harbor',
       ),
     ).toEqual([
       'POSTGRESQL_HOST is "harbor-database", expected the pooler harbor-pooler-rw.cnpg-system',
@@ -35,10 +58,17 @@ describe('REG-HARBOR-003: Harbor on the external PostgreSQL', () => {
     ]);
     // the pooler of another namespace is not this one
     expect(
-      databaseNotPooler({ ...external, POSTGRESQL_HOST: 'harbor-pooler-rw.other' }, pooler, 'cnpg-system'),
+      databaseNotPooler(
+        { ...external, POSTGRESQL_HOST: 'harbor-pooler-rw.other' },
+        pooler,
+        'cnpg-system',
+        'harbor',
+      ),
     ).toHaveLength(1);
-    expect(databaseNotPooler(undefined, pooler, 'cnpg-system')).toEqual(['no data in the ConfigMap']);
-    expect(databaseNotPooler({}, pooler, 'cnpg-system')[0]).toBe(
+    expect(databaseNotPooler(undefined, pooler, 'cnpg-system', 'harbor')).toEqual([
+      'no data in the ConfigMap',
+    ]);
+    expect(databaseNotPooler({}, pooler, 'cnpg-system', 'harbor')[0]).toBe(
       'DATABASE_TYPE is "(unset)", expected "postgresql"',
     );
   });

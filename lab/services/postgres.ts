@@ -149,15 +149,35 @@ function writeConninfo(ctx: ServicesContext, creds: ServiceCredentials, instance
 
 /** Roles and databases (idempotent; passwords re-applied so they always match the Secrets). */
 async function bootstrapSql(creds: ServiceCredentials): Promise<void> {
-  const client = new pg.Client({
-    host: '127.0.0.1',
-    port: servicePorts().postgres[0],
-    user: 'postgres',
-    password: creds.postgres.superuser,
-    database: 'postgres',
-    connectionTimeoutMillis: 5_000,
-  });
-  await client.connect();
+  const port = servicePorts().postgres[0];
+  const connect = () =>
+    new pg.Client({
+      host: '127.0.0.1',
+      port,
+      user: 'postgres',
+      password: creds.postgres.superuser,
+      database: 'postgres',
+      connectionTimeoutMillis: 5_000,
+    });
+  // the primary answered its readiness probe, but a loaded machine can still miss one connect
+  // (pg's "timeout expired"): retry for a bounded 30 s, then fail naming the primary
+  const deadline = Date.now() + 30_000;
+  let client = connect();
+  for (;;) {
+    try {
+      await client.connect();
+      break;
+    } catch (e) {
+      await client.end().catch(() => {});
+      if (Date.now() > deadline)
+        throw new Error(
+          `postgres primary 127.0.0.1:${port}: cannot connect to create roles and databases for 30 s: ${(e as Error).message}`,
+          { cause: e },
+        );
+      await new Promise((r) => setTimeout(r, 1_000));
+      client = connect();
+    }
+  }
   try {
     // the standbys are cloned after this: do not wait for a synchronous standby that is not there yet
     await client.query('SET synchronous_commit TO local');

@@ -4,8 +4,8 @@
 // harbor-core; the image session with the credentials Secret of facts.harbor.credentials.
 import type { Facts } from '../config/index.js';
 import type { CheckEvidence, RunContext } from '../check/index.js';
-import type { ClusterHandle } from '../cluster/index.js';
-import { registerSecret, registerSecretData } from '../evidence/redact.js';
+import { SecretReadError, type ClusterHandle } from '../cluster/index.js';
+import { registerSecret } from '../evidence/redact.js';
 import { readSecretValue } from '../reads/k8s.js';
 import { HarborApi, RegistryClient, tinyImage, type TinyImage } from '../reads/oci.js';
 import { withTunnel } from '../reads/tunnel.js';
@@ -220,23 +220,22 @@ export async function coreRedisUrl(k: ClusterHandle, h: Harbor): Promise<{ from:
       return { from: `ConfigMap ${h.namespace}/${h.coreConfigMap} ${key}`, url };
     }
   }
-  const secret = await k.core
-    .readNamespacedSecret({ namespace: h.namespace, name: h.coreConfigMap })
-    .catch((e: unknown) => {
-      if ((e as { code?: number }).code === 404) return undefined;
-      throw e;
-    });
-  // every value of the Secret is registered for redaction before any is used
-  registerSecretData(secret?.data, secret?.stringData);
+  // readSecretValue registers every value of the Secret for redaction before returning one
+  const where = `Secret ${h.namespace}/${h.coreConfigMap}`;
+  const missing: string[] = [];
   for (const key of REDIS_URL_KEYS) {
-    const raw = secret?.data?.[key];
-    if (!raw) continue;
-    const url = Buffer.from(raw, 'base64').toString('utf8');
-    registerSecret(urlPassword(url));
-    return { from: `Secret ${h.namespace}/${h.coreConfigMap} ${key}`, url };
+    try {
+      const url = await readSecretValue(k, h.namespace, h.coreConfigMap, key);
+      registerSecret(urlPassword(url));
+      return { from: `${where} ${key}`, url };
+    } catch (e) {
+      // a missing Secret or key is "not there"; anything else (403, a dead API server) fails the check
+      if (!(e instanceof SecretReadError)) throw e;
+      missing.push(e.message);
+    }
   }
   return {
-    from: `ConfigMap ${h.namespace}/${h.coreConfigMap}${secret ? ` and Secret ${h.namespace}/${h.coreConfigMap}` : ' (no Secret of that name)'}`,
+    from: `ConfigMap ${h.namespace}/${h.coreConfigMap} (no ${REDIS_URL_KEYS.join('/')}) and ${missing[0] ?? where}`,
   };
 }
 
@@ -285,13 +284,8 @@ export function redisUrlNotDragonfly(
       `scheme is "${u.protocol.replace(/:$/, '')}", expected redis or rediss (Dragonfly's Service)`,
     );
   const host = u.hostname.replace(/\.$/, '');
-  const fq = `${d.service}.${d.namespace}`;
-  const ok =
-    (host === d.service && clientNamespace === d.namespace) ||
-    host === fq ||
-    host === `${fq}.svc` ||
-    host.startsWith(`${fq}.svc.`);
-  if (!ok) problems.push(`host is "${host}", expected the Dragonfly Service ${fq}`);
+  if (!namesService(host, d.service, d.namespace, clientNamespace))
+    problems.push(`host is "${host}", expected the Dragonfly Service ${d.service}.${d.namespace}`);
   const port = u.port || '6379';
   if (port !== String(d.port)) problems.push(`port is ${port}, expected ${d.port}`);
   return problems;

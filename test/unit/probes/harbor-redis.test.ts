@@ -1,7 +1,9 @@
 // REG-HARBOR-004's reading of harbor-core's Redis URL (AC9.5): what points at the Dragonfly Service,
 // what does not, and that a password in the URL is never shown.
 import { describe, expect, it } from 'vitest';
-import { redisUrlNotDragonfly, shownRedisUrl } from '../../../helpers/probes/harbor.js';
+import { ApiException } from '@kubernetes/client-node';
+import { redact } from '../../../helpers/evidence/redact.js';
+import { coreRedisUrl, redisUrlNotDragonfly, shownRedisUrl } from '../../../helpers/probes/harbor.js';
 
 const d = { service: 'dragonfly', namespace: 'dragonfly-system', port: 6379 };
 
@@ -52,5 +54,56 @@ describe('shownRedisUrl', () => {
     );
     expect(shownRedisUrl('redis://default:s3cret@h:6379/0')).not.toContain('s3cret');
     expect(shownRedisUrl('s3cret-not-a-url')).toBe('(not a URL)');
+  });
+});
+
+describe('coreRedisUrl', () => {
+  const h = { namespace: 'harbor', coreConfigMap: 'harbor-core' } as Parameters<typeof coreRedisUrl>[1];
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  const cluster = (cm: Record<string, string>, secret?: Record<string, string>) =>
+    ({
+      name: 'apps',
+      context: 'lab-apps',
+      server: 'https://127.0.0.1:1',
+      core: {
+        readNamespacedConfigMap: async () => ({ data: cm }),
+        readNamespacedSecret: async () => {
+          if (!secret) throw new ApiException(404, 'Not Found', {}, {});
+          return { data: Object.fromEntries(Object.entries(secret).map(([k, v]) => [k, b64(v)])) };
+        },
+      },
+    }) as unknown as Parameters<typeof coreRedisUrl>[0];
+
+  it('reads the ConfigMap first, then the Secret; the password is redacted wherever it appears', async () => {
+    const fromCm = await coreRedisUrl(cluster({ _REDIS_URL_CORE: 'redis://:cmPassw0rd1@d.ns:6379/0' }), h);
+    expect(fromCm.from).toBe('ConfigMap harbor/harbor-core _REDIS_URL_CORE');
+    expect(redact('seen cmPassw0rd1')).not.toContain('cmPassw0rd1');
+    const fromSecret = await coreRedisUrl(
+      cluster({ CORE_URL: 'http://harbor-core' }, { _REDIS_URL: 'redis://:s3cretPassw0rd@d.ns:6379/0' }),
+      h,
+    );
+    expect(fromSecret).toEqual({
+      from: 'Secret harbor/harbor-core _REDIS_URL',
+      url: 'redis://:s3cretPassw0rd@d.ns:6379/0',
+    });
+    expect(redact('seen s3cretPassw0rd')).not.toContain('s3cretPassw0rd');
+  });
+
+  it('names both places when neither holds the URL, and never reads a missing Secret as empty', async () => {
+    const none = await coreRedisUrl(cluster({}), h);
+    expect(none.url).toBeUndefined();
+    expect(none.from).toMatch(
+      /ConfigMap harbor\/harbor-core \(no _REDIS_URL_CORE\/_REDIS_URL\) and .*Secret harbor\/harbor-core does not exist/,
+    );
+    const denied = {
+      ...cluster({}),
+      core: {
+        readNamespacedConfigMap: async () => ({ data: {} }),
+        readNamespacedSecret: async () => {
+          throw new ApiException(403, 'Forbidden', {}, {});
+        },
+      },
+    } as unknown as Parameters<typeof coreRedisUrl>[0];
+    await expect(coreRedisUrl(denied, h)).rejects.toThrow();
   });
 });

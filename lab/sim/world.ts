@@ -10,6 +10,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { LabContext } from '../core/context.js';
 import type { LabClusterName } from '../core/topology.js';
 import { readVersions } from '../core/versions.js';
+import { serviceArtifacts } from '../build/services/artifacts.js';
 import { backedObjects, backedOwners, podLabels } from './backed.js';
 import { cephModel } from './ceph.js';
 import { ciliumFacts, ciliumNodeObjects, withCiliumFaults, type CiliumFacts } from './cilium.js';
@@ -126,12 +127,19 @@ export async function seedCluster(
 interface ShimState {
   scenario: string;
   updatedAt: string;
+  /** the built programs shims run (lab/build/services): cilium-dbg status renders through ciliumStatus */
+  tools: { ciliumStatus: string };
   clusters: Partial<Record<LabClusterName, { ceph: Record<string, unknown>; cilium: CiliumFacts }>>;
 }
 
 function writeShimState(ctx: SimContext, scenario: string, faults: Faults): void {
   const file = simStateFile(ctx);
-  const state: ShimState = { scenario, updatedAt: new Date().toISOString(), clusters: {} };
+  const state: ShimState = {
+    scenario,
+    updatedAt: new Date().toISOString(),
+    tools: { ciliumStatus: serviceArtifacts(ctx.paths.cache).ciliumStatus.binary },
+    clusters: {},
+  };
   for (const c of ctx.clusterNames) {
     state.clusters[c] = {
       ceph: cephModel(c, { osdsDown: faults.cephOsdsDown?.[c] ?? [] }).status,

@@ -18,6 +18,8 @@ export const SCHEMA_REGISTRY_SOURCE = path.resolve(
   'schema-registry',
   'LabSchemaRegistry.java',
 );
+/** the lab's `cilium-dbg status` renderer: Cilium's own formatters over one agent's facts */
+export const CILIUM_STATUS_SOURCE = path.join(SERVICES_BUILD_DIR, 'cilium-status', 'main.go');
 
 export interface ServiceVersions {
   COREDNS_VERSION: string;
@@ -73,6 +75,22 @@ export function schemaRegistrySourceHash(): string {
   return createHash('sha256').update(fs.readFileSync(SCHEMA_REGISTRY_SOURCE)).digest('hex').slice(0, 12);
 }
 
+/** short hash of the cilium-status program: rebuilt when it changes */
+export function ciliumStatusSourceHash(): string {
+  return createHash('sha256').update(fs.readFileSync(CILIUM_STATUS_SOURCE)).digest('hex').slice(0, 12);
+}
+
+/** A Go program of this project built against an upstream module (go.mod written at build time). */
+export interface GoProgramBuild {
+  name: string;
+  /** the upstream module it requires, at the lab's version */
+  module: string;
+  version: string;
+  source: string;
+  dir: string;
+  binary: string;
+}
+
 export interface ServiceArtifacts {
   corednsDir: string;
   coredns: string;
@@ -90,6 +108,8 @@ export interface ServiceArtifacts {
   upstreamCrds: UpstreamCrdSource[];
   /** the real Flux controllers the lab runs (built from their modules through a wrapper module) */
   fluxControllers: FluxControllerBuild[];
+  /** what the lab's agent pods print for `cilium-dbg status`, through upstream's formatters */
+  ciliumStatus: GoProgramBuild;
 }
 
 /** One Flux controller binary: `go build <module>` in a wrapper module carrying upstream's replaces. */
@@ -218,7 +238,16 @@ export function serviceArtifacts(cache: string, v = readServiceVersions()): Serv
     const dir = path.join(cache, `flux-${name}-${version}`);
     return { name, module: `github.com/fluxcd/${name}`, version, dir, binary: path.join(dir, 'bin', name) };
   };
+  const ciliumStatusDir = path.join(cache, `cilium-status-${v.CILIUM_VERSION}-${ciliumStatusSourceHash()}`);
   return {
+    ciliumStatus: {
+      name: 'cilium-status',
+      module: 'github.com/cilium/cilium',
+      version: v.CILIUM_VERSION,
+      source: CILIUM_STATUS_SOURCE,
+      dir: ciliumStatusDir,
+      binary: path.join(ciliumStatusDir, 'bin', 'cilium-status'),
+    },
     fluxControllers: [
       flux('source-controller', v.FLUX_SOURCE_CONTROLLER_VERSION),
       flux('kustomize-controller', v.FLUX_KUSTOMIZE_CONTROLLER_VERSION),

@@ -15,6 +15,9 @@
  *   requires the controller at its version and carries its go.mod's module replaces (its own
  *   `replace .../api => ./api` makes `go install pkg@version` refuse it; the api module it requires
  *   is served at the same version)
+ * - cilium-status (what the lab's agents print for `cilium-dbg status`): lab/build/services/cilium-status
+ *   built in a module that requires github.com/cilium/cilium at CILIUM_VERSION, so the report is
+ *   worded by Cilium's own formatters
  * Each artifact is skipped when its `.complete` marker exists, so a warm build takes ~1 s.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -28,6 +31,7 @@ import {
   serviceArtifacts,
   type ServiceVersions,
   type FluxControllerBuild,
+  type GoProgramBuild,
   type UpstreamCrdSource,
   type StrimziGeneratedCrdSource,
   type ControllerGenBuild,
@@ -537,10 +541,46 @@ async function buildFluxController(b: FluxControllerBuild, o: BuildServicesOptio
       }
     },
   });
+  finishGoBuild(b, src, what, started, o);
+}
+
+/** After a wrapper-module build: the sources go, the binary must be there, the marker is written. */
+function finishGoBuild(
+  b: { dir: string; binary: string },
+  src: string,
+  what: string,
+  started: number,
+  o: BuildServicesOptions,
+): void {
   fs.rmSync(src, { recursive: true, force: true });
   if (!fs.existsSync(b.binary)) throw new Error(`${what}: build finished but ${b.binary} is missing`);
   fs.writeFileSync(path.join(b.dir, '.complete'), `${new Date().toISOString()}\n`);
   o.progress?.(`${what}: built in ${Math.round((Date.now() - started) / 1000)} s`);
+}
+
+/** One of this project's Go programs, against the upstream module it names (artifacts.ts). */
+async function buildGoProgram(b: GoProgramBuild, o: BuildServicesOptions): Promise<void> {
+  const what = `${b.name} (${b.module} ${b.version})`;
+  if (isComplete(b.dir) && fs.existsSync(b.binary) && !o.force) return cached(o, what);
+  await requireTool('go', 'install Go >= 1.24 (Debian golang-go or go.dev)');
+  fs.rmSync(b.dir, { recursive: true, force: true });
+  const src = path.join(b.dir, 'src');
+  fs.mkdirSync(src, { recursive: true });
+  fs.copyFileSync(b.source, path.join(src, path.basename(b.source)));
+  fs.writeFileSync(
+    path.join(src, 'go.mod'),
+    `module pvlab/${b.name}\n\ngo 1.24\n\nrequire ${b.module} ${b.version}\n`,
+  );
+  const env = { ...process.env, CGO_ENABLED: '0', GOTOOLCHAIN: 'local', GOFLAGS: '-mod=mod' };
+  const started = Date.now();
+  o.progress?.(`${what}: go mod tidy, go build`);
+  await run('go', ['mod', 'tidy'], { cwd: src, env, timeoutMs: 20 * 60_000 });
+  await run('go', ['build', '-trimpath', '-ldflags=-s -w', '-o', b.binary, '.'], {
+    cwd: src,
+    env,
+    timeoutMs: 30 * 60_000,
+  });
+  finishGoBuild(b, src, what, started, o);
 }
 
 /**
@@ -559,6 +599,7 @@ export async function buildServices(
     buildKafka(ctx.paths.cache, v, opts),
     buildSchemaRegistry(ctx.paths.cache, v, opts),
     ...serviceArtifacts(ctx.paths.cache, v).upstreamCrds.map((src) => fetchUpstreamCrds(src, opts)),
+    buildGoProgram(serviceArtifacts(ctx.paths.cache, v).ciliumStatus, opts),
     // one after the other: each is a large Go build, and the cores are shared with the others
     serviceArtifacts(ctx.paths.cache, v).fluxControllers.reduce<Promise<void>>(
       (p, b) => p.then(() => buildFluxController(b, opts)),

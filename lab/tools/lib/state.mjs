@@ -25,5 +25,5 @@ export function loadState(tool) {
   }
   const c = state.clusters?.[cluster];
   if (!c) fail(tool, `no simulated state for cluster '${cluster}' in ${file}`, 2);
-  return { scenario: state.scenario, cluster, ...c };
+  return { scenario: state.scenario, cluster, tools: state.tools ?? {}, ...c };
 }

@@ -1,0 +1,296 @@
+// cilium-status prints what `cilium-dbg status` prints in a lab agent pod, through Cilium's own
+// formatters (github.com/cilium/cilium pkg/client and pkg/health/client, at the lab's CILIUM_VERSION):
+// the agent is simulated, its report's wording is upstream's. The lab builds it (lab/build/services,
+// ciliumStatus) and lab/tools/bin/cilium-dbg runs it with one agent's facts as JSON on stdin.
+//
+// Its print path follows cilium-dbg/cmd/status.go (statusDaemon): `-o json` dumps the status
+// response, `--brief` the one-line form, otherwise the tabwriter report, exit 1 when the Cilium
+// state is not Ok/Disabled, then the health report (the cilium-health daemon's answer, or upstream's
+// own "unreachable" line when the daemon does not answer) and the modules' health tally.
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"text/tabwriter"
+	"time"
+
+	"github.com/cilium/cilium/api/v1/models"
+	healthModels "github.com/cilium/cilium/api/v1/health/models"
+	pkg "github.com/cilium/cilium/pkg/client"
+	"github.com/cilium/cilium/pkg/command"
+	healthPkg "github.com/cilium/cilium/pkg/health/client"
+	healthDefaults "github.com/cilium/cilium/pkg/health/defaults"
+	"github.com/go-openapi/strfmt"
+)
+
+// request is one agent's facts (lab/sim/cilium.ts CiliumFacts, the node named, the output form).
+type request struct {
+	Format            string   `json:"format"` // text | brief | json
+	Cluster           string   `json:"cluster"`
+	ClusterID         int64    `json:"clusterId"`
+	Version           string   `json:"version"`
+	KubernetesVersion string   `json:"kubernetesVersion"`
+	PodCIDR           string   `json:"podCIDR"`
+	NodeEncryption    bool     `json:"nodeEncryption"`
+	RemoteClusters    []string `json:"remoteClusters"`
+	Node              string   `json:"node"`
+	Nodes             []node   `json:"nodes"`
+	// Cilium's own state (Ok unless a contract sample asks for another)
+	CiliumState string `json:"ciliumState,omitempty"`
+	CiliumMsg   string `json:"ciliumMsg,omitempty"`
+	// the health prober is off (no cilium-health-ep controller): "Probe disabled"
+	HealthDisabled bool `json:"healthDisabled,omitempty"`
+}
+
+type node struct {
+	Name              string `json:"name"`
+	IP                string `json:"ip"`
+	PodCIDR           string `json:"podCIDR"`
+	CiliumInternalIP  string `json:"ciliumInternalIP"`
+	WgPubKey          string `json:"wgPubKey"`
+	HealthUnreachable bool   `json:"healthUnreachable,omitempty"`
+	WireguardError    string `json:"wireguardError,omitempty"`
+	// another node's agent sees this one unreachable (the probe's failure text)
+	ProbeFailure string `json:"probeFailure,omitempty"`
+}
+
+func fatal(format string, a ...any) {
+	fmt.Fprintf(os.Stderr, "cilium-status: "+format+"\n", a...)
+	os.Exit(2)
+}
+
+func main() {
+	var req request
+	if err := json.NewDecoder(os.Stdin).Decode(&req); err != nil {
+		fatal("reading the agent facts from stdin: %v", err)
+	}
+	var self *node
+	for i := range req.Nodes {
+		if req.Nodes[i].Name == req.Node {
+			self = &req.Nodes[i]
+		}
+	}
+	if self == nil {
+		fatal("node %q is not among the cluster's %d nodes", req.Node, len(req.Nodes))
+	}
+	sr := statusResponse(&req, self)
+	switch req.Format {
+	case "json":
+		if err := command.PrintOutputWithType(sr, "json"); err != nil {
+			os.Exit(1)
+		}
+	case "brief":
+		pkg.FormatStatusResponseBrief(os.Stdout, sr)
+		if unhealthy(sr) {
+			os.Exit(1)
+		}
+	case "text", "":
+		w := tabwriter.NewWriter(os.Stdout, 2, 0, 3, ' ', 0)
+		pkg.FormatStatusResponse(w, sr, pkg.StatusDetails{})
+		if unhealthy(sr) {
+			w.Flush()
+			os.Exit(1)
+		}
+		if req.HealthDisabled {
+			fmt.Fprint(w, "Cluster health:\t\tProbe disabled\n")
+		} else {
+			if self.HealthUnreachable {
+				// upstream asks the daemon on its socket; none listens at this path
+				dir, err := os.MkdirTemp("", "cilium-health-")
+				if err != nil {
+					fatal("temp dir: %v", err)
+				}
+				defer os.RemoveAll(dir)
+				os.Setenv(healthDefaults.SockPathEnv, filepath.Join(dir, "health.sock"))
+				healthPkg.GetAndFormatHealthStatus(w, false, false, 10)
+			} else {
+				healthPkg.FormatHealthStatusResponse(w, healthResponse(&req, self), false, false, 10)
+			}
+			fmt.Fprintf(w, "Modules Health:")
+			// no module reports its health: the agent's hive is simulated
+			healthPkg.GetAndFormatModulesHealth(w, nil, false, "\t\t")
+			fmt.Fprintln(w)
+		}
+		w.Flush()
+	default:
+		fatal("unknown format %q (text, brief or json)", req.Format)
+	}
+}
+
+func unhealthy(sr *models.StatusResponse) bool {
+	if sr.Cilium != nil {
+		return sr.Cilium.State != models.StatusStateOk && sr.Cilium.State != models.StatusStateDisabled
+	}
+	return false
+}
+
+func statusResponse(req *request, self *node) *models.StatusResponse {
+	k8s := req.KubernetesVersion
+	if len(k8s) > 0 && k8s[0] == 'v' {
+		k8s = k8s[1:]
+	}
+	minor := k8s
+	if i := indexNth(k8s, '.', 2); i > 0 {
+		minor = k8s[:i]
+	}
+	ciliumState, ciliumMsg := models.StatusStateOk, fmt.Sprintf("%s (v%s)", req.Version, req.Version)
+	if req.CiliumState != "" {
+		ciliumState, ciliumMsg = req.CiliumState, req.CiliumMsg
+	}
+	peers := int64(len(req.Nodes) - 1)
+	enc := &models.EncryptionStatus{Mode: models.EncryptionStatusModeWireguard}
+	if self.WireguardError != "" {
+		// what the agent's status collector writes when its WireGuard status call errors
+		enc.Msg = self.WireguardError
+	} else {
+		nodeEnc := "Disabled"
+		if req.NodeEncryption {
+			nodeEnc = "Enabled"
+		}
+		enc.Wireguard = &models.WireguardStatus{
+			NodeEncryption: nodeEnc,
+			Interfaces: []*models.WireguardInterface{
+				{Name: "cilium_wg0", PublicKey: self.WgPubKey, ListenPort: 51871, PeerCount: peers},
+			},
+		}
+	}
+	controllers := models.ControllerStatuses{}
+	now := strfmt.DateTime(time.Now())
+	for _, name := range []string{healthDefaults.HealthEPName, "sync-lb-maps-with-k8s-services", "ipcache-inject-labels", "endpoint-gc"} {
+		controllers = append(controllers, &models.ControllerStatus{
+			Name:   name,
+			Status: &models.ControllerStatusStatus{SuccessCount: 1, LastSuccessTimestamp: now},
+		})
+	}
+	if req.HealthDisabled {
+		controllers = controllers[1:]
+	}
+	clusters := make([]*models.RemoteCluster, 0, len(req.RemoteClusters))
+	for _, r := range req.RemoteClusters {
+		clusters = append(clusters, &models.RemoteCluster{
+			Name: r, Ready: true, Connected: true, NumNodes: int64(len(req.Nodes)), Status: "ready",
+		})
+	}
+	clusterNodes := make([]*models.NodeElement, 0, len(req.Nodes))
+	for _, n := range req.Nodes {
+		clusterNodes = append(clusterNodes, &models.NodeElement{
+			Name:           req.Cluster + "/" + n.Name,
+			PrimaryAddress: &models.NodeAddressing{IPV4: &models.NodeAddressingElement{IP: n.IP, Enabled: true}},
+		})
+	}
+	return &models.StatusResponse{
+		Kvstore: &models.Status{State: models.StatusStateDisabled},
+		Kubernetes: &models.K8sStatus{
+			State: models.StatusStateOk,
+			Msg:   fmt.Sprintf("%s (v%s) [linux/amd64]", minor, k8s),
+			K8sAPIVersions: []string{
+				"EndpointSliceOrEndpoint", "cilium/v2::CiliumClusterwideNetworkPolicy", "cilium/v2::CiliumEndpoint",
+				"cilium/v2::CiliumNetworkPolicy", "cilium/v2::CiliumNode", "cilium/v2alpha1::CiliumCIDRGroup",
+				"core/v1::Namespace", "core/v1::Pods", "core/v1::Service", "networking.k8s.io/v1::NetworkPolicy",
+			},
+		},
+		KubeProxyReplacement: &models.KubeProxyReplacement{
+			Mode:                models.KubeProxyReplacementModeTrue,
+			Devices:             []string{"eth0"},
+			DeviceList:          []*models.KubeProxyReplacementDeviceListItems0{{Name: "eth0", IP: []string{self.IP}}},
+			DirectRoutingDevice: "eth0",
+		},
+		HostFirewall: &models.HostFirewall{Mode: models.HostFirewallModeDisabled},
+		Srv6:         &models.Srv6{},
+		CniChaining:  &models.CNIChainingStatus{Mode: "none"},
+		CniFile: &models.Status{
+			State: models.StatusStateOk,
+			Msg:   "successfully wrote CNI configuration file to /host/etc/cni/net.d/05-cilium.conflist",
+		},
+		Cilium:      &models.Status{State: ciliumState, Msg: ciliumMsg},
+		NodeMonitor: &models.MonitorStatus{Cpus: 8, Npages: 64, Pagesize: 4096},
+		Cluster: &models.ClusterStatus{
+			CiliumHealth: &models.Status{State: models.StatusStateOk},
+			Nodes:        clusterNodes,
+			Self:         req.Cluster + "/" + self.Name,
+		},
+		Ipam:             &models.IPAMStatus{Status: fmt.Sprintf("IPv4: 12/254 allocated from %s, ", self.PodCIDR), IPV4: []string{self.PodCIDR}},
+		ClusterMesh:      &models.ClusterMeshStatus{Clusters: clusters},
+		IPV4BigTCP:       &models.IPV4BigTCP{},
+		IPV6BigTCP:       &models.IPV6BigTCP{},
+		BandwidthManager: &models.BandwidthManager{},
+		Routing: &models.Routing{
+			InterHostRoutingMode: models.RoutingInterHostRoutingModeNative,
+			IntraHostRoutingMode: models.RoutingIntraHostRoutingModeBPF,
+		},
+		AttachMode:   models.AttachModeTcx,
+		DatapathMode: models.DatapathModeVeth,
+		Masquerading: &models.Masquerading{
+			Enabled:             true,
+			Mode:                models.MasqueradingModeBPF,
+			EnabledProtocols:    &models.MasqueradingEnabledProtocols{IPV4: true},
+			SnatExclusionCidrV4: req.PodCIDR,
+		},
+		Controllers: controllers,
+		Proxy: &models.ProxyStatus{
+			IP: self.CiliumInternalIP, PortRange: "10000-20000", EnvoyDeploymentMode: "embedded",
+		},
+		IdentityRange: &models.IdentityRange{MinIdentity: req.ClusterID * 65536, MaxIdentity: req.ClusterID*65536 + 65535},
+		Hubble: &models.HubbleStatus{
+			State: models.HubbleStatusStateOk,
+			Observer: &models.HubbleStatusObserver{
+				CurrentFlows: 4095, MaxFlows: 4095, SeenFlows: 66240, Uptime: strfmt.Duration(time.Hour),
+			},
+		},
+		HubbleMetrics: &models.HubbleMetricsStatus{State: models.HubbleMetricsStatusStateOk},
+		Encryption:    enc,
+	}
+}
+
+// healthResponse is what this agent's cilium-health daemon answers: every node probed, each
+// reachable unless the facts give its probe's failure text.
+func healthResponse(req *request, self *node) *healthModels.HealthStatusResponse {
+	probed := time.Now().UTC().Format(time.RFC3339)
+	nodes := make([]*healthModels.NodeStatus, 0, len(req.Nodes))
+	for _, n := range req.Nodes {
+		conn := func() *healthModels.ConnectivityStatus {
+			if n.ProbeFailure != "" && n.Name != self.Name {
+				return &healthModels.ConnectivityStatus{Status: n.ProbeFailure, LastProbed: probed}
+			}
+			return &healthModels.ConnectivityStatus{Latency: 180_000, LastProbed: probed}
+		}
+		nodes = append(nodes, &healthModels.NodeStatus{
+			Name: req.Cluster + "/" + n.Name,
+			Host: &healthModels.HostStatus{
+				PrimaryAddress: &healthModels.PathStatus{IP: n.IP, Icmp: conn(), HTTP: conn()},
+			},
+			HealthEndpoint: &healthModels.EndpointStatus{
+				PrimaryAddress: &healthModels.PathStatus{IP: healthIP(n.CiliumInternalIP), Icmp: conn(), HTTP: conn()},
+			},
+		})
+	}
+	return &healthModels.HealthStatusResponse{
+		Local:         &healthModels.SelfStatus{Name: req.Cluster + "/" + self.Name},
+		Nodes:         nodes,
+		Timestamp:     probed,
+		ProbeInterval: "1m0s",
+	}
+}
+
+// the health endpoint's address: the node's next after cilium_host (lab/sim/cilium.ts spec.health)
+func healthIP(ciliumHost string) string {
+	if n := len(ciliumHost); n > 2 && ciliumHost[n-2:] == ".1" {
+		return ciliumHost[:n-2] + ".2"
+	}
+	return ciliumHost
+}
+
+func indexNth(s string, c byte, n int) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] == c {
+			n--
+			if n == 0 {
+				return i
+			}
+		}
+	}
+	return -1
+}

@@ -10,7 +10,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadLabContext } from '../core/index.js';
 import { gitUrl, startGitServer } from './git.js';
-import { startHubbleRelay } from './hubble-relay.js';
+import { serviceArtifacts } from '../build/services/artifacts.js';
+import { encodeServerStatus, startHubbleRelay } from './hubble-relay.js';
 import { kube } from './kube.js';
 import { reconcileCluster } from './operators.js';
 import { HUBBLE_RELAY_PORT, heartbeatFile } from './ports.js';
@@ -21,8 +22,16 @@ import { simStateFile } from './world.js';
 const log = (m: string) => process.stdout.write(`${new Date().toISOString()} ${m}\n`);
 const ctx = loadLabContext({ log });
 const stateFile = simStateFile(ctx);
+// the relay's answer is encoded by Cilium's own generated types (lab/build/services/cilium-status)
+const ciliumStatus = serviceArtifacts(ctx.paths.cache).ciliumStatus.binary;
 const servers: { close(): unknown }[] = await Promise.all(
-  ctx.clusterNames.map((c) => startHubbleRelay(HUBBLE_RELAY_PORT[c], () => ctx.clusters[c].nodes.length)),
+  ctx.clusterNames.map((c) =>
+    startHubbleRelay(
+      HUBBLE_RELAY_PORT[c],
+      () => ctx.clusters[c].nodes.length,
+      (counters) => encodeServerStatus(ciliumStatus, counters),
+    ),
+  ),
 );
 servers.push(await startGitServer(ctx.paths.root));
 log(`git remote ${gitUrl()}`);

@@ -7,6 +7,10 @@
 // response, `--brief` the one-line form, otherwise the tabwriter report, exit 1 when the Cilium
 // state is not Ok/Disabled, then the health report (the cilium-health daemon's answer, or upstream's
 // own "unreachable" line when the daemon does not answer) and the modules' health tally.
+//
+// `cilium-status relay-status` encodes what the Hubble relay answers to observer.Observer/ServerStatus
+// (the relay's counters as JSON on stdin, upstream's ServerStatusResponse in protobuf wire form on
+// stdout), for the lab's relay (lab/sim/hubble-relay.ts) and the contract samples.
 package main
 
 import (
@@ -17,13 +21,16 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/cilium/cilium/api/v1/models"
 	healthModels "github.com/cilium/cilium/api/v1/health/models"
+	"github.com/cilium/cilium/api/v1/models"
+	"github.com/cilium/cilium/api/v1/observer"
 	pkg "github.com/cilium/cilium/pkg/client"
 	"github.com/cilium/cilium/pkg/command"
 	healthPkg "github.com/cilium/cilium/pkg/health/client"
 	healthDefaults "github.com/cilium/cilium/pkg/health/defaults"
 	"github.com/go-openapi/strfmt"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/wrapperspb"
 )
 
 // request is one agent's facts (lab/sim/cilium.ts CiliumFacts, the node named, the output form).
@@ -62,7 +69,49 @@ func fatal(format string, a ...any) {
 	os.Exit(2)
 }
 
+// relayStatus is the relay's counters; a node count left out is not in the answer at all.
+type relayStatus struct {
+	NumFlows            uint64   `json:"numFlows"`
+	MaxFlows            uint64   `json:"maxFlows"`
+	SeenFlows           uint64   `json:"seenFlows"`
+	UptimeNs            uint64   `json:"uptimeNs"`
+	NumConnectedNodes   *uint32  `json:"numConnectedNodes"`
+	NumUnavailableNodes *uint32  `json:"numUnavailableNodes"`
+	UnavailableNodes    []string `json:"unavailableNodes"`
+	Version             string   `json:"version"`
+	FlowsRate           float64  `json:"flowsRate"`
+}
+
+func relayServerStatus() {
+	var in relayStatus
+	if err := json.NewDecoder(os.Stdin).Decode(&in); err != nil {
+		fatal("reading the relay's counters from stdin: %v", err)
+	}
+	msg := &observer.ServerStatusResponse{
+		NumFlows: in.NumFlows, MaxFlows: in.MaxFlows, SeenFlows: in.SeenFlows, UptimeNs: in.UptimeNs,
+		UnavailableNodes: in.UnavailableNodes, Version: in.Version, FlowsRate: in.FlowsRate,
+	}
+	if in.NumConnectedNodes != nil {
+		msg.NumConnectedNodes = wrapperspb.UInt32(*in.NumConnectedNodes)
+	}
+	if in.NumUnavailableNodes != nil {
+		msg.NumUnavailableNodes = wrapperspb.UInt32(*in.NumUnavailableNodes)
+	}
+	out, err := proto.Marshal(msg)
+	if err != nil {
+		fatal("encoding ServerStatusResponse: %v", err)
+	}
+	os.Stdout.Write(out)
+}
+
 func main() {
+	if len(os.Args) > 1 {
+		if os.Args[1] != "relay-status" {
+			fatal("unknown command %q (none: an agent's status; relay-status: the relay's ServerStatus)", os.Args[1])
+		}
+		relayServerStatus()
+		return
+	}
 	var req request
 	if err := json.NewDecoder(os.Stdin).Decode(&req); err != nil {
 		fatal("reading the agent facts from stdin: %v", err)

@@ -12,14 +12,54 @@ import { isNotFound, selectorOf } from '../reads/k8s.js';
 
 /** What STO-CEPH-002 reads of `ceph status -f json`. */
 export interface CephStatus {
-  health?: { status?: string; checks?: Record<string, { summary?: { message?: string } }> };
+  health?: {
+    status?: string;
+    checks?: Record<string, { summary?: { message?: string }; muted?: boolean }>;
+  };
   osdmap?: { num_osds?: number; num_up_osds?: number; num_in_osds?: number };
 }
 
-/** The health as one line a person reads: `HEALTH_WARN (OSD_DOWN: 1 osds down; ...)`, or `HEALTH_OK`. */
+/**
+ * The health as one line a person reads: `HEALTH_WARN (OSD_DOWN: 1 osds down; ...)`, or `HEALTH_OK`.
+ * A muted check (`ceph health mute`) is left out: Ceph itself does not count it in the status.
+ */
 export function cephHealth(s: CephStatus): string {
-  const checks = Object.entries(s.health?.checks ?? {}).map(([k, v]) => `${k}: ${v.summary?.message ?? ''}`);
+  const checks = Object.entries(s.health?.checks ?? {})
+    .filter(([, v]) => !v.muted)
+    .map(([k, v]) => `${k}: ${v.summary?.message ?? ''}`);
   return `${s.health?.status}${checks.length ? ` (${checks.join('; ')})` : ''}`;
+}
+
+/**
+ * Why STO-CEPH-002 fails on a `ceph status -f json`: health not HEALTH_OK (with its checks), no OSD
+ * count in `osdmap` (a renamed or nested osdmap, as Nautilus wrote it, must not read as "all of zero
+ * OSDs up"), or OSDs not all up and in. Empty when healthy.
+ */
+export function cephStatusProblems(s: CephStatus): string[] {
+  const problems: string[] = [];
+  const health = cephHealth(s);
+  if (health !== 'HEALTH_OK') problems.push(`ceph health: ${health}`);
+  const osd = s.osdmap ?? {};
+  if (typeof osd.num_osds !== 'number' || osd.num_osds <= 0)
+    problems.push(
+      `no OSD count: osdmap.num_osds is ${JSON.stringify(osd.num_osds)} (osdmap ${JSON.stringify(s.osdmap)})`,
+    );
+  else if (osd.num_up_osds !== osd.num_osds || osd.num_in_osds !== osd.num_osds)
+    problems.push(`OSDs up/in of ${osd.num_osds}: ${osd.num_up_osds} up, ${osd.num_in_osds} in`);
+  return problems;
+}
+
+/** What STO-CEPH-001 reads of a CephCluster (Rook's status.ceph). */
+interface RookCephStatus {
+  health?: string;
+  details?: Record<string, { message?: string; severity?: string }>;
+}
+
+/** STO-CEPH-001's value: Rook's status.ceph.health with its details, `HEALTH_OK` when healthy. */
+export function cephClusterHealth(cc: { status?: Record<string, unknown> }): string {
+  const ceph = (cc.status?.ceph ?? {}) as RookCephStatus;
+  const details = Object.entries(ceph.details ?? {}).map(([k, v]) => `${k}: ${v.message ?? ''}`);
+  return `${ceph.health ?? 'no status.ceph.health'}${details.length ? ` (${details.join('; ')})` : ''}`;
 }
 
 /**

@@ -113,7 +113,7 @@ export async function buildAll(cache: string, v: LabVersions, log: (m: string) =
     log(`lab build: everything is built (${cache})`);
     return;
   }
-  log(`lab build: building ${missing.join(', ')} from the Go module proxy (cold: about 40 min on 2 cores)`);
+  log(`lab build: building ${missing.join(', ')} from the Go module proxy (cold: about 30 min on 2 cores)`);
   const chain = async (cs: Component[]) => {
     for (const c of cs) if (missing.includes(c)) await buildComponent(cache, c, v, log);
   };

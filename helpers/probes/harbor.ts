@@ -53,6 +53,18 @@ export function unhealthyComponents(body: HarborHealth): string[] {
     .map((c) => `${c.name}: ${c.status}${c.error ? ` (${c.error})` : ''}`);
 }
 
+/**
+ * Why REG-HARBOR-001 fails on a health answer: each unhealthy component, an overall status other
+ * than `healthy`, an HTTP status other than 200, or no component listed at all. Empty when healthy.
+ */
+export function harborHealthProblems(body: HarborHealth): string[] {
+  const problems = unhealthyComponents(body).map((c) => `unhealthy component ${c}`);
+  if (body.http !== 200) problems.push(`GET /api/v2.0/health answered HTTP ${body.http}`);
+  if (body.status !== 'healthy') problems.push(`overall status ${JSON.stringify(body.status ?? null)}`);
+  if (!body.components?.length) problems.push('no components in the health answer');
+  return problems;
+}
+
 export type ImageRegistry = Pick<
   RegistryClient,
   'pushBlob' | 'pushManifest' | 'pullManifest' | 'deleteManifest' | 'tags'

@@ -32,6 +32,23 @@ export interface SubjectSession {
   subjectListedAfterDelete?: boolean;
 }
 
+/** Why MSG-SR-001 fails on a session log; empty when every step did what the registry should. */
+export function subjectSessionProblems(log: SubjectSession): string[] {
+  const problems: string[] = [];
+  if (log.latestMatches !== true)
+    problems.push(
+      `the latest version is not the one registered (registered id ${log.registeredId}, latest ${JSON.stringify(log.latest)})`,
+    );
+  if (log.compatibleChange !== true) problems.push('a backward-compatible change was refused');
+  if (log.incompatibleChange !== false)
+    problems.push('an incompatible change was accepted (is the compatibility level NONE?)');
+  if (log.deleteError)
+    problems.push(`DELETE of subject ${log.subject} (soft, then permanent): ${log.deleteError}`);
+  if (log.subjectListedAfterDelete !== false)
+    problems.push(`subject ${log.subject} still listed after the permanent delete`);
+  return problems;
+}
+
 /**
  * Sweeps expired pv-subject subjects (soft-deleted ones too: they still hold their name), registers
  * `schemas.v1` under `subject`, reads the latest version back, asks whether `compatible` and

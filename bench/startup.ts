@@ -39,7 +39,12 @@ interface Mark {
   atMs: number;
 }
 
-/** The phases of one run, in order, as [label, ms]; from the marks of bin/launch.mjs, the preflight and bin/test.ts. */
+/**
+ * The phases of one run as [label, ms], consecutive in time (so they add up to the wall time); from
+ * the marks of bin/launch.mjs, the preflight and bin/test.ts. The preflight child runs while the
+ * main process loads vitest: a phase counts from the mark before it, whichever process set it, so
+ * a preflight phase after `bin/test.ts bundle load` is only the part the run waited for.
+ */
 export function phaseBreakdown(marks: Mark[], startedMs: number, endedMs: number): [string, number][] {
   const first = (phase: string, pid?: number) =>
     marks.find((m) => m.phase === phase && (pid === undefined || m.pid === pid));
@@ -69,8 +74,8 @@ export function phaseBreakdown(marks: Mark[], startedMs: number, endedMs: number
   ];
   const out: [string, number][] = [];
   let prev = startedMs;
-  for (const [label, at] of points) {
-    if (at === undefined) continue;
+  const reached = points.filter((p): p is [string, number] => p[1] !== undefined);
+  for (const [label, at] of reached.sort((a, b) => a[1] - b[1])) {
     out.push([label, Math.max(0, at - prev)]);
     prev = at;
   }

@@ -1,8 +1,8 @@
 // Launcher of the TypeScript entry points (`node bin/launch.mjs bin/test.ts args…`).
 // For bin/test.ts (`pnpm test`), first the preflight: a short-lived child process
 // (bin/preflight.ts) proves the selected clusters' identities and sweeps expired
-// leftovers; it holds @kubernetes/client-node and exits before this process loads vitest, so the main
-// process, which lives next to the workers for the whole run, never holds either (peak memory).
+// leftovers; it holds @kubernetes/client-node, so the main process, which lives next to the workers
+// for the whole run, never does (peak memory). It runs while this process loads vitest.
 // vitest's node API is then loaded natively and handed over; our own .ts files (bin/test.ts, the
 // preflight, the platform config) run from bundles compiled once and cached (bin/compile.mjs): no
 // TypeScript transform at run time. Other entries use tsx (scoped tsImport). Loading vitest through a
@@ -77,14 +77,16 @@ function preflight(args) {
 if (path.basename(entry) === 'test.ts') {
   // what bin/test.ts's main() takes (its Launch): loaded here, before and outside its module graph
   const launch = {};
+  // The preflight child runs while this process loads vitest and bin/test.ts (no cluster is
+  // touched by either); the run itself starts only once the child has answered, so every check
+  // still comes after the identity proof and the sweep.
+  let pending;
   if (process.env.PV_IDENTITY !== 'skip') {
     mark('preflight started');
-    const pre = await preflight(rest);
-    mark('preflight done');
-    if (pre) {
-      launch.preflight = pre;
-      process.env.PV_RUN_ID = pre.runId; // the run the preflight's requests were tagged with
-    }
+    pending = preflight(rest).then((pre) => {
+      mark('preflight done');
+      return pre;
+    });
   }
   launch.vitestNode = await import('vitest/node');
   mark('vitest/node loaded');
@@ -95,6 +97,11 @@ if (path.basename(entry) === 'test.ts') {
   process.argv = [process.argv[0], path.resolve(entry), ...rest];
   const mod = await importCompiled(entry);
   mark('bin/test.ts loaded');
+  const pre = await pending;
+  if (pre) {
+    launch.preflight = pre;
+    process.env.PV_RUN_ID = pre.runId; // the run the preflight's requests were tagged with
+  }
   await mod.run(launch);
 } else if (path.basename(entry) === 'preflight.ts') {
   process.argv = [process.argv[0], path.resolve(entry), ...rest];

@@ -52,6 +52,35 @@ describe('pnpm bench startup: where the time goes', () => {
     expect(phases.reduce((n, [, ms]) => n + ms, 0)).toBe(4_800 - 990);
   });
 
+  it('the preflight beside the vitest load: phases in the order they ended, the wait for the preflight last', () => {
+    const phases = phaseBreakdown(
+      [
+        at(mainPid, 'node started', 1_000),
+        at(mainPid, 'launcher loaded', 1_050),
+        at(childPid, 'launcher loaded', 1_150),
+        at(mainPid, 'vitest/node loaded', 1_400),
+        at(mainPid, 'bin/test.ts loaded', 1_480),
+        at(childPid, 'preflight: selection resolved', 1_600),
+        at(childPid, 'preflight: identities proven, leftovers swept', 1_950),
+        at(mainPid, 'preflight done', 1_960),
+        at(mainPid, 'selection resolved', 2_000),
+      ],
+      990,
+      2_100,
+    );
+    expect(phases).toEqual([
+      ['spawn and node start-up', 10],
+      ['launcher (compile-cache lookup)', 50],
+      ['vitest/node load', 350],
+      ['bin/test.ts bundle load', 80],
+      ['preflight: node start-up, config', 120],
+      ['preflight: identity proof and sweep', 350],
+      ['preflight: exit', 10],
+      ['selection (config load)', 40],
+      ['exit', 100],
+    ]);
+  });
+
   it('a run without a preflight (PV_IDENTITY=skip) or without marks gives no invented phases', () => {
     const phases = phaseBreakdown(
       [

@@ -143,7 +143,15 @@ func main() {
 			w.Flush()
 			os.Exit(1)
 		}
-		if req.HealthDisabled {
+		// as cilium-dbg decides it: the prober runs when the agent has its health endpoint controller
+		healthEnabled := false
+		for _, c := range sr.Controllers {
+			if c.Name == healthDefaults.HealthEPName {
+				healthEnabled = true
+				break
+			}
+		}
+		if !healthEnabled {
 			fmt.Fprint(w, "Cluster health:\t\tProbe disabled\n")
 		} else {
 			if self.HealthUnreachable {

@@ -101,8 +101,8 @@ async function up(): Promise<void> {
   }
   // a refused simulated write fails `lab up` (not only a line in sim-operators.log: issue 13)
   await hook(paths, 'sim', 'verifyOperators', ctx);
-  // the real Flux controllers watch kinds whose CRDs seeding installs
-  await hook(paths, 'services', 'startFluxControllers', ctx);
+  // the real Flux and cert-manager controllers watch kinds whose CRDs seeding installs
+  await hook(paths, 'services', 'startControllers', ctx);
   if (!fs.existsSync(paths.scenarioFile)) fs.writeFileSync(paths.scenarioFile, 'healthy\n');
   if (activeScenario(paths) === 'healthy') await recordDisruptionBaseline(paths, log);
   log(`lab up: ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
@@ -289,7 +289,7 @@ async function main(argv: string[]): Promise<number> {
       const ctx = loadLabContext({ log });
       await hook(labPaths(), 'sim', 'seed', ctx, scenarioFaults);
       await hook(labPaths(), 'sim', 'verifyOperators', ctx);
-      await hook(labPaths(), 'services', 'startFluxControllers', ctx);
+      await hook(labPaths(), 'services', 'startControllers', ctx);
       await recordDisruptionBaseline(labPaths(), log);
       log(`lab reset: declared state restored in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       return 0;

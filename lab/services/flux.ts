@@ -11,16 +11,15 @@
  *   artifacts on 127.0.0.1 (`--storage-adv-addr`), where kustomize-controller fetches them.
  * - Credentials: the lab admin (system:masters), as Flux's controllers are bound to cluster-admin.
  *   No events receiver (`--events-addr` empty), no leader election, metrics off; health on loopback.
- * They start after seeding (their watches need the CRDs): `startFluxControllers`, from `lab up`.
+ * They start after seeding (their watches need the CRDs): `startControllers` (index.ts), from `lab up`.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import YAML from 'yaml';
 import { requireBuilt, serviceArtifacts, type FluxControllerBuild } from '../build/services/artifacts.js';
-import { LAB_CLUSTERS, TOPOLOGY, type LabClusterName } from '../core/topology.js';
+import { LAB_CLUSTERS, type LabClusterName } from '../core/topology.js';
 import { servicePorts } from './ports.js';
 import { probeHttp } from './probes.js';
-import { procName, serviceDir, type ServicesContext } from './runtime.js';
+import { clusterKubeconfig, procName, serviceDir, type ServicesContext } from './runtime.js';
 
 /** The label that hands an object to the real controllers instead of the simulation. */
 export const FLUX_RECONCILER_LABEL = 'lab.platform-validation.io/reconciler';
@@ -34,16 +33,6 @@ export const fluxProcess = (c: FluxController, cluster: LabClusterName) => procN
 /** Where source-controller serves artifacts for a cluster (also what it advertises). */
 export function fluxStorageAddress(cluster: LabClusterName): string {
   return `127.0.0.1:${servicePorts().flux[cluster].storage}`;
-}
-
-/** .lab/kubeconfig with current-context set to the cluster (controller-runtime reads the current one). */
-function clusterKubeconfig(ctx: ServicesContext, cluster: LabClusterName, dir: string): string {
-  const doc = YAML.parse(fs.readFileSync(ctx.paths.kubeconfig, 'utf8')) as Record<string, unknown>;
-  const file = path.join(dir, 'kubeconfig');
-  fs.writeFileSync(file, YAML.stringify({ ...doc, 'current-context': TOPOLOGY[cluster].context }), {
-    mode: 0o600,
-  });
-  return file;
 }
 
 async function startOne(ctx: ServicesContext, c: FluxController, cluster: LabClusterName): Promise<void> {

@@ -35,6 +35,7 @@ import {
   stopObservabilityService,
   type ObsService,
 } from './observability.js';
+import { startCertManager, stopCertManager } from './cert-manager.js';
 import { startFluxControllers, stopFluxControllers } from './flux.js';
 import { startHarborCore, stopHarborCore } from './harbor.js';
 import { ensureDeclaredTopics } from './kafka-topics.js';
@@ -58,6 +59,14 @@ import { startSchemaRegistry, stopSchemaRegistry } from './schema-registry.js';
 import { buildServices } from '../build/services/build.js';
 
 export { buildServices, startFluxControllers };
+
+/**
+ * The real controllers (Flux's source- and kustomize-controller, cert-manager's): after seeding,
+ * since their watches need the CRDs.
+ */
+export async function startControllers(ctx: ServicesContext): Promise<void> {
+  await Promise.all([startFluxControllers(ctx), startCertManager(ctx)]);
+}
 export {
   serviceCatalogue as servicesCatalogue,
   kafkaAdvertisedHost,
@@ -254,6 +263,7 @@ export async function stopServices(ctx: ServicesContext): Promise<void> {
   };
   await Promise.all([
     timed('flux controllers', () => stopFluxControllers(ctx)),
+    timed('cert-manager', () => stopCertManager(ctx)),
     timed('observability', () => stopObservability(ctx)),
     timed('gateway', () => stopGateway(ctx)),
     timed('harbor-core + registry', () => stopHarborCore(ctx).then(() => stopRegistry(ctx))),

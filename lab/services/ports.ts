@@ -45,6 +45,8 @@ export function servicePorts() {
       infra: { storage: b + 90, sourceHealth: b + 91, kustomizeHealth: b + 92 },
       apps: { storage: b + 93, sourceHealth: b + 94, kustomizeHealth: b + 95 },
     },
+    // cert-manager's real controller per cluster: its metrics endpoint (the readiness probe)
+    certManagerMetrics: { infra: b + 96, apps: b + 97 },
   };
 }
 

@@ -6,7 +6,9 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import YAML from 'yaml';
 import type { LabContext } from '../core/context.js';
+import { TOPOLOGY, type LabClusterName } from '../core/topology.js';
 import { pidAlive } from '../core/process.js';
 
 /** The part of LabContext the services need; `lab/services/dev.ts` builds one without clusters. */
@@ -19,6 +21,16 @@ export const procName = (service: string) => `svc-${service}`;
 /** .lab/services/<name>: config, data and credentials of one service */
 export function serviceDir(ctx: ServicesContext, name: string): string {
   return path.join(ctx.paths.root, 'services', name);
+}
+
+/** .lab/kubeconfig with current-context set to the cluster, in `dir` (for a controller of one cluster). */
+export function clusterKubeconfig(ctx: ServicesContext, cluster: LabClusterName, dir: string): string {
+  const doc = YAML.parse(fs.readFileSync(ctx.paths.kubeconfig, 'utf8')) as Record<string, unknown>;
+  const file = path.join(dir, 'kubeconfig');
+  fs.writeFileSync(file, YAML.stringify({ ...doc, 'current-context': TOPOLOGY[cluster].context }), {
+    mode: 0o600,
+  });
+  return file;
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -29,6 +29,7 @@ export interface ServiceVersions {
   GATEWAY_API_VERSION: string;
   FLUX_SOURCE_CONTROLLER_VERSION: string;
   CERT_MANAGER_VERSION: string;
+  CERT_MANAGER_CONTROLLER_VERSION: string;
   EXTERNAL_SECRETS_VERSION: string;
   CILIUM_VERSION: string;
   CNPG_VERSION: string;
@@ -53,6 +54,7 @@ export function readServiceVersions(file = path.join(SERVICES_BUILD_DIR, 'versio
     'GATEWAY_API_VERSION',
     'FLUX_SOURCE_CONTROLLER_VERSION',
     'CERT_MANAGER_VERSION',
+    'CERT_MANAGER_CONTROLLER_VERSION',
     'EXTERNAL_SECRETS_VERSION',
     'CILIUM_VERSION',
     'CNPG_VERSION',
@@ -108,17 +110,25 @@ export interface ServiceArtifacts {
   upstreamCrds: UpstreamCrdSource[];
   /** the real Flux controllers the lab runs (built from their modules through a wrapper module) */
   fluxControllers: FluxControllerBuild[];
+  /** cert-manager's real controller (the older release whose controller the module proxy serves) */
+  certManagerController: ControllerBuild;
   /** what the lab's agent pods print for `cilium-dbg status`, through upstream's formatters */
   ciliumStatus: GoProgramBuild;
 }
 
-/** One Flux controller binary: `go build <module>` in a wrapper module carrying upstream's replaces. */
-export interface FluxControllerBuild {
-  name: 'source-controller' | 'kustomize-controller';
+/** One controller binary: `go build <package>` in a wrapper module carrying upstream's replaces. */
+export interface ControllerBuild {
+  name: string;
   module: string;
   version: string;
+  /** the main package inside the module (the module root for Flux's controllers) */
+  package: string;
   dir: string;
   binary: string;
+}
+
+export interface FluxControllerBuild extends ControllerBuild {
+  name: 'source-controller' | 'kustomize-controller';
 }
 
 interface CrdSourceBase {
@@ -236,8 +246,10 @@ export function serviceArtifacts(cache: string, v = readServiceVersions()): Serv
   };
   const flux = (name: FluxControllerBuild['name'], version: string): FluxControllerBuild => {
     const dir = path.join(cache, `flux-${name}-${version}`);
-    return { name, module: `github.com/fluxcd/${name}`, version, dir, binary: path.join(dir, 'bin', name) };
+    const module = `github.com/fluxcd/${name}`;
+    return { name, module, version, package: module, dir, binary: path.join(dir, 'bin', name) };
   };
+  const certManagerDir = path.join(cache, `cert-manager-controller-${v.CERT_MANAGER_CONTROLLER_VERSION}`);
   const ciliumStatusDir = path.join(cache, `cilium-status-${v.CILIUM_VERSION}-${ciliumStatusSourceHash()}`);
   return {
     ciliumStatus: {
@@ -247,6 +259,14 @@ export function serviceArtifacts(cache: string, v = readServiceVersions()): Serv
       source: CILIUM_STATUS_SOURCE,
       dir: ciliumStatusDir,
       binary: path.join(ciliumStatusDir, 'bin', 'cilium-status'),
+    },
+    certManagerController: {
+      name: 'cert-manager-controller',
+      module: 'github.com/cert-manager/cert-manager',
+      version: v.CERT_MANAGER_CONTROLLER_VERSION,
+      package: 'github.com/cert-manager/cert-manager/cmd/controller',
+      dir: certManagerDir,
+      binary: path.join(certManagerDir, 'bin', 'cert-manager-controller'),
     },
     fluxControllers: [
       flux('source-controller', v.FLUX_SOURCE_CONTROLLER_VERSION),

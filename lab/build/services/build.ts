@@ -14,7 +14,8 @@
  * - Flux source-controller and kustomize-controller: `go build <module>` in a wrapper module that
  *   requires the controller at its version and carries its go.mod's module replaces (its own
  *   `replace .../api => ./api` makes `go install pkg@version` refuse it; the api module it requires
- *   is served at the same version)
+ *   is served at the same version); cert-manager's controller (cmd/controller of the cert-manager
+ *   module at CERT_MANAGER_CONTROLLER_VERSION) the same way
  * - cilium-status (what the lab's agents print for `cilium-dbg status`): lab/build/services/cilium-status
  *   built in a module that requires github.com/cilium/cilium at CILIUM_VERSION, so the report is
  *   worded by Cilium's own formatters
@@ -30,7 +31,7 @@ import {
   readServiceVersions,
   serviceArtifacts,
   type ServiceVersions,
-  type FluxControllerBuild,
+  type ControllerBuild,
   type GoProgramBuild,
   type UpstreamCrdSource,
   type StrimziGeneratedCrdSource,
@@ -480,7 +481,7 @@ interface GoModJson {
   Replace?: { Old: { Path: string; Version?: string }; New: { Path: string; Version?: string } }[];
 }
 
-async function buildFluxController(b: FluxControllerBuild, o: BuildServicesOptions): Promise<void> {
+async function buildController(b: ControllerBuild, o: BuildServicesOptions): Promise<void> {
   const what = `${b.name} ${b.version}`;
   if (isComplete(b.dir) && fs.existsSync(b.binary) && !o.force) return cached(o, what);
   await requireTool('go', 'install Go >= 1.24 (Debian golang-go or go.dev)');
@@ -530,7 +531,7 @@ async function buildFluxController(b: FluxControllerBuild, o: BuildServicesOptio
   );
   o.progress?.(`${what}: go build (CGO off; cold: several minutes)`);
   let packages = 0;
-  await run('go', ['build', '-v', '-trimpath', '-ldflags=-s -w', '-o', b.binary, b.module], {
+  await run('go', ['build', '-v', '-trimpath', '-ldflags=-s -w', '-o', b.binary, b.package], {
     cwd: src,
     env,
     timeoutMs: 60 * 60_000,
@@ -601,10 +602,10 @@ export async function buildServices(
     ...serviceArtifacts(ctx.paths.cache, v).upstreamCrds.map((src) => fetchUpstreamCrds(src, opts)),
     buildGoProgram(serviceArtifacts(ctx.paths.cache, v).ciliumStatus, opts),
     // one after the other: each is a large Go build, and the cores are shared with the others
-    serviceArtifacts(ctx.paths.cache, v).fluxControllers.reduce<Promise<void>>(
-      (p, b) => p.then(() => buildFluxController(b, opts)),
-      Promise.resolve(),
-    ),
+    [
+      ...serviceArtifacts(ctx.paths.cache, v).fluxControllers,
+      serviceArtifacts(ctx.paths.cache, v).certManagerController,
+    ].reduce<Promise<void>>((p, b) => p.then(() => buildController(b, opts)), Promise.resolve()),
   ]);
   const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed.length) {

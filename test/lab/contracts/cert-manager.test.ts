@@ -9,10 +9,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { stringify } from 'yaml';
 import { certificateProblems } from '../../../helpers/probes/certificates.js';
-import type { KObject } from '../../../helpers/reads/k8s.js';
+import { conditionOf, type KObject } from '../../../helpers/reads/k8s.js';
 import { loadLabContext } from '../../../lab/core/index.js';
 import { TOPOLOGY } from '../../../lab/core/topology.js';
 import { CERT_MANAGER_LAB_NAMESPACE as NS, certManagerProcess } from '../../../lab/services/cert-manager.js';
@@ -28,11 +28,6 @@ const kubectl = (args: string[], input?: string) =>
   );
 const get = (kind: string, name: string, ns = NS) =>
   JSON.parse(kubectl(['-n', ns, 'get', kind, name, '-o', 'json'])) as KObject;
-const condition = (o: KObject, type: string) =>
-  (
-    (o.status?.conditions as { type: string; status: string; reason?: string; message?: string }[]) ?? []
-  ).find((c) => c.type === type);
-
 const issuer = (name: string, spec: object) => ({
   apiVersion: 'cert-manager.io/v1',
   kind: 'Issuer',
@@ -69,27 +64,38 @@ const OBJECTS = [
   }),
 ];
 
-/** Poll until `ok` holds for what `read` returns (bounded); the last value is returned. */
-async function until<T>(read: () => T, ok: (v: T) => boolean, what: string, ms = 90_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    let v: T | undefined;
-    try {
-      v = read();
-      if (ok(v)) return v;
-    } catch {
-      // not created yet
-    }
-    if (Date.now() > end)
-      throw new Error(`${what} within ${ms / 1000} s; last: ${JSON.stringify(v?.valueOf())}`);
-    await new Promise((r) => setTimeout(r, 1_000));
-  }
-}
+/** The object once the controller has set its Ready condition to `status` (vitest's waitFor, bounded). */
+const readyIs = (kind: string, name: string, status: 'True' | 'False') =>
+  vi.waitFor(
+    () => {
+      const o = get(kind, name);
+      const ready = conditionOf(o, 'Ready');
+      if (ready?.status !== status)
+        throw new Error(`${kind} ${NS}/${name}: Ready=${ready?.status ?? 'unset'}, waiting for ${status}`);
+      return o;
+    },
+    { timeout: 90_000, interval: 1_000 },
+  );
 
 describe('cert-manager v1.11.5 (real controller) against NET-CERT-001', () => {
-  beforeAll(() => {
+  beforeAll(async () => {
     if (!ctx.procs.isRunning(certManagerProcess(CLUSTER)))
       throw new Error(`${certManagerProcess(CLUSTER)} is not running (run \`pnpm lab up\`)`);
+    // a run seconds after the last one finds the namespace still terminating
+    await vi.waitFor(
+      () => {
+        const phase = kubectl([
+          'get',
+          'namespace',
+          NS,
+          '--ignore-not-found',
+          '-o',
+          'jsonpath={.status.phase}',
+        ]);
+        if (phase === 'Terminating') throw new Error(`namespace ${NS} is still terminating`);
+      },
+      { timeout: 60_000, interval: 1_000 },
+    );
     kubectl(['apply', '-f', '-'], stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } }));
     kubectl(['apply', '-f', '-'], OBJECTS.map((o) => stringify(o)).join('---\n'));
   });
@@ -98,11 +104,7 @@ describe('cert-manager v1.11.5 (real controller) against NET-CERT-001', () => {
   });
 
   it('a Certificate the controller issued passes, and its status matches the x509 in the Secret', async () => {
-    const cert = await until(
-      () => get('certificate', 'pv-wildcard'),
-      (c) => condition(c, 'Ready')?.status === 'True',
-      'Certificate pv-wildcard Ready',
-    );
+    const cert = await readyIs('certificate', 'pv-wildcard', 'True');
     const ca = get('issuer', 'pv-ca');
     expect(certificateProblems(cert, ca, DNS, new Date())).toEqual([]);
 
@@ -116,16 +118,8 @@ describe('cert-manager v1.11.5 (real controller) against NET-CERT-001', () => {
   });
 
   it('an Issuer that cannot sign turns the check red, naming the issuer and the missing notAfter', async () => {
-    const broken = await until(
-      () => get('issuer', 'pv-broken-ca'),
-      (i) => condition(i, 'Ready')?.status === 'False',
-      'Issuer pv-broken-ca Ready=False',
-    );
-    const cert = await until(
-      () => get('certificate', 'pv-unsignable'),
-      (c) => condition(c, 'Ready')?.status === 'False',
-      'Certificate pv-unsignable Ready=False',
-    );
+    const broken = await readyIs('issuer', 'pv-broken-ca', 'False');
+    const cert = await readyIs('certificate', 'pv-unsignable', 'False');
     const problems = certificateProblems(cert, broken, DNS, new Date());
     expect(problems.join('\n')).toMatch(/Certificate pv-cert-lab\/pv-unsignable: Ready=False/);
     expect(problems.join('\n')).toMatch(/no notAfter \(never issued\)/);
@@ -133,16 +127,12 @@ describe('cert-manager v1.11.5 (real controller) against NET-CERT-001', () => {
   });
 
   it("the lab's simulated wildcard-cert writes the real controller's status shape", async () => {
-    const real = await until(
-      () => get('certificate', 'pv-wildcard'),
-      (c) => condition(c, 'Ready')?.status === 'True',
-      'Certificate pv-wildcard Ready',
-    );
+    const real = await readyIs('certificate', 'pv-wildcard', 'True');
     const sim = get('certificate', 'wildcard-cert', 'cert-manager');
     const keys = (o: KObject) => Object.keys(o.status ?? {}).sort();
     expect(keys(real).filter((k) => !keys(sim).includes(k))).toEqual([]);
     const pick = (o: KObject) => {
-      const c = condition(o, 'Ready')!;
+      const c = conditionOf(o, 'Ready')!;
       return { status: c.status, reason: c.reason, message: c.message };
     };
     expect(pick(sim)).toEqual(pick(real));

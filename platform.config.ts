@@ -13,8 +13,8 @@ export default definePlatform({
     // reported skipped with that reason, never passed).
     lab: {
       clusters: {
-        infra: { context: 'lab-infra', kubeconfig: '.lab/kubeconfig', facts: labFacts() },
-        apps: { context: 'lab-apps', kubeconfig: '.lab/kubeconfig', facts: labFacts() },
+        infra: { context: 'lab-infra', kubeconfig: '.lab/kubeconfig', facts: labFacts('infra') },
+        apps: { context: 'lab-apps', kubeconfig: '.lab/kubeconfig', facts: labFacts('apps') },
       },
     },
     // A real platform: no kubeconfig path, so KUBECONFIG (colon-separated list) or ~/.kube/config is

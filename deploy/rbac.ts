@@ -130,13 +130,15 @@ export function renderPolicy(a: CatalogueAccess): string {
 # other identity is untouched. It holds on its own: Pod Security admission enforcing the run
 # namespace's label is a second layer, not the first.
 #
-#   - writes: CREATE/DELETE of pods, services, persistentvolumeclaims in a namespace named pv-run-*
-#     carrying platform-validation/owned=true, and of such namespaces themselves; nothing else
-#     (no UPDATE, no other kind or subresource)
+#   - writes: CREATE/DELETE of pods, services, persistentvolumeclaims and Deployments, and
+#     CREATE/UPDATE/DELETE of ConfigMaps, in a namespace named pv-run-* carrying
+#     platform-validation/owned=true, and CREATE/DELETE of such namespaces themselves; nothing else
+#     (no other UPDATE, kind or subresource)
 #   - run namespaces: pod-security.kubernetes.io/enforce=restricted, no weaker pod-security label
-#   - pods in them: restricted-compatible (no privilege, host namespaces/ports/paths, added
-#     capabilities or root; seccomp RuntimeDefault/Localhost; restricted volume types) and never
-#     spec.nodeName (which would bypass the scheduler onto any node, control planes included)
+#   - pods in them, and the pod template of a Deployment: restricted-compatible (no privilege, host
+#     namespaces/ports/paths, added capabilities or root; seccomp RuntimeDefault/Localhost;
+#     restricted volume types) and never spec.nodeName (which would bypass the scheduler onto any
+#     node, control planes included)
 #   - Services: ClusterIP or LoadBalancer, no externalIPs; PVCs: no spec.volumeName (no claiming
 #     someone else's PersistentVolume)
 #   - exec: into the run's own pods, or exactly the catalogue's commands in the pods it names (no
@@ -203,16 +205,31 @@ ${orList(a.evictions.map(evictionClause))}
         authorizer.group(${cel(m.group)}).resource(${cel(m.resource)}).namespace(request.namespace).check(${cel(m.verb)}).allowed()
     - name: namespaceWrite
       expression: "variables.core && request.resource.resource == 'namespaces' && request.operation in ['CREATE', 'UPDATE']"
-    - name: pod
+    - name: podWrite
       expression: "variables.core && request.resource.resource == 'pods' && request.operation in ['CREATE', 'UPDATE']"
+    - name: deploymentWrite
+      expression: >-
+        request.resource.group == 'apps' && request.resource.resource == 'deployments' && variables.sub == '' &&
+        request.operation in ['CREATE', 'UPDATE']
+    - name: pod
+      # a pod, or the pod a Deployment's template makes: both held to the same rules
+      expression: 'variables.podWrite || variables.deploymentWrite'
+    - name: podSpec
+      expression: >-
+        variables.podWrite ? object.spec : (variables.deploymentWrite ? object.spec.template.spec : {})
+    - name: podMeta
+      expression: >-
+        variables.podWrite ? object.metadata : (variables.deploymentWrite ? object.spec.template.?metadata.orValue({}) : {})
     - name: containers
       expression: >-
         variables.pod
-          ? object.spec.containers + object.spec.?initContainers.orValue([]) + object.spec.?ephemeralContainers.orValue([])
+          ? variables.podSpec.containers + variables.podSpec.?initContainers.orValue([]) + variables.podSpec.?ephemeralContainers.orValue([])
           : []
     - name: podName
       expression: >-
-        variables.pod ? object.metadata.?name.orValue(object.metadata.?generateName.orValue('')) : ''
+        variables.pod
+          ? (variables.deploymentWrite ? 'of deployment ' : '') + object.metadata.?name.orValue(object.metadata.?generateName.orValue(''))
+          : ''
   validations:
     - expression: >-
         !variables.exec || variables.runOwned || variables.catalogueExec
@@ -232,9 +249,13 @@ ${orList(a.evictions.map(evictionClause))}
         variables.exec || variables.eviction ||
         (request.operation == 'CONNECT' && variables.sub == 'portforward') ||
         (variables.runOwned && variables.core && request.operation in ['CREATE', 'DELETE'] &&
-          request.resource.resource in ['namespaces', 'pods', 'services', 'persistentvolumeclaims'])
+          request.resource.resource in ['namespaces', 'pods', 'services', 'persistentvolumeclaims']) ||
+        (variables.runOwned && variables.core && request.operation in ['CREATE', 'UPDATE', 'DELETE'] &&
+          request.resource.resource == 'configmaps') ||
+        (variables.runOwned && request.resource.group == 'apps' && variables.sub == '' &&
+          request.operation in ['CREATE', 'DELETE'] && request.resource.resource == 'deployments')
       messageExpression: >-
-        'platform-validation may only write in run-owned namespaces (pv-run-*, label platform-validation/owned=true: create/delete of the namespace, pods, services, persistentvolumeclaims); refused: '
+        'platform-validation may only write in run-owned namespaces (pv-run-*, label platform-validation/owned=true: create/delete of the namespace, pods, services, persistentvolumeclaims, deployments; create/update/delete of configmaps); refused: '
         + variables.what
       reason: Forbidden
     - expression: >-
@@ -251,8 +272,8 @@ ${orList(a.evictions.map(evictionClause))}
       reason: Forbidden
     - expression: >-
         !variables.pod || (
-          !object.spec.?hostNetwork.orValue(false) && !object.spec.?hostPID.orValue(false) &&
-          !object.spec.?hostIPC.orValue(false) && object.spec.?nodeName.orValue('') == '' &&
+          !variables.podSpec.?hostNetwork.orValue(false) && !variables.podSpec.?hostPID.orValue(false) &&
+          !variables.podSpec.?hostIPC.orValue(false) && variables.podSpec.?nodeName.orValue('') == '' &&
           variables.containers.all(c, c.?ports.orValue([]).all(p, p.?hostPort.orValue(0) == 0)))
       messageExpression: >-
         'platform-validation pods must not use hostNetwork, hostPID, hostIPC, hostPort or spec.nodeName (Pod Security restricted; the scheduler places pods); refused: pod '
@@ -260,7 +281,7 @@ ${orList(a.evictions.map(evictionClause))}
       reason: Forbidden
     - expression: >-
         !variables.pod ||
-        object.spec.?volumes.orValue([]).all(v, v.all(k, k in
+        variables.podSpec.?volumes.orValue([]).all(v, v.all(k, k in
           ['name', 'configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret']))
       messageExpression: >-
         'platform-validation pods may use only the volume types of Pod Security restricted (configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected, secret; never hostPath); refused: pod '
@@ -268,7 +289,7 @@ ${orList(a.evictions.map(evictionClause))}
       reason: Forbidden
     - expression: >-
         !variables.pod || (
-          !object.spec.?securityContext.?windowsOptions.?hostProcess.orValue(false) &&
+          !variables.podSpec.?securityContext.?windowsOptions.?hostProcess.orValue(false) &&
           variables.containers.all(c,
             !c.?securityContext.?privileged.orValue(false) &&
             c.?securityContext.?allowPrivilegeEscalation.orValue(true) == false &&
@@ -282,9 +303,9 @@ ${orList(a.evictions.map(evictionClause))}
       reason: Forbidden
     - expression: >-
         !variables.pod || (
-          object.spec.?securityContext.?runAsUser.orValue(1) != 0 &&
+          variables.podSpec.?securityContext.?runAsUser.orValue(1) != 0 &&
           variables.containers.all(c,
-            c.?securityContext.?runAsNonRoot.orValue(object.spec.?securityContext.?runAsNonRoot.orValue(false)) == true &&
+            c.?securityContext.?runAsNonRoot.orValue(variables.podSpec.?securityContext.?runAsNonRoot.orValue(false)) == true &&
             c.?securityContext.?runAsUser.orValue(1) != 0))
       messageExpression: >-
         'platform-validation pods must run as non-root (Pod Security restricted: runAsNonRoot=true for every container, runAsUser never 0); refused: pod '
@@ -292,15 +313,15 @@ ${orList(a.evictions.map(evictionClause))}
       reason: Forbidden
     - expression: >-
         !variables.pod || (
-          object.spec.?securityContext.?sysctls.orValue([]).size() == 0 &&
+          variables.podSpec.?securityContext.?sysctls.orValue([]).size() == 0 &&
           variables.containers.all(c,
-            c.?securityContext.?seccompProfile.?type.orValue(object.spec.?securityContext.?seccompProfile.?type.orValue('')) in ['RuntimeDefault', 'Localhost'] &&
-            c.?securityContext.?appArmorProfile.?type.orValue(object.spec.?securityContext.?appArmorProfile.?type.orValue('RuntimeDefault')) != 'Unconfined') &&
-          ([object.spec.?securityContext.orValue({})] + variables.containers.map(c, c.?securityContext.orValue({}))).all(s,
+            c.?securityContext.?seccompProfile.?type.orValue(variables.podSpec.?securityContext.?seccompProfile.?type.orValue('')) in ['RuntimeDefault', 'Localhost'] &&
+            c.?securityContext.?appArmorProfile.?type.orValue(variables.podSpec.?securityContext.?appArmorProfile.?type.orValue('RuntimeDefault')) != 'Unconfined') &&
+          ([variables.podSpec.?securityContext.orValue({})] + variables.containers.map(c, c.?securityContext.orValue({}))).all(s,
             s.?seLinuxOptions.?type.orValue('') in ['', 'container_t', 'container_init_t', 'container_kvm_t', 'container_engine_t'] &&
             s.?seLinuxOptions.?user.orValue('') == '' && s.?seLinuxOptions.?role.orValue('') == '') &&
-          object.metadata.?annotations.orValue({}).all(k, !k.startsWith('container.apparmor.security.beta.kubernetes.io/') ||
-            object.metadata.annotations[k] == 'runtime/default' || object.metadata.annotations[k].startsWith('localhost/')))
+          variables.podMeta.?annotations.orValue({}).all(k, !k.startsWith('container.apparmor.security.beta.kubernetes.io/') ||
+            variables.podMeta.annotations[k] == 'runtime/default' || variables.podMeta.annotations[k].startsWith('localhost/')))
       messageExpression: >-
         'platform-validation pods must keep the runtime\\'s confinement (Pod Security restricted: seccomp RuntimeDefault or Localhost for every container, no Unconfined AppArmor, no custom SELinux user/role/type, no sysctls); refused: pod '
         + variables.podName + ' in namespace ' + request.namespace
@@ -457,7 +478,8 @@ subjects:
   - { kind: ServiceAccount, name: ${SA_NAME}, namespace: ${SA_NAMESPACE} }
 ${secrets.join('')}---
 # Writes: the run-owned namespace \`pv-run-<run id>\` and the objects the checks create in it
-# (connectivity pods/Services, PVC consumers, the NetworkPolicy client pod), and exec: into the run's
+# (connectivity pods/Services, PVC consumers, the NetworkPolicy client pod, the ConfigMap and
+# Deployment of the Reloader test), and exec: into the run's
 # own pods (curl, nc) and the catalogue's commands in the pods it names (cilium-dbg in the agents,
 # ceph in the Rook toolbox). RBAC cannot scope a verb to a namespace that does not exist yet, nor by
 # name prefix, label, pod name pattern or command, so these verbs are granted cluster-wide HERE and
@@ -473,6 +495,13 @@ rules:
     verbs: [create, delete]
   - apiGroups: ['']
     resources: [pods, services, persistentvolumeclaims]
+    verbs: [create, delete]
+  # NET-RELOADER-001: a ConfigMap it changes and the Deployment that names it
+  - apiGroups: ['']
+    resources: [configmaps]
+    verbs: [create, update, patch, delete]
+  - apiGroups: [apps]
+    resources: [deployments]
     verbs: [create, delete]
   - apiGroups: ['']
     resources: [pods/exec]

@@ -24,6 +24,7 @@ export const COMPONENTS = [
   'kafka',
   'harbor',
   'spegel',
+  'reloader',
   'minio',
   'keycloak',
   'victoriametrics',

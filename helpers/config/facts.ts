@@ -148,6 +148,14 @@ export const factsSchema = z
       })
       .strict(),
     externalSecrets: z.object({ namespace, deployment: name, clusterSecretStore: name }).strict(),
+    /**
+     * Stakater Reloader (AC2.24): `enabled` when it runs on this cluster, so that NET-RELOADER-001
+     * changes a run-owned ConfigMap and waits up to `rolloutTimeoutMs` for the Deployment naming it
+     * to roll
+     */
+    reloader: z
+      .object({ enabled: z.boolean(), namespace, deployment: name, rolloutTimeoutMs: positiveMs })
+      .strict(),
     flux: z
       .object({
         namespace,

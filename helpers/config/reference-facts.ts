@@ -87,6 +87,7 @@ function baseFacts(clusterName: string): Facts {
       deployment: 'external-secrets',
       clusterSecretStore: 'onepassword',
     },
+    reloader: { enabled: true, namespace: 'kube-system', deployment: 'reloader', rolloutTimeoutMs: 60_000 },
     flux: {
       namespace: 'flux-system',
       controllers: [

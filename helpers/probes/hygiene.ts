@@ -1,6 +1,6 @@
-// Cluster-wide hygiene probes (STORY-VALIDATE-NETWORKING AC1.7, AC11.14, AC11.15): namespaces Active,
-// no pod in CrashLoopBackOff, no PodDisruptionBudget violated or blocking every eviction. Each polls
-// (bounded: a pod being replaced or a PDB being recomputed settles), attaches what it read and fails
+// Cluster-wide hygiene probes (STORY-VALIDATE-NETWORKING AC1.7, AC11.14, AC11.15; STORY-BOOT-CORE
+// RF-P2b): namespaces Active, no pod in CrashLoopBackOff, no recent container restart of the core
+// controllers, no PodDisruptionBudget violated or blocking every eviction. Each polls (bounded: a pod being replaced or a PDB being recomputed settles), attaches what it read and fails
 // naming each object with the value seen. The verdicts are pure functions, unit-tested on shapes.
 import type { V1Namespace, V1Pod, V1PodDisruptionBudget } from '@kubernetes/client-node';
 import type { Facts } from '../config/index.js';
@@ -68,6 +68,67 @@ export function noCrashLoopingPods(timeoutMs = 30_000): Probe {
         return looping;
       },
       'pods in CrashLoopBackOff',
+      timeoutMs,
+    ).toEqual([]);
+  };
+}
+
+/** Every container (init containers included) of these pods with a restart count above 0. */
+function restartedContainers(pods: readonly V1Pod[]) {
+  return pods.flatMap((p) =>
+    [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])]
+      .filter((c) => (c.restartCount ?? 0) > 0)
+      .map((c) => ({
+        pod: `${p.metadata?.namespace}/${p.metadata?.name}`,
+        container: c.name,
+        restartCount: c.restartCount,
+        lastTerminated: c.lastState?.terminated,
+      })),
+  );
+}
+
+/**
+ * Every container of these pods that restarted within `windowMs` before `now`, as `<ns>/<pod>
+ * container <c> (restarts N, last exit <reason> <code> at <time>)`. A restart count with no
+ * last state (its time unknown) counts too: it cannot be shown to be old.
+ */
+export function recentRestarts(pods: readonly V1Pod[], now: Date, windowMs: number): string[] {
+  return restartedContainers(pods).flatMap((c) => {
+    const last = c.lastTerminated;
+    const at = last?.finishedAt ? new Date(last.finishedAt) : undefined;
+    if (at && now.getTime() - at.getTime() > windowMs) return [];
+    const exit = last ? `, last exit ${last.reason ?? 'terminated'} ${last.exitCode}` : '';
+    const when = at ? ` at ${at.toISOString()}` : ', time of the last restart unknown';
+    return [`${c.pod} container ${c.container} (restarts ${c.restartCount}${exit}${when})`];
+  });
+}
+
+/**
+ * No container of the pods in these namespaces restarted in the last `withinMinutes`: a controller
+ * that crashed and came back is Available again, so a rollout check cannot see it. Older restarts
+ * are in the evidence only.
+ */
+export function noRecentRestarts(
+  pick: (f: Facts) => readonly string[],
+  withinMinutes: number,
+  timeoutMs = 10_000,
+): Probe {
+  return async ({ cluster, facts, evidence }) => {
+    const namespaces = pick(facts);
+    await pollWithin(
+      async () => {
+        const pods = (
+          await Promise.all(namespaces.map((namespace) => cluster.core.listNamespacedPod({ namespace })))
+        ).flatMap((l) => l.items);
+        evidence.json('restarts', {
+          namespaces,
+          pods: pods.length,
+          withinMinutes,
+          restarted: restartedContainers(pods),
+        });
+        return recentRestarts(pods, new Date(), withinMinutes * 60_000);
+      },
+      `containers restarted in the last ${withinMinutes} min`,
       timeoutMs,
     ).toEqual([]);
   };

@@ -1,6 +1,7 @@
 /** Every scenario the lab knows, by name (`healthy` first). */
 import type { Faults } from '../sim/faults.js';
 import { cephHealthWarn } from './ceph-health-warn.js';
+import { certManagerRestarted } from './cert-manager-restarted.js';
 import { ciliumAgentRestarted } from './cilium-agent-restarted.js';
 import { ciliumHealthUnreachable } from './cilium-health-unreachable.js';
 import { corednsDown } from './coredns-down.js';
@@ -19,6 +20,7 @@ import { platformResourcesFailing } from './platform-resources-failing.js';
 import { poolerDown } from './pooler-down.js';
 import { prometheusRuleNotLoaded } from './prometheusrule-not-loaded.js';
 import { registryAuthBroken } from './registry-auth-broken.js';
+import { reloaderDown } from './reloader-down.js';
 import type { Scenario } from './types.js';
 import { wireguardError } from './wireguard-error.js';
 import { wrongClusterIdentity } from './wrong-cluster-identity.js';
@@ -32,6 +34,7 @@ export const SCENARIOS: readonly Scenario[] = [
   kafkaBrokerDown,
   kustomizationNotReady,
   ciliumAgentRestarted,
+  certManagerRestarted,
   ciliumHealthUnreachable,
   wireguardError,
   corednsDown,
@@ -45,6 +48,7 @@ export const SCENARIOS: readonly Scenario[] = [
   prometheusRuleNotLoaded,
   harborInternalDatabase,
   harborInternalRedis,
+  reloaderDown,
 ];
 
 export const scenarioNames: string[] = SCENARIOS.map((s) => s.name);

@@ -36,6 +36,7 @@ import {
   type ObsService,
 } from './observability.js';
 import { startCertManager, stopCertManager } from './cert-manager.js';
+import { startReloader, stopReloader } from './reloader.js';
 import { startFluxControllers, stopFluxControllers } from './flux.js';
 import { startHarborCore, stopHarborCore } from './harbor.js';
 import { ensureDeclaredTopics } from './kafka-topics.js';
@@ -61,11 +62,11 @@ import { buildServices } from '../build/services/build.js';
 export { buildServices, startFluxControllers };
 
 /**
- * The real controllers (Flux's source- and kustomize-controller, cert-manager's): after seeding,
- * since their watches need the CRDs.
+ * The real controllers (Flux's source- and kustomize-controller, cert-manager's, Reloader): after
+ * seeding, since their watches need the CRDs.
  */
 export async function startControllers(ctx: ServicesContext): Promise<void> {
-  await Promise.all([startFluxControllers(ctx), startCertManager(ctx)]);
+  await Promise.all([startFluxControllers(ctx), startCertManager(ctx), startReloader(ctx)]);
 }
 export {
   serviceCatalogue as servicesCatalogue,
@@ -264,6 +265,7 @@ export async function stopServices(ctx: ServicesContext): Promise<void> {
   await Promise.all([
     timed('flux controllers', () => stopFluxControllers(ctx)),
     timed('cert-manager', () => stopCertManager(ctx)),
+    timed('reloader', () => stopReloader(ctx)),
     timed('observability', () => stopObservability(ctx)),
     timed('gateway', () => stopGateway(ctx)),
     timed('harbor-core + registry', () => stopHarborCore(ctx).then(() => stopRegistry(ctx))),

@@ -19,6 +19,8 @@ export interface Faults {
   dragonflyAuthWrong?: boolean;
   /** the registry's htpasswd no longer accepts the credentials in harbor-admin */
   registryAuthBroken?: boolean;
+  /** clusters whose cert-manager controller container was restarted (exit 137, Running again) */
+  certManagerRestarted?: LabClusterName[];
   /** clusters whose agent pods were restarted (one recreated, one container restart) */
   ciliumAgentsRestarted?: LabClusterName[];
   /** nodes (per cluster) whose agent cannot reach its cilium-health daemon */

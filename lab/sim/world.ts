@@ -271,6 +271,10 @@ export async function syncCluster(
     const restarted = agents[1];
     if (restarted) want.push({ pod: restarted, fault: 'cilium-agent-restarted', how: 'restart' });
   }
+  if (faults.certManagerRestarted?.includes(cluster)) {
+    for (const p of await podsBy(k, 'cert-manager', 'app.kubernetes.io/component=controller'))
+      want.push({ pod: p, fault: 'cert-manager-restarted', how: 'restart' });
+  }
   for (const w of want) faulted.add(`${w.pod.metadata!.namespace}/${w.pod.metadata!.name}`);
   await restoreFaultedPods(k, (p) => faulted.has(`${p.metadata!.namespace}/${p.metadata!.name}`));
   for (const w of want)

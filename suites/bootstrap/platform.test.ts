@@ -1,10 +1,11 @@
 /**
  * The platform's operators and cluster hygiene (STORY-VALIDATE-NETWORKING AC1.7, AC2.12, AC2.21,
  * AC3.3/AC3.7, AC4.1, AC4.10, AC5.11/AC5.12, AC6.1, AC7.1/AC7.2, AC8.1, AC10.1, AC11.14, AC11.15;
- * STORY-BOOT-CORE AC3a).
+ * STORY-BOOT-CORE AC3a, RF-P2b).
  *
  * Reads: Namespaces, the operators' and controllers' Deployments/DaemonSets named in
- * facts.workloads, every ExternalSecret, Pod and PodDisruptionBudget. Read-only: nothing is created.
+ * facts.workloads, every ExternalSecret, Pod and PodDisruptionBudget (restart counts of the Flux,
+ * cert-manager and External Secrets pods). Read-only: nothing is created.
  *
  * Lab: the workloads are real objects whose pods KWOK runs; ExternalSecret status is written by
  * lab/sim (what External Secrets writes); PodDisruptionBudget status is the real disruption
@@ -13,7 +14,12 @@
 import { suite } from '../../helpers/check/suite.js';
 import { GVR } from '../../helpers/reads/k8s.js';
 import { everyReady, rolledOut } from '../../helpers/probes/kubernetes.js';
-import { namespacesActive, noCrashLoopingPods, pdbsAllowDisruption } from '../../helpers/probes/hygiene.js';
+import {
+  namespacesActive,
+  noCrashLoopingPods,
+  noRecentRestarts,
+  pdbsAllowDisruption,
+} from '../../helpers/probes/hygiene.js';
 
 const both = suite({ clusters: ['infra', 'apps'], story: 'STORY-VALIDATE-NETWORKING', timeoutMs: 90_000 });
 const apps = suite({ clusters: ['apps'], story: 'STORY-VALIDATE-NETWORKING', timeoutMs: 90_000 });
@@ -212,4 +218,19 @@ both.check(
       'kubectl get pdb -A (ALLOWED DISRUPTIONS 0); raise the replicas or use maxUnavailable so a node drain can finish',
   },
   pdbsAllowDisruption(),
+);
+
+both.check(
+  {
+    id: 'BOOT-HYG-003',
+    title: 'no core controller (Flux, cert-manager, External Secrets) restarted in the last hour',
+    priority: 'P1',
+    component: 'kubernetes',
+    story: 'STORY-BOOT-CORE',
+    ac: ['RF-P2b'],
+    risks: ['NET:R1'],
+    suggestedAction:
+      'kubectl get pods -n <ns> (RESTARTS); kubectl logs -p -n <ns> <pod> -c <container>; kubectl describe pod (Last State: OOMKilled raises the memory limit)',
+  },
+  noRecentRestarts((f) => [f.flux.namespace, f.certManager.namespace, f.externalSecrets.namespace], 60),
 );

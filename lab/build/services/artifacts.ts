@@ -43,6 +43,8 @@ export interface ServiceVersions {
   FLUX_NOTIFICATION_CONTROLLER_API_VERSION: string;
   CONTROLLER_TOOLS_VERSION: string;
   GO_TOOLCHAIN_FOR_APIS: string;
+  RELOADER_VERSION: string;
+  RELOADER_OPENSHIFT_API: string;
 }
 
 export function readServiceVersions(file = path.join(SERVICES_BUILD_DIR, 'versions.env')): ServiceVersions {
@@ -68,6 +70,8 @@ export function readServiceVersions(file = path.join(SERVICES_BUILD_DIR, 'versio
     'FLUX_NOTIFICATION_CONTROLLER_API_VERSION',
     'CONTROLLER_TOOLS_VERSION',
     'GO_TOOLCHAIN_FOR_APIS',
+    'RELOADER_VERSION',
+    'RELOADER_OPENSHIFT_API',
   ];
   return readEnvFile(file, keys) as unknown as ServiceVersions;
 }
@@ -112,6 +116,8 @@ export interface ServiceArtifacts {
   fluxControllers: FluxControllerBuild[];
   /** cert-manager's real controller (the older release whose controller the module proxy serves) */
   certManagerController: ControllerBuild;
+  /** Stakater Reloader's real controller */
+  reloaderController: ControllerBuild;
   /** what the lab's agent pods print for `cilium-dbg status`, through upstream's formatters */
   ciliumStatus: GoProgramBuild;
 }
@@ -123,6 +129,11 @@ export interface ControllerBuild {
   version: string;
   /** the main package inside the module (the module root for Flux's controllers) */
   package: string;
+  /**
+   * the lab's own replaces, after upstream's: a dependency version the module proxy refuses, swapped
+   * for one it serves (`old` is a module path, `new` is `path version`)
+   */
+  replaces?: { old: string; new: string }[];
   dir: string;
   binary: string;
 }
@@ -250,6 +261,7 @@ export function serviceArtifacts(cache: string, v = readServiceVersions()): Serv
     return { name, module, version, package: module, dir, binary: path.join(dir, 'bin', name) };
   };
   const certManagerDir = path.join(cache, `cert-manager-controller-${v.CERT_MANAGER_CONTROLLER_VERSION}`);
+  const reloaderDir = path.join(cache, `reloader-${v.RELOADER_VERSION}`);
   const ciliumStatusDir = path.join(cache, `cilium-status-${v.CILIUM_VERSION}-${ciliumStatusSourceHash()}`);
   return {
     ciliumStatus: {
@@ -267,6 +279,17 @@ export function serviceArtifacts(cache: string, v = readServiceVersions()): Serv
       package: 'github.com/cert-manager/cert-manager/cmd/controller',
       dir: certManagerDir,
       binary: path.join(certManagerDir, 'bin', 'cert-manager-controller'),
+    },
+    reloaderController: {
+      name: 'reloader',
+      module: 'github.com/stakater/Reloader',
+      version: v.RELOADER_VERSION,
+      package: 'github.com/stakater/Reloader',
+      replaces: [
+        { old: 'github.com/openshift/api', new: `github.com/openshift/api ${v.RELOADER_OPENSHIFT_API}` },
+      ],
+      dir: reloaderDir,
+      binary: path.join(reloaderDir, 'bin', 'reloader'),
     },
     fluxControllers: [
       flux('source-controller', v.FLUX_SOURCE_CONTROLLER_VERSION),

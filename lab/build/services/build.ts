@@ -526,6 +526,7 @@ async function buildController(b: ControllerBuild, o: BuildServicesOptions): Pro
         (r) =>
           `replace ${r.Old.Path}${r.Old.Version ? ` ${r.Old.Version}` : ''} => ${r.New.Path} ${r.New.Version}`,
       ),
+      ...(b.replaces ?? []).map((r) => `replace ${r.old} => ${r.new}`),
       '',
     ].join('\n'),
   );
@@ -605,6 +606,7 @@ export async function buildServices(
     [
       ...serviceArtifacts(ctx.paths.cache, v).fluxControllers,
       serviceArtifacts(ctx.paths.cache, v).certManagerController,
+      serviceArtifacts(ctx.paths.cache, v).reloaderController,
     ].reduce<Promise<void>>((p, b) => p.then(() => buildController(b, opts)), Promise.resolve()),
   ]);
   const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');

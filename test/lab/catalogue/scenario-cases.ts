@@ -36,6 +36,22 @@ export const CASES: ScenarioCase[] = [
     fail: { 'infra:NET-CILIUM-005': /changed since the baseline.*(recreated|restarts|gone|new)/ },
   },
   {
+    name: 'cert-manager-restarted',
+    grep: 'kubernetes || cert-manager',
+    fail: {
+      'infra:BOOT-HYG-003':
+        /cert-manager\/cert-manager-[\w-]+ container cert-manager-controller \(restarts 1, last exit Error 137 at \d{4}-/,
+    },
+  },
+  {
+    name: 'reloader-down',
+    grep: 'reloader',
+    fail: {
+      'apps:BOOT-RELOADER-001':
+        /pv-reload-[\w-]+ not reloaded[\s\S]*pod template unchanged[\s\S]*Reloader Deployment kube-system\/reloader: 0 of 0 available/,
+    },
+  },
+  {
     name: 'cilium-health-unreachable',
     grep: 'cilium',
     fail: {

@@ -488,6 +488,24 @@ describe('lab scenarios', () => {
     expect(status.stdout).toMatch(/^Cilium:\s+Ok/m);
   });
 
+  it('cert-manager-restarted: the controller on infra has a restart and stays Ready; reset: count back', async () => {
+    const controller = async (c: LabClusterName) =>
+      (await pods(c, 'cert-manager', 'app.kubernetes.io/component=controller')).map((p) => ({
+        restarts: p.status?.containerStatuses?.[0]?.restartCount ?? -1,
+        exit: p.status?.containerStatuses?.[0]?.lastState?.terminated?.exitCode,
+        ready: ready(p),
+      }));
+    const before = await controller('infra');
+    expect(before).toHaveLength(1);
+    await applyScenario(ctx, 'cert-manager-restarted');
+    expect(await controller('infra')).toEqual([
+      { restarts: before[0]!.restarts + 1, exit: 137, ready: true },
+    ]);
+    expect((await controller('apps')).map((c) => c.restarts)).toEqual([0]);
+    await applyScenario(ctx, 'healthy');
+    expect((await controller('infra')).map((c) => c.restarts)).toEqual([before[0]!.restarts]);
+  });
+
   it('coredns-down: DNS over the pod port fails and pods are not Ready on infra; reset: answers', async () => {
     await applyScenario(ctx, 'coredns-down');
     expect(await dnsLookup('infra')).toMatch(/^error/);

@@ -13,6 +13,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadEnv } from '../../../deploy/rbac.js';
 import { CEPH_STATUS_COMMAND, CILIUM_STATUS_COMMAND, secretReads } from '../../../helpers/reads/access.js';
 import { netexecPod } from '../../../helpers/reads/connectivity.js';
+import { reloadedDeployment } from '../../../helpers/probes/reloader.js';
 import { createClusterHandle, exec, type ClusterHandle } from '../../../helpers/cluster/index.js';
 import type { Facts } from '../../../helpers/config/index.js';
 import { POD_SECURITY_LABELS } from '../../../helpers/run/namespace.js';
@@ -94,6 +95,13 @@ describe('least privilege: deploy/rbac on the lab', () => {
           dryRun: 'All',
         }),
       ),
+      'create Deployment in default': await status(
+        c.apps.createNamespacedDeployment({
+          namespace: 'default',
+          body: reloadedDeployment(facts, 'pv-trust-denied', 'default', 'pv-trust-denied'),
+          dryRun: 'All',
+        }),
+      ),
       'create Service in default': await status(
         c.core.createNamespacedService({
           namespace: 'default',
@@ -143,9 +151,39 @@ describe('least privilege: deploy/rbac on the lab', () => {
           }),
         ),
       ).toBe(200);
+      // the Reloader check's ConfigMap (create, change, delete) and Deployment (create, delete) ...
       expect(
         await status(c.core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'x' } } })),
+      ).toBe(200);
+      expect(
+        await status(
+          c.core.patchNamespacedConfigMap({
+            namespace: ns,
+            name: 'x',
+            body: [{ op: 'add', path: '/data', value: { k: 'v' } }],
+          }),
+        ),
+      ).toBe(200);
+      expect(
+        await status(
+          c.apps.createNamespacedDeployment({ namespace: ns, body: reloadedDeployment(facts, 'd', ns, 'x') }),
+        ),
+      ).toBe(200);
+      // ... but never a change to a Deployment, nor a Secret
+      expect(
+        await status(
+          c.apps.patchNamespacedDeployment({
+            namespace: ns,
+            name: 'd',
+            body: [{ op: 'replace', path: '/spec/replicas', value: 2 }],
+          }),
+        ),
       ).toBe(403);
+      expect(
+        await status(c.core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 's' } } })),
+      ).toBe(403);
+      expect(await status(c.apps.deleteNamespacedDeployment({ namespace: ns, name: 'd' }))).toBe(200);
+      expect(await status(c.core.deleteNamespacedConfigMap({ namespace: ns, name: 'x' }))).toBe(200);
     } finally {
       expect(await status(c.core.deleteNamespace({ name: ns }))).toBe(200);
     }
@@ -254,7 +292,29 @@ describe('least privilege: deploy/rbac on the lab', () => {
         // ... and by the policy's own rule where it does not
         expect({ what, ...inOpen }).toEqual({ what, code: 403, message: expect.stringContaining(message) });
         expect(inOpen.message.includes(POLICY), `${what}: ${inOpen.message}`).toBe(true);
+        // a Deployment's pod template is held to the same rules (its pods are the controller's)
+        const p = pod(open, change);
+        const d = reloadedDeployment(facts, 'pv-trust-deploy', open, 'x');
+        d.spec!.template.spec = { ...p.spec!, restartPolicy: 'Always' };
+        const viaDeployment = await refusal(
+          c.apps.createNamespacedDeployment({ namespace: open, body: d, dryRun: 'All' }),
+        );
+        expect({ what, via: 'deployment', ...viaDeployment }).toEqual({
+          what,
+          via: 'deployment',
+          code: 403,
+          message: expect.stringContaining(message),
+        });
       }
+      expect(
+        await refusal(
+          c.apps.createNamespacedDeployment({
+            namespace: open,
+            body: reloadedDeployment(facts, 'pv-trust-deploy', open, 'x'),
+            dryRun: 'All',
+          }),
+        ),
+      ).toEqual({ code: 200, message: '' });
       // positive controls: the catalogue's restricted pod is admitted in both, and really created in the run's
       expect(
         await refusal(c.core.createNamespacedPod({ namespace: open, body: pod(open), dryRun: 'All' })),

@@ -12,8 +12,10 @@ import {
   namespaceProblem,
   namespacesActive,
   noCrashLoopingPods,
+  noRecentRestarts,
   pdbProblem,
   pdbsAllowDisruption,
+  recentRestarts,
 } from '../../../helpers/probes/hygiene.js';
 import { runCheck } from './check-body.js';
 import { failure, fakeEvidence } from './fake-run.js';
@@ -298,6 +300,66 @@ describe('BOOT-HYG-002 PodDisruptionBudgets', () => {
     const { ctx: c } = ctx(pdbCluster([pdb('coredns', {}), violated, blocking]));
     expect(await failure(pdbsAllowDisruption(50)(c))).toMatch(
       /^PodDisruptionBudgets not met[\s\S]*kube-system\/dragonfly: violated[\s\S]*kube-system\/operator: allows no disruption/,
+    );
+  });
+});
+
+describe('BOOT-HYG-003 no recent core-controller restart', () => {
+  const NOW = new Date('2026-12-07T12:00:00Z');
+  const pod = (namespace: string, name: string, restarts: number, finishedAt?: string): V1Pod => ({
+    metadata: { namespace, name },
+    status: {
+      containerStatuses: [
+        {
+          name: 'manager',
+          restartCount: restarts,
+          ready: true,
+          image: 'x',
+          imageID: '',
+          state: { running: {} },
+          lastState: finishedAt
+            ? { terminated: { exitCode: 137, reason: 'OOMKilled', finishedAt: new Date(finishedAt) } }
+            : {},
+        },
+      ],
+    },
+  });
+  const nsCluster = (items: V1Pod[]) => ({
+    core: {
+      listNamespacedPod: async ({ namespace }: { namespace: string }) => ({
+        items: items.filter((p) => p.metadata?.namespace === namespace),
+      }),
+    },
+  });
+
+  it('passes when the only restarts are older than the window, and lists them as evidence', async () => {
+    const items = [
+      pod('flux-system', 'source-controller-a', 0),
+      pod('cert-manager', 'cert-manager-a', 2, '2026-12-06T09:00:00Z'),
+    ];
+    expect(recentRestarts(items, NOW, 60 * 60_000)).toEqual([]);
+    const attached = await runCheck(FILE, 'BOOT-HYG-003', nsCluster(items));
+    expect(attached.restarts).toMatchObject({
+      namespaces: ['flux-system', 'cert-manager', 'external-secrets'],
+      pods: 2,
+      withinMinutes: 60,
+      restarted: [{ pod: 'cert-manager/cert-manager-a', container: 'manager', restartCount: 2 }],
+    });
+  });
+  it('BOOT-HYG-003 fails naming the pod, the container, its restarts, last exit and when (and an unknown time)', async () => {
+    const items = [
+      pod('cert-manager', 'cert-manager-a', 1, '2026-12-07T11:50:00Z'),
+      pod('external-secrets', 'external-secrets-a', 3),
+      pod('flux-system', 'helm-controller-a', 1, '2026-12-07T10:00:00Z'),
+    ];
+    expect(recentRestarts(items, NOW, 60 * 60_000)).toEqual([
+      'cert-manager/cert-manager-a container manager (restarts 1, last exit OOMKilled 137 at 2026-12-07T11:50:00.000Z)',
+      'external-secrets/external-secrets-a container manager (restarts 3, time of the last restart unknown)',
+    ]);
+    const recent = pod('cert-manager', 'cert-manager-a', 1, new Date().toISOString());
+    const { ctx: c } = ctx(nsCluster([recent]));
+    expect(await failure(noRecentRestarts((f) => [f.certManager.namespace], 60, 50)(c))).toMatch(
+      /^containers restarted in the last 60 min[\s\S]*cert-manager\/cert-manager-a container manager \(restarts 1, last exit OOMKilled 137 at /,
     );
   });
 });

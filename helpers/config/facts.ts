@@ -222,6 +222,8 @@ export const factsSchema = z
         port,
         replicas: z.number().int().min(1),
         podSelector: name,
+        /** MON-001: the ServiceMonitor (in `namespace`) that must scrape every data pod */
+        serviceMonitor: name,
         password: secretKeyRef,
         pdbMinAvailable: z.number().int().min(1),
         /** SEC-001: the namespaces whose pods may reach Dragonfly, by name and by label (`k=v`) */

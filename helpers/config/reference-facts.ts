@@ -126,6 +126,7 @@ function baseFacts(clusterName: string): Facts {
       port: 6379,
       replicas: 3,
       podSelector: 'app=dragonfly',
+      serviceMonitor: 'dragonfly',
       password: { name: 'dragonfly-auth', key: 'password' },
       pdbMinAvailable: 2,
       // the risk profile: gitlab-system, harbor, selected apps (labelled), observability

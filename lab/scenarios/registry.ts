@@ -6,6 +6,7 @@ import { ciliumAgentRestarted } from './cilium-agent-restarted.js';
 import { ciliumHealthUnreachable } from './cilium-health-unreachable.js';
 import { corednsDown } from './coredns-down.js';
 import { dragonflyAuthWrong } from './dragonfly-auth-wrong.js';
+import { dragonflyMetricsUnlabelled } from './dragonfly-metrics-unlabelled.js';
 import { dragonflyReplicaDown } from './dragonfly-replica-down.js';
 import { fluxBrokenManifest } from './flux-broken-manifest.js';
 import { gatewayDown } from './gateway-down.js';
@@ -49,6 +50,7 @@ export const SCENARIOS: readonly Scenario[] = [
   harborInternalDatabase,
   harborInternalRedis,
   reloaderDown,
+  dragonflyMetricsUnlabelled,
 ];
 
 export const scenarioNames: string[] = SCENARIOS.map((s) => s.name);

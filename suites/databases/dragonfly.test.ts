@@ -3,7 +3,8 @@
  * OPS-001, OPS-002, TECH-001, PERF-001).
  *
  * Reads: the Dragonfly object, its pods, PodDisruptionBudgets, NetworkPolicies, the ExternalSecret
- * and the password Secret (redacted). Probes Redis protocol through a tunnel to the Service: PING,
+ * and the password Secret (redacted), the ServiceMonitor with the Services it selects and their
+ * EndpointSlices. Probes Redis protocol through a tunnel to the Service: PING,
  * SET/GET/DEL of a run-owned key (deleted in `finally`), SET/GET latency samples. The
  * denied-namespace test deploys a client pod in the run namespace. The disruptive DB-DRAGONFLY-008
  * (only with --allow-disruptive) evicts one data pod through the Eviction API (the apiserver applies
@@ -37,6 +38,7 @@ import {
   setGetLatency,
   withoutPort,
 } from '../../helpers/probes/dragonfly.js';
+import { scrapesEveryPod } from '../../helpers/probes/service-monitor.js';
 
 const dragonfly = suite({
   component: 'dragonfly',
@@ -329,4 +331,18 @@ dragonfly.check(
       'images against facts.dragonfly.image/operatorImage',
     ).toEqual([]);
   },
+);
+
+dragonfly.check(
+  {
+    id: 'DB-DRAGONFLY-011',
+    title: 'the Dragonfly ServiceMonitor selects a Service whose ready endpoints are every Dragonfly pod',
+    priority: 'P2',
+    ac: ['MON-001.SM'],
+    risks: ['MON-001'],
+    suggestedAction:
+      'kubectl -n dragonfly-system get servicemonitor dragonfly -o yaml; kubectl -n dragonfly-system get svc,endpointslices --show-labels; the selector must match the metrics Service labels and endpoints[].port one of its port names',
+    timeoutMs: 60_000,
+  },
+  scrapesEveryPod((f) => f.dragonfly),
 );

@@ -52,6 +52,14 @@ export const CASES: ScenarioCase[] = [
     },
   },
   {
+    name: 'dragonfly-metrics-unlabelled',
+    grep: 'dragonfly',
+    fail: {
+      'apps:DB-DRAGONFLY-011':
+        /ServiceMonitor dragonfly-system\/dragonfly selects no Service \(selector app=dragonfly in namespace dragonfly-system\)/,
+    },
+  },
+  {
     name: 'cilium-health-unreachable',
     grep: 'cilium',
     fail: {

@@ -10,7 +10,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { CoreV1Api, CustomObjectsApi, PortForward, type V1Pod } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, CustomObjectsApi, PortForward, type V1Pod } from '@kubernetes/client-node';
 import DNS from 'dns2';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -19,6 +19,7 @@ import { loadLabContext, type LabContext } from '../../../lab/core/index.js';
 import type { LabClusterName } from '../../../lab/core/topology.js';
 import { applyScenario, scenarioNames } from '../../../lab/scenarios/index.js';
 import { gitRoot } from '../../../lab/sim/git.js';
+import { reloaderProcess } from '../../../lab/services/reloader.js';
 
 const { Packet } = DNS;
 const run = promisify(execFile);
@@ -27,6 +28,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let ctx: LabContext;
 
 const core = (c: LabClusterName) => ctx.clusters[c].kc.makeApiClient(CoreV1Api);
+const apps = (c: LabClusterName) => ctx.clusters[c].kc.makeApiClient(AppsV1Api);
 const custom = (c: LabClusterName) => ctx.clusters[c].kc.makeApiClient(CustomObjectsApi);
 
 async function kubectl(
@@ -504,6 +506,33 @@ describe('lab scenarios', () => {
     expect((await controller('apps')).map((c) => c.restarts)).toEqual([0]);
     await applyScenario(ctx, 'healthy');
     expect((await controller('infra')).map((c) => c.restarts)).toEqual([before[0]!.restarts]);
+  });
+
+  it('dragonfly-metrics-unlabelled: the metrics Service loses app=dragonfly on apps; reset: label back', async () => {
+    const label = async () =>
+      (await core('apps').readNamespacedService({ namespace: 'dragonfly-system', name: 'dragonfly-metrics' }))
+        .metadata?.labels?.app;
+    expect(await label()).toBe('dragonfly');
+    await applyScenario(ctx, 'dragonfly-metrics-unlabelled');
+    expect(await label()).toBe('dragonfly-metrics');
+    const reset = await run('npx', ['tsx', 'lab/cli.ts', 'reset'], { cwd: REPO, timeout: 300_000 });
+    expect(`${reset.stdout}${reset.stderr}`).toMatch(/lab reset: declared state restored/);
+    expect(await label()).toBe('dragonfly');
+  });
+
+  it('reloader-down: kube-system/reloader at 0 on apps and its controller stopped; reset: 1 replica, controller answers', async () => {
+    const replicas = async () =>
+      (await apps('apps').readNamespacedDeployment({ namespace: 'kube-system', name: 'reloader' })).spec
+        ?.replicas;
+    expect(await replicas()).toBe(1);
+    expect(ctx.procs.isRunning(reloaderProcess)).toBe(true);
+    await applyScenario(ctx, 'reloader-down');
+    expect(await replicas()).toBe(0);
+    expect(ctx.procs.isRunning(reloaderProcess)).toBe(false);
+    const reset = await run('npx', ['tsx', 'lab/cli.ts', 'reset'], { cwd: REPO, timeout: 300_000 });
+    expect(`${reset.stdout}${reset.stderr}`).toMatch(/lab reset: declared state restored/);
+    expect(await replicas()).toBe(1);
+    expect(ctx.procs.isRunning(reloaderProcess)).toBe(true);
   });
 
   it('coredns-down: DNS over the pod port fails and pods are not Ready on infra; reset: answers', async () => {

@@ -153,6 +153,8 @@ export const factsSchema = z
      * changes a run-owned ConfigMap and waits up to `rolloutTimeoutMs` for the Deployment naming it
      * to roll
      */
+    /** Spegel (Cilium risk PERF-003): its DaemonSet, whose host ports no other pod may declare */
+    spegel: z.object({ enabled: z.boolean(), namespace, daemonSet: name }).strict(),
     reloader: z
       .object({ enabled: z.boolean(), namespace, deployment: name, rolloutTimeoutMs: positiveMs })
       .strict(),

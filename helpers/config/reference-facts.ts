@@ -87,6 +87,7 @@ function baseFacts(clusterName: string): Facts {
       deployment: 'external-secrets',
       clusterSecretStore: 'onepassword',
     },
+    spegel: { enabled: true, namespace: 'spegel-system', daemonSet: 'spegel' },
     reloader: { enabled: true, namespace: 'kube-system', deployment: 'reloader', rolloutTimeoutMs: 60_000 },
     flux: {
       namespace: 'flux-system',

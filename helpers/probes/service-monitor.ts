@@ -51,11 +51,14 @@ export function monitorProblems(w: MonitorWiring, ports: string[], pods: readonl
         `ServiceMonitor ${w.serviceMonitor} endpoint port ${port}: no selected Service has it (${without.join(', ')})`,
       );
   }
-  const scraped = new Set(w.services.flatMap((s) => s.readyPods));
+  // a Service without any endpoint's port yields no target, whatever its endpoints
+  const scraping = w.services.filter((s) => !ports.length || ports.some((p) => s.ports.includes(p)));
+  const scraped = new Set(scraping.flatMap((s) => s.readyPods));
   const missing = pods.filter((p) => !scraped.has(p));
+  const via = ports.length ? ` with port ${ports.join(' or ')}` : '';
   if (missing.length)
     problems.push(
-      `ServiceMonitor ${w.serviceMonitor}: ${missing.length} of ${pods.length} pods are no ready endpoint of a selected Service (${missing.join(', ')}; selected: ${w.services.map((s) => s.name).join(', ')})`,
+      `ServiceMonitor ${w.serviceMonitor}: ${missing.length} of ${pods.length} pods are no ready endpoint of a selected Service${via} (${missing.join(', ')}; selected: ${w.services.map((s) => s.name).join(', ')})`,
     );
   return problems;
 }

@@ -22,13 +22,17 @@ export function writeKwokStages(upstreamFile: string, outDir: string): string {
   del.spec.delay = { durationMilliseconds: POD_STOP_MS };
   fs.mkdirSync(outDir, { recursive: true });
   const out = path.join(outDir, 'kwok-stages.yaml');
+  // written whole, then renamed over: both clusters' start-ups write this file while the other's
+  // KWOK may be reading it (a truncated read is "no stages found" and KWOK exits)
+  const tmp = `${out}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   fs.writeFileSync(
-    out,
+    tmp,
     docs
       .filter(Boolean)
       .map((d) => `---\n${stringify(d)}`)
       .join(''),
   );
+  fs.renameSync(tmp, out);
   return out;
 }
 

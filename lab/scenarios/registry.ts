@@ -22,6 +22,7 @@ import { poolerDown } from './pooler-down.js';
 import { prometheusRuleNotLoaded } from './prometheusrule-not-loaded.js';
 import { registryAuthBroken } from './registry-auth-broken.js';
 import { reloaderDown } from './reloader-down.js';
+import { spegelHostportConflict } from './spegel-hostport-conflict.js';
 import type { Scenario } from './types.js';
 import { wireguardError } from './wireguard-error.js';
 import { wrongClusterIdentity } from './wrong-cluster-identity.js';
@@ -51,6 +52,7 @@ export const SCENARIOS: readonly Scenario[] = [
   harborInternalRedis,
   reloaderDown,
   dragonflyMetricsUnlabelled,
+  spegelHostportConflict,
 ];
 
 export const scenarioNames: string[] = SCENARIOS.map((s) => s.name);

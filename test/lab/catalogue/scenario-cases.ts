@@ -56,7 +56,15 @@ export const CASES: ScenarioCase[] = [
     grep: 'dragonfly',
     fail: {
       'apps:DB-DRAGONFLY-011':
-        /ServiceMonitor dragonfly-system\/dragonfly selects no Service \(selector app=dragonfly in namespace dragonfly-system\)/,
+        /ServiceMonitor dragonfly-system\/dragonfly endpoint port admin: no selected Service has it \(dragonfly-system\/dragonfly\)[\s\S]*3 of 3 pods are no ready endpoint of a selected Service with port admin/,
+    },
+  },
+  {
+    name: 'spegel-hostport-conflict',
+    grep: 'spegel',
+    fail: {
+      'infra:NET-SPEGEL-001':
+        /hostPort 29999\/TCP of DaemonSet spegel-system\/spegel also bound by pod kube-system\/node-agent-\w+ \(Pending: [\s\S]*?didn't have free ports/,
     },
   },
   {

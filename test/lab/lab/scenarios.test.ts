@@ -535,6 +535,31 @@ describe('lab scenarios', () => {
     expect(ctx.procs.isRunning(reloaderProcess)).toBe(true);
   });
 
+  it('spegel-hostport-conflict: the real scheduler leaves node-agent Pending on infra; another scenario deletes it', async () => {
+    await applyScenario(ctx, 'spegel-hostport-conflict');
+    const pending = await until(
+      'node-agent pods unschedulable',
+      () => pods('infra', 'kube-system', 'app.kubernetes.io/name=node-agent'),
+      (ps) =>
+        ps.length > 0 &&
+        ps.every((p) =>
+          p.status?.conditions?.some((c) => c.type === 'PodScheduled' && /free ports/.test(c.message ?? '')),
+        ),
+    );
+    expect(pending.every((p) => !p.spec?.nodeName)).toBe(true);
+    expect((await pods('infra', 'spegel-system', 'app.kubernetes.io/name=spegel')).every(ready)).toBe(true);
+    await applyScenario(ctx, 'healthy');
+    await until(
+      'node-agent gone',
+      () =>
+        apps('infra').listNamespacedDaemonSet({
+          namespace: 'kube-system',
+          labelSelector: 'app.kubernetes.io/name=node-agent',
+        }),
+      (l) => l.items.length === 0,
+    );
+  });
+
   it('coredns-down: DNS over the pod port fails and pods are not Ready on infra; reset: answers', async () => {
     await applyScenario(ctx, 'coredns-down');
     expect(await dnsLookup('infra')).toMatch(/^error/);

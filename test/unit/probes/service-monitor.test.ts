@@ -25,6 +25,11 @@ const pod = (name: string): V1Pod => ({
 function fakeCluster(opts: { serviceLabel?: string; endpointPods?: string[] } = {}) {
   const pods = ['dragonfly-0', 'dragonfly-1', 'dragonfly-2'].map(pod);
   const services: V1Service[] = [
+    // the operator's client Service: labelled app=dragonfly too, no admin port, the master only
+    {
+      metadata: { namespace: NS, name: 'dragonfly', labels: { app: 'dragonfly' } },
+      spec: { ports: [{ name: 'redis', port: 6379 }] },
+    },
     {
       metadata: {
         namespace: NS,
@@ -34,6 +39,17 @@ function fakeCluster(opts: { serviceLabel?: string; endpointPods?: string[] } = 
       spec: { ports: [{ name: 'admin', port: 9999 }] },
     },
   ];
+  const master: V1EndpointSlice = {
+    addressType: 'IPv4',
+    metadata: { namespace: NS, name: 'dragonfly-x', labels: { 'kubernetes.io/service-name': 'dragonfly' } },
+    endpoints: [
+      {
+        addresses: ['10.0.0.1'],
+        conditions: { ready: true },
+        targetRef: { kind: 'Pod', namespace: NS, name: 'dragonfly-0' },
+      },
+    ],
+  };
   const slice: V1EndpointSlice = {
     addressType: 'IPv4',
     metadata: {
@@ -67,7 +83,7 @@ function fakeCluster(opts: { serviceLabel?: string; endpointPods?: string[] } = 
     },
     discovery: {
       listNamespacedEndpointSlice: async ({ labelSelector }: { labelSelector: string }) => ({
-        items: [slice].filter((s) => matches(s.metadata?.labels, labelSelector)),
+        items: [master, slice].filter((s) => matches(s.metadata?.labels, labelSelector)),
       }),
     },
   };
@@ -86,7 +102,7 @@ describe('DB-DRAGONFLY-011 ServiceMonitor scrapes every Dragonfly pod', () => {
     });
   });
 
-  it('DB-DRAGONFLY-011 fails naming the ServiceMonitor that selects no Service, with its selector (MON-001 label mismatch)', async () => {
+  it('DB-DRAGONFLY-011 fails naming the endpoint port no selected Service has and the pods left unscraped (MON-001 label mismatch)', async () => {
     const facts = structuredClone(factsDefaults('apps')) as Facts;
     const { evidence } = fakeEvidence();
     const ctx = {
@@ -96,8 +112,20 @@ describe('DB-DRAGONFLY-011 ServiceMonitor scrapes every Dragonfly pod', () => {
     } as unknown as CheckContext;
     const message = await failure(scrapesEveryPod((f) => f.dragonfly, 50)(ctx));
     expect(message).toMatch(
-      /ServiceMonitor dragonfly-system\/dragonfly selects no Service \(selector app=dragonfly in namespace dragonfly-system\)/,
+      /ServiceMonitor dragonfly-system\/dragonfly endpoint port admin: no selected Service has it \(dragonfly-system\/dragonfly\)[\s\S]*3 of 3 pods are no ready endpoint of a selected Service with port admin/,
     );
+  });
+
+  it('a ServiceMonitor that selects no Service says so with its selector', () => {
+    const w: MonitorWiring = {
+      serviceMonitor: 'dragonfly-system/dragonfly',
+      selector: 'app=dragonfly',
+      namespaces: [NS],
+      services: [],
+    };
+    expect(monitorProblems(w, ['admin'], ['dragonfly-system/dragonfly-0'])).toEqual([
+      'ServiceMonitor dragonfly-system/dragonfly selects no Service (selector app=dragonfly in namespace dragonfly-system)',
+    ]);
   });
 
   it('names the pods that are no ready endpoint, and an endpoint port no selected Service has', () => {
@@ -117,7 +145,7 @@ describe('DB-DRAGONFLY-011 ServiceMonitor scrapes every Dragonfly pod', () => {
       monitorProblems(w, ['metrics'], ['dragonfly-system/dragonfly-0', 'dragonfly-system/dragonfly-1']),
     ).toEqual([
       'ServiceMonitor dragonfly-system/dragonfly endpoint port metrics: no selected Service has it (dragonfly-system/dragonfly-metrics)',
-      'ServiceMonitor dragonfly-system/dragonfly: 1 of 2 pods are no ready endpoint of a selected Service (dragonfly-system/dragonfly-1; selected: dragonfly-system/dragonfly-metrics)',
+      'ServiceMonitor dragonfly-system/dragonfly: 2 of 2 pods are no ready endpoint of a selected Service with port metrics (dragonfly-system/dragonfly-0, dragonfly-system/dragonfly-1; selected: dragonfly-system/dragonfly-metrics)',
     ]);
   });
 });

@@ -153,6 +153,18 @@ export const factsSchema = z
      * changes a run-owned ConfigMap and waits up to `rolloutTimeoutMs` for the Deployment naming it
      * to roll
      */
+    /**
+     * Actions Runner Controller's scale sets (AC8.2): each AutoscalingRunnerSet in `namespace`, and
+     * its listener in `controllerNamespace` (where the controller creates AutoscalingListeners)
+     */
+    arc: z
+      .object({
+        enabled: z.boolean(),
+        namespace,
+        controllerNamespace: namespace,
+        scaleSets: z.array(name).min(1),
+      })
+      .strict(),
     /** Spegel (Cilium risk PERF-003): its DaemonSet, whose host ports no other pod may declare */
     spegel: z.object({ enabled: z.boolean(), namespace, daemonSet: name }).strict(),
     reloader: z

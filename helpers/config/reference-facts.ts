@@ -87,6 +87,12 @@ function baseFacts(clusterName: string): Facts {
       deployment: 'external-secrets',
       clusterSecretStore: 'onepassword',
     },
+    arc: {
+      enabled: false,
+      namespace: 'actions-runner',
+      controllerNamespace: 'actions-runner',
+      scaleSets: ['k8s-gitops', 'pilar-apps'],
+    },
     spegel: { enabled: true, namespace: 'spegel-system', daemonSet: 'spegel' },
     reloader: { enabled: true, namespace: 'kube-system', deployment: 'reloader', rolloutTimeoutMs: 60_000 },
     flux: {
@@ -237,6 +243,8 @@ export function factsDefaults(clusterName: string): Facts {
     }));
     f.dragonfly.enabled = true;
     f.kafka.enabled = true;
+    // AC8: the GitHub runners (k8s-gitops, pilar-apps) live on apps
+    f.arc.enabled = true;
     f.harbor.enabled = true;
     // AC7.3/7.4: the test replication of Harbor's Trivy cache
     f.volsync = {

@@ -25,6 +25,7 @@ export interface KObject {
     namespace?: string;
     uid?: string;
     labels?: Record<string, string>;
+    annotations?: Record<string, string>;
     generation?: number;
   };
   spec?: Record<string, unknown>;

@@ -1,5 +1,6 @@
 /** Every scenario the lab knows, by name (`healthy` first). */
 import type { Faults } from '../sim/faults.js';
+import { arcScaleSetUnregistered } from './arc-scale-set-unregistered.js';
 import { cephHealthWarn } from './ceph-health-warn.js';
 import { certManagerRestarted } from './cert-manager-restarted.js';
 import { ciliumAgentRestarted } from './cilium-agent-restarted.js';
@@ -53,6 +54,7 @@ export const SCENARIOS: readonly Scenario[] = [
   reloaderDown,
   dragonflyMetricsUnlabelled,
   spegelHostportConflict,
+  arcScaleSetUnregistered,
 ];
 
 export const scenarioNames: string[] = SCENARIOS.map((s) => s.name);

@@ -68,6 +68,14 @@ export const CASES: ScenarioCase[] = [
     },
   },
   {
+    name: 'arc-scale-set-unregistered',
+    grep: 'arc',
+    fail: {
+      'apps:BOOT-ARC-001':
+        /AutoscalingRunnerSet actions-runner\/pilar-apps has no runner-scale-set-id annotation: GitHub has not created its scale set/,
+    },
+  },
+  {
     name: 'cilium-health-unreachable',
     grep: 'cilium',
     fail: {

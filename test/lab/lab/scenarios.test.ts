@@ -560,6 +560,45 @@ describe('lab scenarios', () => {
     );
   });
 
+  it('arc-scale-set-unregistered: pilar-apps loses its id, listener and pod on apps; reset: all three back', async () => {
+    const ars = 'actions.github.com';
+    const state = async () => {
+      const set = (await custom('apps').getNamespacedCustomObject({
+        group: ars,
+        version: 'v1alpha1',
+        namespace: 'actions-runner',
+        plural: 'autoscalingrunnersets',
+        name: 'pilar-apps',
+      })) as { metadata?: { annotations?: Record<string, string> } };
+      const listeners = (await custom('apps').listNamespacedCustomObject({
+        group: ars,
+        version: 'v1alpha1',
+        namespace: 'actions-runner',
+        plural: 'autoscalinglisteners',
+      })) as { items: { metadata: { name: string } }[] };
+      const listenerPods = await pods(
+        'apps',
+        'actions-runner',
+        'actions.github.com/scale-set-name=pilar-apps',
+      );
+      return {
+        id: set.metadata?.annotations?.['runner-scale-set-id'],
+        listener: listeners.items.some((l) => l.metadata.name === 'pilar-apps-696d8f77-listener'),
+        podReady: listenerPods.some(ready),
+      };
+    };
+    expect(await state()).toEqual({ id: '2', listener: true, podReady: true });
+    await applyScenario(ctx, 'arc-scale-set-unregistered');
+    expect(await state()).toMatchObject({ id: undefined, listener: false });
+    const reset = await run('npx', ['tsx', 'lab/cli.ts', 'reset'], { cwd: REPO, timeout: 300_000 });
+    expect(`${reset.stdout}${reset.stderr}`).toMatch(/lab reset: declared state restored/);
+    expect(await until('pilar-apps registered again', state, (s) => s.podReady)).toEqual({
+      id: '2',
+      listener: true,
+      podReady: true,
+    });
+  });
+
   it('coredns-down: DNS over the pod port fails and pods are not Ready on infra; reset: answers', async () => {
     await applyScenario(ctx, 'coredns-down');
     expect(await dnsLookup('infra')).toMatch(/^error/);

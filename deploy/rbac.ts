@@ -454,7 +454,8 @@ rules:
     resources: [kafkas, kafkatopics]
     verbs: [get, list, watch]
   - apiGroups: [cilium.io]
-    resources: [ciliumloadbalancerippools, ciliumbgpclusterconfigs, ciliumbgpnodeconfigs]
+    resources:
+      [ciliumloadbalancerippools, ciliumbgpclusterconfigs, ciliumbgpnodeconfigs, ciliumbgppeerconfigs]
     verbs: [get, list, watch]
   - apiGroups: [volsync.backube]
     resources: [replicationsources, replicationdestinations]

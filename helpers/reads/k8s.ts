@@ -15,6 +15,7 @@ export interface Condition {
   reason?: string;
   message?: string;
   lastTransitionTime?: string;
+  observedGeneration?: number;
 }
 
 export interface KObject {
@@ -84,6 +85,7 @@ export const GVR = {
   // Cilium 1.18 serves the BGP control plane v2 API (v2alpha1 still served, deprecated)
   bgpClusterConfig: { group: 'cilium.io', version: 'v2', plural: 'ciliumbgpclusterconfigs' },
   bgpNodeConfig: { group: 'cilium.io', version: 'v2', plural: 'ciliumbgpnodeconfigs' },
+  bgpPeerConfig: { group: 'cilium.io', version: 'v2', plural: 'ciliumbgppeerconfigs' },
   cnpgScheduledBackup: { group: 'postgresql.cnpg.io', version: 'v1', plural: 'scheduledbackups' },
   cnpgBackup: { group: 'postgresql.cnpg.io', version: 'v1', plural: 'backups' },
   replicationSource: { group: 'volsync.backube', version: 'v1alpha1', plural: 'replicationsources' },

@@ -1,6 +1,7 @@
 /** Every scenario the lab knows, by name (`healthy` first). */
 import type { Faults } from '../sim/faults.js';
 import { arcScaleSetUnregistered } from './arc-scale-set-unregistered.js';
+import { bgpAuthSecretMissing } from './bgp-auth-secret-missing.js';
 import { cephHealthWarn } from './ceph-health-warn.js';
 import { certManagerRestarted } from './cert-manager-restarted.js';
 import { ciliumAgentRestarted } from './cilium-agent-restarted.js';
@@ -55,6 +56,7 @@ export const SCENARIOS: readonly Scenario[] = [
   dragonflyMetricsUnlabelled,
   spegelHostportConflict,
   arcScaleSetUnregistered,
+  bgpAuthSecretMissing,
 ];
 
 export const scenarioNames: string[] = SCENARIOS.map((s) => s.name);

@@ -6,6 +6,7 @@
  *   CiliumLoadBalancerIPPool (honouring `lbipam.cilium.io/ips`), pool conditions count IPs.
  * - Cilium Gateway API: the `cilium-gateway-<gw>` LoadBalancer Service per Gateway, Gateway status
  *   (Accepted/Programmed, addresses, listeners' attachedRoutes), HTTPRoute parent status.
+ * - Cilium's BGP peer-config status: MissingAuthSecret from whether the referenced Secret exists.
  * - CSI provisioning for the Ceph and OpenEBS classes: a PV for each Pending PVC (after the
  *   scheduler picked a node for WaitForFirstConsumer), deleted again when Released.
  * - Operator-set pod labels on backed pods, exec routes of Cilium agents (per node), re-routing
@@ -17,6 +18,7 @@ import type { LabClusterName } from '../core/topology.js';
 import type { Kube } from './kube.js';
 import { formatSimError, simErrorOf, type SimError } from './sim-errors.js';
 import { labelBackedPods } from './world.js';
+import { reconcileBgpPeerAuth } from './operators/bgp-peer-auth.js';
 import { reconcileVolumes } from './operators/csi-provisioner.js';
 import { reconcileExecRoutes } from './operators/exec-routes.js';
 import { reconcileGateways } from './operators/gateways.js';
@@ -37,6 +39,7 @@ export async function reconcileCluster(
   const parts: [string, () => Promise<unknown>][] = [
     ['gateways', () => reconcileGateways(k)],
     ['lb-ipam', () => reconcileLbIpam(k)],
+    ['bgp-peer-auth', () => reconcileBgpPeerAuth(k)],
     ['volumes', () => reconcileVolumes(k)],
     ['pod-labels', () => labelBackedPods(k, cluster)],
     ['exec-routes', () => reconcileExecRoutes(ctx, cluster, k, state.execRouted, state.stateFile)],

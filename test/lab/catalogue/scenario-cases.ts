@@ -76,6 +76,14 @@ export const CASES: ScenarioCase[] = [
     },
   },
   {
+    name: 'bgp-auth-secret-missing',
+    grep: 'bgp',
+    fail: {
+      'infra:NET-BGP-002':
+        /CiliumBGPPeerConfig upstream-router for upstream-router \(10\.25\.11\.1, AS 64501\): cilium\.io\/MissingAuthSecret=True \(Referenced Auth Secret \\?"bgp-upstream-router\\?" is missing\)/,
+    },
+  },
+  {
     name: 'cilium-health-unreachable',
     grep: 'cilium',
     fail: {

@@ -599,6 +599,28 @@ describe('lab scenarios', () => {
     });
   });
 
+  it('bgp-auth-secret-missing: the sim operator reports MissingAuthSecret on infra; reset: Secret back, False', async () => {
+    const condition = async () =>
+      (
+        (await custom('infra').getClusterCustomObject({
+          group: 'cilium.io',
+          version: 'v2',
+          plural: 'ciliumbgppeerconfigs',
+          name: 'upstream-router',
+        })) as { status?: { conditions?: { type: string; status: string; message?: string }[] } }
+      ).status?.conditions?.find((c) => c.type === 'cilium.io/MissingAuthSecret');
+    expect(await condition()).toMatchObject({ status: 'False' });
+    await applyScenario(ctx, 'bgp-auth-secret-missing');
+    expect(await until('MissingAuthSecret True', condition, (c) => c?.status === 'True')).toMatchObject({
+      message: 'Referenced Auth Secret "bgp-upstream-router" is missing',
+    });
+    const reset = await run('npx', ['tsx', 'lab/cli.ts', 'reset'], { cwd: REPO, timeout: 300_000 });
+    expect(`${reset.stdout}${reset.stderr}`).toMatch(/lab reset: declared state restored/);
+    expect(await until('MissingAuthSecret False', condition, (c) => c?.status === 'False')).toMatchObject({
+      status: 'False',
+    });
+  });
+
   it('coredns-down: DNS over the pod port fails and pods are not Ready on infra; reset: answers', async () => {
     await applyScenario(ctx, 'coredns-down');
     expect(await dnsLookup('infra')).toMatch(/^error/);

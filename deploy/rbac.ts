@@ -409,7 +409,11 @@ rules:
     resources: [pods/portforward]
     verbs: [get, create]
   - apiGroups: [apps]
-    resources: [deployments, daemonsets, statefulsets]
+    resources: [deployments, daemonsets, statefulsets, replicasets]
+    verbs: [get, list, watch]
+  # EVID-HEALTH-001's \`kubectl get all -A\` inventory
+  - apiGroups: [batch]
+    resources: [jobs, cronjobs]
     verbs: [get, list, watch]
   - apiGroups: [storage.k8s.io]
     resources: [storageclasses]

@@ -3,6 +3,7 @@ import type { Faults } from '../sim/faults.js';
 import { arcScaleSetUnregistered } from './arc-scale-set-unregistered.js';
 import { bgpAuthSecretMissing } from './bgp-auth-secret-missing.js';
 import { cephHealthWarn } from './ceph-health-warn.js';
+import { cephToolboxDown } from './ceph-toolbox-down.js';
 import { certManagerRestarted } from './cert-manager-restarted.js';
 import { ciliumAgentRestarted } from './cilium-agent-restarted.js';
 import { ciliumHealthUnreachable } from './cilium-health-unreachable.js';
@@ -57,6 +58,7 @@ export const SCENARIOS: readonly Scenario[] = [
   spegelHostportConflict,
   arcScaleSetUnregistered,
   bgpAuthSecretMissing,
+  cephToolboxDown,
 ];
 
 export const scenarioNames: string[] = SCENARIOS.map((s) => s.name);

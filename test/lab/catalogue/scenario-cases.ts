@@ -84,6 +84,15 @@ export const CASES: ScenarioCase[] = [
     },
   },
   {
+    name: 'ceph-toolbox-down',
+    grep: 'rook-ceph || kubernetes',
+    fail: {
+      'infra:EVID-HEALTH-001':
+        /health evidence not captured on infra: ceph status: running pods of toolbox Deployment rook-ceph\/rook-ceph-tools/,
+      'infra:STO-CEPH-002': /running pods of toolbox Deployment rook-ceph\/rook-ceph-tools/,
+    },
+  },
+  {
     name: 'cilium-health-unreachable',
     grep: 'cilium',
     fail: {

@@ -621,6 +621,20 @@ describe('lab scenarios', () => {
     });
   });
 
+  it('ceph-toolbox-down: rook-ceph-tools at 0 on infra, no toolbox pod; reset: 1 replica, Running', async () => {
+    const tools = () => pods('infra', 'rook-ceph', 'app=rook-ceph-tools');
+    expect((await tools()).some(ready)).toBe(true);
+    await applyScenario(ctx, 'ceph-toolbox-down');
+    expect(
+      (await apps('infra').readNamespacedDeployment({ namespace: 'rook-ceph', name: 'rook-ceph-tools' })).spec
+        ?.replicas,
+    ).toBe(0);
+    await until('toolbox pods gone', tools, (ps) => ps.length === 0);
+    const reset = await run('npx', ['tsx', 'lab/cli.ts', 'reset'], { cwd: REPO, timeout: 300_000 });
+    expect(`${reset.stdout}${reset.stderr}`).toMatch(/lab reset: declared state restored/);
+    expect((await until('toolbox back', tools, (ps) => ps.some(ready))).length).toBe(1);
+  });
+
   it('coredns-down: DNS over the pod port fails and pods are not Ready on infra; reset: answers', async () => {
     await applyScenario(ctx, 'coredns-down');
     expect(await dnsLookup('infra')).toMatch(/^error/);

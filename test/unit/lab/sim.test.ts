@@ -32,6 +32,7 @@ const BUILTIN = new Set([
   'v1/ConfigMap',
   'v1/Service',
   'v1/Secret',
+  'v1/Pod', // ARC's listener pods (a controller's bare pods, as it makes them)
   'v1/ServiceAccount',
   'apps/v1/Deployment',
   'apps/v1/DaemonSet',

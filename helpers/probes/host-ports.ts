@@ -13,6 +13,8 @@ export interface HostPort {
   protocol: string;
 }
 
+// hostIP is left out: pods on distinct host IPs could share a port, but Spegel binds every address,
+// and counting them as a conflict can only err towards red
 const key = (p: HostPort) => `${p.port}/${p.protocol}`;
 
 /** The host ports a pod spec binds: declared hostPorts, and every containerPort when hostNetwork. */

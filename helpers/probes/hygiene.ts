@@ -117,16 +117,22 @@ export function noRecentRestarts(
     const namespaces = pick(facts);
     await pollWithin(
       async () => {
-        const pods = (
-          await Promise.all(namespaces.map((namespace) => cluster.core.listNamespacedPod({ namespace })))
-        ).flatMap((l) => l.items);
+        const lists = await Promise.all(
+          namespaces.map((namespace) => cluster.core.listNamespacedPod({ namespace })),
+        );
+        const pods = lists.flatMap((l) => l.items);
+        // a controller namespace without pods (a wrong name in the facts) proves nothing
+        const empty = namespaces.filter((_, i) => !lists[i]!.items.length);
         evidence.json('restarts', {
           namespaces,
           pods: pods.length,
           withinMinutes,
           restarted: restartedContainers(pods),
         });
-        return recentRestarts(pods, new Date(), withinMinutes * 60_000);
+        return [
+          ...empty.map((ns) => `${ns}: no pod in this namespace`),
+          ...recentRestarts(pods, new Date(), withinMinutes * 60_000),
+        ];
       },
       `containers restarted in the last ${withinMinutes} min`,
       timeoutMs,

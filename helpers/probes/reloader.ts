@@ -8,6 +8,7 @@ import type { V1ConfigMap, V1Deployment } from '@kubernetes/client-node';
 import type { ClusterHandle } from '../cluster/index.js';
 import type { Facts } from '../config/index.js';
 import { netexecPod } from '../reads/connectivity.js';
+import { isNotFound } from '../reads/k8s.js';
 import type { Probe } from './kubernetes.js';
 import { pollWithin } from './poll.js';
 
@@ -77,9 +78,12 @@ export function reloadProblem(before: V1Deployment, now: V1Deployment): string {
 
 async function reloaderState(cluster: ClusterHandle, facts: Facts): Promise<string> {
   const { namespace, deployment } = facts.reloader;
+  // for the failure message only: a read that fails is said as such, never as "not found"
   const d = await cluster.apps
     .readNamespacedDeployment({ namespace, name: deployment })
-    .catch(() => undefined);
+    .catch((e: unknown) => (isNotFound(e) ? undefined : (e as Error)));
+  if (d instanceof Error)
+    return `Reloader Deployment ${namespace}/${deployment} unreadable (${d.message.split('\n')[0]})`;
   if (!d) return `Reloader Deployment ${namespace}/${deployment} not found`;
   return `Reloader Deployment ${namespace}/${deployment}: ${d.status?.availableReplicas ?? 0} of ${d.spec?.replicas ?? 1} available`;
 }

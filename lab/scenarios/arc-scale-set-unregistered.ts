@@ -1,5 +1,6 @@
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import type { Scenario } from './types.js';
+import { unlessGone } from '../sim/kube.js';
 
 /** The scale set this scenario leaves unregistered, and what the controller had made for it. */
 export const UNREGISTERED = {
@@ -25,9 +26,6 @@ export const arcScaleSetUnregistered: Scenario = {
   apply: async (ctx) => {
     const kc = ctx.clusters.apps.kc;
     const custom = kc.makeApiClient(CustomObjectsApi);
-    const ignoreGone = (e: unknown) => {
-      if ((e as { code?: number }).code !== 404) throw e;
-    };
     await custom.patchNamespacedCustomObject({
       ...ARC,
       plural: 'autoscalingrunnersets',
@@ -42,7 +40,7 @@ export const arcScaleSetUnregistered: Scenario = {
         namespace: UNREGISTERED.namespace,
         name: UNREGISTERED.listener,
       })
-      .catch(ignoreGone);
+      .catch(unlessGone);
     await kc
       .makeApiClient(CoreV1Api)
       .deleteNamespacedPod({
@@ -50,6 +48,6 @@ export const arcScaleSetUnregistered: Scenario = {
         name: UNREGISTERED.listener,
         gracePeriodSeconds: 0,
       })
-      .catch(ignoreGone);
+      .catch(unlessGone);
   },
 };

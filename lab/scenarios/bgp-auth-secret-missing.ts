@@ -1,5 +1,6 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import type { Scenario } from './types.js';
+import { unlessGone } from '../sim/kube.js';
 
 /** infra: the BGP peer's MD5 Secret is gone (deleted by hand, or its ExternalSecret stopped syncing). */
 export const bgpAuthSecretMissing: Scenario = {
@@ -13,8 +14,6 @@ export const bgpAuthSecretMissing: Scenario = {
     await ctx.clusters.infra.kc
       .makeApiClient(CoreV1Api)
       .deleteNamespacedSecret({ namespace: 'kube-system', name: 'bgp-upstream-router' })
-      .catch((e: unknown) => {
-        if ((e as { code?: number }).code !== 404) throw e;
-      });
+      .catch(unlessGone);
   },
 };

@@ -1,6 +1,7 @@
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import type { LabContext } from '../core/context.js';
 import type { Scenario } from './types.js';
+import { unlessGone } from '../sim/kube.js';
 
 // The VictoriaMetrics operator converts the PrometheusRules its VMAlert selects; this one arrives
 // after vmalert read its rules (lab/services/observability.ts converts the declared ones at start),
@@ -42,10 +43,6 @@ export const prometheusRuleNotLoaded: Scenario = {
     });
   },
   revert: async (ctx) => {
-    await rules(ctx)
-      .deleteNamespacedCustomObject(RULE)
-      .catch((e: unknown) => {
-        if ((e as { code?: number }).code !== 404) throw e;
-      });
+    await rules(ctx).deleteNamespacedCustomObject(RULE).catch(unlessGone);
   },
 };

@@ -1,6 +1,7 @@
 import { AppsV1Api } from '@kubernetes/client-node';
 import type { LabContext } from '../core/context.js';
 import type { Scenario } from './types.js';
+import { unlessGone } from '../sim/kube.js';
 
 /** The node agent this scenario adds: it declares Spegel's registry host port. */
 export const PORT_SQUATTER = {
@@ -48,8 +49,6 @@ export const spegelHostportConflict: Scenario = {
   revert: async (ctx) => {
     await appsApi(ctx)
       .deleteNamespacedDaemonSet({ namespace: PORT_SQUATTER.namespace, name: PORT_SQUATTER.name })
-      .catch((e: unknown) => {
-        if ((e as { code?: number }).code !== 404) throw e;
-      });
+      .catch(unlessGone);
   },
 };

@@ -20,7 +20,7 @@ import { requireBuilt, serviceArtifacts } from '../build/services/artifacts.js';
 import { LAB_CLUSTERS, type LabClusterName } from '../core/topology.js';
 import { servicePorts } from './ports.js';
 import { probeHttp } from './probes.js';
-import { clusterKubeconfig, procName, serviceDir, type ServicesContext } from './runtime.js';
+import { DEAD_PROXY_ENV, clusterKubeconfig, procName, serviceDir, type ServicesContext } from './runtime.js';
 
 /** The one namespace the real controller reconciles. */
 export const CERT_MANAGER_LAB_NAMESPACE = 'pv-cert-lab';
@@ -38,9 +38,6 @@ const LOCAL_SIGNING_CONTROLLERS = [
   'certificates-readiness',
   'certificates-revision-manager',
 ];
-
-/** a port on loopback nothing listens on: where any outbound HTTP of the controller ends */
-const DEAD_PROXY = 'http://127.0.0.1:9';
 
 export const certManagerProcess = (cluster: LabClusterName) => procName(`cert-manager-${cluster}`);
 
@@ -72,10 +69,7 @@ async function startOne(ctx: ServicesContext, cluster: LabClusterName): Promise<
       HOME: dir,
       TMPDIR: dir,
       POD_NAMESPACE: CERT_MANAGER_LAB_NAMESPACE,
-      HTTP_PROXY: DEAD_PROXY,
-      HTTPS_PROXY: DEAD_PROXY,
-      http_proxy: DEAD_PROXY,
-      https_proxy: DEAD_PROXY,
+      ...DEAD_PROXY_ENV,
       GOMAXPROCS: '1',
     },
     ports: [metrics],

@@ -5,8 +5,8 @@
  * - One only: upstream hard-codes its HTTP listener (metrics and /live) to :9090, every interface,
  *   with no flag to move it, so a second Reloader on this machine could not start. infra's
  *   kube-system/reloader stays a simulated object, and the lab's facts say so
- *   (facts.reloader.enabled false on infra: lab/facts.ts). It only listens there; nothing it does
- *   dials anything but the API server on 127.0.0.1.
+ *   (facts.reloader.enabled false on infra: lab/facts.ts). It only listens there; it dials only the
+ *   API server on 127.0.0.1, and every proxy variable points at a closed loopback port.
  * - It watches every namespace, with upstream's defaults (env-vars reload strategy, no reload on
  *   create), as the chart runs it. No fixture carries a Reloader annotation, so only what a check
  *   annotates is ever reloaded.
@@ -19,7 +19,14 @@ import path from 'node:path';
 import { requireBuilt, serviceArtifacts } from '../build/services/artifacts.js';
 import type { LabClusterName } from '../core/topology.js';
 import { probeHttp } from './probes.js';
-import { assertPortsFree, clusterKubeconfig, procName, serviceDir, type ServicesContext } from './runtime.js';
+import {
+  DEAD_PROXY_ENV,
+  assertPortsFree,
+  clusterKubeconfig,
+  procName,
+  serviceDir,
+  type ServicesContext,
+} from './runtime.js';
 
 /** the cluster whose Reloader is real */
 export const RELOADER_CLUSTER: LabClusterName = 'apps';
@@ -48,6 +55,8 @@ export async function startReloader(ctx: ServicesContext): Promise<void> {
       KUBECONFIG: clusterKubeconfig(ctx, RELOADER_CLUSTER, dir),
       RELOADER_NAMESPACE: 'kube-system',
       RELOADER_DEPLOYMENT_NAME: 'reloader',
+      // it has no outbound HTTP unless a webhook URL is set; if one ever were, it ends on loopback
+      ...DEAD_PROXY_ENV,
       GOMAXPROCS: '1',
     },
     ports: [RELOADER_HTTP_PORT],

@@ -33,6 +33,19 @@ export function clusterKubeconfig(ctx: ServicesContext, cluster: LabClusterName,
   return file;
 }
 
+/**
+ * Proxy variables pointing at a loopback port nothing listens on: a controller's outbound HTTP(S)
+ * (ACME, a webhook, a phone-home) fails on 127.0.0.1 instead of leaving the machine. Go never
+ * proxies loopback, so the API server is still reached directly.
+ */
+const DEAD_PROXY = 'http://127.0.0.1:9';
+export const DEAD_PROXY_ENV = {
+  HTTP_PROXY: DEAD_PROXY,
+  HTTPS_PROXY: DEAD_PROXY,
+  http_proxy: DEAD_PROXY,
+  https_proxy: DEAD_PROXY,
+} as const;
+
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Reject after ms with a message naming what timed out. */

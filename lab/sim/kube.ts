@@ -32,6 +32,11 @@ export function httpCode(e: unknown): number | undefined {
     : undefined;
 }
 
+/** A `.catch` for a delete or read whose object may already be gone: 404 is fine, anything else throws. */
+export function unlessGone(e: unknown): void {
+  if (httpCode(e) !== 404) throw e;
+}
+
 export interface Kube {
   kc: KubeConfig;
   objects: KubernetesObjectApi;

@@ -300,6 +300,12 @@ async function agents(): Promise<{ name: string; uid: string; node: string; rest
   }));
 }
 
+/** `pnpm lab reset` as a user runs it; it must say the declared state is back. */
+async function labReset(): Promise<void> {
+  const reset = await run('npx', ['tsx', 'lab/cli.ts', 'reset'], { cwd: REPO, timeout: 300_000 });
+  expect(`${reset.stdout}${reset.stderr}`).toMatch(/lab reset: declared state restored/);
+}
+
 beforeAll(async () => {
   ctx = loadLabContext({ log: () => {} });
   await applyScenario(ctx, 'healthy');
@@ -430,8 +436,7 @@ describe('lab scenarios', () => {
     await applyScenario(ctx, 'harbor-internal-database');
     expect(await host()).toBe('harbor-database');
     // the declared ConfigMap comes back with the re-seed of `lab reset` (the CLI), not with the scenario alone
-    const reset = await run('npx', ['tsx', 'lab/cli.ts', 'reset'], { cwd: REPO, timeout: 300_000 });
-    expect(`${reset.stdout}${reset.stderr}`).toMatch(/lab reset: declared state restored/);
+    await labReset();
     expect(await host()).toBe('harbor-pooler-rw.cnpg-system');
   });
 
@@ -443,8 +448,7 @@ describe('lab scenarios', () => {
     expect(await host()).toBe('dragonfly.dragonfly-system');
     await applyScenario(ctx, 'harbor-internal-redis');
     expect(await host()).toBe('harbor-redis');
-    const reset = await run('npx', ['tsx', 'lab/cli.ts', 'reset'], { cwd: REPO, timeout: 300_000 });
-    expect(`${reset.stdout}${reset.stderr}`).toMatch(/lab reset: declared state restored/);
+    await labReset();
     expect(await host()).toBe('dragonfly.dragonfly-system');
   });
 
@@ -515,8 +519,7 @@ describe('lab scenarios', () => {
     expect(await label()).toBe('dragonfly');
     await applyScenario(ctx, 'dragonfly-metrics-unlabelled');
     expect(await label()).toBe('dragonfly-metrics');
-    const reset = await run('npx', ['tsx', 'lab/cli.ts', 'reset'], { cwd: REPO, timeout: 300_000 });
-    expect(`${reset.stdout}${reset.stderr}`).toMatch(/lab reset: declared state restored/);
+    await labReset();
     expect(await label()).toBe('dragonfly');
   });
 
@@ -529,8 +532,7 @@ describe('lab scenarios', () => {
     await applyScenario(ctx, 'reloader-down');
     expect(await replicas()).toBe(0);
     expect(ctx.procs.isRunning(reloaderProcess)).toBe(false);
-    const reset = await run('npx', ['tsx', 'lab/cli.ts', 'reset'], { cwd: REPO, timeout: 300_000 });
-    expect(`${reset.stdout}${reset.stderr}`).toMatch(/lab reset: declared state restored/);
+    await labReset();
     expect(await replicas()).toBe(1);
     expect(ctx.procs.isRunning(reloaderProcess)).toBe(true);
   });
@@ -590,8 +592,7 @@ describe('lab scenarios', () => {
     expect(await state()).toEqual({ id: '2', listener: true, podReady: true });
     await applyScenario(ctx, 'arc-scale-set-unregistered');
     expect(await state()).toMatchObject({ id: undefined, listener: false });
-    const reset = await run('npx', ['tsx', 'lab/cli.ts', 'reset'], { cwd: REPO, timeout: 300_000 });
-    expect(`${reset.stdout}${reset.stderr}`).toMatch(/lab reset: declared state restored/);
+    await labReset();
     expect(await until('pilar-apps registered again', state, (s) => s.podReady)).toEqual({
       id: '2',
       listener: true,
@@ -614,8 +615,7 @@ describe('lab scenarios', () => {
     expect(await until('MissingAuthSecret True', condition, (c) => c?.status === 'True')).toMatchObject({
       message: 'Referenced Auth Secret "bgp-upstream-router" is missing',
     });
-    const reset = await run('npx', ['tsx', 'lab/cli.ts', 'reset'], { cwd: REPO, timeout: 300_000 });
-    expect(`${reset.stdout}${reset.stderr}`).toMatch(/lab reset: declared state restored/);
+    await labReset();
     expect(await until('MissingAuthSecret False', condition, (c) => c?.status === 'False')).toMatchObject({
       status: 'False',
     });
@@ -630,8 +630,7 @@ describe('lab scenarios', () => {
         ?.replicas,
     ).toBe(0);
     await until('toolbox pods gone', tools, (ps) => ps.length === 0);
-    const reset = await run('npx', ['tsx', 'lab/cli.ts', 'reset'], { cwd: REPO, timeout: 300_000 });
-    expect(`${reset.stdout}${reset.stderr}`).toMatch(/lab reset: declared state restored/);
+    await labReset();
     expect((await until('toolbox back', tools, (ps) => ps.some(ready))).length).toBe(1);
   });
 

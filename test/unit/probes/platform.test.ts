@@ -336,15 +336,22 @@ describe('BOOT-HYG-003 no recent core-controller restart', () => {
     const items = [
       pod('flux-system', 'source-controller-a', 0),
       pod('cert-manager', 'cert-manager-a', 2, '2026-12-06T09:00:00Z'),
+      pod('external-secrets', 'external-secrets-a', 0),
     ];
     expect(recentRestarts(items, NOW, 60 * 60_000)).toEqual([]);
     const attached = await runCheck(FILE, 'BOOT-HYG-003', nsCluster(items));
     expect(attached.restarts).toMatchObject({
       namespaces: ['flux-system', 'cert-manager', 'external-secrets'],
-      pods: 2,
+      pods: 3,
       withinMinutes: 60,
       restarted: [{ pod: 'cert-manager/cert-manager-a', container: 'manager', restartCount: 2 }],
     });
+  });
+  it('BOOT-HYG-003 fails on a controller namespace with no pod at all (a wrong namespace in the facts is no pass)', async () => {
+    const { ctx: c } = ctx(nsCluster([pod('flux-system', 'source-controller-a', 0)]));
+    expect(
+      await failure(noRecentRestarts((f) => [f.flux.namespace, f.certManager.namespace], 60, 50)(c)),
+    ).toMatch(/^containers restarted in the last 60 min[\s\S]*cert-manager: no pod in this namespace/);
   });
   it('BOOT-HYG-003 fails naming the pod, the container, its restarts, last exit and when (and an unknown time)', async () => {
     const items = [

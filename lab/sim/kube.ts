@@ -161,29 +161,39 @@ export async function applyAll(
 }
 
 /**
- * The live CRDs of the project's definitions that still store or serve a version the definition
- * no longer has (the apiserver refuses to drop a version listed in `status.storedVersions`): a lab
- * made before Strimzi moved to v1-only keeps `v1beta2` there.
+ * The live CRDs that still store or serve a version the CRD the lab is about to apply no longer has
+ * (the apiserver refuses to drop a version listed in `status.storedVersions`): a lab made before
+ * Strimzi moved to v1-only keeps `v1beta2` there. The versions compared are upstream's where the
+ * build cache has that CRD (notification's Provider serves v1 and v1beta3 upstream, the open-schema
+ * definition only v1beta3): comparing with the definition alone retired a current CRD on every
+ * `lab up`/`lab reset`, and its deletion could outlast the wait.
  */
 export function staleCrds(
   live: readonly V1CustomResourceDefinition[],
   defs: readonly CrdDef[] = CRDS,
+  upstream: ReadonlyMap<string, K8sObject> = new Map(),
 ): string[] {
   return defs.flatMap((d) => {
     const name = `${d.plural}.${d.group}`;
     const crd = live.find((c) => c.metadata?.name === name);
     if (!crd) return [];
+    const up = upstream.get(name) as { spec?: { versions?: { name: string }[] } } | undefined;
+    const wanted = up?.spec?.versions?.map((v) => v.name) ?? d.versions;
     const had = [...(crd.status?.storedVersions ?? []), ...crd.spec.versions.map((v) => v.name)];
-    return had.some((v) => !d.versions.includes(v)) ? [name] : [];
+    return had.some((v) => !wanted.includes(v)) ? [name] : [];
   });
 }
 
 /**
  * Delete the stale CRDs (their objects go with them; the seed that follows re-creates them in the
- * definition's versions) and wait until they are gone (bounded).
+ * applied CRD's versions) and wait until they are gone (bounded).
  */
-export async function retireStaleCrds(k: Kube, timeoutMs = 120_000): Promise<string[]> {
-  const stale = staleCrds((await k.ext.listCustomResourceDefinition()).items);
+export async function retireStaleCrds(
+  k: Kube,
+  upstream: ReadonlyMap<string, K8sObject> = new Map(),
+  timeoutMs = 120_000,
+): Promise<string[]> {
+  const stale = staleCrds((await k.ext.listCustomResourceDefinition()).items, CRDS, upstream);
   for (const name of stale)
     await k.ext.deleteCustomResourceDefinition({ name }).catch((e: unknown) => {
       if (httpCode(e) !== 404) throw e;
@@ -212,7 +222,7 @@ export async function applyCrds(
   upstream: Map<string, K8sObject>,
   timeoutMs = 60_000,
 ): Promise<number> {
-  await retireStaleCrds(k);
+  await retireStaleCrds(k, upstream);
   await applyAll(
     k,
     CRDS.map((d) => upstream.get(`${d.plural}.${d.group}`) ?? (crdObject(d) as unknown as K8sObject)),

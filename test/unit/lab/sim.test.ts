@@ -176,6 +176,18 @@ describe('lab/sim fixtures and CRDs', () => {
       'kafkas.kafka.strimzi.io',
     ]);
     expect(staleCrds([live('kafkas.kafka.strimzi.io', ['v1'], ['v1'])], [kafka])).toEqual([]);
+    // the CRD applied is upstream's where the cache has it: its versions, not the definition's, decide
+    const provider = CRDS.find((d) => d.kind === 'Provider' && d.group.startsWith('notification'))!;
+    const name = 'providers.notification.toolkit.fluxcd.io';
+    const upstream = new Map([
+      [name, { spec: { versions: [{ name: 'v1' }, { name: 'v1beta3' }] } } as unknown as K8sObject],
+    ]);
+    const current = live(name, ['v1', 'v1beta3'], ['v1']);
+    expect(staleCrds([current], [provider], upstream)).toEqual([]);
+    expect(staleCrds([current], [provider])).toEqual([name]); // the open-schema one serves only v1beta3
+    expect(staleCrds([live(name, ['v1beta2', 'v1'], ['v1beta2', 'v1'])], [provider], upstream)).toEqual([
+      name,
+    ]);
   });
 
   it('CiliumLoadBalancerIPPool as upstream: v2 storage, v2alpha1 served and deprecated; seeded at v2', () => {

@@ -116,6 +116,23 @@ export function matchesDeclared(declared: unknown, live: unknown): boolean {
 }
 
 /**
+ * Whether the live copy (an item of a LIST) still is what the seed declared with hash `h`: its seed
+ * hash is `h` and every declared field has the declared value. A LIST's items carry no
+ * apiVersion/kind (the list has them), so those are matched by key, not compared. A CRD comes back
+ * through the typed model, which renames its schema's keys (`enum`, `x-kubernetes-*`): its hash
+ * decides alone (no scenario edits a CRD). Pure: unit-tested.
+ */
+export function seedUnchanged(o: K8sObject, h: string, seen: KubernetesObject | undefined): boolean {
+  if (seen?.metadata?.annotations?.[HASH_ANNOTATION] !== h) return false;
+  if (o.kind === 'CustomResourceDefinition') return true;
+  const { status: _status, metadata, apiVersion: _v, kind: _k, ...rest } = o;
+  return matchesDeclared(
+    { ...rest, metadata: { labels: metadata.labels, annotations: metadata.annotations } },
+    seen,
+  );
+}
+
+/**
  * Apply many objects, skipping those whose live copy carries the same seed hash and has not
  * drifted from it (one LIST per kind instead of one PATCH per object: a warm `lab up` re-seeds in
  * seconds); a deleted or changed object is applied again, so `lab up`/`lab reset` restore it.
@@ -143,9 +160,7 @@ export async function applyAll(
   for (const o of objs) {
     const h = bodyHash(o);
     const seen = live.get(`${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`);
-    const { status: _status, metadata, ...rest } = o;
-    const declared = { ...rest, metadata: { labels: metadata.labels, annotations: metadata.annotations } };
-    if (seen?.metadata?.annotations?.[HASH_ANNOTATION] === h && matchesDeclared(declared, seen)) {
+    if (seedUnchanged(o, h, seen)) {
       skipped++;
       continue;
     }

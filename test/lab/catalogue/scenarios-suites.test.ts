@@ -32,6 +32,7 @@ const LATENCY_TARGET_MISS = /(DNS average|HTTP p95|produce p95) over \d+ .*\(tar
 const isLatencyMiss = (key: string, o: Outcome | undefined) =>
   /:PERF-[A-Z]+-\d+$/.test(key) && o?.status === 'failed' && LATENCY_TARGET_MISS.test(o.message);
 
+const s1 = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 600_000) {
   return new Promise<{ code: number; out: string }>((resolve) => {
     execFile(
@@ -100,6 +101,7 @@ describe.skipIf(!labUp)('catalogue against the lab scenarios', () => {
       `scenario ${c.name}: exactly the expected checks fail, for the right reason, with evidence`,
       { timeout: 900_000 },
       async () => {
+        const t0 = Date.now();
         const scen = await sh('pnpm', ['lab', 'scenario', c.name], {}, 120_000);
         expect(scen.code, `pnpm lab scenario ${c.name}\n${scen.out.slice(-2000)}`).toBe(0);
         const ts = new Date()
@@ -107,10 +109,12 @@ describe.skipIf(!labUp)('catalogue against the lab scenarios', () => {
           .replace(/[-:]/g, '')
           .replace(/\.\d+Z$/, 'Z');
         const runId = `${ts}-${randomBytes(3).toString('hex')}`;
+        const t1 = Date.now();
         const run = await sh('pnpm', ['test', '--env', 'lab', ...(c.grep ? ['--grep', c.grep] : [])], {
           PV_RUN_ID: runId,
           PV_BASELINE_DIR: baselineDir,
         });
+        const t2 = Date.now();
         const runDir = path.join(REPO_ROOT, 'docs', 'qa', 'evidence', runId);
         const results = readJunit(runDir);
         expect(results.size, `JUnit testcases in ${runDir}\n${run.out.slice(-3000)}`).toBeGreaterThan(0);
@@ -161,6 +165,10 @@ describe.skipIf(!labUp)('catalogue against the lab scenarios', () => {
         // registry-auth-broken the lab's own credentials cannot read Redis or the registry either
         const reset = await sh('pnpm', ['lab', 'reset'], { PV_LAB_BASELINE: '0' }, 300_000);
         expect(reset.code, `pnpm lab reset\n${reset.out.slice(-2000)}`).toBe(0);
+        // where the matrix's time goes, per scenario (the issue's budget is the whole matrix)
+        console.log(
+          `scenario ${c.name}: apply ${s1(t1 - t0)}, checks ${s1(t2 - t1)}, reset ${s1(Date.now() - t2)}`,
+        );
         if (c.rebaseline) {
           // the scenario changed what the baseline records (a recreated agent cannot get its UID
           // back): re-baseline as an operator would after an intended change (the check's action)

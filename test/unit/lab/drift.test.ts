@@ -3,7 +3,14 @@
 // used to stay at 0, because only the hash was compared).
 import { describe, expect, it } from 'vitest';
 import type { K8sObject } from '../../../lab/sim/fixtures.js';
-import { apply, immutableRefusal, matchesDeclared, type Kube } from '../../../lab/sim/kube.js';
+import {
+  HASH_ANNOTATION,
+  apply,
+  immutableRefusal,
+  matchesDeclared,
+  seedUnchanged,
+  type Kube,
+} from '../../../lab/sim/kube.js';
 
 const declared = {
   apiVersion: 'apps/v1',
@@ -37,6 +44,44 @@ describe('matchesDeclared: drift from the seed', () => {
     expect(matchesDeclared(declared, undefined)).toBe(false);
     expect(matchesDeclared({ a: { b: 1 } }, { a: null })).toBe(false);
     expect(matchesDeclared({ a: [1, 2] }, { a: [1, 2, 3] })).toBe(false);
+  });
+});
+
+describe('seedUnchanged: what lab reset skips', () => {
+  const o = { ...declared, metadata: { name: 'x', namespace: 'n', labels: { app: 'x' } } } as K8sObject;
+  const hashed = (m: Record<string, unknown>) => ({ ...m, annotations: { [HASH_ANNOTATION]: 'h1' } });
+  // a LIST's items have no apiVersion/kind: every object used to count as drifted, so every reset
+  // re-applied all of them (and all 80 CRDs)
+  const { apiVersion: _v, kind: _k, ...item } = live;
+  it('a list item with the seed hash and the declared fields is unchanged', () => {
+    expect(seedUnchanged(o, 'h1', { ...item, metadata: hashed(item.metadata) })).toBe(true);
+  });
+  it('another hash, no hash, a scaled copy or no live copy is changed', () => {
+    expect(seedUnchanged(o, 'h2', { ...item, metadata: hashed(item.metadata) })).toBe(false);
+    expect(seedUnchanged(o, 'h1', item)).toBe(false);
+    const scaled = { ...item, metadata: hashed(item.metadata), spec: { ...item.spec, replicas: 0 } };
+    expect(seedUnchanged(o, 'h1', scaled)).toBe(false);
+    expect(seedUnchanged(o, 'h1', undefined)).toBe(false);
+  });
+  it('a CRD (read through the typed model, schema keys renamed) is decided by its hash', () => {
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'things.example.io' },
+      spec: {
+        versions: [
+          { name: 'v1', schema: { openAPIV3Schema: { 'x-kubernetes-preserve-unknown-fields': true } } },
+        ],
+      },
+    } as K8sObject;
+    const typed = {
+      metadata: hashed({ name: 'things.example.io' }),
+      spec: {
+        versions: [{ name: 'v1', schema: { openAPIV3Schema: { xKubernetesPreserveUnknownFields: true } } }],
+      },
+    };
+    expect(seedUnchanged(crd, 'h1', typed)).toBe(true);
+    expect(seedUnchanged(crd, 'h2', typed)).toBe(false);
   });
 });
 

@@ -459,7 +459,11 @@ rules:
     verbs: [get, list, watch]
   - apiGroups: [cilium.io]
     resources:
-      [ciliumloadbalancerippools, ciliumbgpclusterconfigs, ciliumbgpnodeconfigs, ciliumbgppeerconfigs]
+      - ciliumnodes
+      - ciliumloadbalancerippools
+      - ciliumbgpclusterconfigs
+      - ciliumbgpnodeconfigs
+      - ciliumbgppeerconfigs
     verbs: [get, list, watch]
   - apiGroups: [volsync.backube]
     resources: [replicationsources, replicationdestinations]

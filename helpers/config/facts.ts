@@ -259,9 +259,16 @@ export const factsSchema = z
         /** label selector of the broker pods */
         brokerSelector: name,
         samples,
-        /** Schema Registry: its Service, and the Deployment with the replicas AC6.5 asks for */
+        /** Schema Registry: its Service, the Deployment with the replicas AC6.5 asks for, and the
+         *  store topic it must write to (its kafkastore.topic, AC6.6) */
         schemaRegistry: z
-          .object({ service: name, port, deployment: name, replicas: z.number().int().min(1) })
+          .object({
+            service: name,
+            port,
+            deployment: name,
+            replicas: z.number().int().min(1),
+            storeTopic: name.default('_schemas'),
+          })
           .strict(),
         /** topics that must exist, each declared by a KafkaTopic of the cluster (AC6.3: `_schemas`) */
         topics: z.array(name),

@@ -161,41 +161,34 @@ export async function loadBalancerAddress(
 export type BaselineOutcome =
   { compared: false; reason: string } | { compared: true; recordedAt: string; diff: BaselineDiff };
 
+/** What storedBaseline answers: nothing to compare (with the reason, for a skip), or the stored state. */
+export type Stored<T> = { compared: false; reason: string } | { compared: true; stored: T & Recorded };
+
+interface Recorded {
+  cluster: string;
+  clusterUid: string;
+  recordedAt: string;
+}
+
 /**
- * The zero-disruption baseline of `pods` (helpers/reads/baseline.ts), `<cluster>-<name>.json`. It
- * belongs to one incarnation of the cluster (kube-system's UID): when there is none, it belongs to
- * an earlier one, or PV_BASELINE=write is set, the current pods are recorded and nothing is
- * compared (`reason` says why, for a skip: a check that only records never passes). Otherwise
- * the pods are compared with it. Attaches the current state, the baseline and the diff.
+ * A baseline `<cluster>-<name>.json` (helpers/reads/baseline.ts) belongs to one incarnation of the
+ * cluster (kube-system's UID): when there is none, it belongs to an earlier one, or PV_BASELINE=write
+ * is set, `current` is recorded and nothing is compared (`reason` says why, for a skip: a check that
+ * only records never passes). Otherwise the stored state is answered. Attaches both.
  */
-export async function comparePodBaseline(
+export async function storedBaseline<T extends object>(
   k: ClusterHandle,
-  what: { name: string; namespace: string; selector: string; pods: readonly V1Pod[] },
+  name: string,
+  current: T,
   evidence: CheckEvidence,
-): Promise<BaselineOutcome> {
-  const current: PodSnapshot[] = what.pods
-    .map((p) => ({
-      name: p.metadata!.name!,
-      uid: p.metadata!.uid!,
-      node: p.spec?.nodeName ?? '',
-      startTime: String(p.status?.startTime ?? ''),
-      restarts: restartCounts(p),
-    }))
-    .sort((a, b) => a.name.localeCompare(b.name));
+): Promise<Stored<T>> {
   const clusterUid = (await k.core.readNamespace({ name: 'kube-system' })).metadata!.uid!;
-  const file = baselinePath(k.name, what.name);
-  const stored = await readBaseline(file);
-  const fresh = {
-    cluster: k.name,
-    clusterUid,
-    selector: what.selector,
-    namespace: what.namespace,
-    recordedAt: new Date().toISOString(),
-    pods: current,
-  };
+  const file = baselinePath(k.name, name);
+  const stored = (await readBaseline(file)) as (T & Partial<Recorded>) | undefined;
+  const fresh = { cluster: k.name, clusterUid, recordedAt: new Date().toISOString(), ...current };
   evidence.json('current', fresh);
   const rewrite = setting('PV_BASELINE') === 'write';
-  if (!stored || rewrite || (stored as { clusterUid?: string }).clusterUid !== clusterUid) {
+  if (!stored || rewrite || stored.clusterUid !== clusterUid) {
     await writeBaseline(file, fresh);
     const why = !stored
       ? 'none existed'
@@ -213,9 +206,63 @@ export async function comparePodBaseline(
     };
   }
   evidence.json('baseline', stored);
-  const diff = compareBaseline(stored.pods, current);
+  return { compared: true, stored: stored as T & Recorded };
+}
+
+/** The zero-disruption baseline of `pods` (storedBaseline `<cluster>-<name>.json`), compared: UIDs, restarts. */
+export async function comparePodBaseline(
+  k: ClusterHandle,
+  what: { name: string; namespace: string; selector: string; pods: readonly V1Pod[] },
+  evidence: CheckEvidence,
+): Promise<BaselineOutcome> {
+  const current: PodSnapshot[] = what.pods
+    .map((p) => ({
+      name: p.metadata!.name!,
+      uid: p.metadata!.uid!,
+      node: p.spec?.nodeName ?? '',
+      startTime: String(p.status?.startTime ?? ''),
+      restarts: restartCounts(p),
+    }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  const b = await storedBaseline(
+    k,
+    what.name,
+    { selector: what.selector, namespace: what.namespace, pods: current },
+    evidence,
+  );
+  if (!b.compared) return b;
+  const diff = compareBaseline(b.stored.pods, current);
   evidence.json('diff', diff);
-  return { compared: true, recordedAt: stored.recordedAt, diff };
+  return { compared: true, recordedAt: b.stored.recordedAt, diff };
+}
+
+/** Each node's IPAM pod CIDRs (CiliumNode spec.ipam.podCIDRs), sorted: what Post-IPAM compares. */
+export function ipamAllocations(nodes: readonly KObject[]): Record<string, string[]> {
+  return Object.fromEntries(
+    nodes
+      .map(
+        (n) =>
+          [
+            n.metadata?.name ?? '',
+            [...((n.spec?.ipam as { podCIDRs?: string[] } | undefined)?.podCIDRs ?? [])].sort(),
+          ] as const,
+      )
+      .sort(([a], [b]) => a.localeCompare(b)),
+  );
+}
+
+/** How the allocations differ from the baseline's: `<node>: <was> -> <now>`, gone and new nodes. Pure. */
+export function ipamChanges(baseline: Record<string, string[]>, current: Record<string, string[]>): string[] {
+  const show = (c: string[] | undefined) => (c?.length ? c.join(',') : 'none');
+  const out: string[] = [];
+  for (const [node, was] of Object.entries(baseline)) {
+    const now = current[node];
+    if (!now) out.push(`${node}: ${show(was)} -> node gone`);
+    else if (show(now) !== show(was)) out.push(`${node}: ${show(was)} -> ${show(now)}`);
+  }
+  for (const [node, now] of Object.entries(current))
+    if (!(node in baseline)) out.push(`${node}: new node with ${show(now)}`);
+  return out;
 }
 
 /**

@@ -44,7 +44,8 @@ export function baselinePath(cluster: string, name: string): string {
   return path.join(dir, `${cluster}-${name}.json`);
 }
 
-export async function readBaseline(file: string): Promise<Baseline | undefined> {
+/** A stored baseline (any recorded state: pods, IPAM allocations), undefined when there is none. */
+export async function readBaseline(file: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -53,7 +54,7 @@ export async function readBaseline(file: string): Promise<Baseline | undefined> 
     throw e;
   }
   try {
-    return JSON.parse(text) as Baseline;
+    return JSON.parse(text) as unknown;
   } catch (e) {
     throw new Error(
       `baseline ${file} is not valid JSON (${(e as Error).message}); delete it or run with PV_BASELINE=write`,
@@ -62,7 +63,7 @@ export async function readBaseline(file: string): Promise<Baseline | undefined> 
   }
 }
 
-export async function writeBaseline(file: string, b: Baseline): Promise<void> {
+export async function writeBaseline(file: string, b: object): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, JSON.stringify(b, null, 2) + '\n');
 }

@@ -83,6 +83,7 @@ export const GVR = {
   clusterIssuer: { group: 'cert-manager.io', version: 'v1', plural: 'clusterissuers' },
   issuer: { group: 'cert-manager.io', version: 'v1', plural: 'issuers' },
   // Cilium 1.18 serves the BGP control plane v2 API (v2alpha1 still served, deprecated)
+  ciliumNode: { group: 'cilium.io', version: 'v2', plural: 'ciliumnodes' },
   bgpClusterConfig: { group: 'cilium.io', version: 'v2', plural: 'ciliumbgpclusterconfigs' },
   bgpNodeConfig: { group: 'cilium.io', version: 'v2', plural: 'ciliumbgpnodeconfigs' },
   bgpPeerConfig: { group: 'cilium.io', version: 'v2', plural: 'ciliumbgppeerconfigs' },

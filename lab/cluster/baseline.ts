@@ -1,6 +1,6 @@
 /**
- * A lab brought up or reset is a new healthy state: record the zero-disruption baseline of
- * NET-CILIUM-005 for it, with the framework's own mechanism (`pnpm test -t NET-CILIUM-005` with
+ * A lab brought up or reset is a new healthy state: record the baselines of NET-CILIUM-005 (zero
+ * disruption) and NET-CILIUM-011 (IPAM) for it, with the framework's own mechanism (`pnpm test -t` with
  * PV_BASELINE=write, into the baseline directory the user's runs read), so the first `pnpm demo`
  * compares instead of only recording (issue 17). A failure is reported, not fatal: the check then
  * records on the next run and says so (its skip keeps the gate at CONCERNS).
@@ -10,6 +10,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { LabPaths } from '../core/paths.js';
 import { LAB_CLUSTERS } from '../core/topology.js';
+
+/** The checks that record a baseline, and the files they write per cluster */
+const BASELINE_CHECKS = 'NET-CILIUM-0(05|11) ';
+const BASELINES = ['cilium-pods', 'cilium-ipam'];
 
 export async function recordDisruptionBaseline(paths: LabPaths, log: (m: string) => void): Promise<boolean> {
   if (process.env.PV_LAB_BASELINE === '0') return false;
@@ -25,7 +29,7 @@ export async function recordDisruptionBaseline(paths: LabPaths, log: (m: string)
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [...args, '--env', 'lab', '-t', 'NET-CILIUM-005'],
+      [...args, '--env', 'lab', '-t', BASELINE_CHECKS],
       { cwd: paths.repo, env, timeout: 180_000, maxBuffer: 16 << 20 },
       (_err, stdout, stderr) => {
         const secs = ((Date.now() - t0) / 1000).toFixed(1);
@@ -34,16 +38,16 @@ export async function recordDisruptionBaseline(paths: LabPaths, log: (m: string)
         const dir = process.env.PV_BASELINE_DIR
           ? path.resolve(process.env.PV_BASELINE_DIR)
           : path.join(paths.repo, 'docs', 'qa', 'baselines');
-        const stale = LAB_CLUSTERS.map((c) => path.join(dir, `${c}-cilium-pods.json`)).filter(
-          (f) => !fs.existsSync(f) || fs.statSync(f).mtimeMs < t0,
-        );
+        const stale = LAB_CLUSTERS.flatMap((c) =>
+          BASELINES.map((b) => path.join(dir, `${c}-${b}.json`)),
+        ).filter((f) => !fs.existsSync(f) || fs.statSync(f).mtimeMs < t0);
         if (stale.length) {
           log(
-            `lab: WARNING: recording the zero-disruption baseline (NET-CILIUM-005, PV_BASELINE=write) failed after ${secs} s (not written: ${stale.join(', ')}); the next run records it:\n${lastLines(`${stdout}\n${stderr}`)}`,
+            `lab: WARNING: recording the baselines (NET-CILIUM-005/011, PV_BASELINE=write) failed after ${secs} s (not written: ${stale.join(', ')}); the next run records it:\n${lastLines(`${stdout}\n${stderr}`)}`,
           );
           resolve(false);
         } else {
-          log(`lab: zero-disruption baseline recorded for this healthy state (${secs} s)`);
+          log(`lab: zero-disruption and IPAM baselines recorded for this healthy state (${secs} s)`);
           resolve(true);
         }
       },

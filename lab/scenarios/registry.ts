@@ -6,6 +6,7 @@ import { cephHealthWarn } from './ceph-health-warn.js';
 import { cephToolboxDown } from './ceph-toolbox-down.js';
 import { certManagerRestarted } from './cert-manager-restarted.js';
 import { ciliumAgentRestarted } from './cilium-agent-restarted.js';
+import { ciliumIpamReallocated } from './cilium-ipam-reallocated.js';
 import { ciliumHealthUnreachable } from './cilium-health-unreachable.js';
 import { corednsDown } from './coredns-down.js';
 import { dragonflyAuthWrong } from './dragonfly-auth-wrong.js';
@@ -25,6 +26,7 @@ import { poolerDown } from './pooler-down.js';
 import { prometheusRuleNotLoaded } from './prometheusrule-not-loaded.js';
 import { registryAuthBroken } from './registry-auth-broken.js';
 import { reloaderDown } from './reloader-down.js';
+import { schemaRegistryWrongTopic } from './schema-registry-wrong-topic.js';
 import { spegelHostportConflict } from './spegel-hostport-conflict.js';
 import type { Scenario } from './types.js';
 import { wireguardError } from './wireguard-error.js';
@@ -59,6 +61,8 @@ export const SCENARIOS: readonly Scenario[] = [
   arcScaleSetUnregistered,
   bgpAuthSecretMissing,
   cephToolboxDown,
+  schemaRegistryWrongTopic,
+  ciliumIpamReallocated,
 ];
 
 export const scenarioNames: string[] = SCENARIOS.map((s) => s.name);

@@ -4,6 +4,7 @@
  * `expect` says, in words, which checks it should make fail and which must keep passing.
  */
 import type { LabContext } from '../core/context.js';
+import type { ServiceFault } from '../services/index.js';
 import type { Faults } from '../sim/faults.js';
 
 export interface Scenario {
@@ -16,7 +17,7 @@ export interface Scenario {
     /** catalogue service names stopped (e.g. 'pgbouncer-harbor', 'kafka-2', 'coredns-infra') */
     stopped?: string[];
     /** lab/services fault switches turned on */
-    faults?: ('dragonfly-auth-wrong' | 'registry-auth-broken')[];
+    faults?: ServiceFault[];
   };
   /** extra one-shot action after the world is synced */
   apply?: (ctx: LabContext) => Promise<void>;

@@ -55,7 +55,7 @@ import { REDIS_PODS, setRedisPassword, startRedis, stopRedis } from './redis.js'
 import { setRegistryAuth, startRegistry, stopRegistry } from './registry.js';
 import { routeServices } from './routes.js';
 import { assertPortsFree, portFree, procName, serviceDir, type ServicesContext } from './runtime.js';
-import { startSchemaRegistry, stopSchemaRegistry } from './schema-registry.js';
+import { setSchemaRegistryTopic, startSchemaRegistry, stopSchemaRegistry } from './schema-registry.js';
 
 import { buildServices } from '../build/services/build.js';
 
@@ -83,8 +83,12 @@ export { kafkaSocketFactory, resolveTcp } from './probes.js';
 export type { ServicesContext } from './runtime.js';
 
 /** Faults the scenarios switch on and off (pooler-down etc. are stopService/startService). */
-export type ServiceFault = 'dragonfly-auth-wrong' | 'registry-auth-broken';
-export const serviceFaults: readonly ServiceFault[] = ['dragonfly-auth-wrong', 'registry-auth-broken'];
+export type ServiceFault = 'dragonfly-auth-wrong' | 'registry-auth-broken' | 'schema-registry-wrong-topic';
+export const serviceFaults: readonly ServiceFault[] = [
+  'dragonfly-auth-wrong',
+  'registry-auth-broken',
+  'schema-registry-wrong-topic',
+];
 
 export interface ServiceStatus {
   name: string;
@@ -316,6 +320,9 @@ export async function stopService(ctx: ServicesContext, name: string): Promise<v
  * Switch a fault on or off:
  * - dragonfly-auth-wrong: every Redis gets another password (the dragonfly-auth Secret is now wrong)
  * - registry-auth-broken: the registry's htpasswd gets another password (harbor-admin is now wrong)
+ * - schema-registry-wrong-topic: the Schema Registry restarts with another store topic; switched
+ *   off, it restarts on `_schemas` and that topic is deleted (only when it was on: a reset does not
+ *   restart a healthy registry)
  */
 export async function setServiceFault(
   ctx: ServicesContext,
@@ -325,7 +332,9 @@ export async function setServiceFault(
   const creds = loadCredentials(ctx.paths.root);
   if (fault === 'dragonfly-auth-wrong') await setRedisPassword(ctx, creds, active ? 'wrong' : 'secret');
   else if (fault === 'registry-auth-broken') await setRegistryAuth(ctx, creds, active ? 'broken' : 'secret');
-  else throw new Error(`unknown service fault '${String(fault)}'; known: ${serviceFaults.join(', ')}`);
+  else if (fault === 'schema-registry-wrong-topic') {
+    if (active || activeFaults(ctx).includes(fault)) await setSchemaRegistryTopic(ctx, active);
+  } else throw new Error(`unknown service fault '${String(fault)}'; known: ${serviceFaults.join(', ')}`);
   const now = new Set(activeFaults(ctx));
   if (active) now.add(fault);
   else now.delete(fault);

@@ -38,9 +38,9 @@ export function declaredTopics(files = fixtureFiles('apps')): DeclaredTopic[] {
   );
 }
 
-/** Creates the declared topics missing on the lab's brokers; answers the names it created. */
-export async function ensureDeclaredTopics(): Promise<string[]> {
-  const kafka = new Kafka({
+/** A kafkajs client of the lab: loopback brokers, reached through the pod-address routes. */
+export function labKafka(): Kafka {
+  return new Kafka({
     clientId: 'pv-lab-topic-operator',
     brokers: [`127.0.0.1:${servicePorts().kafkaClient[0]}`],
     socketFactory: kafkaSocketFactory(kafkaRoutes()),
@@ -48,13 +48,30 @@ export async function ensureDeclaredTopics(): Promise<string[]> {
     requestTimeout: 20_000,
     logLevel: logLevel.NOTHING,
   });
-  const admin = kafka.admin();
+}
+
+/** Creates the declared topics missing on the lab's brokers; answers the names it created. */
+export async function ensureDeclaredTopics(): Promise<string[]> {
+  const admin = labKafka().admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
     const missing = declaredTopics().filter((t) => !existing.has(t.topic));
     if (missing.length) await admin.createTopics({ topics: missing, waitForLeaders: true, timeout: 20_000 });
     return missing.map((t) => t.topic);
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+/** Deletes these topics where the lab's brokers have them (a scenario's leftovers). */
+export async function deleteLabTopics(topics: string[]): Promise<void> {
+  const admin = labKafka().admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const present = topics.filter((t) => existing.has(t));
+    if (present.length) await admin.deleteTopics({ topics: present, timeout: 20_000 });
   } finally {
     await admin.disconnect().catch(() => {});
   }

@@ -10,10 +10,21 @@ import { requireBuilt, serviceArtifacts } from '../build/services/artifacts.js';
 import { servicePorts } from './ports.js';
 import { probeHttp } from './probes.js';
 import { procName, serviceDir, type ServicesContext } from './runtime.js';
+import { deleteLabTopics } from './kafka-topics.js';
 
 const JAVA = process.env.PV_LAB_JAVA || 'java';
 
-export async function startSchemaRegistry(ctx: ServicesContext): Promise<void> {
+/**
+ * The store topic of another environment: what `schema-registry-wrong-topic` points the registry
+ * at (its SCHEMA_REGISTRY_KAFKASTORE_TOPIC set to a copy-pasted value). Registration still works;
+ * only `_schemas` stops receiving the records (AC6.6).
+ */
+export const MISCONFIGURED_STORE_TOPIC = '_schemas-staging';
+
+export async function startSchemaRegistry(
+  ctx: ServicesContext,
+  opts: { kafkastoreTopic?: string } = {},
+): Promise<void> {
   const a = serviceArtifacts(ctx.paths.cache);
   requireBuilt(a.schemaRegistryDir, 'the schema registry (Avro jars)');
   requireBuilt(a.schemaRegistryClasses, 'the schema registry (compiled LabSchemaRegistry)');
@@ -40,6 +51,9 @@ export async function startSchemaRegistry(ctx: ServicesContext): Promise<void> {
         .kafkaReplication.map((p) => `127.0.0.1:${p}`)
         .join(','),
     ],
+    ...(opts.kafkastoreTopic
+      ? { env: { ...(ctx.env ?? process.env), SCHEMA_REGISTRY_KAFKASTORE_TOPIC: opts.kafkastoreTopic } }
+      : {}),
     ports: [port],
     group: 'services',
     ready: async () => (await probeHttp(`http://127.0.0.1:${port}/subjects`, [200], 2_000)).ok,
@@ -49,4 +63,14 @@ export async function startSchemaRegistry(ctx: ServicesContext): Promise<void> {
 
 export async function stopSchemaRegistry(ctx: ServicesContext): Promise<void> {
   await ctx.procs.stop(procName('schema-registry'), 5_000);
+}
+
+/**
+ * The `schema-registry-wrong-topic` fault: restart the registry on MISCONFIGURED_STORE_TOPIC, or
+ * back on `_schemas` and delete the other topic (it held only what was registered meanwhile).
+ */
+export async function setSchemaRegistryTopic(ctx: ServicesContext, misconfigured: boolean): Promise<void> {
+  await stopSchemaRegistry(ctx);
+  await startSchemaRegistry(ctx, misconfigured ? { kafkastoreTopic: MISCONFIGURED_STORE_TOPIC } : {});
+  if (!misconfigured) await deleteLabTopics([MISCONFIGURED_STORE_TOPIC]);
 }

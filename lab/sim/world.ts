@@ -69,6 +69,15 @@ function k8sVersion(): string {
   return readVersions().KUBERNETES_VERSION;
 }
 
+/** The CiliumNode the seed declares for `node` of `cluster` (what a scenario that re-allocates it restores). */
+export function seededCiliumNode(ctx: SimContext, cluster: LabClusterName, node: string): K8sObject {
+  const topo = ctx.clusters[cluster];
+  const { objects } = ciliumNodeObjects(ciliumFacts(topo, k8sVersion()), clusterValues(topo, ctx.paths.root));
+  const o = objects.find((x) => x.kind === 'CiliumNode' && x.metadata.name === node);
+  if (!o) throw new Error(`${cluster}: no seeded CiliumNode ${node} (nodes: ${topo.nodes.join(', ')})`);
+  return o;
+}
+
 /** Create every seeded object of one cluster. Idempotent (server-side apply). */
 export async function seedCluster(
   ctx: SimContext,

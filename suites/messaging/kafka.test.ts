@@ -5,7 +5,8 @@
  * per-broker tunnels (a run-owned topic is created, a message with a unique key produced and
  * consumed back, the topic deleted and its absence verified); Schema Registry REST through a
  * tunnel (a run-owned subject registered, read back, a compatible and an incompatible change
- * checked, the subject deleted permanently and its absence verified).
+ * checked, the subject deleted permanently and its absence verified); and the `_schemas` topic read
+ * back for the record a run-owned registration writes there.
  *
  * Lab: Strimzi is simulated (Kafka and KafkaTopic status from lab/sim; the declared topics are made
  * real on the brokers by lab/services/kafka-topics.ts); behind the broker pods run three real
@@ -20,6 +21,7 @@ import { deploymentReplicas } from '../../helpers/probes/kubernetes.js';
 import { TOPIC_GONE, kafkaReadiness, messageRoundTrip } from '../../helpers/probes/kafka.js';
 import { schemaRegistrySession, subjectSessionProblems } from '../../helpers/probes/schema-registry.js';
 import { kafkaTopicsOnBrokers } from '../../helpers/probes/kafka-topics.js';
+import { schemaStoreSession, storeProblems } from '../../helpers/probes/schema-store.js';
 
 const kafka = suite({
   component: 'kafka',
@@ -107,6 +109,26 @@ kafka.check(
     evidence.json('schema-registry', log);
     const problems = subjectSessionProblems(log);
     expect(problems, `Schema Registry session for ${log.subject}: ${problems.join('; ')}`).toEqual([]);
+  },
+);
+
+kafka.check(
+  {
+    id: 'MSG-SR-003',
+    title:
+      'Schema Registry stores its schemas in `_schemas`: a run-owned subject it registers is written there',
+    priority: 'P1',
+    ac: ['AC6.6'],
+    suggestedAction:
+      "kafka-console-consumer --topic _schemas --property print.key=true: the registry's records; check SCHEMA_REGISTRY_KAFKASTORE_TOPIC (kafkastore.topic) in its Deployment",
+    timeoutMs: 90_000,
+  },
+  async ({ cluster, facts, evidence, run }) => {
+    const access = kafkaAccess(cluster, facts, 'platform-validation');
+    const schema = fixtureText('messaging/order-v1.avsc');
+    const session = await schemaStoreSession(cluster, facts.kafka, schema, access, run, evidence);
+    const problems = storeProblems(session);
+    expect(problems, `store topic of the Schema Registry: ${problems.join('; ')}`).toEqual([]);
   },
 );
 

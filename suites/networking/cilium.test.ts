@@ -17,7 +17,14 @@
 import { expect } from 'vitest';
 import { suite } from '../../helpers/check/suite.js';
 import { describeDiff, isClean } from '../../helpers/reads/baseline.js';
-import { GVR, describeCondition, getCustom, listPods, podReady } from '../../helpers/reads/k8s.js';
+import {
+  GVR,
+  describeCondition,
+  getCustom,
+  listCustom,
+  listPods,
+  podReady,
+} from '../../helpers/reads/k8s.js';
 import { inCidr } from '../../helpers/reads/net.js';
 import { valueAt } from '../../helpers/reads/values.js';
 import {
@@ -26,8 +33,11 @@ import {
   compareValuesWithPeers,
   comparePodBaseline,
   connectivityMatrix,
+  ipamAllocations,
+  ipamChanges,
   loadBalancerAddress,
   poolBlocks,
+  storedBaseline,
   unhealthyAgents,
 } from '../../helpers/probes/cilium.js';
 import { relayServerStatus } from '../../helpers/probes/hubble.js';
@@ -211,6 +221,32 @@ cilium.check(
       isClean(b.diff),
       `cilium pods changed since the baseline of ${b.recordedAt}: ${describeDiff(b.diff)}`,
     ).toBe(true);
+  },
+);
+
+cilium.check(
+  {
+    id: 'NET-CILIUM-011',
+    title: 'IPAM allocations kept: every node’s CiliumNode pod CIDRs match the stored baseline',
+    priority: 'P1',
+    story: CILIUM_GITOPS,
+    ac: ['Post.IPAM'],
+    risks: ['DATA-001'],
+    suggestedAction:
+      'kubectl get ciliumnodes -o custom-columns=NODE:.metadata.name,CIDRS:.spec.ipam.podCIDRs against the baseline; a changed CIDR re-addresses every pod of that node: find who deleted or re-created the CiliumNode (operator logs); if intended, re-baseline with PV_BASELINE=write',
+    timeoutMs: 30_000,
+  },
+  async ({ cluster, evidence, skip }) => {
+    const now = ipamAllocations(await listCustom(cluster, GVR.ciliumNode));
+    expect(Object.keys(now).length, 'CiliumNodes').toBeGreaterThan(0);
+    const b = await storedBaseline(cluster, 'cilium-ipam', { podCIDRs: now }, evidence);
+    // nothing was compared: skipped (with its reason), never passed
+    if (!b.compared) return skip(b.reason);
+    const changes = ipamChanges(b.stored.podCIDRs, now);
+    expect(
+      changes,
+      `IPAM pod CIDRs changed since the baseline of ${b.stored.recordedAt}: ${changes.join('; ')}`,
+    ).toEqual([]);
   },
 );
 

@@ -9,6 +9,7 @@
 // Binds 127.0.0.1 only.
 //
 // Usage: java -cp <jars>:<classes> LabSchemaRegistry <port> <state.json> [<kafka bootstrap>]
+// (SCHEMA_REGISTRY_KAFKASTORE_TOPIC names another store topic, as in Confluent's image.)
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -81,7 +82,12 @@ public final class LabSchemaRegistry {
   String globalLevel = "BACKWARD";
   int nextId = 1;
 
-  static final String TOPIC = "_schemas";
+  /** Confluent's kafkastore.topic, from the same environment variable its image reads (default `_schemas`) */
+  static final String TOPIC = kafkastoreTopic(System.getenv("SCHEMA_REGISTRY_KAFKASTORE_TOPIC"));
+
+  static String kafkastoreTopic(String fromEnv) {
+    return fromEnv == null || fromEnv.isEmpty() ? "_schemas" : fromEnv;
+  }
   /** null when started without a Kafka bootstrap (then the file is the only store) */
   final Producer<String, String> journal;
 
@@ -117,7 +123,7 @@ public final class LabSchemaRegistry {
     return new KafkaProducer<>(p);
   }
 
-  /** Write one change to `_schemas` and wait for the brokers' acknowledgement (before applying it). */
+  /** Write one change to the store topic and wait for the brokers' acknowledgement (before applying it). */
   void journal(ObjectNode key, ObjectNode value) throws ApiError {
     if (journal == null) return;
     try {

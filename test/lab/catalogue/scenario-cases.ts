@@ -232,6 +232,24 @@ export const CASES: ScenarioCase[] = [
   },
   { name: 'registry-auth-broken', grep: 'harbor', fail: { 'apps:REG-HARBOR-002': /401/ } },
   {
+    // the agents stay Ready and connected: only the allocation against the baseline shows it
+    name: 'cilium-ipam-reallocated',
+    grep: 'cilium',
+    fail: {
+      'infra:NET-CILIUM-011':
+        /IPAM pod CIDRs changed since the baseline of \S+: infra-cp-2: 10\.244\.1\.0\/24 -> 10\.244\.3\.0\/24/,
+    },
+  },
+  {
+    // registration, compatibility and replicas still pass: only the store topic shows the fault
+    name: 'schema-registry-wrong-topic',
+    grep: 'kafka',
+    fail: {
+      'apps:MSG-SR-003':
+        /_schemas received no SCHEMA record for subject pv-subject-\S+-store-value \(registered as id \d+\).*kafkastore\.topic/,
+    },
+  },
+  {
     // the Gateway objects keep Programmed: only the probe through its address sees the outage
     name: 'gateway-down',
     grep: 'gateway',

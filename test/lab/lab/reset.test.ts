@@ -81,7 +81,7 @@ describe('lab reset restores the declared state', () => {
 
       // the whole catalogue on the reset lab, against the baseline the reset recorded (issue 17: a
       // reset lab is a new healthy state, so NET-CILIUM-005 compares and passes on the first run)
-      expect(reset.stdout + reset.stderr).toMatch(/zero-disruption baseline recorded/);
+      expect(reset.stdout + reset.stderr).toMatch(/zero-disruption and IPAM baselines recorded/);
       const r = await runPv(['--env', 'lab'], {});
       expect(r.runDir, r.stdout.slice(-2000)).toBeDefined();
       const results = outcomes(r.runDir!);

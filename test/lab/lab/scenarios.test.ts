@@ -19,7 +19,10 @@ import { loadLabContext, type LabContext } from '../../../lab/core/index.js';
 import type { LabClusterName } from '../../../lab/core/topology.js';
 import { applyScenario, scenarioNames } from '../../../lab/scenarios/index.js';
 import { gitRoot } from '../../../lab/sim/git.js';
+import { labKafka } from '../../../lab/services/kafka-topics.js';
+import { servicePorts } from '../../../lab/services/ports.js';
 import { reloaderProcess } from '../../../lab/services/reloader.js';
+import { MISCONFIGURED_STORE_TOPIC } from '../../../lab/services/schema-registry.js';
 
 const { Packet } = DNS;
 const run = promisify(execFile);
@@ -648,6 +651,65 @@ describe('lab scenarios', () => {
       ),
     ).toMatch(/^answers [1-9]/);
     expect((await pods('infra', 'kube-system', 'k8s-app=kube-dns')).map(ready)).toEqual([true, true]);
+  });
+
+  it('cilium-ipam-reallocated: infra-cp-2 re-registered with 10.244.3.0/24; another scenario restores 10.244.1.0/24', async () => {
+    const cidrs = async () =>
+      (
+        (await custom('infra').getClusterCustomObject({
+          group: 'cilium.io',
+          version: 'v2',
+          plural: 'ciliumnodes',
+          name: 'infra-cp-2',
+        })) as { spec: { ipam: { podCIDRs: string[] } } }
+      ).spec.ipam.podCIDRs;
+    expect(await cidrs()).toEqual(['10.244.1.0/24']);
+    await applyScenario(ctx, 'cilium-ipam-reallocated');
+    expect(await cidrs()).toEqual(['10.244.3.0/24']);
+    await applyScenario(ctx, 'healthy');
+    expect(await cidrs()).toEqual(['10.244.1.0/24']);
+  });
+
+  it('schema-registry-wrong-topic: a registration lands in _schemas-staging, not _schemas; reset: _schemas again, the other topic gone', async () => {
+    const admin = labKafka().admin();
+    await admin.connect();
+    const end = async (topic: string) =>
+      (await admin.listTopics()).includes(topic)
+        ? (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0)
+        : undefined;
+    // one registration through the registry's REST port; the store topics' end offsets say where it went
+    const register = async (subject: string) => {
+      const res = await fetch(
+        `http://127.0.0.1:${servicePorts().schemaRegistry}/subjects/${subject}/versions`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+          body: JSON.stringify({ schema: JSON.stringify({ type: 'record', name: 'T', fields: [] }) }),
+          signal: AbortSignal.timeout(15_000),
+        },
+      );
+      expect(res.status, await res.text()).toBe(200);
+    };
+    const deltas = async (subject: string) => {
+      const before = [await end('_schemas'), await end(MISCONFIGURED_STORE_TOPIC)];
+      await register(subject);
+      const after = [await end('_schemas'), await end(MISCONFIGURED_STORE_TOPIC)];
+      return after.map((a, i) => (a ?? 0) - (before[i] ?? 0));
+    };
+    try {
+      await applyScenario(ctx, 'schema-registry-wrong-topic');
+      expect(await deltas('pv-lab-scenario-store-a-value')).toEqual([0, 1]);
+      await applyScenario(ctx, 'healthy');
+      expect(await end(MISCONFIGURED_STORE_TOPIC)).toBeUndefined();
+      expect(await deltas('pv-lab-scenario-store-b-value')).toEqual([1, 0]);
+    } finally {
+      for (const s of ['pv-lab-scenario-store-a-value', 'pv-lab-scenario-store-b-value'])
+        for (const q of ['', '?permanent=true'])
+          await fetch(`http://127.0.0.1:${servicePorts().schemaRegistry}/subjects/${s}${q}`, {
+            method: 'DELETE',
+          }).catch(() => undefined);
+      await admin.disconnect();
+    }
   });
 
   it('registry-auth-broken: /v2/ with harbor-admin credentials is 401; reset: 200', async () => {

@@ -14,6 +14,8 @@ import {
   agentStatuses,
   agentsNotOnWireGuard,
   comparePodBaseline,
+  ipamAllocations,
+  ipamChanges,
   compareValuesWithPeers,
   loadBalancerAddress,
   matrixFindings,
@@ -395,6 +397,37 @@ describe('comparePodBaseline', () => {
       compared: false,
       reason: expect.stringContaining('(PV_BASELINE=write)'),
     });
+  });
+});
+
+describe('IPAM baseline (NET-CILIUM-011)', () => {
+  const node = (name: string, podCIDRs?: string[]) => ({
+    metadata: { name },
+    spec: podCIDRs ? { ipam: { podCIDRs } } : {},
+  });
+  it('reads each CiliumNode’s pod CIDRs, sorted by node and block', () => {
+    expect(
+      ipamAllocations([
+        node('n2', ['10.244.1.0/24']),
+        node('n1', ['10.9.0.0/24', '10.244.0.0/24']),
+        node('n3'),
+      ]),
+    ).toEqual({ n1: ['10.244.0.0/24', '10.9.0.0/24'], n2: ['10.244.1.0/24'], n3: [] });
+  });
+  it('names a re-allocated block, a gone node, a new node and a lost allocation; nothing when equal', () => {
+    const base = { n1: ['10.244.0.0/24'], n2: ['10.244.1.0/24'], n3: ['10.244.2.0/24'] };
+    expect(ipamChanges(base, { ...base })).toEqual([]);
+    expect(
+      ipamChanges(base, { n1: ['10.244.0.0/24'], n2: ['10.244.3.0/24'], n3: [], n4: ['10.244.4.0/24'] }),
+    ).toEqual([
+      'n2: 10.244.1.0/24 -> 10.244.3.0/24',
+      'n3: 10.244.2.0/24 -> none',
+      'n4: new node with 10.244.4.0/24',
+    ]);
+    expect(ipamChanges(base, { n1: ['10.244.0.0/24'] })).toEqual([
+      'n2: 10.244.1.0/24 -> node gone',
+      'n3: 10.244.2.0/24 -> node gone',
+    ]);
   });
 });
 

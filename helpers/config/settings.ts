@@ -84,6 +84,11 @@ export const SETTINGS = {
   ),
   PV_REQUEST_TIMEOUT_MS: positive('ms', 10_000, 'bound of every API request'),
   PV_IDENTITY_TIMEOUT_MS: positive('ms', 20_000, 'bound of a whole identity proof'),
+  PV_SETTLE_SCALE: positive(
+    'factor',
+    1,
+    "scales every check's settle window (its bounded wait for a state to appear; at least 5 s): the fault matrix runs at 0.3, where the lab has made its fault before any check starts",
+  ),
   PV_RUN_TTL_MINUTES: positive(
     'minutes',
     180,

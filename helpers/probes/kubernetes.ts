@@ -16,7 +16,7 @@ import {
   type KObject,
 } from '../reads/k8s.js';
 import { waitForWorkloads, type Workloads } from '../reads/rollout.js';
-import { pollWithin } from './poll.js';
+import { pollWithin, settleMs } from './poll.js';
 
 const INTERVAL_MS = 2_000;
 
@@ -56,7 +56,7 @@ function pollObject(
       evidence.status(obj);
       return render(obj);
     },
-    { timeout: timeoutMs, interval: INTERVAL_MS, message: `${ref.kind} ${where}${what}` },
+    { timeout: settleMs(timeoutMs), interval: INTERVAL_MS, message: `${ref.kind} ${where}${what}` },
   );
 }
 
@@ -106,7 +106,7 @@ export function everyReady(
             .map((o) => `${refName(o)}: ${describeCondition(o, 'Ready')}`);
         },
         {
-          timeout: opts.timeoutMs ?? 45_000,
+          timeout: settleMs(opts.timeoutMs ?? 45_000),
           interval: opts.intervalMs ?? 3_000,
           message: `${what.plural} not Ready`,
         },
@@ -164,7 +164,7 @@ export function deploymentReplicas(
   what = '',
   timeoutMs = 60_000,
 ) {
-  return expect.poll(
+  return pollWithin(
     async () => {
       const d = await cluster.apps.readNamespacedDeployment({ namespace, name });
       evidence.status(d);
@@ -174,11 +174,8 @@ export function deploymentReplicas(
         available: d.status?.availableReplicas ?? 0,
       };
     },
-    {
-      timeout: timeoutMs,
-      interval: Math.min(INTERVAL_MS, timeoutMs),
-      message: `Deployment ${namespace}/${name} replicas${what}`,
-    },
+    `Deployment ${namespace}/${name} replicas${what}`,
+    timeoutMs,
   );
 }
 

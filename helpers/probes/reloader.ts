@@ -10,7 +10,7 @@ import type { Facts } from '../config/index.js';
 import { netexecPod } from '../reads/connectivity.js';
 import { isNotFound } from '../reads/k8s.js';
 import type { Probe } from './kubernetes.js';
-import { pollWithin } from './poll.js';
+import { pollWithin, settleMs } from './poll.js';
 
 /** Reloader's per-object annotation: reload this workload when the named ConfigMap(s) change. */
 export const RELOAD_ON_CONFIGMAP = 'configmap.reloader.stakater.com/reload';
@@ -124,7 +124,7 @@ export function reloadsOnConfigMapChange(): Probe {
           const problem = reloadProblem(before!, (after = await read()));
           return problem ? `${problem}; ${await reloaderState(cluster, facts)}` : '';
         },
-        `Deployment ${namespace}/${name} not reloaded within ${timeoutMs / 1000} s of its ConfigMap ${namespace}/${name} changing`,
+        `Deployment ${namespace}/${name} not reloaded within ${settleMs(timeoutMs) / 1000} s of its ConfigMap ${namespace}/${name} changing`,
         timeoutMs,
       ).toBe('');
     } finally {

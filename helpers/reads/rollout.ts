@@ -1,4 +1,5 @@
 /** Wait until workloads are rolled out (and Deployments Available), attaching their status as evidence. */
+import { settleMs } from '../config/settle.js';
 import { expect } from 'vitest';
 import type { Evidence } from '../evidence/index.js';
 import {
@@ -77,7 +78,7 @@ export async function waitForWorkloads(
         return problems;
       },
       {
-        timeout: timeoutMs,
+        timeout: settleMs(timeoutMs),
         interval: Math.min(2_000, timeoutMs),
         message: `${what} not rolled out in ${w.namespace}`,
       },

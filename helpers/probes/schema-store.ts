@@ -12,6 +12,7 @@ import type { ClusterHandle } from '../cluster/index.js';
 import { SchemaRegistryClient } from '../reads/schema-registry.js';
 import { withTunnel } from '../reads/tunnel.js';
 import type { KafkaAccess } from './kafka.js';
+import { settleMs } from './poll.js';
 
 /** A store record's key as Confluent's registry writes it (JSON); undefined when it is not JSON. */
 export interface StoreKey {

@@ -64,14 +64,29 @@ export async function ensureDeclaredTopics(): Promise<string[]> {
   }
 }
 
-/** Deletes these topics where the lab's brokers have them (a scenario's leftovers). */
-export async function deleteLabTopics(topics: string[]): Promise<void> {
+/**
+ * Deletes these topics where the lab's brokers have them (a scenario's leftovers) and waits (bounded)
+ * until none is listed: the controller finishes a deletion after answering it.
+ */
+export async function deleteLabTopics(topics: string[], timeoutMs = 20_000): Promise<void> {
   const admin = labKafka().admin();
   await admin.connect();
   try {
-    const existing = new Set(await admin.listTopics());
-    const present = topics.filter((t) => existing.has(t));
-    if (present.length) await admin.deleteTopics({ topics: present, timeout: 20_000 });
+    const listed = async () => {
+      const existing = new Set(await admin.listTopics());
+      return topics.filter((t) => existing.has(t));
+    };
+    const present = await listed();
+    if (!present.length) return;
+    await admin.deleteTopics({ topics: present, timeout: timeoutMs });
+    const deadline = Date.now() + timeoutMs;
+    for (let left = await listed(); left.length; left = await listed()) {
+      if (Date.now() > deadline)
+        throw new Error(
+          `Kafka topics still listed ${timeoutMs / 1000} s after their deletion: ${left.join(', ')}`,
+        );
+      await new Promise((r) => setTimeout(r, 250));
+    }
   } finally {
     await admin.disconnect().catch(() => {});
   }

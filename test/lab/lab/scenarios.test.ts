@@ -671,12 +671,25 @@ describe('lab scenarios', () => {
   });
 
   it('schema-registry-wrong-topic: a registration lands in _schemas-staging, not _schemas; reset: _schemas again, the other topic gone', async () => {
-    const admin = labKafka().admin();
-    await admin.connect();
-    const end = async (topic: string) =>
-      (await admin.listTopics()).includes(topic)
-        ? (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0)
-        : undefined;
+    // one admin per read: kafkajs keeps every topic it was asked about in its metadata requests,
+    // and a deleted one then fails them all. A topic just created may lack its leader: retried
+    const end = (topic: string) =>
+      until(
+        `end offset of ${topic}`,
+        async () => {
+          const admin = labKafka().admin();
+          await admin.connect();
+          try {
+            return (await admin.listTopics()).includes(topic)
+              ? (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0)
+              : undefined;
+          } finally {
+            await admin.disconnect();
+          }
+        },
+        () => true,
+        20_000,
+      );
     // one registration through the registry's REST port; the store topics' end offsets say where it went
     const register = async (subject: string) => {
       const res = await fetch(
@@ -708,7 +721,6 @@ describe('lab scenarios', () => {
           await fetch(`http://127.0.0.1:${servicePorts().schemaRegistry}/subjects/${s}${q}`, {
             method: 'DELETE',
           }).catch(() => undefined);
-      await admin.disconnect();
     }
   });
 

@@ -120,7 +120,7 @@ export async function schemaStoreSession(
           for (const p of start) consumer.seek({ topic, partition: p.partition, offset: p.high });
           const t0 = Date.now();
           while (
-            Date.now() - t0 < waitMs &&
+            Date.now() - t0 < settleMs(waitMs) &&
             !s.records.some((r) => r.key?.keytype === 'SCHEMA' && r.key.subject === subject)
           )
             await new Promise((r) => setTimeout(r, 250));

@@ -1,5 +1,5 @@
 import type { LabContext } from '../core/context.js';
-import { apply, httpCode, kube, unlessGone } from '../sim/kube.js';
+import { apply, deleteAndWait, httpCode, kube } from '../sim/kube.js';
 import type { K8sObject } from '../sim/fixtures.js';
 import { seededCiliumNode } from '../sim/world.js';
 import type { Scenario } from './types.js';
@@ -35,17 +35,7 @@ export function reallocated(seeded: K8sObject, podCIDR: string): K8sObject {
 
 async function replaceCiliumNode(ctx: LabContext, body: K8sObject): Promise<void> {
   const k = kube(ctx.clusters[REALLOCATED.cluster].kc);
-  const ref = { ...CILIUM_NODE, metadata: { name: REALLOCATED.node } };
-  await k.objects.delete(ref).catch(unlessGone);
-  for (let i = 0; i < 60; i++) {
-    try {
-      await k.objects.read(ref);
-    } catch (e) {
-      if (httpCode(e) === 404) break;
-      throw e;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  await deleteAndWait(k, { ...CILIUM_NODE, metadata: { name: REALLOCATED.node } }, 15_000);
   await apply(k, body);
 }
 

@@ -272,7 +272,8 @@ export function immutableRefusal(e: unknown): boolean {
   );
 }
 
-async function replaceWait(k: Kube, obj: KubernetesObject, timeoutMs = 60_000): Promise<void> {
+/** Delete `obj` (background propagation) and wait (bounded) until it is gone: the first half of a replace. */
+export async function deleteAndWait(k: Kube, obj: KubernetesObject, timeoutMs = 60_000): Promise<void> {
   await k.objects
     .delete(obj, undefined, undefined, undefined, undefined, 'Background')
     .catch((e: unknown) => {
@@ -321,7 +322,7 @@ export async function apply(
       if (!immutableRefusal(e)) throw e;
       // an operator recreates a child whose immutable fields changed (a StatefulSet's selector when
       // the pod labels change): delete it, wait until it is gone, create it again
-      await replaceWait(k, typed);
+      await deleteAndWait(k, typed);
       return await patch();
     }
   } catch (e) {

@@ -23,6 +23,7 @@ import { labKafka } from '../../../lab/services/kafka-topics.js';
 import { servicePorts } from '../../../lab/services/ports.js';
 import { reloaderProcess } from '../../../lab/services/reloader.js';
 import { MISCONFIGURED_STORE_TOPIC } from '../../../lab/services/schema-registry.js';
+import { SchemaRegistryClient } from '../../../helpers/reads/schema-registry.js';
 
 const { Packet } = DNS;
 const run = promisify(execFile);
@@ -33,6 +34,9 @@ let ctx: LabContext;
 const core = (c: LabClusterName) => ctx.clusters[c].kc.makeApiClient(CoreV1Api);
 const apps = (c: LabClusterName) => ctx.clusters[c].kc.makeApiClient(AppsV1Api);
 const custom = (c: LabClusterName) => ctx.clusters[c].kc.makeApiClient(CustomObjectsApi);
+/** a cluster-scoped cilium.io/v2 object of infra */
+const ciliumObject = (plural: string, name: string) =>
+  custom('infra').getClusterCustomObject({ group: 'cilium.io', version: 'v2', plural, name });
 
 async function kubectl(
   c: LabClusterName,
@@ -606,12 +610,9 @@ describe('lab scenarios', () => {
   it('bgp-auth-secret-missing: the sim operator reports MissingAuthSecret on infra; reset: Secret back, False', async () => {
     const condition = async () =>
       (
-        (await custom('infra').getClusterCustomObject({
-          group: 'cilium.io',
-          version: 'v2',
-          plural: 'ciliumbgppeerconfigs',
-          name: 'upstream-router',
-        })) as { status?: { conditions?: { type: string; status: string; message?: string }[] } }
+        (await ciliumObject('ciliumbgppeerconfigs', 'upstream-router')) as {
+          status?: { conditions?: { type: string; status: string; message?: string }[] };
+        }
       ).status?.conditions?.find((c) => c.type === 'cilium.io/MissingAuthSecret');
     expect(await condition()).toMatchObject({ status: 'False' });
     await applyScenario(ctx, 'bgp-auth-secret-missing');
@@ -655,14 +656,8 @@ describe('lab scenarios', () => {
 
   it('cilium-ipam-reallocated: infra-cp-2 re-registered with 10.244.3.0/24; another scenario restores 10.244.1.0/24', async () => {
     const cidrs = async () =>
-      (
-        (await custom('infra').getClusterCustomObject({
-          group: 'cilium.io',
-          version: 'v2',
-          plural: 'ciliumnodes',
-          name: 'infra-cp-2',
-        })) as { spec: { ipam: { podCIDRs: string[] } } }
-      ).spec.ipam.podCIDRs;
+      ((await ciliumObject('ciliumnodes', 'infra-cp-2')) as { spec: { ipam: { podCIDRs: string[] } } }).spec
+        .ipam.podCIDRs;
     expect(await cidrs()).toEqual(['10.244.1.0/24']);
     await applyScenario(ctx, 'cilium-ipam-reallocated');
     expect(await cidrs()).toEqual(['10.244.3.0/24']);
@@ -691,18 +686,9 @@ describe('lab scenarios', () => {
         20_000,
       );
     // one registration through the registry's REST port; the store topics' end offsets say where it went
-    const register = async (subject: string) => {
-      const res = await fetch(
-        `http://127.0.0.1:${servicePorts().schemaRegistry}/subjects/${subject}/versions`,
-        {
-          method: 'POST',
-          headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
-          body: JSON.stringify({ schema: JSON.stringify({ type: 'record', name: 'T', fields: [] }) }),
-          signal: AbortSignal.timeout(15_000),
-        },
-      );
-      expect(res.status, await res.text()).toBe(200);
-    };
+    const sr = new SchemaRegistryClient(`http://127.0.0.1:${servicePorts().schemaRegistry}`);
+    const register = (subject: string) =>
+      sr.register(subject, JSON.stringify({ type: 'record', name: 'T', fields: [] }));
     const deltas = async (subject: string) => {
       const before = [await end('_schemas'), await end(MISCONFIGURED_STORE_TOPIC)];
       await register(subject);
@@ -716,11 +702,8 @@ describe('lab scenarios', () => {
       expect(await end(MISCONFIGURED_STORE_TOPIC)).toBeUndefined();
       expect(await deltas('pv-lab-scenario-store-b-value')).toEqual([1, 0]);
     } finally {
-      for (const s of ['pv-lab-scenario-store-a-value', 'pv-lab-scenario-store-b-value'])
-        for (const q of ['', '?permanent=true'])
-          await fetch(`http://127.0.0.1:${servicePorts().schemaRegistry}/subjects/${s}${q}`, {
-            method: 'DELETE',
-          }).catch(() => undefined);
+      for (const subject of ['pv-lab-scenario-store-a-value', 'pv-lab-scenario-store-b-value'])
+        await sr.deleteSubject(subject).catch(() => undefined);
     }
   });
 

@@ -98,6 +98,8 @@ export const factsSchema = z
          * (never as passed) when this is false.
          */
         enforcesNetworkPolicy: z.boolean(),
+        /** ClusterMesh: the remote clusters every agent must report ready (`cilium-dbg status -o json`) */
+        clusterMesh: z.object({ enabled: z.boolean(), remoteClusters: z.array(name) }).strict(),
       })
       .strict(),
     /** the pods the connectivity matrix deploys in the run namespace */

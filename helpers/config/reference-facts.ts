@@ -53,6 +53,11 @@ function baseFacts(clusterName: string): Facts {
       lbPool: { name: 'infra-pool', cidr: '10.245.10.0/24' },
       wireguard: true,
       enforcesNetworkPolicy: true,
+      // the reference mesh is infra <-> apps; another cluster name joins no mesh unless configured
+      clusterMesh: {
+        enabled: clusterName === 'infra' || clusterName === 'apps',
+        remoteClusters: clusterName === 'infra' ? ['apps'] : clusterName === 'apps' ? ['infra'] : [],
+      },
     },
     connectivity: {
       image: 'registry.k8s.io/e2e-test-images/agnhost:2.53',

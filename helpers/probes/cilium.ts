@@ -7,7 +7,7 @@ import { expect } from 'vitest';
 import type { Facts } from '../config/index.js';
 import type { CheckEvidence } from '../check/index.js';
 import { CONVERGE_POLL_MS, exec, type ClusterHandle } from '../cluster/index.js';
-import { CILIUM_STATUS_COMMAND } from '../reads/access.js';
+import { CILIUM_STATUS_COMMAND, CILIUM_STATUS_JSON_COMMAND } from '../reads/access.js';
 import {
   baselinePath,
   compareBaseline,
@@ -16,7 +16,7 @@ import {
   type BaselineDiff,
   type PodSnapshot,
 } from '../reads/baseline.js';
-import { parseAgentStatus, type AgentStatus } from '../reads/cilium.js';
+import { clusterMeshProblems, parseAgentStatus, type AgentStatus } from '../reads/cilium.js';
 import { deployMatrix, matrixTable, runMatrix, type Matrix } from '../reads/connectivity.js';
 import { fixtureYaml } from '../reads/fixtures.js';
 import { GVR, getCustom, listPods, restartCounts, servedGvr, type KObject } from '../reads/k8s.js';
@@ -31,32 +31,74 @@ export interface AgentReport extends AgentStatus {
   output: string;
 }
 
-/** One agent pod per node, each asked for its status; `withoutAgent` lists the nodes that have none. */
-export async function agentStatuses(
+interface AgentOutput {
+  pod: string;
+  node: string;
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+/** `command` run in the agent pod of every node; `withoutAgent` lists the nodes that have none. */
+async function inEveryAgent(
   k: ClusterHandle,
   facts: Facts,
-): Promise<{ results: AgentReport[]; withoutAgent: string[] }> {
+  command: readonly string[],
+): Promise<{ outputs: AgentOutput[]; withoutAgent: string[] }> {
   const { namespace, agentSelector, agentContainer } = facts.cilium;
   const pods = await listPods(k, namespace, agentSelector);
   const nodes = (await k.core.listNode()).items.map((n) => n.metadata!.name!);
-  const results: AgentReport[] = [];
+  const outputs: AgentOutput[] = [];
   for (const p of pods) {
     const r = await exec(k, {
       namespace,
       pod: p.metadata!.name!,
       container: agentContainer,
-      command: [...CILIUM_STATUS_COMMAND],
+      command: [...command],
       timeoutMs: 20_000,
     });
-    results.push({
-      pod: p.metadata!.name!,
-      node: p.spec?.nodeName ?? '',
-      ...parseAgentStatus(r.stdout, r.exitCode),
-      output: r.stdout + r.stderr,
-    });
+    outputs.push({ pod: p.metadata!.name!, node: p.spec?.nodeName ?? '', ...r });
   }
-  const withoutAgent = nodes.filter((n) => !results.some((r) => r.node === n));
+  const withoutAgent = nodes.filter((n) => !outputs.some((o) => o.node === n));
+  return { outputs, withoutAgent };
+}
+
+/** One agent pod per node, each asked for its status; `withoutAgent` lists the nodes that have none. */
+export async function agentStatuses(
+  k: ClusterHandle,
+  facts: Facts,
+): Promise<{ results: AgentReport[]; withoutAgent: string[] }> {
+  const { outputs, withoutAgent } = await inEveryAgent(k, facts, CILIUM_STATUS_COMMAND);
+  const results = outputs.map((o) => ({
+    pod: o.pod,
+    node: o.node,
+    ...parseAgentStatus(o.stdout, o.exitCode),
+    output: o.stdout + o.stderr,
+  }));
   return { results, withoutAgent };
+}
+
+/**
+ * Every agent's ClusterMesh view (`cilium-dbg status -o json`, what `cilium clustermesh status`
+ * reads) against facts.cilium.clusterMesh.remoteClusters: `<pod>@<node>: <problem>` for each agent
+ * that does not report every remote connected, synced and ready.
+ */
+export async function clusterMeshFindings(
+  k: ClusterHandle,
+  facts: Facts,
+  evidence: CheckEvidence,
+): Promise<{ problems: string[]; agents: number; withoutAgent: string[] }> {
+  const { outputs, withoutAgent } = await inEveryAgent(k, facts, CILIUM_STATUS_JSON_COMMAND);
+  const problems: string[] = [];
+  for (const o of outputs) {
+    evidence.text(`cilium-status-${o.pod}.json`, o.stdout + o.stderr);
+    const found =
+      o.exitCode === 0
+        ? clusterMeshProblems(o.stdout, facts.cilium.clusterMesh.remoteClusters)
+        : [`cilium-dbg status -o json exited ${o.exitCode}: ${o.stderr.trim().slice(0, 200)}`];
+    problems.push(...found.map((p) => `${o.pod}@${o.node}: ${p}`));
+  }
+  return { problems, agents: outputs.length, withoutAgent };
 }
 
 /** `<pod>@<node>: <problems>` for each agent whose status is not healthy. */

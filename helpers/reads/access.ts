@@ -12,6 +12,8 @@ import type { Facts } from '../config/facts.js';
 
 /** NET-CILIUM-001/003 in every agent (container `facts.cilium.agentContainer`). */
 export const CILIUM_STATUS_COMMAND: readonly string[] = ['cilium-dbg', 'status'];
+/** NET-CLUSTERMESH-002 in every agent: the status as JSON (its cluster-mesh part). */
+export const CILIUM_STATUS_JSON_COMMAND: readonly string[] = ['cilium-dbg', 'status', '-o', 'json'];
 /** STO-CEPH-002 in the Rook toolbox (its only container). */
 export const CEPH_STATUS_COMMAND: readonly string[] = ['ceph', 'status', '-f', 'json'];
 
@@ -109,6 +111,14 @@ export function execTargets(f: Facts): ExecTarget[] {
       why: `NET-CILIUM-*: cilium-dbg status in the agents of DaemonSet ${f.cilium.daemonSet}`,
     },
   ];
+  if (f.cilium.clusterMesh.enabled)
+    out.push({
+      namespace: f.cilium.namespace,
+      podPattern: daemonSetPods(f.cilium.daemonSet),
+      container: f.cilium.agentContainer,
+      command: CILIUM_STATUS_JSON_COMMAND,
+      why: `NET-CLUSTERMESH-002: cilium-dbg status -o json in the agents of DaemonSet ${f.cilium.daemonSet}`,
+    });
   if (f.storage.ceph.enabled)
     out.push({
       namespace: f.storage.ceph.namespace,

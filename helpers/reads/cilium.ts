@@ -85,3 +85,48 @@ export function parseAgentStatus(stdout: string, exitCode: number): AgentStatus 
     clusterHealth: health,
   };
 }
+
+/** One remote cluster as an agent reports it (`cilium-dbg status -o json`, upstream models.RemoteCluster). */
+export interface RemoteClusterStatus {
+  name?: string;
+  ready?: boolean;
+  connected?: boolean;
+  status?: string;
+  'num-nodes'?: number;
+  'num-failures'?: number;
+  'last-failure'?: string;
+}
+
+/**
+ * What is wrong with one agent's ClusterMesh view, against the remote clusters it must see. Upstream
+ * (pkg/clustermesh/common/remote_cluster.go) reports a remote `ready` only once it is connected to
+ * that cluster's clustermesh-apiserver and has synced its nodes, services, identities and
+ * endpoints; a remote it lost reads `connected: false` with the backend's status (e.g. "Waiting for
+ * initial connection to be established"). A remote that is ready with 0 nodes synced proves no
+ * route to any of its pods, so it is a problem too. Unparseable output is one problem.
+ */
+export function clusterMeshProblems(statusJson: string, remotes: readonly string[]): string[] {
+  let clusters: RemoteClusterStatus[];
+  try {
+    const parsed = JSON.parse(statusJson) as { 'cluster-mesh'?: { clusters?: RemoteClusterStatus[] } };
+    clusters = parsed['cluster-mesh']?.clusters ?? [];
+  } catch {
+    return [`cilium-dbg status -o json is not JSON: ${statusJson.slice(0, 120).trim() || '(empty)'}`];
+  }
+  const problems: string[] = [];
+  for (const name of remotes) {
+    const c = clusters.find((x) => x.name === name);
+    if (!c) {
+      const seen = clusters.map((x) => x.name).join(', ') || 'none';
+      problems.push(`remote cluster ${name} not in its ClusterMesh status (remotes seen: ${seen})`);
+      continue;
+    }
+    const nodes = c['num-nodes'] ?? 0;
+    if (c.ready && c.connected && nodes > 0) continue;
+    const failures = c['num-failures'] ? `, ${c['num-failures']} failures (last ${c['last-failure']})` : '';
+    problems.push(
+      `remote cluster ${name} ${c.ready ? 'ready' : 'not ready'} (connected ${c.connected ?? false}, ${nodes} nodes, status "${c.status ?? ''}"${failures})`,
+    );
+  }
+  return problems;
+}

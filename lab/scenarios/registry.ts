@@ -20,6 +20,7 @@ import { healthy } from './healthy.js';
 import { kafkaBrokerDown } from './kafka-broker-down.js';
 import { kustomizationNotReady } from './kustomization-not-ready.js';
 import { operatorsScaledDown } from './operators-scaled-down.js';
+import { clustermeshApiserverDown } from './clustermesh-apiserver-down.js';
 import { pgStandbyDown } from './pg-standby-down.js';
 import { platformResourcesFailing } from './platform-resources-failing.js';
 import { poolerDown } from './pooler-down.js';
@@ -63,6 +64,7 @@ export const SCENARIOS: readonly Scenario[] = [
   cephToolboxDown,
   schemaRegistryWrongTopic,
   ciliumIpamReallocated,
+  clustermeshApiserverDown,
 ];
 
 export const scenarioNames: string[] = SCENARIOS.map((s) => s.name);

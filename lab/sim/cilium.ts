@@ -28,10 +28,11 @@ export const WIREGUARD_ERROR = 'failed to get WireGuard device cilium_wg0: file 
 /** The agent facts with a scenario's Cilium faults on the nodes they name. */
 export function withCiliumFaults(
   f: CiliumFacts,
-  faults: { healthUnreachable?: string[]; wireguardError?: string[] },
+  faults: { healthUnreachable?: string[]; wireguardError?: string[]; remotesDown?: string[] },
 ): CiliumFacts {
   return {
     ...f,
+    remoteClustersDown: f.remoteClusters.filter((r) => faults.remotesDown?.includes(r)),
     nodes: f.nodes.map((n) => ({
       ...n,
       ...(faults.healthUnreachable?.includes(n.name) ? { healthUnreachable: true } : {}),
@@ -47,6 +48,8 @@ export interface CiliumFacts {
   podCIDR: string;
   nodes: CiliumNodeFacts[];
   remoteClusters: string[];
+  /** remotes whose clustermesh-apiserver is down: this cluster's agents report them not connected */
+  remoteClustersDown?: string[];
   encryption: 'Wireguard';
   nodeEncryption: boolean;
   kubernetesVersion: string;

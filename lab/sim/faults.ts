@@ -25,6 +25,11 @@ export interface Faults {
   ciliumAgentsRestarted?: LabClusterName[];
   /** nodes (per cluster) whose agent cannot reach its cilium-health daemon */
   ciliumHealthUnreachable?: Partial<Record<LabClusterName, string[]>>;
+  /**
+   * clusters whose clustermesh-apiserver is down (the scenario scales its Deployment to 0): every
+   * other cluster's agents lose that remote
+   */
+  clustermeshApiserverDown?: LabClusterName[];
   /** nodes (per cluster) whose agent's WireGuard status call errors */
   wireguardError?: Partial<Record<LabClusterName, string[]>>;
   /**

@@ -155,6 +155,7 @@ function writeShimState(ctx: SimContext, scenario: string, faults: Faults): void
       cilium: withCiliumFaults(ciliumFacts(ctx.clusters[c], k8sVersion()), {
         healthUnreachable: faults.ciliumHealthUnreachable?.[c],
         wireguardError: faults.wireguardError?.[c],
+        remotesDown: faults.clustermeshApiserverDown?.filter((d) => d !== c),
       }),
     };
   }

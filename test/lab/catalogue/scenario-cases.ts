@@ -190,6 +190,15 @@ export const CASES: ScenarioCase[] = [
     },
   },
   {
+    name: 'clustermesh-apiserver-down',
+    grep: 'clustermesh',
+    fail: {
+      'infra:NET-CLUSTERMESH-001': /kube-system\/clustermesh-apiserver: scaled to 0 replicas/,
+      'apps:NET-CLUSTERMESH-002':
+        /cilium-[\w-]+@apps-cp-\d: remote cluster infra not ready \(connected false, 0 nodes, status "Waiting for initial connection to be established", 1 failures/,
+    },
+  },
+  {
     name: 'operators-scaled-down',
     grep: 'rook-ceph || kafka',
     fail: {

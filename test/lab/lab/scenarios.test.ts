@@ -59,6 +59,10 @@ async function kubectl(
   }
 }
 
+/** `cilium-dbg <args>` in the agent of the DaemonSet's first pod (the lab's shim) */
+const ciliumDbg = (c: LabClusterName, ...args: string[]) =>
+  kubectl(c, ['-n', 'kube-system', 'exec', 'ds/cilium', '-c', 'cilium-agent', '--', 'cilium-dbg', ...args]);
+
 /** poll until `probe` returns a value that `ok` accepts (bounded) */
 async function until<T>(
   what: string,
@@ -343,17 +347,7 @@ describe('lab scenarios', () => {
     expect(await kustomizationReady('apps', 'cluster-apps-workloads')).toBe('True/ReconciliationSucceeded');
     expect(await kafkaState()).toEqual({ condition: 'Ready', brokersReady: 3 });
     expect(await clusterSetting('apps')).toBe('apps');
-    const cilium = await kubectl('infra', [
-      '-n',
-      'kube-system',
-      'exec',
-      'ds/cilium',
-      '-c',
-      'cilium-agent',
-      '--',
-      'cilium-dbg',
-      'status',
-    ]);
+    const cilium = await ciliumDbg('infra', 'status');
     expect(cilium.stdout).toMatch(/^Encryption:\s+Wireguard/m);
   });
 
@@ -705,6 +699,38 @@ describe('lab scenarios', () => {
       for (const subject of ['pv-lab-scenario-store-a-value', 'pv-lab-scenario-store-b-value'])
         await sr.deleteSubject(subject).catch(() => undefined);
     }
+  });
+
+  it("clustermesh-apiserver-down: infra's apiserver at 0, apps agents lose infra; reset: both directions ready", async () => {
+    const mesh = async (c: LabClusterName) => {
+      const r = await ciliumDbg(c, 'status', '-o', 'json');
+      const clusters = (JSON.parse(r.stdout) as { 'cluster-mesh': { clusters: Record<string, unknown>[] } })[
+        'cluster-mesh'
+      ].clusters;
+      return clusters.map((x) => `${String(x.name)}:${x.ready === true ? 'ready' : 'not-ready'}`);
+    };
+    expect(await mesh('apps')).toEqual(['infra:ready']);
+    await applyScenario(ctx, 'clustermesh-apiserver-down');
+    expect(
+      (
+        await apps('infra').readNamespacedDeployment({
+          namespace: 'kube-system',
+          name: 'clustermesh-apiserver',
+        })
+      ).spec?.replicas,
+    ).toBe(0);
+    expect(await mesh('apps')).toEqual(['infra:not-ready']);
+    expect(await mesh('infra')).toEqual(['apps:ready']);
+    await labReset();
+    expect(await mesh('apps')).toEqual(['infra:ready']);
+    expect(
+      (
+        await apps('infra').readNamespacedDeployment({
+          namespace: 'kube-system',
+          name: 'clustermesh-apiserver',
+        })
+      ).spec?.replicas,
+    ).toBeGreaterThan(0);
   });
 
   it('registry-auth-broken: /v2/ with harbor-admin credentials is 401; reset: 200', async () => {

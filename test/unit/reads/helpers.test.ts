@@ -7,7 +7,7 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 import { compareBaseline, describeDiff, isClean } from '../../../helpers/reads/baseline.js';
-import { parseAgentStatus } from '../../../helpers/reads/cilium.js';
+import { clusterMeshProblems, parseAgentStatus } from '../../../helpers/reads/cilium.js';
 import { revisionSha } from '../../../helpers/reads/git.js';
 import { deploymentRolloutStatus, notRolledOut } from '../../../helpers/cluster/rollout.js';
 import { inCidr } from '../../../helpers/reads/net.js';
@@ -96,6 +96,37 @@ describe('cilium-dbg status parsing', () => {
     const s = parseAgentStatus(ok.replace('3/3', '2/3'), 1);
     expect(s.ok).toBe(false);
     expect(s.problems).toEqual(['cilium-dbg status exited 1', 'Cluster health: 2/3 reachable']);
+  });
+});
+
+describe('ClusterMesh status (cilium-dbg status -o json)', () => {
+  const status = (clusters: unknown[]) => JSON.stringify({ 'cluster-mesh': { clusters } });
+  const ready = { name: 'apps', ready: true, connected: true, 'num-nodes': 3, status: 'etcd: 1/1 connected' };
+  test('every expected remote connected, synced, ready and with nodes passes', () => {
+    expect(clusterMeshProblems(status([ready]), ['apps'])).toEqual([]);
+  });
+  test('a lost remote names its state; upstream omits false fields', () => {
+    const lost = {
+      name: 'apps',
+      status: 'Waiting for initial connection to be established',
+      'num-failures': 1,
+      'last-failure': '2026-12-07T19:00:00.000Z',
+    };
+    expect(clusterMeshProblems(status([lost]), ['apps'])).toEqual([
+      'remote cluster apps not ready (connected false, 0 nodes, status "Waiting for initial connection to be established", 1 failures (last 2026-12-07T19:00:00.000Z))',
+    ]);
+  });
+  test('ready with 0 nodes synced, a missing remote, no cluster-mesh part and non-JSON all fail', () => {
+    expect(clusterMeshProblems(status([{ ...ready, 'num-nodes': 0 }]), ['apps'])[0]).toMatch(
+      /^remote cluster apps ready \(connected true, 0 nodes/,
+    );
+    expect(clusterMeshProblems(status([{ ...ready, name: 'other' }]), ['apps'])).toEqual([
+      'remote cluster apps not in its ClusterMesh status (remotes seen: other)',
+    ]);
+    expect(clusterMeshProblems('{}', ['apps'])).toEqual([
+      'remote cluster apps not in its ClusterMesh status (remotes seen: none)',
+    ]);
+    expect(clusterMeshProblems('Error: not JSON', ['apps'])[0]).toMatch(/is not JSON: Error: not JSON/);
   });
 });
 

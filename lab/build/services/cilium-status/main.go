@@ -43,8 +43,10 @@ type request struct {
 	PodCIDR           string   `json:"podCIDR"`
 	NodeEncryption    bool     `json:"nodeEncryption"`
 	RemoteClusters    []string `json:"remoteClusters"`
-	Node              string   `json:"node"`
-	Nodes             []node   `json:"nodes"`
+	// remotes whose clustermesh-apiserver is down (the agent lost its connection to them)
+	RemoteClustersDown []string `json:"remoteClustersDown"`
+	Node               string   `json:"node"`
+	Nodes              []node   `json:"nodes"`
 	// Cilium's own state (Ok unless a contract sample asks for another)
 	CiliumState string `json:"ciliumState,omitempty"`
 	CiliumMsg   string `json:"ciliumMsg,omitempty"`
@@ -227,9 +229,7 @@ func statusResponse(req *request, self *node) *models.StatusResponse {
 	}
 	clusters := make([]*models.RemoteCluster, 0, len(req.RemoteClusters))
 	for _, r := range req.RemoteClusters {
-		clusters = append(clusters, &models.RemoteCluster{
-			Name: r, Ready: true, Connected: true, NumNodes: int64(len(req.Nodes)), Status: "ready",
-		})
+		clusters = append(clusters, remoteCluster(r, contains(req.RemoteClustersDown, r), len(req.Nodes), now))
 	}
 	clusterNodes := make([]*models.NodeElement, 0, len(req.Nodes))
 	for _, n := range req.Nodes {
@@ -350,4 +350,39 @@ func indexNth(s string, c byte, n int) int {
 		}
 	}
 	return -1
+}
+
+func contains(xs []string, x string) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+// remoteCluster is what pkg/clustermesh/common/remote_cluster.go status()/Status() report: a remote
+// whose etcd (the clustermesh-apiserver) answers is connected, synced and ready; one the agent lost
+// is waiting for its connection again, nothing synced, with the failure counted.
+func remoteCluster(name string, down bool, nodes int, now strfmt.DateTime) *models.RemoteCluster {
+	if down {
+		return &models.RemoteCluster{
+			Name:        name,
+			Status:      "Waiting for initial connection to be established",
+			NumFailures: 1,
+			LastFailure: now,
+			Synced:      &models.RemoteClusterSynced{},
+		}
+	}
+	return &models.RemoteCluster{
+		Name:      name,
+		Ready:     true,
+		Connected: true,
+		Status: fmt.Sprintf("etcd: 1/1 connected, leases=0, lock leases=0, has-quorum=true: "+
+			"https://%s.mesh.cilium.io:2379 - 3.5.17 (Leader)", name),
+		NumNodes:      int64(nodes),
+		NumEndpoints:  int64(nodes) * 12,
+		NumIdentities: 40,
+		Synced:        &models.RemoteClusterSynced{Nodes: true, Services: true, Identities: true, Endpoints: true},
+	}
 }

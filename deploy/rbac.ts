@@ -437,7 +437,7 @@ rules:
     resources: [gitrepositories, ocirepositories, helmrepositories]
     verbs: [get, list, watch]
   - apiGroups: [fluxcd.controlplane.io]
-    resources: [fluxinstances]
+    resources: [fluxinstances, resourcesets]
     verbs: [get, list, watch]
   - apiGroups: [cert-manager.io]
     resources: [certificates, clusterissuers, issuers]

@@ -191,6 +191,18 @@ export const factsSchema = z
          * the GitRepository's spec.url as is.
          */
         remoteUrl: z.string(),
+        /**
+         * AC1b: workloads (`<namespace>/<name>`, or `<namespace>/*`) that are outside GitOps by design;
+         * every other Deployment/DaemonSet/StatefulSet must be managed by a Flux object (labels or owners)
+         */
+        unmanagedAllowed: z.array(
+          z.string().regex(/^[a-z0-9-]+\/([a-z0-9.-]+|\*)$/, 'a "<namespace>/<name>" or "<namespace>/*"'),
+        ),
+        /**
+         * TECH-005 (Test 6): the CRD groups whose CRDs must have one owner, the Flux Kustomization
+         * applying them with this field manager, and no other manager of their spec
+         */
+        crdOwnership: z.object({ groups: z.array(name).min(1), manager: name }).strict(),
       })
       .strict(),
     storage: z

@@ -114,6 +114,9 @@ function baseFacts(clusterName: string): Facts {
       // what `flux bootstrap` creates next to the GitRepository (deploy key or token)
       gitSecret: 'flux-system',
       remoteUrl: '',
+      unmanagedAllowed: [],
+      // the seed's Test 6 names the Cilium and Gateway API CRDs
+      crdOwnership: { groups: ['cilium.io', 'gateway.networking.k8s.io'], manager: 'kustomize-controller' },
     },
     storage: {
       storageClasses: ['rook-ceph-block', 'openebs-hostpath'],

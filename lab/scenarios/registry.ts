@@ -21,6 +21,8 @@ import { kafkaBrokerDown } from './kafka-broker-down.js';
 import { kustomizationNotReady } from './kustomization-not-ready.js';
 import { operatorsScaledDown } from './operators-scaled-down.js';
 import { clustermeshApiserverDown } from './clustermesh-apiserver-down.js';
+import { crdSecondOwner } from './crd-second-owner.js';
+import { helmCliLeftover } from './helm-cli-leftover.js';
 import { pgStandbyDown } from './pg-standby-down.js';
 import { platformResourcesFailing } from './platform-resources-failing.js';
 import { poolerDown } from './pooler-down.js';
@@ -65,6 +67,8 @@ export const SCENARIOS: readonly Scenario[] = [
   schemaRegistryWrongTopic,
   ciliumIpamReallocated,
   clustermeshApiserverDown,
+  helmCliLeftover,
+  crdSecondOwner,
 ];
 
 export const scenarioNames: string[] = SCENARIOS.map((s) => s.name);

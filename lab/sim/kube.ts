@@ -3,6 +3,7 @@
  * `pv-lab-sim`), status through the status subresource (as an operator does), with condition
  * lastTransitionTime kept while a condition's status does not change.
  */
+import { CRDS_KUSTOMIZATION, KUSTOMIZE_MANAGER, withOwnership } from './ownership.js';
 import { createHash } from 'node:crypto';
 import {
   ApiextensionsV1Api,
@@ -141,6 +142,7 @@ export async function applyAll(
   k: Kube,
   objs: K8sObject[],
   sources?: Map<K8sObject, string>,
+  fieldManager = FIELD_MANAGER,
 ): Promise<{ applied: number; skipped: number }> {
   const kinds = [...new Set(objs.map((o) => `${o.apiVersion}|${o.kind}`))];
   const live = new Map<string, KubernetesObject>();
@@ -171,7 +173,7 @@ export async function applyAll(
     sources?.set(withHash, sources.get(o) ?? '');
     todo.push(withHash);
   }
-  await pool(todo, 8, (o) => apply(k, o, sources?.get(o) || undefined));
+  await pool(todo, 8, (o) => apply(k, o, sources?.get(o) || undefined, fieldManager));
   return { applied: todo.length, skipped };
 }
 
@@ -238,9 +240,17 @@ export async function applyCrds(
   timeoutMs = 60_000,
 ): Promise<number> {
   await retireStaleCrds(k, upstream);
+  // Phase 0's Flux Kustomization installs them: its labels, its field manager (TECH-005: one owner)
   await applyAll(
     k,
-    CRDS.map((d) => upstream.get(`${d.plural}.${d.group}`) ?? (crdObject(d) as unknown as K8sObject)),
+    CRDS.map((d) =>
+      withOwnership(
+        upstream.get(`${d.plural}.${d.group}`) ?? (crdObject(d) as unknown as K8sObject),
+        CRDS_KUSTOMIZATION,
+      ),
+    ),
+    undefined,
+    KUSTOMIZE_MANAGER,
   );
   const names = new Set(CRDS.map((d) => `${d.plural}.${d.group}`));
   const deadline = Date.now() + timeoutMs;

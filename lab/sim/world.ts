@@ -35,6 +35,7 @@ import { containerRestart, crashLoop, podsBy, restoreFaultedPods } from './pods.
 import { onObject } from './sim-errors.js';
 import { desiredStatuses, objectKey } from './status.js';
 import { failingStatus } from './failing.js';
+import { OPERATOR_MANAGER, operatorOwner, withOwnership } from './ownership.js';
 import { upstreamCrds } from './upstream-crds.js';
 import { clusterValues } from './values.js';
 
@@ -62,7 +63,8 @@ function staticObjects(
   const values = clusterValues(ctx.clusters[cluster], ctx.paths.root);
   const sourced = loadFixtures(cluster, values);
   const sources = new Map(sourced.map((s) => [s.obj, s.source]));
-  return { objects: sourced.map((s) => tolerateAll(s.obj)), sources };
+  const infrastructure = `cluster-${values.CLUSTER}-infrastructure`;
+  return { objects: sourced.map((s) => withOwnership(tolerateAll(s.obj), infrastructure)), sources };
 }
 
 function k8sVersion(): string {
@@ -76,6 +78,39 @@ export function seededCiliumNode(ctx: SimContext, cluster: LabClusterName, node:
   const o = objects.find((x) => x.kind === 'CiliumNode' && x.metadata.name === node);
   if (!o) throw new Error(`${cluster}: no seeded CiliumNode ${node} (nodes: ${topo.nodes.join(', ')})`);
   return o;
+}
+
+/**
+ * The ownerReference each operator writes on the workloads it creates (lab/sim/ownership.ts), once
+ * the owner exists, with the operators' own field manager: the seed's apply never touches it.
+ */
+async function ownOperatorChildren(k: Kube, objects: readonly K8sObject[]): Promise<void> {
+  for (const o of objects) {
+    const owner = operatorOwner(o);
+    if (!owner) continue;
+    const ns = o.metadata.namespace!;
+    const uid = (await k.objects.read({ ...owner, metadata: { name: owner.name, namespace: ns } })).metadata
+      ?.uid;
+    if (!uid)
+      throw new Error(`${owner.kind} ${ns}/${owner.name} has no uid (owner of ${o.kind} ${o.metadata.name})`);
+    const child = await k.objects.read({
+      apiVersion: o.apiVersion,
+      kind: o.kind,
+      metadata: { name: o.metadata.name, namespace: ns },
+    });
+    if (child.metadata?.ownerReferences?.some((r) => r.uid === uid)) continue;
+    const ref = { ...owner, uid, controller: true, blockOwnerDeletion: true };
+    await apply(
+      k,
+      {
+        apiVersion: o.apiVersion,
+        kind: o.kind,
+        metadata: { name: o.metadata.name, namespace: ns, ownerReferences: [ref] },
+      },
+      undefined,
+      OPERATOR_MANAGER,
+    );
+  }
 }
 
 /** Create every seeded object of one cluster. Idempotent (server-side apply). */
@@ -116,8 +151,12 @@ export async function seedCluster(
     }
   }
   const skip = new Set(objects.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`));
-  const backed = backedObjects(cluster, ctx.paths.root, uids, skip).map(tolerateAll);
+  const infrastructure = `cluster-${values.CLUSTER}-infrastructure`;
+  const backed = backedObjects(cluster, ctx.paths.root, uids, skip).map((o) =>
+    withOwnership(tolerateAll(o), infrastructure),
+  );
   await applyAll(k, backed);
+  await ownOperatorChildren(k, objects);
   // Helm release storage for every HelmRelease (what `helm get values` reads)
   const statuses = desiredStatuses(cluster, objects, {});
   const helm = objects

@@ -199,6 +199,22 @@ export const CASES: ScenarioCase[] = [
     },
   },
   {
+    name: 'helm-cli-leftover',
+    grep: 'flux',
+    fail: {
+      'infra:GITOPS-OWN-001':
+        /Deployment kube-system\/hubble-ui: installed by the Helm CLI \(release cilium-bootstrap in kube-system\), adopted by no HelmRelease/,
+    },
+  },
+  {
+    name: 'crd-second-owner',
+    grep: 'flux',
+    fail: {
+      'apps:GITOPS-OWN-002':
+        /CRD ciliumbgppeeringpolicies\.cilium\.io: 2 field managers outside status \(kustomize-controller \(Apply\), helm \(Update\)\), expected kustomize-controller only/,
+    },
+  },
+  {
     name: 'operators-scaled-down',
     grep: 'rook-ceph || kafka',
     fail: {

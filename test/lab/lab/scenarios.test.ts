@@ -10,7 +10,14 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { AppsV1Api, CoreV1Api, CustomObjectsApi, PortForward, type V1Pod } from '@kubernetes/client-node';
+import {
+  ApiextensionsV1Api,
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  PortForward,
+  type V1Pod,
+} from '@kubernetes/client-node';
 import DNS from 'dns2';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -731,6 +738,37 @@ describe('lab scenarios', () => {
         })
       ).spec?.replicas,
     ).toBeGreaterThan(0);
+  });
+
+  it('helm-cli-leftover: infra hubble-ui loses its helm-controller labels, names release cilium-bootstrap; reset: labels back', async () => {
+    const marks = async (c: LabClusterName) => {
+      const d = await apps(c).readNamespacedDeployment({ namespace: 'kube-system', name: 'hubble-ui' });
+      return `${d.metadata?.labels?.['helm.toolkit.fluxcd.io/name'] ?? '-'}/${d.metadata?.annotations?.['meta.helm.sh/release-name']}`;
+    };
+    expect(await marks('infra')).toBe('cilium/cilium');
+    await applyScenario(ctx, 'helm-cli-leftover');
+    expect(await marks('infra')).toBe('-/cilium-bootstrap');
+    expect(await marks('apps')).toBe('cilium/cilium');
+    await labReset();
+    expect(await marks('infra')).toBe('cilium/cilium');
+  });
+
+  it('crd-second-owner: helm joins kustomize-controller on an apps Cilium CRD; another scenario removes it', async () => {
+    const managers = async (c: LabClusterName) => {
+      const crd = await ctx.clusters[c].kc
+        .makeApiClient(ApiextensionsV1Api)
+        .readCustomResourceDefinition({ name: 'ciliumbgppeeringpolicies.cilium.io' });
+      return (crd.metadata?.managedFields ?? [])
+        .filter((f) => f.subresource !== 'status')
+        .map((f) => f.manager)
+        .sort();
+    };
+    expect(await managers('apps')).toEqual(['kustomize-controller']);
+    await applyScenario(ctx, 'crd-second-owner');
+    expect(await managers('apps')).toEqual(['helm', 'kustomize-controller']);
+    expect(await managers('infra')).toEqual(['kustomize-controller']);
+    await labReset();
+    expect(await managers('apps')).toEqual(['kustomize-controller']);
   });
 
   it('registry-auth-broken: /v2/ with harbor-admin credentials is 401; reset: 200', async () => {

@@ -146,10 +146,12 @@ describe('pnpm rbac (deploy/rbac.ts)', () => {
     expect(a.secrets.map((s) => `${s.namespace}/${s.name}`)).toContain('dragonfly-system/df-pass');
     expect(a.secrets.some((s) => s.namespace === 'flux-system')).toBe(false);
     // infra's cilium is elsewhere and named differently; apps keeps the defaults: both are allowed
-    expect(a.exec.map((t) => `${t.namespace} ${t.podPattern}`).sort()).toEqual([
-      'cilium ^cilium-agent\\.v2-[a-z0-9]{5}$',
-      'kube-system ^cilium-[a-z0-9]{5}$',
-      'rook-ceph ^rook-ceph-tools-[a-z0-9]{1,10}-[a-z0-9]{5}$', // infra still has ceph
+    expect(a.exec.map((t) => `${t.namespace} ${t.podPattern} ${t.command.join(' ')}`).sort()).toEqual([
+      'cilium ^cilium-agent\\.v2-[a-z0-9]{5}$ cilium-dbg status',
+      'cilium ^cilium-agent\\.v2-[a-z0-9]{5}$ cilium-dbg status -o json',
+      'kube-system ^cilium-[a-z0-9]{5}$ cilium-dbg status',
+      'kube-system ^cilium-[a-z0-9]{5}$ cilium-dbg status -o json',
+      'rook-ceph ^rook-ceph-tools-[a-z0-9]{1,10}-[a-z0-9]{5}$ ceph status -f json', // infra still has ceph
     ]);
     expect(a.evictions).toEqual([
       expect.objectContaining({ namespace: 'dragonfly-system', pods: ['cache-0', 'cache-1'] }),
@@ -208,9 +210,16 @@ describe('the catalogue touches nothing outside helpers/reads/access.ts', () => 
       'helpers/reads/connectivity.ts', // run namespace (curl)
       'helpers/reads/gateway-http.ts', // run namespace (curl)
     ]);
-    expect(fs.readFileSync(path.join(ROOT, 'helpers/probes/cilium.ts'), 'utf8')).toContain(
-      'command: [...CILIUM_STATUS_COMMAND]',
-    );
+    // one exec, in a private helper that every agent command goes through, called with access.ts's
+    // constants only
+    const cilium = fs.readFileSync(path.join(ROOT, 'helpers/probes/cilium.ts'), 'utf8');
+    expect(cilium.match(/\bexec\(k,/g)).toHaveLength(1);
+    expect(cilium).toContain('command: [...command]');
+    expect(cilium).not.toMatch(/export (async )?function inEveryAgent/);
+    expect(cilium.match(/inEveryAgent\(k, facts, [A-Z_]+\)/g)).toEqual([
+      'inEveryAgent(k, facts, CILIUM_STATUS_COMMAND)',
+      'inEveryAgent(k, facts, CILIUM_STATUS_JSON_COMMAND)',
+    ]);
     expect(fs.readFileSync(path.join(ROOT, 'helpers/probes/storage.ts'), 'utf8')).toContain(
       'command: [...CEPH_STATUS_COMMAND]',
     );

@@ -36,6 +36,13 @@ declare module 'vitest' {
 export interface RunContext {
   readonly id: string;
   namespace(): Promise<string>;
+  /**
+   * The run's namespace on another proven cluster of the environment (a peer from
+   * helpers/reads/peers.ts), same name as on this one: what cross-cluster checks (a ClusterMesh
+   * global Service) need. The end-of-run cleanup removes it when that cluster is part of the run;
+   * otherwise its expiry sweep does.
+   */
+  namespaceOn(other: ClusterHandle): Promise<string>;
   name(prefix: string): string;
   /**
    * Registers the removal of something the check created outside the run namespace (a key, a topic, a
@@ -114,6 +121,10 @@ export const pvTest = test
       namespace: () => {
         markRunNamespace(runDir, cluster.name);
         return ensureRunNamespace(cluster, runId);
+      },
+      namespaceOn: (other) => {
+        markRunNamespace(runDir, other.name);
+        return ensureRunNamespace(other, runId);
       },
       name: (prefix) => runOwnedName(runId, prefix),
       cleanup: (description, fn) => registerCleanup(cluster, description, fn),

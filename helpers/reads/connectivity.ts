@@ -159,7 +159,8 @@ export async function waitForExec(
   }
 }
 
-async function fetchHostname(cluster: ClusterHandle, namespace: string, client: string, url: string) {
+/** `curl <url>` exec'd in a netexec client pod (5 s bound): exit code, answer (or error) and time. */
+export async function fetchHostname(cluster: ClusterHandle, namespace: string, client: string, url: string) {
   return fetchUrl(cluster, namespace, client, url, 5);
 }
 

@@ -112,31 +112,65 @@ async function reconcile(cluster: LabClusterName, pod: V1Pod, deleted: boolean):
 }
 
 const proxies = new Map(ctx.clusterNames.map((c) => [c, createServiceProxy((m) => ctx.log(`${c}: ${m}`))]));
+const serviceLists = new Map<LabClusterName, () => readonly V1Service[]>();
+
+const servedIn = (cluster: LabClusterName) =>
+  [...served.entries()].filter(([k, s]) => k.startsWith(`${cluster}/`) && s.server).map(([, s]) => s.pod);
+
+/**
+ * The remotes this cluster's simulated agents have lost (.lab/sim/state.json, written by lab/sim for
+ * the exec shims: a scenario's clustermesh-apiserver fault); unreadable state loses none.
+ */
+function remotesDown(cluster: LabClusterName): string[] {
+  try {
+    const state = JSON.parse(fs.readFileSync(path.join(ctx.paths.root, 'sim', 'state.json'), 'utf8')) as {
+      clusters?: Record<string, { cilium?: { remoteClustersDown?: string[] } }>;
+    };
+    return state.clusters?.[cluster]?.cilium?.remoteClustersDown ?? [];
+  } catch {
+    return [];
+  }
+}
+
+function syncProxy(cluster: LabClusterName): void {
+  const down = remotesDown(cluster);
+  const meshed = ctx.clusterNames
+    .filter((c) => c !== cluster && !down.includes(c) && serviceLists.has(c))
+    .map((c) => ({ services: serviceLists.get(c)!(), pods: servedIn(c) }));
+  proxies.get(cluster)!.sync(serviceLists.get(cluster)?.() ?? [], servedIn(cluster), meshed);
+}
+
+// a global Service's backends change with the other cluster's pods and the mesh's state, which no
+// event of this cluster announces: every cluster's proxy is recomputed every 2 s as well
+setInterval(() => {
+  for (const c of serviceLists.keys()) {
+    try {
+      syncProxy(c);
+    } catch (e) {
+      ctx.log(`${c}: service proxy: ${(e as Error).message}`);
+    }
+  }
+}, 2000);
 
 async function watch(cluster: LabClusterName): Promise<void> {
   const kc = ctx.clusters[cluster].kc;
   const core = kc.makeApiClient(CoreV1Api);
   const pods = makeInformer<V1Pod>(kc, '/api/v1/pods', () => core.listPodForAllNamespaces());
   const services = makeInformer<V1Service>(kc, '/api/v1/services', () => core.listServiceForAllNamespaces());
-  const syncProxy = () => {
-    const mine = [...served.entries()]
-      .filter(([k, s]) => k.startsWith(`${cluster}/`) && s.server)
-      .map(([, s]) => s.pod);
-    proxies.get(cluster)!.sync(services.list(), mine);
-  };
+  const syncOwn = () => syncProxy(cluster);
   // reconcile one pod at a time per cluster, in event order
   let chain = Promise.resolve();
   const queue = (pod: V1Pod, deleted: boolean) => {
     chain = chain
       .then(() => reconcile(cluster, pod, deleted))
-      .then(syncProxy)
+      .then(syncOwn)
       .catch((e: Error) => ctx.log(`reconcile: ${e.message}`));
   };
   pods.on('add', (p) => queue(p, false));
   pods.on('update', (p) => queue(p, false));
   pods.on('delete', (p) => queue(p, true));
   const resync = () => {
-    chain = chain.then(syncProxy).catch((e: Error) => ctx.log(`service proxy: ${e.message}`));
+    chain = chain.then(syncOwn).catch((e: Error) => ctx.log(`service proxy: ${e.message}`));
   };
   services.on('add', resync);
   services.on('update', resync);
@@ -151,6 +185,7 @@ async function watch(cluster: LabClusterName): Promise<void> {
     });
   }
   await services.start();
+  serviceLists.set(cluster, () => services.list());
   await pods.start();
   ctx.log(`${cluster}: watching pods`);
 }

@@ -11,7 +11,7 @@ export const clustermeshApiserverDown: Scenario = {
   summary:
     'infra: Deployment kube-system/clustermesh-apiserver scaled to 0; the Cilium agents of apps report remote cluster infra not connected ("Waiting for initial connection to be established")',
   expect:
-    'infra: NET-CLUSTERMESH-001 fails naming the Deployment "scaled to 0 replicas"; apps: NET-CLUSTERMESH-002 fails naming each agent and "remote cluster infra not ready"; infra NET-CLUSTERMESH-002 and apps NET-CLUSTERMESH-001 pass',
+    'infra: NET-CLUSTERMESH-001 fails naming the Deployment "scaled to 0 replicas"; apps: NET-CLUSTERMESH-002 fails naming each agent and "remote cluster infra not ready", NET-CLUSTERMESH-003 (its global Service never answers with the infra backend); infra NET-CLUSTERMESH-002/003 and apps NET-CLUSTERMESH-001 pass',
   faults: { clustermeshApiserverDown: ['infra'] },
   apply: async (ctx) => {
     await ctx.clusters.infra.kc.makeApiClient(AppsV1Api).patchNamespacedDeploymentScale({

@@ -196,6 +196,8 @@ export const CASES: ScenarioCase[] = [
       'infra:NET-CLUSTERMESH-001': /kube-system\/clustermesh-apiserver: scaled to 0 replicas/,
       'apps:NET-CLUSTERMESH-002':
         /cilium-[\w-]+@apps-cp-\d: remote cluster infra not ready \(connected false, 0 nodes, status "Waiting for initial connection to be established", 1 failures/,
+      'apps:NET-CLUSTERMESH-003':
+        /pv-run-[\w-]+\/pv-gsvc-apps-infra-[\w-]+ \(ClusterIP 10\.247\.\d+\.\d+\) never answered with infra's backend pv-gsvc-apps-infra-[\w-]+-b \(\d+ tries, last: error: /,
     },
   },
   {

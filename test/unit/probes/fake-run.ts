@@ -11,6 +11,7 @@ export function fakeRun(id = newRunId()) {
     id,
     name: (prefix) => runOwnedName(id, prefix),
     namespace: async () => runNamespaceName(id),
+    namespaceOn: async () => runNamespaceName(id),
     cleanup: (description, fn) => {
       pending.set(description, fn);
       return () => pending.delete(description);

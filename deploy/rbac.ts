@@ -253,9 +253,11 @@ ${orList(a.evictions.map(evictionClause))}
         (variables.runOwned && variables.core && request.operation in ['CREATE', 'UPDATE', 'DELETE'] &&
           request.resource.resource == 'configmaps') ||
         (variables.runOwned && request.resource.group == 'apps' && variables.sub == '' &&
-          request.operation in ['CREATE', 'DELETE'] && request.resource.resource == 'deployments')
+          request.operation in ['CREATE', 'DELETE'] && request.resource.resource == 'deployments') ||
+        (variables.runOwned && request.resource.group == 'snapshot.storage.k8s.io' && variables.sub == '' &&
+          request.operation in ['CREATE', 'DELETE'] && request.resource.resource == 'volumesnapshots')
       messageExpression: >-
-        'platform-validation may only write in run-owned namespaces (pv-run-*, label platform-validation/owned=true: create/delete of the namespace, pods, services, persistentvolumeclaims, deployments; create/update/delete of configmaps); refused: '
+        'platform-validation may only write in run-owned namespaces (pv-run-*, label platform-validation/owned=true: create/delete of the namespace, pods, services, persistentvolumeclaims, deployments, volumesnapshots; create/update/delete of configmaps); refused: '
         + variables.what
       reason: Forbidden
     - expression: >-
@@ -468,6 +470,9 @@ rules:
   - apiGroups: [volsync.backube]
     resources: [replicationsources, replicationdestinations]
     verbs: [get, list, watch]
+  - apiGroups: [snapshot.storage.k8s.io]
+    resources: [volumesnapshots, volumesnapshotclasses]
+    verbs: [get, list, watch]
   - apiGroups: [operator.victoriametrics.com]
     resources: [vmclusters, vmagents, vmauths, vlclusters, vmrules]
     verbs: [get, list, watch]
@@ -494,7 +499,7 @@ subjects:
 ${secrets.join('')}---
 # Writes: the run-owned namespace \`pv-run-<run id>\` and the objects the checks create in it
 # (connectivity pods/Services, PVC consumers, the NetworkPolicy client pod, the ConfigMap and
-# Deployment of the Reloader test), and exec: into the run's
+# Deployment of the Reloader test, a VolumeSnapshot of its own claim), and exec: into the run's
 # own pods (curl, nc) and the catalogue's commands in the pods it names (cilium-dbg in the agents,
 # ceph in the Rook toolbox). RBAC cannot scope a verb to a namespace that does not exist yet, nor by
 # name prefix, label, pod name pattern or command, so these verbs are granted cluster-wide HERE and
@@ -517,6 +522,10 @@ rules:
     verbs: [create, update, patch, delete]
   - apiGroups: [apps]
     resources: [deployments]
+    verbs: [create, delete]
+  # STO-SNAP-001: a VolumeSnapshot of its own claim
+  - apiGroups: [snapshot.storage.k8s.io]
+    resources: [volumesnapshots]
     verbs: [create, delete]
   - apiGroups: ['']
     resources: [pods/exec]

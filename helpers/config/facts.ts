@@ -211,6 +211,15 @@ export const factsSchema = z
         ceph: z.object({ enabled: z.boolean(), namespace, cluster: name, toolbox: name }).strict(),
         pvcSize: z.string().regex(/^\d+(Mi|Gi)$/, 'a size like 1Gi'),
         bindTimeoutMs: positiveMs,
+        /** AC7.5: a run-owned VolumeSnapshot of a run-owned claim on `storageClass` with `snapshotClass` */
+        snapshot: z
+          .object({
+            enabled: z.boolean(),
+            storageClass: name,
+            snapshotClass: name,
+            readyTimeoutMs: positiveMs,
+          })
+          .strict(),
       })
       .strict(),
     cnpg: z

@@ -123,6 +123,13 @@ function baseFacts(clusterName: string): Facts {
       ceph: { enabled: true, namespace: 'rook-ceph', cluster: 'rook-ceph', toolbox: 'rook-ceph-tools' },
       pvcSize: '1Gi',
       bindTimeoutMs: 60_000,
+      // Rook's RBD snapshot class (rook-ceph-cluster chart default name); the snapshot-controller runs on apps
+      snapshot: {
+        enabled: false,
+        storageClass: 'rook-ceph-block',
+        snapshotClass: 'csi-ceph-blockpool',
+        readyTimeoutMs: 60_000,
+      },
     },
     cnpg: {
       enabled: false,
@@ -260,6 +267,7 @@ export function factsDefaults(clusterName: string): Facts {
     // AC8: the GitHub runners (k8s-gitops, pilar-apps) live on apps
     f.arc.enabled = true;
     f.harbor.enabled = true;
+    f.storage.snapshot.enabled = true;
     // AC7.3/7.4: the test replication of Harbor's Trivy cache
     f.volsync = {
       enabled: true,

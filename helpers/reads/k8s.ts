@@ -100,6 +100,7 @@ export const GVR = {
   vmAuth: { group: 'operator.victoriametrics.com', version: 'v1beta1', plural: 'vmauths' },
   // VLCluster is served at v1 (operator v0.56+)
   vlCluster: { group: 'operator.victoriametrics.com', version: 'v1', plural: 'vlclusters' },
+  volumeSnapshot: { group: 'snapshot.storage.k8s.io', version: 'v1', plural: 'volumesnapshots' },
   vmRule: { group: 'operator.victoriametrics.com', version: 'v1beta1', plural: 'vmrules' },
   prometheusRule: { group: 'monitoring.coreos.com', version: 'v1', plural: 'prometheusrules' },
 } satisfies Record<string, Gvr>;

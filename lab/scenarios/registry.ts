@@ -23,6 +23,7 @@ import { operatorsScaledDown } from './operators-scaled-down.js';
 import { clustermeshApiserverDown } from './clustermesh-apiserver-down.js';
 import { crdSecondOwner } from './crd-second-owner.js';
 import { helmCliLeftover } from './helm-cli-leftover.js';
+import { snapshotControllerDown } from './snapshot-controller-down.js';
 import { pgStandbyDown } from './pg-standby-down.js';
 import { platformResourcesFailing } from './platform-resources-failing.js';
 import { poolerDown } from './pooler-down.js';
@@ -69,6 +70,7 @@ export const SCENARIOS: readonly Scenario[] = [
   clustermeshApiserverDown,
   helmCliLeftover,
   crdSecondOwner,
+  snapshotControllerDown,
 ];
 
 export const scenarioNames: string[] = SCENARIOS.map((s) => s.name);

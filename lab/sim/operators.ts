@@ -9,6 +9,8 @@
  * - Cilium's BGP peer-config status: MissingAuthSecret from whether the referenced Secret exists.
  * - CSI provisioning for the Ceph and OpenEBS classes: a PV for each Pending PVC (after the
  *   scheduler picked a node for WaitForFirstConsumer), deleted again when Released.
+ * - CSI snapshots (snapshot-controller + csi-snapshotter): a VolumeSnapshot of a Bound Ceph claim
+ *   gets its VolumeSnapshotContent and readyToUse, or the controller's status.error.
  * - Operator-set pod labels on backed pods, exec routes of Cilium agents (per node), re-routing
  *   of backed Deployment pods (poolers) to their processes via lab/services.
  * Nothing here dials a pod or Service address: everything is apiserver reads and writes.
@@ -23,6 +25,7 @@ import { reconcileVolumes } from './operators/csi-provisioner.js';
 import { reconcileExecRoutes } from './operators/exec-routes.js';
 import { reconcileGateways } from './operators/gateways.js';
 import { reconcileLbIpam } from './operators/lb-ipam.js';
+import { reconcileSnapshots } from './operators/snapshotter.js';
 
 /**
  * One reconcile pass of a cluster; each part isolated so one failure does not stop the others.
@@ -41,6 +44,7 @@ export async function reconcileCluster(
     ['lb-ipam', () => reconcileLbIpam(k)],
     ['bgp-peer-auth', () => reconcileBgpPeerAuth(k)],
     ['volumes', () => reconcileVolumes(k)],
+    ['snapshots', () => reconcileSnapshots(k)],
     ['pod-labels', () => labelBackedPods(k, cluster)],
     ['exec-routes', () => reconcileExecRoutes(ctx, cluster, k, state.execRouted, state.stateFile)],
   ];

@@ -15,6 +15,7 @@ export const WAKE_PATHS = [
   '/api/v1/pods',
   '/apis/gateway.networking.k8s.io/v1/gateways',
   '/apis/gateway.networking.k8s.io/v1/httproutes',
+  '/apis/snapshot.storage.k8s.io/v1/volumesnapshots',
 ];
 
 export interface Waker {

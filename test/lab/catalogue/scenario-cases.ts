@@ -217,6 +217,15 @@ export const CASES: ScenarioCase[] = [
     },
   },
   {
+    name: 'snapshot-controller-down',
+    grep: 'volsync',
+    fail: {
+      'apps:BOOT-OPS-006': /volsync-system\/snapshot-controller: scaled to 0 replicas/,
+      'apps:STO-SNAP-001':
+        /VolumeSnapshot pv-run-[\w-]+\/pv-snap not readyToUse within \d+ ms: no status \(no snapshot-controller answered\)/,
+    },
+  },
+  {
     name: 'operators-scaled-down',
     grep: 'rook-ceph || kafka',
     fail: {

@@ -771,6 +771,80 @@ describe('lab scenarios', () => {
     expect(await managers('apps')).toEqual(['kustomize-controller']);
   });
 
+  it('snapshot-controller-down: apps snapshot-controller at 0, a snapshot gets no status; reset: readyToUse', async () => {
+    const ns = 'default';
+    const gvr = { group: 'snapshot.storage.k8s.io', version: 'v1', plural: 'volumesnapshots', namespace: ns };
+    await core('apps').createNamespacedPersistentVolumeClaim({
+      namespace: ns,
+      body: {
+        metadata: { name: 'lab-snap-src' },
+        spec: {
+          accessModes: ['ReadWriteOnce'],
+          storageClassName: 'rook-ceph-block',
+          resources: { requests: { storage: '1Gi' } },
+        },
+      },
+    });
+    const snap = (name: string) =>
+      custom('apps').createNamespacedCustomObject({
+        ...gvr,
+        body: {
+          apiVersion: 'snapshot.storage.k8s.io/v1',
+          kind: 'VolumeSnapshot',
+          metadata: { name },
+          spec: {
+            volumeSnapshotClassName: 'csi-ceph-blockpool',
+            source: { persistentVolumeClaimName: 'lab-snap-src' },
+          },
+        },
+      });
+    const status = async (name: string) =>
+      (
+        (await custom('apps').getNamespacedCustomObject({ ...gvr, name })) as {
+          status?: { readyToUse?: boolean };
+        }
+      ).status;
+    try {
+      await until(
+        'claim Bound',
+        async () =>
+          (await core('apps').readNamespacedPersistentVolumeClaim({ namespace: ns, name: 'lab-snap-src' }))
+            .status?.phase,
+        (p) => p === 'Bound',
+      );
+      await applyScenario(ctx, 'snapshot-controller-down');
+      await until(
+        'snapshot-controller unavailable',
+        async () =>
+          (
+            await apps('apps').readNamespacedDeployment({
+              namespace: 'volsync-system',
+              name: 'snapshot-controller',
+            })
+          ).status?.availableReplicas ?? 0,
+        (n) => n === 0,
+      );
+      await snap('lab-snap-down');
+      await sleep(5_000);
+      expect(await status('lab-snap-down')).toBeUndefined();
+      await labReset();
+      expect(
+        await until(
+          'snapshot ready',
+          () => status('lab-snap-down'),
+          (s) => s?.readyToUse === true,
+        ),
+      ).toMatchObject({ readyToUse: true });
+    } finally {
+      await custom('apps')
+        .deleteNamespacedCustomObject({ ...gvr, name: 'lab-snap-down' })
+        .catch(() => undefined);
+      await core('apps')
+        .deleteNamespacedPersistentVolumeClaim({ namespace: ns, name: 'lab-snap-src' })
+        .catch(() => undefined);
+    }
+  });
+
   it('registry-auth-broken: /v2/ with harbor-admin credentials is 401; reset: 200', async () => {
     await applyScenario(ctx, 'registry-auth-broken');
     expect(await registryStatus()).toBe(401);

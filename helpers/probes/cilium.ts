@@ -20,7 +20,7 @@ import { clusterMeshProblems, parseAgentStatus, type AgentStatus } from '../read
 import { deployMatrix, matrixTable, runMatrix, type Matrix } from '../reads/connectivity.js';
 import { fixtureYaml } from '../reads/fixtures.js';
 import { GVR, getCustom, listPods, restartCounts, servedGvr, type KObject } from '../reads/k8s.js';
-import { peerClusters } from '../reads/peers.js';
+import { peerClustersOrEvidence } from '../reads/peers.js';
 import { diffValues } from '../reads/values.js';
 import { setting } from '../config/settings.js';
 
@@ -327,11 +327,7 @@ export async function compareValuesWithPeers(
       (v) => `${cluster}: ${v.kind}/${v.name}`,
     );
   const notCompared = fromRefs(mineHr, k.name);
-  const peers = await peerClusters(k.name).catch((e: unknown) => {
-    // nothing of the peer was read: the refused proof is the evidence
-    evidence.text('peer-identity.txt', `${(e as Error).message}\n`);
-    throw e;
-  });
+  const peers = await peerClustersOrEvidence(k.name, evidence);
   if (peers.length === 0) return { peers: 0, differences: [], notCompared };
   const report: Record<string, unknown> = {};
   const differences: string[] = [];

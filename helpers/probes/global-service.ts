@@ -11,7 +11,7 @@ import type { Facts } from '../config/index.js';
 import { settleMs } from '../config/settle.js';
 import { fetchHostname, netexecPod, waitForExec } from '../reads/connectivity.js';
 import { podReady } from '../reads/k8s.js';
-import { peerClusters } from '../reads/peers.js';
+import { peerClustersOrEvidence } from '../reads/peers.js';
 
 export interface GlobalServiceReach {
   remote: string;
@@ -79,7 +79,9 @@ export async function globalServiceReach(
   evidence: CheckEvidence,
 ): Promise<{ results: GlobalServiceReach[]; missing: string[] }> {
   const remotes = facts.cilium.clusterMesh.remoteClusters;
-  const peers = (await peerClusters(k.name)).filter((p) => remotes.includes(p.cluster.name));
+  const peers = (await peerClustersOrEvidence(k.name, evidence)).filter((p) =>
+    remotes.includes(p.cluster.name),
+  );
   const missing = remotes.filter((r) => !peers.some((p) => p.cluster.name === r));
   const results: GlobalServiceReach[] = [];
   const namespace = await run.namespace();

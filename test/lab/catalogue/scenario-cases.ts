@@ -296,7 +296,12 @@ export const CASES: ScenarioCase[] = [
   },
   {
     name: 'wrong-cluster-identity',
-    fail: { 'infra:NET-CILIUM-007': /identity|expected|apps/i },
+    // infra's checks that use apps as a peer refuse the unproven peer
+    fail: {
+      'infra:NET-CILIUM-007': /identity|expected|apps/i,
+      'infra:NET-CLUSTERMESH-003':
+        /cluster "apps" \(context "lab-apps"[^)]*\) is not the expected cluster: [\s\S]*expected "apps", seen "infra"[\s\S]*nothing was run or created on it/,
+    },
     projectFails: { cluster: 'apps', message: /identity|expected "apps"/i },
   },
 ];

@@ -20,7 +20,7 @@ import { clusterMeshProblems, parseAgentStatus, type AgentStatus } from '../read
 import { deployMatrix, matrixTable, runMatrix, type Matrix } from '../reads/connectivity.js';
 import { fixtureYaml } from '../reads/fixtures.js';
 import { GVR, getCustom, listPods, restartCounts, servedGvr, type KObject } from '../reads/k8s.js';
-import { peerClustersOrEvidence } from '../reads/peers.js';
+import { peerClustersOrEvidence } from './peers.js';
 import { diffValues } from '../reads/values.js';
 import { setting } from '../config/settings.js';
 

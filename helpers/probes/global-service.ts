@@ -11,7 +11,7 @@ import type { Facts } from '../config/index.js';
 import { settleMs } from '../config/settle.js';
 import { fetchHostname, netexecPod, waitForExec } from '../reads/connectivity.js';
 import { podReady } from '../reads/k8s.js';
-import { peerClustersOrEvidence } from '../reads/peers.js';
+import { peerClustersOrEvidence } from './peers.js';
 
 export interface GlobalServiceReach {
   remote: string;

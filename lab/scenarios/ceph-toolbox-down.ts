@@ -1,4 +1,4 @@
-import { AppsV1Api } from '@kubernetes/client-node';
+import { scaleToZero } from './scale.js';
 import type { Scenario } from './types.js';
 
 /** infra: the Rook toolbox scaled to 0 (its Deployment is optional in Rook's chart, and often off). */
@@ -10,10 +10,6 @@ export const cephToolboxDown: Scenario = {
     'infra: the health-evidence check (ceph status not captured) and the `ceph status` check fail naming "running pods of toolbox Deployment rook-ceph/rook-ceph-tools"; the CephCluster status check, the cilium status capture and apps pass. lab reset scales it back',
   faults: {},
   apply: async (ctx) => {
-    await ctx.clusters.infra.kc.makeApiClient(AppsV1Api).patchNamespacedDeploymentScale({
-      namespace: 'rook-ceph',
-      name: 'rook-ceph-tools',
-      body: [{ op: 'replace', path: '/spec/replicas', value: 0 }],
-    });
+    await scaleToZero(ctx, 'infra', { namespace: 'rook-ceph', name: 'rook-ceph-tools' });
   },
 };

@@ -1,4 +1,4 @@
-import { AppsV1Api } from '@kubernetes/client-node';
+import { scaleToZero } from './scale.js';
 import type { Scenario } from './types.js';
 
 /**
@@ -14,11 +14,6 @@ export const clustermeshApiserverDown: Scenario = {
     'infra: NET-CLUSTERMESH-001 fails naming the Deployment "scaled to 0 replicas"; apps: NET-CLUSTERMESH-002 fails naming each agent and "remote cluster infra not ready", NET-CLUSTERMESH-003 (its global Service never answers with the infra backend); infra NET-CLUSTERMESH-002/003 and apps NET-CLUSTERMESH-001 pass',
   faults: { clustermeshApiserverDown: ['infra'] },
   apply: async (ctx) => {
-    await ctx.clusters.infra.kc.makeApiClient(AppsV1Api).patchNamespacedDeploymentScale({
-      namespace: 'kube-system',
-      name: 'clustermesh-apiserver',
-      // client-node sends a JSON patch (application/json-patch+json) by default
-      body: [{ op: 'replace', path: '/spec/replicas', value: 0 }],
-    });
+    await scaleToZero(ctx, 'infra', { namespace: 'kube-system', name: 'clustermesh-apiserver' });
   },
 };

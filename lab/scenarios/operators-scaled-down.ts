@@ -1,4 +1,4 @@
-import { AppsV1Api } from '@kubernetes/client-node';
+import { scaleToZero } from './scale.js';
 import type { LabClusterName } from '../core/context.js';
 import type { Scenario } from './types.js';
 
@@ -17,14 +17,6 @@ export const operatorsScaledDown: Scenario = {
     'the operator-Running checks fail naming the Deployment "scaled to 0 replicas" (Rook on infra, Strimzi on apps); the Ceph health, storage and Kafka checks, and the Rook operator on apps, pass',
   faults: {},
   apply: async (ctx) => {
-    for (const d of SCALED_DOWN) {
-      const apps = ctx.clusters[d.cluster].kc.makeApiClient(AppsV1Api);
-      await apps.patchNamespacedDeploymentScale({
-        namespace: d.namespace,
-        name: d.name,
-        // client-node sends a JSON patch (application/json-patch+json) by default
-        body: [{ op: 'replace', path: '/spec/replicas', value: 0 }],
-      });
-    }
+    for (const d of SCALED_DOWN) await scaleToZero(ctx, d.cluster, d);
   },
 };

@@ -1,4 +1,4 @@
-import { AppsV1Api } from '@kubernetes/client-node';
+import { scaleToZero } from './scale.js';
 import { RELOADER_CLUSTER, startReloader, stopReloader } from '../services/reloader.js';
 import type { Scenario } from './types.js';
 
@@ -11,12 +11,7 @@ export const reloaderDown: Scenario = {
     'apps: the Reloader rollout check fails: its run-owned Deployment\'s pod template stays unchanged after the ConfigMap changes, and the message shows "Reloader Deployment kube-system/reloader: 0 of 0 available"; infra skips it (no real Reloader there); everything else passes. lab reset scales it back and starts the controller',
   faults: {},
   apply: async (ctx) => {
-    const apps = ctx.clusters[RELOADER_CLUSTER].kc.makeApiClient(AppsV1Api);
-    await apps.patchNamespacedDeploymentScale({
-      namespace: 'kube-system',
-      name: 'reloader',
-      body: [{ op: 'replace', path: '/spec/replicas', value: 0 }],
-    });
+    await scaleToZero(ctx, RELOADER_CLUSTER, { namespace: 'kube-system', name: 'reloader' });
     await stopReloader(ctx);
   },
   // the controller comes back with any other scenario; the replica count with `lab reset` (seed)

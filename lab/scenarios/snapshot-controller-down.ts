@@ -1,4 +1,4 @@
-import { AppsV1Api } from '@kubernetes/client-node';
+import { scaleToZero } from './scale.js';
 import { SNAPSHOT_CONTROLLER } from '../sim/operators/snapshotter.js';
 import type { Scenario } from './types.js';
 
@@ -13,10 +13,6 @@ export const snapshotControllerDown: Scenario = {
   expect: `apps: BOOT-OPS-006 fails naming the Deployment "scaled to 0 replicas", STO-SNAP-001 names its VolumeSnapshot "no status (no snapshot-controller answered)"; the VolSync replication check passes`,
   faults: {},
   apply: async (ctx) => {
-    await ctx.clusters.apps.kc.makeApiClient(AppsV1Api).patchNamespacedDeploymentScale({
-      ...SNAPSHOT_CONTROLLER,
-      // client-node sends a JSON patch (application/json-patch+json) by default
-      body: [{ op: 'replace', path: '/spec/replicas', value: 0 }],
-    });
+    await scaleToZero(ctx, 'apps', SNAPSHOT_CONTROLLER);
   },
 };

@@ -14,7 +14,7 @@ import {
 } from '../reads/flux-ownership.js';
 import { GVR, getCustom, isNotFound, type Gvr } from '../reads/k8s.js';
 import { errorText } from '../cluster/errors.js';
-import { LABEL_OWNED } from '../run/ids.js';
+import { isRunNamespace, LABEL_OWNED } from '../run/ids.js';
 
 const MANAGER_GVR: Record<FluxKind, Gvr> = {
   Kustomization: GVR.kustomization,
@@ -46,10 +46,12 @@ export async function workloadOwnership(
   facts: Facts,
   evidence: CheckEvidence,
 ): Promise<WorkloadOwnership[]> {
+  // only the framework's own run namespaces (any run's: a concurrent run's workloads are not the
+  // platform's); the owned label alone would let any workload hide behind it
   const runOwned = new Set(
-    (await k.core.listNamespace({ labelSelector: `${LABEL_OWNED}=true` })).items.map(
-      (n) => n.metadata!.name!,
-    ),
+    (await k.core.listNamespace({ labelSelector: `${LABEL_OWNED}=true` })).items
+      .filter((n) => isRunNamespace(n))
+      .map((n) => n.metadata!.name!),
   );
   const workloads: KubernetesObject[] = [
     ...(await k.apps.listDeploymentForAllNamespaces()).items.map((o) => ({ ...o, kind: 'Deployment' })),

@@ -1,5 +1,6 @@
 // Run identity and run-owned names. PV_RUN_ID is set by bin/test.ts (YYYYMMDDTHHMMSSZ-<6 hex>).
 import { randomBytes } from 'node:crypto';
+import type { V1Namespace } from '@kubernetes/client-node';
 import { RUN_ID_RE, setting } from '../config/settings.js';
 
 export { RUN_ID_RE };
@@ -85,4 +86,21 @@ export function runStartedAt(runId: string): number {
 /** True when `name` was made by runOwnedName/runNamespaceName for `runId`. */
 export function isOwnedBy(name: string, runId: string): boolean {
   return name.endsWith(`-${slug(runId)}`);
+}
+
+/**
+ * Guard: only namespaces this framework made: the prefix, both labels, a well-formed run id, and the
+ * name this run id (and its shard label) gives, so a look-alike (`pv-run-team-b`) is never touched.
+ */
+export function isRunNamespace(ns: V1Namespace, runId?: string): boolean {
+  const labels = ns.metadata?.labels ?? {};
+  const id = labels[LABEL_RUN_ID] ?? '';
+  const shard = labels[LABEL_SHARD] ? labels[LABEL_SHARD].replace('-of-', '/') : undefined;
+  return (
+    !!ns.metadata?.name?.startsWith(NAMESPACE_PREFIX) &&
+    labels[LABEL_OWNED] === 'true' &&
+    RUN_ID_RE.test(id) &&
+    (runId === undefined || id === runId) &&
+    ns.metadata.name === runNamespaceName(id, shard)
+  );
 }

@@ -10,11 +10,10 @@ import {
   LABEL_OWNED,
   LABEL_RUN_ID,
   LABEL_SHARD,
-  NAMESPACE_PREFIX,
-  RUN_ID_RE,
   currentRunId,
   runNamespaceName,
   shardLabel,
+  isRunNamespace,
 } from './ids.js';
 import { setting } from '../config/settings.js';
 
@@ -120,23 +119,6 @@ async function deleteNamespaces(
   return { deleted, failed };
 }
 
-/**
- * Guard: only namespaces this framework made: the prefix, both labels, a well-formed run id, and the
- * name this run id (and its shard label) gives, so a look-alike (`pv-run-team-b`) is never touched.
- */
-function ours(ns: V1Namespace, runId?: string): boolean {
-  const labels = ns.metadata?.labels ?? {};
-  const id = labels[LABEL_RUN_ID] ?? '';
-  const shard = labels[LABEL_SHARD] ? labels[LABEL_SHARD].replace('-of-', '/') : undefined;
-  return (
-    !!ns.metadata?.name?.startsWith(NAMESPACE_PREFIX) &&
-    labels[LABEL_OWNED] === 'true' &&
-    RUN_ID_RE.test(id) &&
-    (runId === undefined || id === runId) &&
-    ns.metadata.name === runNamespaceName(id, shard)
-  );
-}
-
 export interface RunCleanupResult extends CleanupReport {
   namespacesDeleted: string[];
 }
@@ -164,7 +146,9 @@ export async function cleanupRunReport(
     });
     const r = await deleteNamespaces(
       cluster,
-      list.items.filter((n) => ours(n, runId) && n.metadata!.name === own).map((n) => n.metadata!.name!),
+      list.items
+        .filter((n) => isRunNamespace(n, runId) && n.metadata!.name === own)
+        .map((n) => n.metadata!.name!),
     );
     namespacesDeleted = r.deleted;
     leftovers.push(...r.failed.map((f) => `namespace ${f.name}: ${f.error}`));
@@ -198,7 +182,7 @@ export async function sweepExpired(cluster: ClusterHandle, now: Date = new Date(
   const current = setting('PV_RUN_ID');
   const list = await cluster.core.listNamespace({ labelSelector: `${LABEL_OWNED}=true,${LABEL_RUN_ID}` });
   const expired = list.items.filter((ns) => {
-    if (!ours(ns) || ns.status?.phase === 'Terminating') return false;
+    if (!isRunNamespace(ns) || ns.status?.phase === 'Terminating') return false;
     if (current && ns.metadata?.labels?.[LABEL_RUN_ID] === current) return false;
     const exp = Date.parse(ns.metadata?.annotations?.[ANNOTATION_EXPIRES] ?? '');
     return Number.isFinite(exp) && exp < now.getTime();

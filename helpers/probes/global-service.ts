@@ -4,13 +4,11 @@
 // /hostname: the answer must name the remote backend pod, so the Service was discovered across
 // clusters and is reachable from here. Run on every cluster, that is every direction.
 import type { V1Pod, V1Service } from '@kubernetes/client-node';
-import { expect } from 'vitest';
 import type { CheckEvidence, RunContext } from '../check/index.js';
-import { CONVERGE_POLL_MS, type ClusterHandle } from '../cluster/index.js';
+import type { ClusterHandle } from '../cluster/index.js';
 import type { Facts } from '../config/index.js';
 import { settleMs } from '../config/settle.js';
-import { fetchHostname, netexecPod, waitForExec } from '../reads/connectivity.js';
-import { podReady } from '../reads/k8s.js';
+import { fetchHostname, netexecPod, waitForExec, waitNetexecReady } from '../reads/connectivity.js';
 import { peerClustersOrEvidence } from './peers.js';
 
 export interface GlobalServiceReach {
@@ -46,29 +44,6 @@ function globalService(name: string, namespace: string): V1Service {
 function labelled(pod: V1Pod, name: string): V1Pod {
   pod.metadata = { ...pod.metadata, labels: { ...pod.metadata?.labels, [GLOBAL_LABEL]: name } };
   return pod;
-}
-
-async function readyPod(
-  k: ClusterHandle,
-  namespace: string,
-  name: string,
-  timeoutMs: number,
-): Promise<V1Pod> {
-  let pod: V1Pod | undefined;
-  await expect
-    .poll(
-      async () => {
-        pod = await k.core.readNamespacedPod({ namespace, name });
-        return podReady(pod) && !!pod.status?.podIP;
-      },
-      {
-        timeout: timeoutMs,
-        interval: CONVERGE_POLL_MS,
-        message: `pod ${namespace}/${name} on ${k.name} not Ready`,
-      },
-    )
-    .toBe(true);
-  return pod!;
 }
 
 /** For each remote of facts.cilium.clusterMesh.remoteClusters: does the local twin reach its backend? */
@@ -112,8 +87,8 @@ export async function globalServiceReach(
         namespace,
         body: netexecPod(facts, client, namespace, undefined, 'client'),
       });
-      await readyPod(remote, there, backend, facts.connectivity.readyTimeoutMs);
-      const c = await readyPod(k, namespace, client, facts.connectivity.readyTimeoutMs);
+      await waitNetexecReady(remote, there, [backend], peer.facts);
+      const c = (await waitNetexecReady(k, namespace, [client], facts)).get(client)!;
       await waitForExec(
         k,
         namespace,

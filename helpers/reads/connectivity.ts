@@ -66,6 +66,48 @@ async function schedulableNodes(cluster: ClusterHandle): Promise<string[]> {
     .sort();
 }
 
+/**
+ * Explicit wait: the named netexec pods of `namespace` are Ready with an IP, within
+ * facts.connectivity.readyTimeoutMs; the message names each one that is not. Returns them by name.
+ */
+export async function waitNetexecReady(
+  cluster: ClusterHandle,
+  namespace: string,
+  names: readonly string[],
+  facts: Facts,
+): Promise<Map<string, V1Pod>> {
+  const wanted = new Set(names);
+  let pods: V1Pod[] = [];
+  await expect
+    .poll(
+      async () => {
+        pods = (
+          await cluster.core.listNamespacedPod({
+            namespace,
+            labelSelector: 'app.kubernetes.io/name=pv-netexec',
+          })
+        ).items.filter((p) => wanted.has(p.metadata?.name ?? ''));
+        const seen = new Set(pods.map((p) => p.metadata!.name!));
+        return [
+          ...names.filter((n) => !seen.has(n)).map((n) => `${n}: not found`),
+          ...pods
+            .filter((p) => !podReady(p) || !p.status?.podIP)
+            .map(
+              (p) =>
+                `${p.metadata?.name}: ${p.status?.phase ?? 'no phase'}${p.status?.podIP ? '' : ', no IP'}`,
+            ),
+        ];
+      },
+      {
+        timeout: facts.connectivity.readyTimeoutMs,
+        interval: CONVERGE_POLL_MS,
+        message: `connectivity pods on ${cluster.name} not Ready`,
+      },
+    )
+    .toEqual([]);
+  return new Map(pods.map((p) => [p.metadata!.name!, p]));
+}
+
 export async function deployMatrix(
   cluster: ClusterHandle,
   facts: Facts,
@@ -94,30 +136,7 @@ export async function deployMatrix(
   const created = await cluster.core.createNamespacedService({ namespace, body: svc });
 
   // explicit wait: every pod Ready with an IP
-  let pods: V1Pod[] = [];
-  await expect
-    .poll(
-      async () => {
-        pods = (
-          await cluster.core.listNamespacedPod({
-            namespace,
-            labelSelector: 'app.kubernetes.io/name=pv-netexec',
-          })
-        ).items.filter((p) => p.metadata?.name?.startsWith(prefix));
-        return pods
-          .filter((p) => !podReady(p) || !p.status?.podIP)
-          .map(
-            (p) => `${p.metadata?.name}: ${p.status?.phase ?? 'no phase'}${p.status?.podIP ? '' : ', no IP'}`,
-          );
-      },
-      {
-        timeout: facts.connectivity.readyTimeoutMs,
-        interval: CONVERGE_POLL_MS,
-        message: 'connectivity pods not Ready',
-      },
-    )
-    .toEqual([]);
-  const byName = new Map(pods.map((p) => [p.metadata!.name!, p]));
+  const byName = await waitNetexecReady(cluster, namespace, [...serverNames, ...clientNames], facts);
   // explicit wait: exec into each client works (a Ready pod may not accept exec for a moment)
   for (const name of clientNames) {
     await waitForExec(

@@ -303,7 +303,8 @@ export interface NcClient {
   nc(ip: string, port: number): Promise<{ exitCode: number; output: string }>;
 }
 
-/** A netexec pod in `namespace` (the run's), Ready and answering exec, that runs `nc -z -w 3`. */
+/** A netexec pod in `namespace` (the run's), Ready and answering exec, that runs `nc -v -z -w 3`
+ * (-v: a timeout and a refusal read differently). */
 export async function ncClient(k: ClusterHandle, facts: Facts, namespace: string): Promise<NcClient> {
   const name = 'pv-np-denied';
   const pod = fixtureYaml<V1Pod>('networking/netexec-pod.yaml');
@@ -335,7 +336,7 @@ export async function ncClient(k: ClusterHandle, facts: Facts, namespace: string
         namespace,
         pod: name,
         container: 'netexec',
-        command: ['nc', '-z', '-w', '3', target, String(port)],
+        command: ['nc', '-v', '-z', '-w', '3', target, String(port)],
         timeoutMs: 15_000,
       });
       return { exitCode: r.exitCode, output: (r.stdout + r.stderr).trim() };
@@ -376,15 +377,21 @@ export async function ncEach(c: NcClient, pods: readonly V1Pod[], port: number):
 }
 
 /**
- * The attempts that connected, and those that neither connected nor failed to: nc -z exits 1 when
- * the connection fails (refused, dropped, timed out); anything else is not a denial.
+ * The attempts that connected, and those that are no denial. A NetworkPolicy drops: the denied nc
+ * times out (exit 1, "timed out" / ncat's "TIMEOUT"). A refused connection reached the pod (nothing
+ * listens, or a reject) and proves no policy; any other exit (127: no nc) proves nothing either.
  */
 export function deniedVerdict(attempts: readonly NcAttempt[]) {
+  const timedOut = (a: NcAttempt) => a.exitCode === 1 && /timed out|timeout/i.test(a.output);
   return {
     reached: attempts.filter((a) => a.exitCode === 0).map((a) => a.target),
     unclear: attempts
-      .filter((a) => a.exitCode !== 1)
-      .map((a) => `${a.target}: exit ${a.exitCode} ${a.output}`),
+      .filter((a) => !timedOut(a))
+      .map((a) =>
+        /refused/i.test(a.output)
+          ? `${a.target}: refused, so the connection reached the pod (a NetworkPolicy drops, it does not refuse): ${a.output}`
+          : `${a.target}: exit ${a.exitCode} ${a.output}`,
+      ),
   };
 }
 

@@ -56,10 +56,10 @@ vi.mock('../../../helpers/clients/redis.js', async (orig) => ({
 }));
 vi.mock('../../../helpers/cluster/index.js', async (orig) => ({
   ...(await orig<typeof import('../../../helpers/cluster/index.js')>()),
-  // keyed by the command's target: `curl <url>` -> url, `nc -z -w 3 <ip> <port>` -> `<ip>:<port>`
+  // keyed by the command's target: `curl <url>` -> url, `nc -v -z -w 3 <ip> <port>` -> `<ip>:<port>`
   exec: async (_k: unknown, o: { command: string[] }) => {
     const c = o.command;
-    const key = c[0] === 'nc' ? `${c[4]}:${c[5]}` : c.at(-1)!;
+    const key = c[0] === 'nc' ? `${c.at(-2)}:${c.at(-1)}` : c.at(-1)!;
     return execResults.get(key) ?? { exitCode: 0, stdout: '', stderr: '' };
   },
 }));
@@ -388,13 +388,24 @@ describe('the denied-namespace probe (DB-DRAGONFLY-006)', () => {
     );
   });
 
-  const fakeClient = (exits: Record<string, number>): NcClient => ({
+  // what `nc -v -z -w 3` prints (OpenBSD nc; ncat says "Ncat: TIMEOUT." / "Connection refused.")
+  const TIMED_OUT = 'nc: connect to 10.0.0.1 port 6379 (tcp) timed out: Operation now in progress';
+  const REFUSED = 'nc: connect to 10.0.0.1 port 6379 (tcp) failed: Connection refused';
+  const fakeClient = (exits: Record<string, number>, refused: string[] = []): NcClient => ({
     namespace: 'pv-run-1',
     name: 'pv-np-denied',
     ip: '10.1.0.9',
     nc: async (ip, port) => {
       const exitCode = exits[`${ip}:${port}`] ?? 1;
-      return { exitCode, output: exitCode === 127 ? 'nc: not found' : '' };
+      const output =
+        exitCode === 127
+          ? 'nc: not found'
+          : exitCode === 1
+            ? refused.includes(`${ip}:${port}`)
+              ? REFUSED
+              : TIMED_OUT
+            : '';
+      return { exitCode, output };
     },
   });
 
@@ -414,10 +425,16 @@ describe('the denied-namespace probe (DB-DRAGONFLY-006)', () => {
       },
     ]);
   });
-  it('deniedVerdict passes when every attempt failed to connect (exit 1)', async () => {
+  it('deniedVerdict passes when every attempt timed out (a policy drop)', async () => {
     const attempts = await ncEach(fakeClient({}), [pod('df-0', { ip: '10.0.0.1' })], 6379);
-    expect(attempts).toEqual([{ target: 'df-0 10.0.0.1:6379', exitCode: 1, output: '' }]);
+    expect(attempts).toEqual([{ target: 'df-0 10.0.0.1:6379', exitCode: 1, output: TIMED_OUT }]);
     expect(deniedVerdict(attempts)).toEqual({ reached: [], unclear: [] });
+  });
+  it('DB-DRAGONFLY-006 fails on a refused connection: the pod answered, no policy dropped it (the old false green)', async () => {
+    const attempts = await ncEach(fakeClient({}, ['10.0.0.1:6379']), [pod('df-0', { ip: '10.0.0.1' })], 6379);
+    expect(deniedVerdict(attempts).unclear).toEqual([
+      `df-0 10.0.0.1:6379: refused, so the connection reached the pod (a NetworkPolicy drops, it does not refuse): ${REFUSED}`,
+    ]);
   });
   it('DB-DRAGONFLY-006 fails: deniedVerdict names the pods reached and the attempts that are no denial', async () => {
     const attempts = await ncEach(

@@ -1,15 +1,12 @@
 /**
  * What the local lab differs in from the reference platform, as facts overrides for the `lab`
  * environment of platform.config.ts (`facts: labFacts(cluster)`; checked there
- * against the facts schema, `clusters.<name>.facts`). The lab keeps the reference CIDRs as data; its
- * CNI is simulated, so NetworkPolicy is not enforced there and the denied-namespace test is skipped
- * instead of being counted as passed.
+ * against the facts schema, `clusters.<name>.facts`). The lab keeps the reference CIDRs as data.
  */
 import type { LabClusterName } from './core/topology.js';
 
 export function labFacts(cluster: LabClusterName) {
   return {
-    cilium: { enforcesNetworkPolicy: false },
     // one real Reloader runs, on apps (lab/services/reloader.ts: its HTTP port 9090 is fixed, so a
     // second one cannot start); infra's kube-system/reloader is a simulated object with no
     // controller behind it, so its rollout test is skipped with this fact's reason, never passed

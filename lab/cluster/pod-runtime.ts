@@ -3,20 +3,30 @@
  * for pods the checks deploy. For each Running pod on a KWOK node whose container runs agnhost
  * `netexec`, it serves netexec's HTTP API on the pod IP's loopback alias, routes
  * `kubectl port-forward` of that port there, routes `kubectl exec` to the local shims and
- * `kubectl logs` to the server's request log; all of it goes away with the pod.
+ * `kubectl logs` to the server's request log; all of it goes away with the pod. It also answers
+ * the shims' NetworkPolicy verdicts (lab/cluster/policy-verdict.ts) on a loopback endpoint: a
+ * denied connection is dropped by the shim, as Cilium drops it.
  *
  * Run: node --import tsx lab/cluster/pod-runtime.ts
  */
 import fs from 'node:fs';
-import type http from 'node:http';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { CoreV1Api, makeInformer, type V1Pod, type V1Service } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  makeInformer,
+  NetworkingV1Api,
+  type V1Pod,
+  type V1Service,
+} from '@kubernetes/client-node';
 import { createLogMirrorer, criLine } from '../core/cri-log.js';
 import { loopbackFor } from '../core/datapath.js';
 import { loadLabContext } from '../core/index.js';
 import type { LabClusterName } from '../core/topology.js';
 import { netexecPort, startNetexec } from './netexec.js';
 import { createServiceProxy } from './service-proxy.js';
+import { policyMode, policyVerdict, type Verdict } from './policy-verdict.js';
 
 const ctx = loadLabContext({ log: (m) => console.log(`${new Date().toISOString()} ${m}`) });
 const podLogs = path.join(ctx.paths.data, 'pod-runtime');
@@ -99,7 +109,16 @@ async function reconcile(cluster: LabClusterName, pod: V1Pod, deleted: boolean):
         target: { address, port: ne.port },
       });
     }
-    await ctx.routing.routeExec(cluster, { namespace: ns, pods: [name], env: { PV_LAB_POD_IP: ip } });
+    await ctx.routing.routeExec(cluster, {
+      namespace: ns,
+      pods: [name],
+      env: {
+        PV_LAB_POD_IP: ip,
+        PV_LAB_POD: `${ns}/${name}`,
+        PV_LAB_CLUSTER: cluster,
+        PV_LAB_VERDICT: verdictUrl,
+      },
+    });
     await ctx.routing.routeLogs(cluster, { namespace: ns, pods: [name], logsFile: logFile, format: 'cri' });
     const what = ne ? `netexec on ${ip}:${ne.port} (lab: ${address}:${ne.port})` : 'exec/logs routes';
     out.write(criLine(`pod runtime: ${what}`));
@@ -113,6 +132,62 @@ async function reconcile(cluster: LabClusterName, pod: V1Pod, deleted: boolean):
 
 const proxies = new Map(ctx.clusterNames.map((c) => [c, createServiceProxy((m) => ctx.log(`${c}: ${m}`))]));
 const serviceLists = new Map<LabClusterName, () => readonly V1Service[]>();
+const podLists = new Map<LabClusterName, () => readonly V1Pod[]>();
+
+/**
+ * The NetworkPolicy verdict for one connection of a pod of `cluster`: policies, namespaces and
+ * cilium-config's enable-policy read live (a policy applies at once), pods and Services from the
+ * watches.
+ */
+async function verdictFor(cluster: LabClusterName, src: string, dst: string, port: number): Promise<Verdict> {
+  const kc = ctx.clusters[cluster].kc;
+  const core = kc.makeApiClient(CoreV1Api);
+  const [policies, namespaces, config] = await Promise.all([
+    kc.makeApiClient(NetworkingV1Api).listNetworkPolicyForAllNamespaces(),
+    core.listNamespace(),
+    core.readNamespacedConfigMap({ namespace: 'kube-system', name: 'cilium-config' }).catch(() => undefined),
+  ]);
+  return policyVerdict(
+    {
+      mode: policyMode(config?.data?.['enable-policy']),
+      pods: podLists.get(cluster)?.() ?? [],
+      served: (p) => !!served.get(`${cluster}/${p.metadata?.namespace}/${p.metadata?.name}`)?.server,
+      services: serviceLists.get(cluster)?.() ?? [],
+      namespaces: namespaces.items,
+      policies: policies.items,
+    },
+    src,
+    dst,
+    port,
+  );
+}
+
+// GET /verdict?cluster=&src=<namespace/name>&dst=&port= -> 200 "allow <reason>" | "deny <reason>"; 400/500 with the
+// error (the shim then fails the command: it neither connects nor drops)
+const verdictServer = http.createServer((req, res) => {
+  const u = new URL(req.url ?? '/', 'http://verdict');
+  const cluster = u.searchParams.get('cluster') as LabClusterName;
+  const [src, dst, port] = ['src', 'dst', 'port'].map((k) => u.searchParams.get(k) ?? '');
+  if (
+    u.pathname !== '/verdict' ||
+    !ctx.clusterNames.includes(cluster) ||
+    !src ||
+    !dst ||
+    !/^\d+$/.test(port!)
+  ) {
+    res.writeHead(400).end('usage: /verdict?cluster=infra|apps&src=<namespace>/<pod>&dst=<IP>&port=<n>\n');
+    return;
+  }
+  verdictFor(cluster, src!, dst!, Number(port)).then(
+    (v) => {
+      if (!v.allowed) ctx.log(`${cluster}: policy drop: ${v.reason}`);
+      res.writeHead(200).end(`${v.allowed ? 'allow' : 'deny'} ${v.reason}\n`);
+    },
+    (e: Error) => res.writeHead(500).end(`policy verdict: ${e.message}\n`),
+  );
+});
+await new Promise<void>((r) => verdictServer.listen(0, '127.0.0.1', r));
+const verdictUrl = `http://127.0.0.1:${(verdictServer.address() as AddressInfo).port}/verdict`;
 
 const servedIn = (cluster: LabClusterName) =>
   [...served.entries()].filter(([k, s]) => k.startsWith(`${cluster}/`) && s.server).map(([, s]) => s.pod);
@@ -186,11 +261,13 @@ async function watch(cluster: LabClusterName): Promise<void> {
   }
   await services.start();
   serviceLists.set(cluster, () => services.list());
+  podLists.set(cluster, () => pods.list());
   await pods.start();
   ctx.log(`${cluster}: watching pods`);
 }
 
 const shutdown = async () => {
+  verdictServer.close();
   for (const p of proxies.values()) p.close();
   for (const [key, s] of served) {
     s.server?.close();

@@ -255,9 +255,11 @@ ${orList(a.evictions.map(evictionClause))}
         (variables.runOwned && request.resource.group == 'apps' && variables.sub == '' &&
           request.operation in ['CREATE', 'DELETE'] && request.resource.resource == 'deployments') ||
         (variables.runOwned && request.resource.group == 'snapshot.storage.k8s.io' && variables.sub == '' &&
-          request.operation in ['CREATE', 'DELETE'] && request.resource.resource == 'volumesnapshots')
+          request.operation in ['CREATE', 'DELETE'] && request.resource.resource == 'volumesnapshots') ||
+        (variables.runOwned && request.resource.group == 'networking.k8s.io' && variables.sub == '' &&
+          request.operation in ['CREATE', 'DELETE'] && request.resource.resource == 'networkpolicies')
       messageExpression: >-
-        'platform-validation may only write in run-owned namespaces (pv-run-*, label platform-validation/owned=true: create/delete of the namespace, pods, services, persistentvolumeclaims, deployments, volumesnapshots; create/update/delete of configmaps); refused: '
+        'platform-validation may only write in run-owned namespaces (pv-run-*, label platform-validation/owned=true: create/delete of the namespace, pods, services, persistentvolumeclaims, deployments, volumesnapshots, networkpolicies; create/update/delete of configmaps); refused: '
         + variables.what
       reason: Forbidden
     - expression: >-
@@ -499,7 +501,8 @@ subjects:
 ${secrets.join('')}---
 # Writes: the run-owned namespace \`pv-run-<run id>\` and the objects the checks create in it
 # (connectivity pods/Services, PVC consumers, the NetworkPolicy client pod, the ConfigMap and
-# Deployment of the Reloader test, a VolumeSnapshot of its own claim), and exec: into the run's
+# Deployment of the Reloader test, a VolumeSnapshot of its own claim, the NetworkPolicies of its
+# own probe pods), and exec: into the run's
 # own pods (curl, nc) and the catalogue's commands in the pods it names (cilium-dbg in the agents,
 # ceph in the Rook toolbox). RBAC cannot scope a verb to a namespace that does not exist yet, nor by
 # name prefix, label, pod name pattern or command, so these verbs are granted cluster-wide HERE and
@@ -526,6 +529,10 @@ rules:
   # STO-SNAP-001: a VolumeSnapshot of its own claim
   - apiGroups: [snapshot.storage.k8s.io]
     resources: [volumesnapshots]
+    verbs: [create, delete]
+  # NET-POLICY-001: a deny-all and an allow exception over its own probe pods
+  - apiGroups: [networking.k8s.io]
+    resources: [networkpolicies]
     verbs: [create, delete]
   - apiGroups: ['']
     resources: [pods/exec]

@@ -24,6 +24,7 @@ import { clustermeshApiserverDown } from './clustermesh-apiserver-down.js';
 import { crdSecondOwner } from './crd-second-owner.js';
 import { helmCliLeftover } from './helm-cli-leftover.js';
 import { snapshotControllerDown } from './snapshot-controller-down.js';
+import { policyEnforcementOff } from './policy-enforcement-off.js';
 import { pgStandbyDown } from './pg-standby-down.js';
 import { platformResourcesFailing } from './platform-resources-failing.js';
 import { poolerDown } from './pooler-down.js';
@@ -71,6 +72,7 @@ export const SCENARIOS: readonly Scenario[] = [
   helmCliLeftover,
   crdSecondOwner,
   snapshotControllerDown,
+  policyEnforcementOff,
 ];
 
 export const scenarioNames: string[] = SCENARIOS.map((s) => s.name);

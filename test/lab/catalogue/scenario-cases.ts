@@ -226,6 +226,15 @@ export const CASES: ScenarioCase[] = [
     },
   },
   {
+    name: 'policy-enforcement-off',
+    grep: 'cilium || dragonfly',
+    fail: {
+      'apps:NET-POLICY-001': /deny-all did not drop pv-np-other -> pv-np-server/,
+      'apps:DB-DRAGONFLY-006':
+        /dragonfly-\d [\d.]+:6379: refused, so the connection reached the pod|reachable from denied namespace/,
+    },
+  },
+  {
     name: 'operators-scaled-down',
     grep: 'rook-ceph || kafka',
     fail: {

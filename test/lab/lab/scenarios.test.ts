@@ -15,6 +15,7 @@ import {
   AppsV1Api,
   CoreV1Api,
   CustomObjectsApi,
+  NetworkingV1Api,
   PortForward,
   type V1Pod,
 } from '@kubernetes/client-node';
@@ -841,6 +842,56 @@ describe('lab scenarios', () => {
         .catch(() => undefined);
       await core('apps')
         .deleteNamespacedPersistentVolumeClaim({ namespace: ns, name: 'lab-snap-src' })
+        .catch(() => undefined);
+    }
+  });
+
+  it('policy-enforcement-off: a deny-all drops nc in a lab pod; with enable-policy never it connects; reset: dropped', async () => {
+    const ns = 'lab-np-test';
+    const pod = (name: string) => ({
+      metadata: { name, labels: { 'app.kubernetes.io/name': 'pv-netexec', role: name } },
+      spec: {
+        tolerations: [{ operator: 'Exists' }],
+        containers: [
+          {
+            name: 'netexec',
+            image: 'registry.k8s.io/e2e-test-images/agnhost:2.53',
+            args: ['netexec', '--http-port=8080'],
+            ports: [{ name: 'http', containerPort: 8080 }],
+          },
+        ],
+      },
+    });
+    await core('apps').createNamespace({ body: { metadata: { name: ns } } });
+    try {
+      for (const n of ['server', 'client'])
+        await core('apps').createNamespacedPod({ namespace: ns, body: pod(n) });
+      const ip = await until(
+        'both pods Running with an IP',
+        async () => {
+          const pods = (await core('apps').listNamespacedPod({ namespace: ns })).items;
+          const ready = pods.filter((p) => p.status?.phase === 'Running' && p.status.podIP);
+          return ready.length === 2 ? ready.find((p) => p.metadata?.name === 'server')!.status!.podIP! : '';
+        },
+        (v) => v !== '',
+      );
+      await ctx.clusters.apps.kc.makeApiClient(NetworkingV1Api).createNamespacedNetworkPolicy({
+        namespace: ns,
+        body: { metadata: { name: 'deny-all' }, spec: { podSelector: {}, policyTypes: ['Ingress'] } },
+      });
+      const nc = () =>
+        kubectl('apps', ['-n', ns, 'exec', 'client', '--', 'nc', '-v', '-z', '-w', '2', ip, '8080']);
+      // the exec route may lag the pod a moment
+      const dropped = await until('nc dropped by the deny-all', nc, (r) => /timed out/.test(r.stderr));
+      expect(dropped.code).not.toBe(0);
+      await applyScenario(ctx, 'policy-enforcement-off');
+      const open = await nc();
+      expect(open.code, open.stderr).toBe(0);
+      await labReset();
+      expect((await nc()).stderr).toMatch(/timed out: Operation now in progress/);
+    } finally {
+      await core('apps')
+        .deleteNamespace({ name: ns })
         .catch(() => undefined);
     }
   });

@@ -206,6 +206,7 @@ describe('the catalogue touches nothing outside helpers/reads/access.ts', () => 
     expect(files).toEqual([
       'helpers/probes/cilium.ts', // CILIUM_STATUS_COMMAND
       'helpers/probes/dragonfly.ts', // run namespace (nc)
+      'helpers/probes/network-policy.ts', // run namespace (nc)
       'helpers/probes/storage.ts', // CEPH_STATUS_COMMAND
       'helpers/reads/connectivity.ts', // run namespace (curl)
       'helpers/reads/gateway-http.ts', // run namespace (curl)

@@ -203,6 +203,11 @@ export const factsSchema = z
          * applying them with this field manager, and no other manager of their spec
          */
         crdOwnership: z.object({ groups: z.array(name).min(1), manager: name }).strict(),
+        /**
+         * T004 drift: kinds of the Kustomizations' inventories GITOPS-DRIFT-001 does not read (counted
+         * in its evidence, never compared): Secrets, which the least-privilege role may not list
+         */
+        inventoryUnread: z.array(z.string().regex(/^[A-Z][A-Za-z0-9]*$/, 'a Kind, e.g. Secret')),
       })
       .strict(),
     storage: z

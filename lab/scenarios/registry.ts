@@ -25,6 +25,7 @@ import { crdSecondOwner } from './crd-second-owner.js';
 import { helmCliLeftover } from './helm-cli-leftover.js';
 import { snapshotControllerDown } from './snapshot-controller-down.js';
 import { policyEnforcementOff } from './policy-enforcement-off.js';
+import { inventoryObjectDeleted } from './inventory-object-deleted.js';
 import { pgStandbyDown } from './pg-standby-down.js';
 import { platformResourcesFailing } from './platform-resources-failing.js';
 import { poolerDown } from './pooler-down.js';
@@ -73,6 +74,7 @@ export const SCENARIOS: readonly Scenario[] = [
   crdSecondOwner,
   snapshotControllerDown,
   policyEnforcementOff,
+  inventoryObjectDeleted,
 ];
 
 export const scenarioNames: string[] = SCENARIOS.map((s) => s.name);

@@ -10,6 +10,8 @@ import { cephClusterStatus, cephModel } from './ceph.js';
 import type { Faults } from './faults.js';
 import type { K8sObject } from './fixtures.js';
 import { GIT_REVISION } from './values.js';
+import { CRDS } from './crds.js';
+import { CRDS_KUSTOMIZATION, FLUX_NAMESPACE } from './ownership.js';
 
 type Status = Record<string, unknown>;
 type Cond = {
@@ -72,7 +74,52 @@ function helmRelease(o: K8sObject, objects: K8sObject[]): Status {
   };
 }
 
-function kustomization(o: K8sObject, cluster: LabClusterName, faults: Faults, rev: string): Status {
+/**
+ * What kustomize-controller records of its last apply (`status.inventory`, internal/inventory:
+ * one entry per applied object, id `<namespace>_<name>_<group>_<Kind>` as cli-utils' ObjMetadata
+ * writes it, `:` in RBAC names as `__`; `v` the version alone): here, every seeded object labelled
+ * with this Kustomization.
+ */
+function inventory(o: K8sObject, objects: readonly K8sObject[]): { entries: { id: string; v: string }[] } {
+  // Phase 0's Kustomization applies the CRDs (lab/sim/kube.ts applyCrds), which are no fixtures
+  const crds: K8sObject[] =
+    o.metadata.name === CRDS_KUSTOMIZATION && o.metadata.namespace === FLUX_NAMESPACE
+      ? CRDS.map((d) => ({
+          apiVersion: 'apiextensions.k8s.io/v1',
+          kind: 'CustomResourceDefinition',
+          metadata: { name: `${d.plural}.${d.group}`, labels: kustomizedBy(o) },
+        }))
+      : [];
+  const mine = [...objects, ...crds].filter(
+    (x) =>
+      x.metadata.labels?.['kustomize.toolkit.fluxcd.io/name'] === o.metadata.name &&
+      x.metadata.labels?.['kustomize.toolkit.fluxcd.io/namespace'] === o.metadata.namespace,
+  );
+  const entries = mine.map((x) => {
+    const slash = x.apiVersion.lastIndexOf('/');
+    const group = slash < 0 ? '' : x.apiVersion.slice(0, slash);
+    const rbac = group === 'rbac.authorization.k8s.io';
+    const name = rbac ? x.metadata.name.replaceAll(':', '__') : x.metadata.name;
+    return {
+      id: `${x.metadata.namespace ?? ''}_${name}_${group}_${x.kind}`,
+      v: x.apiVersion.slice(slash + 1),
+    };
+  });
+  return { entries: entries.sort((a, b) => a.id.localeCompare(b.id)) };
+}
+
+const kustomizedBy = (o: K8sObject) => ({
+  'kustomize.toolkit.fluxcd.io/name': o.metadata.name,
+  'kustomize.toolkit.fluxcd.io/namespace': o.metadata.namespace ?? '',
+});
+
+function kustomization(
+  o: K8sObject,
+  cluster: LabClusterName,
+  faults: Faults,
+  rev: string,
+  objects: readonly K8sObject[],
+): Status {
   const failing = faults.kustomizationsNotReady?.[cluster]?.includes(o.metadata.name) ?? false;
   const waits = Boolean(o.spec?.wait) || Array.isArray(o.spec?.healthChecks);
   const conditions: Cond[] = failing
@@ -117,6 +164,8 @@ function kustomization(o: K8sObject, cluster: LabClusterName, faults: Faults, re
     lastAttemptedRevision: rev,
     lastAppliedRevision: rev,
     conditions,
+    // written before the health checks run: a Kustomization whose health check fails has one too
+    inventory: inventory(o, objects),
   };
 }
 
@@ -324,7 +373,7 @@ export function desiredStatuses(
         break;
       case 'Kustomization':
         if (o.apiVersion.startsWith('kustomize.toolkit.fluxcd.io'))
-          s = kustomization(o, cluster, faults, opts.gitRevision ?? GIT_REVISION);
+          s = kustomization(o, cluster, faults, opts.gitRevision ?? GIT_REVISION, objects);
         break;
       case 'GitRepository':
       case 'OCIRepository':

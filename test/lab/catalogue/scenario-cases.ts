@@ -226,6 +226,14 @@ export const CASES: ScenarioCase[] = [
     },
   },
   {
+    name: 'inventory-object-deleted',
+    grep: 'flux',
+    fail: {
+      'infra:GITOPS-DRIFT-001':
+        /ServiceAccount kube-system\/coredns \(Kustomization flux-system\/cluster-infra-infrastructure\): in the inventory, not on the cluster/,
+    },
+  },
+  {
     name: 'policy-enforcement-off',
     grep: 'cilium || dragonfly',
     fail: {

@@ -896,6 +896,33 @@ describe('lab scenarios', () => {
     }
   });
 
+  it('inventory-object-deleted: infra coredns ServiceAccount gone while its Kustomization records it; reset: back', async () => {
+    const inventory = async () =>
+      (
+        (await custom('infra').getNamespacedCustomObject({
+          group: 'kustomize.toolkit.fluxcd.io',
+          version: 'v1',
+          namespace: 'flux-system',
+          plural: 'kustomizations',
+          name: 'cluster-infra-infrastructure',
+        })) as { status?: { inventory?: { entries?: { id: string }[] } } }
+      ).status?.inventory?.entries?.map((e) => e.id) ?? [];
+    const sa = () =>
+      core('infra')
+        .readNamespacedServiceAccount({ namespace: 'kube-system', name: 'coredns' })
+        .then(
+          () => 'present',
+          (e: { code?: number }) => (e.code === 404 ? 'gone' : `error ${e.code}`),
+        );
+    expect(await inventory()).toContain('kube-system_coredns__ServiceAccount');
+    expect(await sa()).toBe('present');
+    await applyScenario(ctx, 'inventory-object-deleted');
+    expect(await sa()).toBe('gone');
+    expect(await inventory()).toContain('kube-system_coredns__ServiceAccount');
+    await labReset();
+    expect(await sa()).toBe('present');
+  });
+
   it('registry-auth-broken: /v2/ with harbor-admin credentials is 401; reset: 200', async () => {
     await applyScenario(ctx, 'registry-auth-broken');
     expect(await registryStatus()).toBe(401);

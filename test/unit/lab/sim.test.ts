@@ -22,6 +22,7 @@ import { CRDS, crdObject } from '../../../lab/sim/crds.js';
 import { loadFixtures, type K8sObject } from '../../../lab/sim/fixtures.js';
 import { prepareStatus, staleCrds } from '../../../lab/sim/kube.js';
 import { desiredStatuses, objectKey } from '../../../lab/sim/status.js';
+import { withOwnership } from '../../../lab/sim/ownership.js';
 import { substitute } from '../../../lab/sim/values.js';
 import { clusterValues } from '../../../lab/sim/values.js';
 
@@ -235,6 +236,25 @@ describe('lab scenarios change the simulated world they claim to', () => {
       osdmap: { num_up_osds: 2 },
       health: { status: 'HEALTH_WARN' },
     });
+  });
+
+  it('every Kustomization records the seeded objects labelled by it as kustomize-controller writes its inventory', () => {
+    const owned = infra.map((o) => withOwnership(o, 'cluster-infra-infrastructure'));
+    const inv = (name: string) =>
+      (
+        desiredStatuses('infra', owned, {}).get(`Kustomization/flux-system/${name}`) as {
+          inventory: { entries: { id: string; v: string }[] };
+        }
+      ).inventory.entries;
+    const entries = inv('cluster-infra-infrastructure');
+    expect(entries).toContainEqual({ id: 'kube-system_cilium-config__ConfigMap', v: 'v1' });
+    expect(entries).toContainEqual({ id: '_rook-ceph-block_storage.k8s.io_StorageClass', v: 'v1' });
+    // a Helm-rendered workload is helm-controller's, a CRD the crds Kustomization's
+    expect(entries.some((e) => e.id.endsWith('_apps_DaemonSet') && e.id.includes('_cilium_'))).toBe(false);
+    expect(inv('crds').every((e) => e.id.endsWith('_apiextensions.k8s.io_CustomResourceDefinition'))).toBe(
+      true,
+    );
+    expect(inv('crds').length).toBeGreaterThan(0);
   });
 
   it('healthy: the Dragonfly phase is "Ready", as operator v1.3.0 (the fixture\'s image) writes it', () => {

@@ -26,6 +26,7 @@ import { helmCliLeftover } from './helm-cli-leftover.js';
 import { snapshotControllerDown } from './snapshot-controller-down.js';
 import { policyEnforcementOff } from './policy-enforcement-off.js';
 import { inventoryObjectDeleted } from './inventory-object-deleted.js';
+import { fluxControllerDown } from './flux-controller-down.js';
 import { pgStandbyDown } from './pg-standby-down.js';
 import { platformResourcesFailing } from './platform-resources-failing.js';
 import { poolerDown } from './pooler-down.js';
@@ -75,6 +76,7 @@ export const SCENARIOS: readonly Scenario[] = [
   snapshotControllerDown,
   policyEnforcementOff,
   inventoryObjectDeleted,
+  fluxControllerDown,
 ];
 
 export const scenarioNames: string[] = SCENARIOS.map((s) => s.name);

@@ -15,6 +15,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { requireBuilt, serviceArtifacts, type FluxControllerBuild } from '../build/services/artifacts.js';
 import { LAB_CLUSTERS, type LabClusterName } from '../core/topology.js';
 import { servicePorts } from './ports.js';
@@ -85,7 +86,7 @@ async function startOne(ctx: ServicesContext, c: FluxController, cluster: LabClu
   });
 }
 
-/** Both controllers on every lab cluster (running ones are kept). */
+/** Both controllers on every lab cluster (running ones are kept), then the controller pods' logs. */
 export async function startFluxControllers(ctx: ServicesContext): Promise<void> {
   const clusters = ctx.clusterNames ?? LAB_CLUSTERS;
   await Promise.all(
@@ -95,6 +96,84 @@ export async function startFluxControllers(ctx: ServicesContext): Promise<void> 
       ),
     ),
   );
+  for (const cl of clusters) await routeFluxLogs(ctx, cl);
+}
+
+/** The Flux controllers the simulation stands in for (their pods exist, no process runs). */
+const SIMULATED_FLUX = ['helm-controller', 'notification-controller'] as const;
+
+/**
+ * One line as controller-runtime's zap JSON encoder writes it (Flux's `--log-encoding=json`
+ * default): level, ts, msg, then the controller's keys.
+ */
+const zapLine = (msg: string, keys: Record<string, unknown>) =>
+  JSON.stringify({ level: 'info', ts: new Date().toISOString(), msg, ...keys });
+
+/**
+ * `kubectl logs` of the flux-system controller pods (EVID-FLUX-001, AC12.2): source- and
+ * kustomize-controller show the real processes' logs; helm- and notification-controller, which the
+ * simulation stands in for, a log of what it did: controller-runtime's start lines and one line per
+ * HelmRelease it holds Ready (simulated, not upstream's full reconciliation log).
+ */
+export async function routeFluxLogs(ctx: ServicesContext, cluster: LabClusterName): Promise<void> {
+  const kc = ctx.clusters?.[cluster]?.kc;
+  if (!ctx.routing || !kc) return;
+  const core = kc.makeApiClient(CoreV1Api);
+  const podsOf = async (app: string) =>
+    (await core.listNamespacedPod({ namespace: 'flux-system', labelSelector: `app=${app}` })).items.map(
+      (p) => p.metadata!.name!,
+    );
+  for (const c of FLUX_CONTROLLERS) {
+    const pods = await podsOf(c);
+    if (pods.length)
+      await ctx.routing.routeLogs(cluster, {
+        namespace: 'flux-system',
+        pods,
+        logsFile: ctx.procs.logFile(fluxProcess(c, cluster)),
+      });
+  }
+  const releases =
+    (
+      (await kc
+        .makeApiClient(CustomObjectsApi)
+        .listClusterCustomObject({
+          group: 'helm.toolkit.fluxcd.io',
+          version: 'v2',
+          plural: 'helmreleases',
+        })) as {
+        items?: { metadata?: { name?: string; namespace?: string } }[];
+      }
+    ).items ?? [];
+  const dir = serviceDir(ctx, 'flux-simulated');
+  fs.mkdirSync(dir, { recursive: true });
+  for (const c of SIMULATED_FLUX) {
+    const pods = await podsOf(c);
+    if (!pods.length) continue;
+    const kind = c === 'helm-controller' ? 'HelmRelease' : 'Alert';
+    const base = {
+      controller: kind.toLowerCase(),
+      controllerGroup: `${c.split('-')[0]}.toolkit.fluxcd.io`,
+      controllerKind: kind,
+    };
+    const lines = [
+      zapLine('Starting EventSource', { ...base, source: `kind source: *v1.${kind}` }),
+      zapLine('Starting Controller', base),
+      zapLine('Starting workers', { ...base, 'worker count': 4 }),
+      ...(c === 'helm-controller'
+        ? releases.map((r) =>
+            zapLine('release in-sync with desired state', {
+              ...base,
+              HelmRelease: { name: r.metadata?.name, namespace: r.metadata?.namespace },
+              namespace: r.metadata?.namespace,
+              name: r.metadata?.name,
+            }),
+          )
+        : []),
+    ];
+    const file = path.join(dir, `${c}-${cluster}.log`);
+    fs.writeFileSync(file, `${lines.join('\n')}\n`);
+    await ctx.routing.routeLogs(cluster, { namespace: 'flux-system', pods, logsFile: file });
+  }
 }
 
 export async function stopFluxControllers(ctx: ServicesContext): Promise<void> {

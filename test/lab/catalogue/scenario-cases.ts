@@ -226,6 +226,14 @@ export const CASES: ScenarioCase[] = [
     },
   },
   {
+    name: 'flux-controller-down',
+    grep: 'flux',
+    fail: {
+      'apps:BOOT-CORE-008': /flux-system\/helm-controller: scaled to 0 replicas/,
+      'apps:EVID-FLUX-001': /logs of helm-controller: no pod labelled app=helm-controller in flux-system/,
+    },
+  },
+  {
     name: 'inventory-object-deleted',
     grep: 'flux',
     fail: {

@@ -923,6 +923,27 @@ describe('lab scenarios', () => {
     expect(await sa()).toBe('present');
   });
 
+  it('flux-controller-down: apps helm-controller has no pod; reset: a pod whose log kubectl shows', async () => {
+    const pods = async () =>
+      (
+        await core('apps').listNamespacedPod({
+          namespace: 'flux-system',
+          labelSelector: 'app=helm-controller',
+        })
+      ).items.filter((p) => !p.metadata?.deletionTimestamp);
+    await applyScenario(ctx, 'flux-controller-down');
+    await until('no helm-controller pod', pods, (l) => l.length === 0);
+    await labReset();
+    const [pod] = await until('a helm-controller pod', pods, (l) => l.length === 1);
+    const log = await until(
+      'its log routed',
+      () =>
+        kubectl('apps', ['-n', 'flux-system', 'logs', pod!.metadata!.name!, '-c', 'manager', '--tail', '5']),
+      (r) => r.code === 0 && /release in-sync with desired state/.test(r.stdout),
+    );
+    expect(log.stdout).toMatch(/"controllerKind":"HelmRelease"/);
+  });
+
   it('registry-auth-broken: /v2/ with harbor-admin credentials is 401; reset: 200', async () => {
     await applyScenario(ctx, 'registry-auth-broken');
     expect(await registryStatus()).toBe(401);

@@ -359,6 +359,16 @@ function maskKeyValues(s: string): string {
     const wsStart = j;
     while (s[j] === ' ' || s[j] === '\t') j++;
     const ws = j - wsStart;
+    // a JSON member (`"key": 3`, `"key": true`): mask a literal as a string, so JSON stays JSON
+    if (before === '"' && sep === ':' && s[j] !== '"') {
+      const lit = /^(?:-?\d[\d.eE+-]*|true|false|null)(?=\s*[,}\]\r\n]|\s*$)/.exec(s.slice(j, j + 64));
+      if (lit) {
+        out.push(s.slice(last, j), `"${MASK}"`);
+        last = j + lit[0].length;
+        TRIGGER.lastIndex = Math.max(TRIGGER.lastIndex, last);
+      }
+      if (lit || /^[{[]/.test(s[j] ?? '')) continue;
+    }
     const lineStart = s.lastIndexOf('\n', a - 1) + 1;
     const lead = s.slice(lineStart, quoted ? a - 1 : a);
     const atLineStart = sep === ':' && /^[ \t]*(?:-[ \t]+)?$/.test(lead);

@@ -18,8 +18,9 @@ const NS_LABEL = 'kustomize.toolkit.fluxcd.io/namespace';
 export interface InventoryDrift {
   kustomizations: number;
   objects: number;
-  /** entries of kinds facts.flux.inventoryUnread names, per kind: not read (e.g. Secrets) */
-  notRead: Record<string, number>;
+  /** entries of the kinds facts.flux.inventoryUnread names (e.g. Secrets): counted, not read. A list,
+   * not a map keyed by kind: the evidence redaction masks the value under a key named `Secret` */
+  notRead: { kind: string; entries: number }[];
   problems: string[];
 }
 
@@ -47,7 +48,7 @@ export async function inventoryDrift(
 ): Promise<InventoryDrift> {
   const ks = await listCustom(k, GVR.kustomization);
   const unread = new Set(facts.flux.inventoryUnread);
-  const out: InventoryDrift = { kustomizations: ks.length, objects: 0, notRead: {}, problems: [] };
+  const out: InventoryDrift = { kustomizations: ks.length, objects: 0, notRead: [], problems: [] };
   const byKind = new Map<string, Recorded[]>();
   for (const kz of ks) {
     const owner = `${kz.metadata?.namespace}/${kz.metadata?.name}`;
@@ -66,7 +67,9 @@ export async function inventoryDrift(
         continue;
       }
       if (unread.has(object.kind)) {
-        out.notRead[object.kind] = (out.notRead[object.kind] ?? 0) + 1;
+        const row = out.notRead.find((r) => r.kind === object.kind);
+        if (row) row.entries++;
+        else out.notRead.push({ kind: object.kind, entries: 1 });
         continue;
       }
       const key = `${object.apiVersion} ${object.kind}`;

@@ -264,6 +264,16 @@ describe('registered values: every form', () => {
     for (const f of forms) expect(redact(`a ${f} b`), f).toBe(`a ${M} b`);
   });
 
+  it('pretty-printed JSON stays valid JSON: an unquoted value under a credential-named key is masked as a string', () => {
+    // found in GITOPS-DRIFT-001's evidence: `"notRead": { "Secret": 3 }` came out as `"Secret": ***`
+    const json = JSON.stringify({ notRead: { Secret: 3, token: true }, password: null, n: 1 }, null, 2);
+    const out = redact(json);
+    expect(() => JSON.parse(out), out).not.toThrow();
+    expect(JSON.parse(out)).toEqual({ notRead: { Secret: M, token: M }, password: M, n: 1 });
+    // one line, as JSON.stringify without indentation writes it
+    expect(JSON.parse(redact(JSON.stringify({ apiKey: 42, x: 'y' })))).toEqual({ apiKey: M, x: 'y' });
+  });
+
   it('a value containing a quote or a backslash is masked inside JSON (once and twice escaped)', () => {
     registerSecret('pa"ss\\word-xyz');
     const once = JSON.stringify({ pw: 'pa"ss\\word-xyz' });

@@ -180,6 +180,11 @@ const verdictServer = http.createServer((req, res) => {
   }
   verdictFor(cluster, src!, dst!, Number(port)).then(
     (v) => {
+      if (v.ambiguous) {
+        ctx.log(`${cluster}: no policy verdict: ${v.reason}`);
+        res.writeHead(409).end(`ambiguous: ${v.reason}\n`);
+        return;
+      }
       if (!v.allowed) ctx.log(`${cluster}: policy drop: ${v.reason}`);
       res.writeHead(200).end(`${v.allowed ? 'allow' : 'deny'} ${v.reason}\n`);
     },

@@ -36,6 +36,8 @@ export interface Verdict {
   allowed: boolean;
   /** why, for the shim's message and the runtime's log */
   reason: string;
+  /** the destination IP is held by several pods that the policies treat differently: no verdict */
+  ambiguous?: boolean;
 }
 
 export function matchesLabelSelector(
@@ -173,8 +175,9 @@ function serviceBackends(
 /**
  * The verdict for a connection from pod `src` (`namespace/name`) to `dstIP`:`port`. A source or
  * destination that is no pod of this cluster (and no Service of it) is not policed here. KWOK can
- * give one IP to two pods (its allocator restarts empty): the served pod holding the IP is the
- * destination, else the connection passes if any holder admits it (never a denial by mistake).
+ * give one IP to two pods (a pod created before its restart whose IP it did not mark used): the
+ * served pod holding the IP is the destination (it is what listens there); among other holders the
+ * policies treated differently there is no verdict (`ambiguous`): neither pass nor drop is the truth.
  */
 export function policyVerdict(w: PolicyWorld, src: string, dstIP: string, port: number): Verdict {
   if (w.mode === 'never') return { allowed: true, reason: 'enable-policy=never: nothing enforced' };
@@ -194,7 +197,13 @@ export function policyVerdict(w: PolicyWorld, src: string, dstIP: string, port: 
   const dst = served.length ? served : holders;
   if (!dst.length) return { allowed: true, reason: `destination ${dstIP} is no pod here: not policed` };
   const verdicts = dst.map((d) => podVerdict(w, from, d, port));
-  return verdicts.find((v) => v.allowed) ?? verdicts[0]!;
+  if (verdicts.some((v) => v.allowed) && verdicts.some((v) => !v.allowed))
+    return {
+      allowed: false,
+      ambiguous: true,
+      reason: `${dstIP} is held by ${dst.length} pods (${dst.map(podName).join(', ')}; KWOK gave the IP twice) that the policies treat differently; lab down --purge && lab up gives every pod its own IP`,
+    };
+  return verdicts[0]!;
 }
 
 /** cilium-config's `enable-policy` (upstream default `default`); anything else is named as invalid. */

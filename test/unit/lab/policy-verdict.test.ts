@@ -100,7 +100,12 @@ describe('lab NetworkPolicy verdict', () => {
     expect(policyVerdict({ ...w, served: (p) => p === server }, 't/other', '10.1.0.1', 8080).allowed).toBe(
       false,
     );
-    // no served holder: passes if any holder admits it (never denied by mistake)
-    expect(policyVerdict(w, 't/other', '10.1.0.1', 8080).allowed).toBe(true);
+    // no served holder, treated differently: no verdict (neither a pass nor a drop is the truth)
+    expect(policyVerdict(w, 't/other', '10.1.0.1', 8080)).toMatchObject({ allowed: false, ambiguous: true });
+    expect(policyVerdict(w, 't/other', '10.1.0.1', 8080).reason).toMatch(
+      /held by 2 pods \(v\/old, t\/server; KWOK/,
+    );
+    // treated alike: that verdict
+    expect(policyVerdict(world([]), 't/other', '10.1.0.1', 8080).allowed).toBe(true);
   });
 });

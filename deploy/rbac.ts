@@ -489,7 +489,8 @@ rules:
     verbs: [get, list, watch]
   - apiGroups: [gateway.networking.k8s.io]
     resources: [gateways, gatewayclasses]
-    verbs: [get, list, watch]  # GITOPS-DRIFT-001: the other kinds Kustomizations apply (their inventories; RBAC and webhook
+    verbs: [get, list, watch]
+  # GITOPS-DRIFT-001: the other kinds Kustomizations apply (their inventories; RBAC and webhook
   # configurations are common there). Metadata-level config, never Secrets (facts.flux.inventoryUnread)
   - apiGroups: ['']
     resources: [serviceaccounts]
@@ -504,7 +505,8 @@ rules:
     resources: [cephblockpools, cephfilesystems, cephobjectstores]
     verbs: [get, list]
   - apiGroups: [cilium.io]
-    resources: [ciliumnetworkpolicies, ciliumclusterwidenetworkpolicies, ciliumbgpadvertisements, ciliumpodippools]
+    resources:
+      [ciliumnetworkpolicies, ciliumclusterwidenetworkpolicies, ciliumbgpadvertisements, ciliumpodippools]
     verbs: [get, list]
   - apiGroups: [gateway.networking.k8s.io]
     resources: [httproutes, referencegrants]

@@ -134,13 +134,11 @@ export async function routeFluxLogs(ctx: ServicesContext, cluster: LabClusterNam
   }
   const releases =
     (
-      (await kc
-        .makeApiClient(CustomObjectsApi)
-        .listClusterCustomObject({
-          group: 'helm.toolkit.fluxcd.io',
-          version: 'v2',
-          plural: 'helmreleases',
-        })) as {
+      (await kc.makeApiClient(CustomObjectsApi).listClusterCustomObject({
+        group: 'helm.toolkit.fluxcd.io',
+        version: 'v2',
+        plural: 'helmreleases',
+      })) as {
         items?: { metadata?: { name?: string; namespace?: string } }[];
       }
     ).items ?? [];

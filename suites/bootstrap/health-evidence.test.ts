@@ -44,7 +44,8 @@ evidence.check(
 evidence.check(
   {
     id: 'EVID-FLUX-001',
-    title: 'Flux reconciliation state, its Events and every Flux controller log tail are captured as evidence',
+    title:
+      'Flux reconciliation state, its Events and every Flux controller log tail are captured as evidence',
     priority: 'P2',
     component: 'flux',
     ac: ['AC12.2'],

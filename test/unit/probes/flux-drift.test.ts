@@ -92,7 +92,12 @@ describe('GITOPS-DRIFT-001 inventory drift', () => {
       facts,
       fakeEvidence().evidence,
     );
-    expect(r).toMatchObject({ kustomizations: 1, objects: 4, notRead: [{ kind: 'Secret', entries: 1 }], problems: [] });
+    expect(r).toMatchObject({
+      kustomizations: 1,
+      objects: 4,
+      notRead: [{ kind: 'Secret', entries: 1 }],
+      problems: [],
+    });
   });
   it('GITOPS-DRIFT-001 fails naming an object deleted since the last apply and one another Kustomization took', async () => {
     const r = await inventoryDrift(

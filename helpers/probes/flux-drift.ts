@@ -21,6 +21,9 @@ export interface InventoryDrift {
   /** entries of the kinds facts.flux.inventoryUnread names (e.g. Secrets): counted, not read. A list,
    * not a map keyed by kind: the evidence redaction masks the value under a key named `Secret` */
   notRead: { kind: string; entries: number }[];
+  /** Kustomizations that never applied (no status.inventory yet): nothing recorded to compare;
+   * their failure is BOOT-CORE-010's */
+  notApplied: string[];
   problems: string[];
 }
 
@@ -48,16 +51,21 @@ export async function inventoryDrift(
 ): Promise<InventoryDrift> {
   const ks = await listCustom(k, GVR.kustomization);
   const unread = new Set(facts.flux.inventoryUnread);
-  const out: InventoryDrift = { kustomizations: ks.length, objects: 0, notRead: [], problems: [] };
+  const out: InventoryDrift = {
+    kustomizations: ks.length,
+    objects: 0,
+    notRead: [],
+    notApplied: [],
+    problems: [],
+  };
   const byKind = new Map<string, Recorded[]>();
   for (const kz of ks) {
     const owner = `${kz.metadata?.namespace}/${kz.metadata?.name}`;
     const inv = (kz.status as { inventory?: { entries?: { id?: string; v?: string }[] } } | undefined)
       ?.inventory;
     if (!inv) {
-      out.problems.push(
-        `Kustomization ${owner}: no status.inventory (never applied): its objects cannot be compared`,
-      );
+      // kustomize-controller writes the inventory after its first successful apply
+      out.notApplied.push(owner);
       continue;
     }
     for (const e of inv.entries ?? []) {

@@ -115,4 +115,19 @@ describe('GITOPS-DRIFT-001 inventory drift', () => {
       "StorageClass.storage.k8s.io fast (Kustomization flux-system/infra): no longer carries the Kustomization's labels (kustomize.toolkit.fluxcd.io/name, kustomize.toolkit.fluxcd.io/namespace)",
     ]);
   });
+  it('a Kustomization that never applied (no inventory yet, as the real controller leaves it) is listed, not a drift', async () => {
+    const k = cluster({ 'ConfigMap kube-system/cilium-config': LABELS('infra') }) as unknown as {
+      custom: { listClusterCustomObject: () => Promise<{ items: unknown[] }> };
+    };
+    const base = k.custom.listClusterCustomObject;
+    k.custom.listClusterCustomObject = async () => ({
+      items: [
+        ...(await base()).items,
+        { metadata: { namespace: 'lab-flux-broken', name: 'broken' }, status: {} },
+      ],
+    });
+    const r = await inventoryDrift(k as unknown as ClusterHandle, facts, fakeEvidence().evidence);
+    expect(r.notApplied).toEqual(['lab-flux-broken/broken']);
+    expect(r.problems.some((p) => p.includes('broken'))).toBe(false);
+  });
 });

@@ -15,10 +15,9 @@ import type { Redis } from 'ioredis';
 import { expect } from 'vitest';
 import type { Facts } from '../config/index.js';
 import type { CheckEvidence, RunContext } from '../check/index.js';
-import { CONVERGE_POLL_MS, exec, type ClusterHandle } from '../cluster/index.js';
+import { CONVERGE_POLL_MS, type ClusterHandle } from '../cluster/index.js';
 import { connectRedis, redisClient } from '../clients/redis.js';
-import { waitForExec } from '../reads/connectivity.js';
-import { fixtureYaml } from '../reads/fixtures.js';
+import { isDrop, ncConnect, netexecPod, waitForExec } from '../reads/connectivity.js';
 import {
   GVR,
   describeCondition,
@@ -307,17 +306,10 @@ export interface NcClient {
  * (-v: a timeout and a refusal read differently). */
 export async function ncClient(k: ClusterHandle, facts: Facts, namespace: string): Promise<NcClient> {
   const name = 'pv-np-denied';
-  const pod = fixtureYaml<V1Pod>('networking/netexec-pod.yaml');
-  pod.metadata = {
-    ...pod.metadata,
-    name,
+  await k.core.createNamespacedPod({
     namespace,
-    labels: { ...pod.metadata?.labels, 'platform-validation/role': 'np-client' },
-  };
-  const ctr = pod.spec!.containers[0]!;
-  ctr.image = facts.connectivity.image;
-  ctr.args = facts.connectivity.serverArgs;
-  await k.core.createNamespacedPod({ namespace, body: pod });
+    body: netexecPod(facts, name, namespace, undefined, 'np-client'),
+  });
   await expect
     .poll(async () => podReady(await k.core.readNamespacedPod({ namespace, name })), {
       timeout: facts.connectivity.readyTimeoutMs,
@@ -331,16 +323,7 @@ export async function ncClient(k: ClusterHandle, facts: Facts, namespace: string
     namespace,
     name,
     ip,
-    async nc(target, port) {
-      const r = await exec(k, {
-        namespace,
-        pod: name,
-        container: 'netexec',
-        command: ['nc', '-v', '-z', '-w', '3', target, String(port)],
-        timeoutMs: 15_000,
-      });
-      return { exitCode: r.exitCode, output: (r.stdout + r.stderr).trim() };
-    },
+    nc: (target, port) => ncConnect(k, namespace, name, target, port),
   };
 }
 
@@ -382,11 +365,10 @@ export async function ncEach(c: NcClient, pods: readonly V1Pod[], port: number):
  * listens, or a reject) and proves no policy; any other exit (127: no nc) proves nothing either.
  */
 export function deniedVerdict(attempts: readonly NcAttempt[]) {
-  const timedOut = (a: NcAttempt) => a.exitCode === 1 && /timed out|timeout/i.test(a.output);
   return {
     reached: attempts.filter((a) => a.exitCode === 0).map((a) => a.target),
     unclear: attempts
-      .filter((a) => !timedOut(a))
+      .filter((a) => !isDrop(a))
       .map((a) =>
         /refused/i.test(a.output)
           ? `${a.target}: refused, so the connection reached the pod (a NetworkPolicy drops, it does not refuse): ${a.output}`

@@ -6,10 +6,10 @@
 // pods, so the other checks sharing the run namespace are untouched; they are removed afterwards.
 import type { V1NetworkPolicy, V1Pod } from '@kubernetes/client-node';
 import type { CheckEvidence, RunContext } from '../check/index.js';
-import { exec, type ClusterHandle } from '../cluster/index.js';
+import type { ClusterHandle } from '../cluster/index.js';
 import type { Facts } from '../config/index.js';
 import { settleMs } from '../config/settle.js';
-import { netexecPod, waitForExec, waitNetexecReady } from '../reads/connectivity.js';
+import { isDrop, ncConnect, netexecPod, waitForExec, waitNetexecReady } from '../reads/connectivity.js';
 
 const PROBE = 'platform-validation/np-probe';
 const ROLE = 'platform-validation/np-role';
@@ -63,16 +63,13 @@ export function probePolicies(namespace: string, probe: string, port: number): V
   ];
 }
 
-/** A drop times out; a refusal reached the pod. Same reading as DB-DRAGONFLY-006's. */
-const timedOut = (r: NcResult) => r.exitCode === 1 && /timed out|timeout/i.test(r.output);
-
 /** What is wrong with one round under the policies (empty: the deny and the exception both hold). */
 export function roundProblems(round: readonly NcResult[]): string[] {
   const out: string[] = [];
   for (const r of round) {
     const line = `${r.from} -> ${r.to}: exit ${r.exitCode} ${r.output}`.trim();
     if (r.from === NAMES.allowed && r.exitCode !== 0) out.push(`the allow exception did not admit ${line}`);
-    if (r.from === NAMES.other && !timedOut(r))
+    if (r.from === NAMES.other && !isDrop(r))
       out.push(
         r.exitCode === 0
           ? `deny-all did not drop ${line}`
@@ -116,21 +113,11 @@ export async function denyAllWithException(
     const serverIP = pods.get(NAMES.server)!.status!.podIP!;
     const url = `http://${serverIP}:${port}/healthz`;
     for (const c of [NAMES.allowed, NAMES.other]) await waitForExec(k, namespace, c, url);
-    const nc = async (from: string): Promise<NcResult> => {
-      const r = await exec(k, {
-        namespace,
-        pod: from,
-        container: 'netexec',
-        command: ['nc', '-v', '-z', '-w', '3', serverIP, String(port)],
-        timeoutMs: 15_000,
-      });
-      return {
-        from,
-        to: `${NAMES.server} ${serverIP}:${port}`,
-        exitCode: r.exitCode,
-        output: (r.stdout + r.stderr).trim(),
-      };
-    };
+    const nc = async (from: string): Promise<NcResult> => ({
+      from,
+      to: `${NAMES.server} ${serverIP}:${port}`,
+      ...(await ncConnect(k, namespace, from, serverIP, port)),
+    });
     result.control = [await nc(NAMES.allowed), await nc(NAMES.other)];
     const failedControl = result.control.filter((r) => r.exitCode !== 0);
     if (failedControl.length) {

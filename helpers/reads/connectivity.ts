@@ -157,6 +157,34 @@ export async function deployMatrix(
   };
 }
 
+/**
+ * `nc -v -z -w 3 <ip> <port>` exec'd in a netexec pod of the run: exit code and what nc printed
+ * (-v: a timeout and a refusal read differently). For the NetworkPolicy probes.
+ */
+export async function ncConnect(
+  cluster: ClusterHandle,
+  namespace: string,
+  pod: string,
+  ip: string,
+  port: number,
+): Promise<{ exitCode: number; output: string }> {
+  const r = await exec(cluster, {
+    namespace,
+    pod,
+    container: 'netexec',
+    command: ['nc', '-v', '-z', '-w', '3', ip, String(port)],
+    timeoutMs: 15_000,
+  });
+  return { exitCode: r.exitCode, output: (r.stdout + r.stderr).trim() };
+}
+
+/**
+ * A NetworkPolicy drop as nc reports it: it times out (exit 1, OpenBSD nc "timed out", ncat
+ * "TIMEOUT"). A refusal reached the pod and is no drop.
+ */
+export const isDrop = (r: { exitCode: number; output: string }): boolean =>
+  r.exitCode === 1 && /timed out|timeout/i.test(r.output);
+
 /** Poll until `curl <url>` exec'd in the pod exits 0 (bounded); the last error is in the message. */
 export async function waitForExec(
   cluster: ClusterHandle,

@@ -205,10 +205,8 @@ describe('the catalogue touches nothing outside helpers/reads/access.ts', () => 
     const files = grep(/\bexec\((k|cluster),/);
     expect(files).toEqual([
       'helpers/probes/cilium.ts', // CILIUM_STATUS_COMMAND
-      'helpers/probes/dragonfly.ts', // run namespace (nc)
-      'helpers/probes/network-policy.ts', // run namespace (nc)
       'helpers/probes/storage.ts', // CEPH_STATUS_COMMAND
-      'helpers/reads/connectivity.ts', // run namespace (curl)
+      'helpers/reads/connectivity.ts', // run namespace (curl, nc: ncConnect)
       'helpers/reads/gateway-http.ts', // run namespace (curl)
     ]);
     // one exec, in a private helper that every agent command goes through, called with access.ts's
